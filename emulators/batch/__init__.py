@@ -1,0 +1,16 @@
+"""Batch.com Audience API 2.8 emulator."""
+
+from .._admin import VendorSpec
+from .errors import error_response
+from .routes import PREFIX, add_routes, credential_of
+from .state import DEMO_API_KEY, DEMO_PROJECT_KEY, BatchState
+
+SPEC = VendorSpec(
+    name="batch",
+    make_state=BatchState,
+    add_routes=add_routes,
+    error_response=error_response,
+    credential_of=credential_of,
+    demo_credentials={"apiKey": DEMO_API_KEY, "projectKey": DEMO_PROJECT_KEY},
+    base_path=PREFIX,
+)

@@ -1,0 +1,93 @@
+"""Provider configuration: stack config (namespaced, e.g. ``batch:apiKey``) first, environment second.
+
+Values are read in the provider process at ``configure()`` time and live only in memory there; they are
+never put on the pickled provider or in resource outputs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ConfigurationError
+from .http import ClientSettings
+from .retry import RetryPolicy
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str  # e.g. "batch:apiKey"
+    env: str  # e.g. "BATCH_API_KEY"
+    secret: bool = False
+    default: str | None = None
+    help: str = ""
+
+
+class ConfigSource:
+    """Reads settings from a mapping of namespaced stack config plus the process environment."""
+
+    def __init__(self, stack_config: Mapping[str, Any] | Callable[[str], Any] | None,
+                 environ: Mapping[str, str] | None = None) -> None:
+        self._stack = stack_config
+        self._env = os.environ if environ is None else environ
+
+    def _stack_get(self, key: str) -> Any:
+        if self._stack is None:
+            return None
+        if callable(self._stack):
+            return self._stack(key)
+        return self._stack.get(key)
+
+    def get(self, setting: Setting) -> str | None:
+        value = self._stack_get(setting.key)
+        if value is None or value == "":
+            value = self._env.get(setting.env) or None
+        if value is None:
+            value = setting.default
+        return None if value is None else str(value)
+
+    def require(self, setting: Setting) -> str:
+        value = self.get(setting)
+        if value is None:
+            raise missing(setting)
+        return value
+
+    def number(self, setting: Setting) -> float | None:
+        raw = self.get(setting)
+        if raw is None:
+            return None
+        try:
+            return float(raw)
+        except ValueError:
+            raise ConfigurationError(f"{setting.key} must be a number, got {raw!r}") from None
+
+
+def missing(*settings: Setting) -> ConfigurationError:
+    lines = []
+    for s in settings:
+        flag = " --secret" if s.secret else ""
+        example = "<value>" if s.secret else (s.default or "<value>")
+        lines.append(f"  pulumi config set{flag} {s.key} {example}    (or environment variable {s.env})"
+                     + (f" - {s.help}" if s.help else ""))
+    names = ", ".join(s.key for s in settings)
+    return ConfigurationError(f"missing configuration {names}; set it with:\n" + "\n".join(lines))
+
+
+def client_settings(source: ConfigSource, vendor: str, env_prefix: str, base_url: str,
+                    default_rpm: float | None = None) -> ClientSettings:
+    """The knobs every vendor shares: timeouts, retry deadline, client-side rate limit."""
+
+    def num(name: str, env: str, default: float | None) -> float | None:
+        return source.number(Setting(f"{vendor}:{name}", f"{env_prefix}_{env}",
+                                     default=None if default is None else str(default)))
+
+    rpm = num("requestsPerMinute", "REQUESTS_PER_MINUTE", default_rpm)
+    return ClientSettings(
+        base_url=base_url,
+        connect_timeout=num("connectTimeout", "CONNECT_TIMEOUT", 5.0) or 5.0,
+        read_timeout=num("readTimeout", "READ_TIMEOUT", 30.0) or 30.0,
+        requests_per_minute=rpm if rpm and rpm > 0 else None,
+        retry=RetryPolicy(deadline=num("retryDeadline", "RETRY_DEADLINE", 60.0) or 60.0),
+    )

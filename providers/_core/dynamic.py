@@ -1,0 +1,245 @@
+"""Base for every dynamic resource provider: pydantic-driven check/diff, config plumbing, create-or-adopt.
+
+A vendor provider subclasses :class:`VendorProvider`, names its ``args_model`` and the fields whose change
+forces a replacement, and implements ``create_resource``/``read_resource``/``update_resource``/
+``delete_resource`` against its client. Everything Pulumi-specific stays here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+from pydantic import BaseModel, ValidationError
+
+from .config import ConfigSource
+from .errors import ConfigurationError, NotFound, ServerError, TransportFailure
+
+PROVIDER_KEY = "__provider"
+# The engine's marker for a value not yet known during preview (pulumi.runtime.rpc.UNKNOWN).
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+ArgsT = TypeVar("ArgsT", bound=BaseModel)
+CfgT = TypeVar("CfgT")
+T = TypeVar("T")
+
+_logging_ready = threading.Lock()
+_logging_done = False
+
+
+def _setup_logging() -> None:
+    """Send our request logs to stderr (the engine's plugin log) when AUDIENCE_PROVIDERS_LOG is set."""
+    global _logging_done
+    with _logging_ready:
+        if _logging_done:
+            return
+        _logging_done = True
+        level = os.environ.get("AUDIENCE_PROVIDERS_LOG", "").upper()
+        if level:
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+            root = logging.getLogger("providers")
+            root.addHandler(handler)
+            root.setLevel(getattr(logging, level, logging.DEBUG))
+
+
+def contains_unknown(value: Any) -> bool:
+    if isinstance(value, str):
+        return value == UNKNOWN
+    if isinstance(value, Mapping):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(contains_unknown(v) for v in value)
+    return False
+
+
+def user_inputs(props: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in props.items() if k != PROVIDER_KEY}
+
+
+def _field_of(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc) if loc else "(inputs)"
+
+
+def create_or_adopt(create: Callable[[], T], find: Callable[[], T | None], *, attempts: int = 3) -> T:
+    """Create a resource at most once even when responses get lost.
+
+    When a create's outcome is unknown (connection lost after sending, 5xx) we read by the natural key
+    before trying again: if the first attempt did commit, we adopt what it made instead of duplicating it.
+    """
+    last: Exception | None = None
+    for _ in range(attempts):
+        try:
+            return create()
+        except (TransportFailure, ServerError) as exc:
+            last = exc
+        found = find()
+        if found is not None:
+            return found
+    assert last is not None
+    raise last
+
+
+class VendorProvider(ResourceProvider, Generic[ArgsT, CfgT]):
+    """Shared behaviour of all our dynamic providers. Holds nothing when pickled (see ``__getstate__``)."""
+
+    vendor: ClassVar[str]
+    resource_label: ClassVar[str]  # e.g. "batch:Audience", used in messages
+    args_model: ClassVar[type[BaseModel]]
+    # Input fields whose change can't be applied in place.
+    replace_fields: ClassVar[frozenset[str]] = frozenset()
+    # The provider object is pickled into every resource's state: it holds no secret, so don't encrypt it.
+    serialize_as_secret_always = False
+
+    _config: CfgT | None
+    _config_error: Exception | None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Only the class reference is pickled: configuration and clients are rebuilt in the provider process.
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    # -- configuration -------------------------------------------------------------------------
+    def load_config(self, source: ConfigSource) -> CfgT:
+        raise NotImplementedError
+
+    def configure(self, req: ConfigureRequest) -> None:
+        _setup_logging()
+        try:
+            self._config = self.load_config(ConfigSource(req.config.get))
+            self._config_error = None
+        except ConfigurationError as exc:
+            self._config = None
+            self._config_error = exc
+
+    @property
+    def config(self) -> CfgT:
+        error = getattr(self, "_config_error", None)
+        if error is not None:
+            raise error
+        cfg = getattr(self, "_config", None)
+        if cfg is None:
+            # Called without configure() (e.g. direct use in tests): fall back to the environment.
+            cfg = self._config = self.load_config(ConfigSource(None))
+        return cfg
+
+    # -- inputs ----------------------------------------------------------------------------------
+    def parse(self, props: Mapping[str, Any]) -> ArgsT:
+        return self.args_model.model_validate(user_inputs(props))  # type: ignore[return-value]
+
+    def extra_checks(self, args: ArgsT) -> list[CheckFailure]:
+        """Cross-field or config-dependent rules that pydantic alone can't express."""
+        return []
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        _ = self.config  # a missing credential fails `pulumi preview`, with the command that fixes it
+        inputs = user_inputs(news)
+        unknown = {k for k, v in inputs.items() if contains_unknown(v)}
+        known = {k: v for k, v in inputs.items() if k not in unknown}
+        failures: list[CheckFailure] = []
+        try:
+            args = self.args_model.model_validate(known)
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = tuple(err.get("loc", ()))
+                if loc and str(loc[0]) in unknown:
+                    continue  # will be validated once the value is known
+                failures.append(CheckFailure(_field_of(loc),
+                                             f"{self.resource_label}: {_field_of(loc)}: {err['msg']}"))
+            return CheckResult(news, failures)
+        failures.extend(self.extra_checks(args))  # type: ignore[arg-type]
+        normalized = args.model_dump(mode="json", exclude_none=False)
+        result = {**{k: v for k, v in normalized.items() if k in inputs or v is not None}, **{
+            k: inputs[k] for k in unknown}}
+        result[PROVIDER_KEY] = news.get(PROVIDER_KEY)
+        return CheckResult(result, failures)
+
+    # -- diff ------------------------------------------------------------------------------------
+    def comparable(self, field: str, props: Mapping[str, Any], *, state: bool) -> Any:
+        """The value of ``field`` as it should be compared; ``state`` is True for the recorded outputs."""
+        return props.get(field)
+
+    def changed_fields(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+        changed = []
+        for field in self.args_model.model_fields:
+            new = news.get(field)
+            if contains_unknown(new):
+                changed.append(field)
+            elif self.comparable(field, olds, state=True) != self.comparable(field, news, state=False):
+                changed.append(field)
+        return changed
+
+    def replacement_fields(self, changed: list[str], olds: Mapping[str, Any],
+                           news: Mapping[str, Any]) -> list[str]:
+        return [f for f in changed if f in self.replace_fields]
+
+    def delete_before_replace(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+        """True when old and new can't coexist (same natural key): delete first, then create."""
+        return False
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed = self.changed_fields(olds, news)
+        replaces = self.replacement_fields(changed, olds, news)
+        return DiffResult(
+            changes=bool(changed),
+            replaces=replaces,
+            stables=[f for f in self.args_model.model_fields if f not in changed],
+            delete_before_replace=bool(replaces) and self.delete_before_replace(olds, news),
+        )
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def create_resource(self, args: ArgsT) -> tuple[str, dict[str, Any]]:
+        raise NotImplementedError
+
+    def read_resource(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Current outputs (inputs included), or None when the resource is gone."""
+        raise NotImplementedError
+
+    def update_resource(self, id_: str, olds: Mapping[str, Any], args: ArgsT) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def delete_resource(self, id_: str, props: Mapping[str, Any]) -> None:
+        raise NotImplementedError
+
+    def inputs_from_state(self, outs: Mapping[str, Any]) -> dict[str, Any]:
+        """Inputs as refresh should record them, derived from freshly read outputs."""
+        return {f: outs.get(f) for f in self.args_model.model_fields if f in outs}
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        args = self.parse(props)
+        id_, outs = self.create_resource(args)
+        return CreateResult(id_, outs)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        try:
+            outs = self.read_resource(id_, props)
+        except NotFound:
+            outs = None
+        if outs is None:
+            return ReadResult(None, {})  # gone: refresh drops it from state
+        return ReadResult(id_, outs, self.inputs_from_state(outs))  # type: ignore[call-arg]
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self.update_resource(id_, olds, self.parse(news)))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        try:
+            self.delete_resource(id_, props)
+        except NotFound:
+            pass  # already gone is what we wanted

@@ -1,0 +1,189 @@
+"""HTTP base shared by every vendor client: one pooled httpx.Client per credential, retries, rate limit, logs.
+
+Vendor clients subclass :class:`BaseClient`, set ``vendor`` and implement ``parse_error`` for their error
+body; each documented endpoint is one method calling :meth:`BaseClient.call`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeVar
+
+import httpx
+
+from .. import __version__
+from .errors import ApiError, TransportFailure, error_class_for
+from .ratelimit import RateLimiter, shared_limiter
+from .redact import RedactingFilter, redact, register_secret
+from .retry import RetryPolicy, parse_retry_after, run_with_retries
+
+USER_AGENT = f"pulumi-audience-providers/{__version__} (+httpx/{httpx.__version__})"
+
+log = logging.getLogger("providers.http")
+log.addFilter(RedactingFilter())
+
+C = TypeVar("C", bound="BaseClient")
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """Everything a client needs that is not a credential (credentials are passed separately)."""
+
+    base_url: str
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    requests_per_minute: float | None = None
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # Injected in unit tests (httpx.MockTransport); None means a real pooled HTTP transport.
+    transport: httpx.BaseTransport | None = field(default=None, compare=False)
+
+
+def credential_digest(*parts: str | None) -> str:
+    """A stable, non-reversible key for caches and limiters; never log or store the parts themselves."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update((part or "").encode())
+        h.update(b"\0")
+    return h.hexdigest()[:16]
+
+
+@dataclass
+class ErrorDetails:
+    message: str
+    code: str | None = None
+    request_id: str | None = None
+
+
+class BaseClient:
+    vendor: ClassVar[str] = "vendor"
+    # Settings keys per (class, base_url, credential): one connection pool per credential per process.
+    _instances: ClassVar[dict[tuple[type, str, str], BaseClient]] = {}
+    _instances_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, settings: ClientSettings, *, secrets: tuple[str | None, ...] = (),
+                 identity: tuple[str | None, ...] = ()) -> None:
+        for secret in secrets:
+            register_secret(secret)
+        self.settings = settings
+        self.credential_key = credential_digest(*identity, *secrets)
+        self.limiter: RateLimiter | None = (
+            shared_limiter(self.vendor, self.credential_key, settings.requests_per_minute)
+            if settings.requests_per_minute else None
+        )
+        self.http = httpx.Client(
+            base_url=settings.base_url.rstrip("/"),
+            timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            transport=settings.transport,
+            limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+        )
+
+    @classmethod
+    def shared(cls: type[C], settings: ClientSettings, **credentials: str | None) -> C:
+        """The process-wide client for these settings and credentials (created on first use)."""
+        key = (cls, settings.base_url, credential_digest(*(f"{k}={v}" for k, v in sorted(credentials.items()))))
+        if settings.transport is not None:
+            return cls(settings, **credentials)  # tests: never share injected transports
+        with cls._instances_lock:
+            client = cls._instances.get(key)
+            if client is None:
+                client = cls._instances[key] = cls(settings, **credentials)
+            return client  # type: ignore[return-value]
+
+    # -- hooks for vendor clients ------------------------------------------------------------
+    def auth_headers(self) -> Mapping[str, str]:
+        return {}
+
+    def parse_error(self, response: httpx.Response) -> ErrorDetails:
+        return ErrorDetails(message=response.text[:500])
+
+    def error_hint(self, operation: str, status: int, details: ErrorDetails) -> str | None:
+        """Vendor-specific advice appended to an error (e.g. which permission is missing)."""
+        return None
+
+    def on_unauthorized(self) -> bool:
+        """Called on 401; return True if credentials were refreshed and the call may be repeated once."""
+        return False
+
+    # -- the one request path ------------------------------------------------------------------
+    def call(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        idempotent: bool | None = None,
+        ok: tuple[int, ...] = (200, 201, 202, 204, 207),
+    ) -> httpx.Response:
+        """Send one logical request (with retries); return the response or raise an :class:`ApiError`."""
+        if idempotent is None:
+            idempotent = method.upper() in ("GET", "HEAD", "PUT", "DELETE", "OPTIONS")
+        attempt_box = [0]
+        refreshed = [False]
+
+        def attempt() -> httpx.Response:
+            attempt_box[0] += 1
+            if self.limiter is not None:
+                self.limiter.acquire()
+            started = time.monotonic()
+            try:
+                response = self.http.request(
+                    method, path, params=params,
+                    content=None if json_body is None else json.dumps(json_body).encode(),
+                    headers={**self.auth_headers(),
+                             **({"Content-Type": "application/json"} if json_body is not None else {})},
+                )
+            except httpx.ConnectError as exc:
+                self._log(method, path, "connect-error", started, attempt_box[0])
+                raise TransportFailure(self.vendor, operation, f"connect error: {redact(str(exc))}",
+                                       maybe_committed=False) from None
+            except httpx.TransportError as exc:
+                # Reset or timeout after the request was (maybe) sent: the server may have acted on it.
+                self._log(method, path, type(exc).__name__, started, attempt_box[0])
+                raise TransportFailure(self.vendor, operation,
+                                       f"{type(exc).__name__}: {redact(str(exc)) or 'connection lost'}",
+                                       maybe_committed=True) from None
+            self._log(method, path, response.status_code, started, attempt_box[0])
+            if response.status_code in ok:
+                return response
+            if response.status_code == 401 and not refreshed[0] and self.on_unauthorized():
+                refreshed[0] = True
+                return attempt()
+            raise self._error(operation, response)
+
+        def on_retry(n: int, exc: BaseException, sleep: float) -> None:
+            log.info("%s %s retry %d after %.2fs: %s", self.vendor, operation, n, sleep, exc)
+
+        return run_with_retries(attempt, idempotent=idempotent, policy=self.settings.retry, on_retry=on_retry)
+
+    def _error(self, operation: str, response: httpx.Response) -> ApiError:
+        try:
+            details = self.parse_error(response)
+        except (ValueError, KeyError, TypeError):
+            details = ErrorDetails(message=response.text[:500])
+        cls = error_class_for(response.status_code)
+        return cls(
+            self.vendor, operation, response.status_code, redact(details.message or response.reason_phrase),
+            code=details.code, request_id=details.request_id,
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            hint=self.error_hint(operation, response.status_code, details),
+        )
+
+    def _log(self, method: str, path: str, status: int | str, started: float, attempt: int) -> None:
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s %s %s -> %s in %.1fms (attempt %d)", self.vendor, method, path, status,
+                      (time.monotonic() - started) * 1000, attempt)
+
+    @staticmethod
+    def json_of(response: httpx.Response) -> Any:
+        if not response.content:
+            return None
+        return response.json()

@@ -1,0 +1,107 @@
+"""Retry policy: which failures are retried, how long we back off, when we give up.
+
+tenacity drives the loop (stop/wait/retry predicates composed, well kept, thread-safe); this module only
+states our policy. A non-idempotent request is retried only when it provably never reached the server
+(connect failure, or a 429 that the vendor answered without acting); anything else bubbles up so the
+resource layer can reconcile by reading before it tries again (see ``dynamic.create_or_adopt``).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
+
+from .errors import ApiError, TransportFailure
+
+T = TypeVar("T")
+
+RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    deadline: float = 60.0  # total seconds across attempts
+    max_attempts: int = 8
+    base_delay: float = 0.25
+    max_delay: float = 10.0
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Retry-After as delay-seconds or HTTP-date (RFC 9110 §10.2.3); None when absent or unparseable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def is_retryable(exc: BaseException, idempotent: bool) -> bool:
+    if isinstance(exc, TransportFailure):
+        return idempotent or not exc.maybe_committed
+    if isinstance(exc, ApiError):
+        if exc.status == 429:
+            return True
+        return idempotent and exc.status in RETRYABLE_STATUSES
+    return False
+
+
+def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
+    def compute(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        hinted = getattr(exc, "retry_after", None)
+        if hinted is not None:
+            return float(hinted)
+        # Full jitter: spreads retries of many threads hitting the same 429/503.
+        ceiling = min(policy.max_delay, policy.base_delay * (2 ** (state.attempt_number - 1)))
+        return random.uniform(0, ceiling)
+
+    return compute
+
+
+def run_with_retries(
+    call: Callable[[], T],
+    *,
+    idempotent: bool,
+    policy: RetryPolicy,
+    on_retry: Callable[[int, BaseException, float], None] | None = None,
+) -> T:
+    started = time.monotonic()
+    wait = _wait(policy)
+
+    def wait_within_deadline(state: RetryCallState) -> float:
+        delay = wait(state)
+        remaining = policy.deadline - (time.monotonic() - started)
+        if delay > remaining:
+            # A Retry-After past our deadline: give up now rather than sleep and fail anyway.
+            raise state.outcome.exception() if state.outcome and state.outcome.exception() else RuntimeError()
+        return delay
+
+    def before_sleep(state: RetryCallState) -> None:
+        if on_retry and state.outcome is not None:
+            exc = state.outcome.exception()
+            assert exc is not None
+            on_retry(state.attempt_number, exc, state.next_action.sleep if state.next_action else 0.0)
+
+    retrying = Retrying(
+        retry=retry_if_exception(lambda e: is_retryable(e, idempotent)),
+        stop=stop_after_attempt(policy.max_attempts) | stop_after_delay(policy.deadline),
+        wait=wait_within_deadline,
+        before_sleep=before_sleep,
+        reraise=True,
+    )
+    return retrying(call)

@@ -1,0 +1,65 @@
+"""Batch inputs (strict) and wire shapes (lenient). https://doc.batch.com/developer/api/cep/audiences"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+NAME_PATTERN = r"^[A-Za-z0-9_-]+$"
+MAX_IDS_PER_CALL = 10_000  # documented: "Supports up to 10,000 elements"
+MAX_ATTRIBUTES = 15  # documented per id
+
+
+class Member(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1)
+    attributes: dict[str, Any] | None = Field(default=None, max_length=MAX_ATTRIBUTES)
+
+
+class MembersSpec(BaseModel):
+    """How a member list travels through Pulumi: a digest and count, plus where the ids are.
+
+    Large lists come from a file the provider reads at apply time, so neither the inputs nor the state
+    hold 100,000 ids; small inline lists travel as they are.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    digest: str = Field(pattern=r"^sha256:[0-9a-f]{64}$")
+    count: int = Field(ge=0)
+    file: str | None = None
+    inline: list[Member] | None = None
+
+
+class AudienceArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=255, pattern=NAME_PATTERN,
+                      description="Audience name: the natural key; changing it replaces the audience.")
+    display_name: str | None = Field(default=None, min_length=1, max_length=255)
+    members: MembersSpec | None = None
+    membership: Literal["authoritative", "additive"] = "authoritative"
+
+
+class AudienceView(BaseModel):
+    """`GET /audiences/view` answer."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: str
+    display_name: str | None = None
+    type: str | None = None
+    nb_ids: int = 0
+    indexing_state: str | None = None
+    created: str | None = None
+    updated: str | None = None
+
+
+class AudienceList(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    audiences: list[AudienceView] = []
+    has_more: bool = False
+    next_from: str | None = None

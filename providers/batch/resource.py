@@ -1,0 +1,185 @@
+"""Batch ``Audience``: a custom-id audience whose name, display name and membership a stack declares."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import Resource
+
+from .._core.config import ConfigSource, Setting, client_settings, missing
+from .._core.dynamic import VendorProvider, create_or_adopt
+from .._core.errors import NotFound
+from .._core.wait import wait_until
+from .client import DEFAULT_BASE_URL, Client
+from .members import MemberMap, Members, SnapshotStore, chunks, digest_of, plan_changes, resolve
+from .models import MAX_IDS_PER_CALL, AudienceArgs, AudienceView
+
+API_KEY = Setting("batch:apiKey", "BATCH_API_KEY", secret=True, help="REST API key of the project")
+PROJECT_KEY = Setting("batch:projectKey", "BATCH_PROJECT_KEY", help="project key, e.g. project_0664...")
+BASE_URL = Setting("batch:baseUrl", "BATCH_BASE_URL", default=DEFAULT_BASE_URL)
+INDEXING_TIMEOUT = Setting("batch:indexingTimeout", "BATCH_INDEXING_TIMEOUT", default="600")
+SETTLED = ("APPLIED", "REPLACED")
+
+
+@dataclass(frozen=True)
+class BatchConfig:
+    client: Client
+    indexing_timeout: float
+
+
+class AudienceProvider(VendorProvider[AudienceArgs, BatchConfig]):
+    vendor = "Batch"
+    resource_label = "batch:Audience"
+    args_model = AudienceArgs
+    # No documented way to rename or to change display_name after create.
+    replace_fields = frozenset({"name", "display_name"})
+
+    def load_config(self, source: ConfigSource) -> BatchConfig:
+        absent = [s for s in (API_KEY, PROJECT_KEY) if source.get(s) is None]
+        if absent:
+            raise missing(*absent)
+        settings = client_settings(source, "batch", "BATCH", source.require(BASE_URL))
+        client = Client.shared(settings, api_key=source.require(API_KEY), project_key=source.require(PROJECT_KEY))
+        return BatchConfig(client, source.number(INDEXING_TIMEOUT) or 600.0)
+
+    # -- diff ------------------------------------------------------------------------------------
+    def comparable(self, field: str, props: Mapping[str, Any], *, state: bool) -> Any:
+        if field == "members":
+            spec = props.get("members")
+            return spec.get("digest") if isinstance(spec, Mapping) else None
+        return props.get(field)
+
+    def delete_before_replace(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+        # Names are unique: a replacement that keeps the name must delete the old audience first.
+        return olds.get("name") == news.get("name")
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _wait(self, name: str, token: str) -> AudienceView:
+        client = self.config.client
+        return wait_until(
+            lambda: client.view_audience(name, token),
+            lambda v: v.indexing_state in SETTLED,
+            timeout=self.config.indexing_timeout, interval=0.1, max_interval=2.0,
+            what=f"Batch audience {name!r} to finish indexing (token {token})",
+            on_timeout="The change was accepted by Batch and may still apply; rerun `pulumi up` to converge",
+        )
+
+    def _apply(self, name: str, old: MemberMap | None, new: MemberMap, additive: bool) -> None:
+        """Bring membership from ``old`` (None: unknown) to ``new`` in ≤10,000-id calls, each awaited."""
+        client = self.config.client
+        if old is None and additive:
+            old = {}
+        if old is not None:
+            actions = plan_changes(old, new, additive=additive)
+            diff_calls = -(-len(actions) // MAX_IDS_PER_CALL)
+        else:
+            actions, diff_calls = [], None
+        full = [{"id": i, **({"attributes": a} if a else {})} for i, a in new.items()]
+        replace_calls = 1 + -(-max(0, len(full) - MAX_IDS_PER_CALL) // MAX_IDS_PER_CALL)
+        if diff_calls is not None and diff_calls <= replace_calls:
+            for chunk in chunks(actions, MAX_IDS_PER_CALL):
+                self._wait(name, client.update_audience(name, chunk))
+            return
+        # Unknown starting point, or a rewrite is cheaper: replace with the first chunk, add the rest.
+        head, rest = full[:MAX_IDS_PER_CALL], full[MAX_IDS_PER_CALL:]
+        self._wait(name, client.replace_audience(name, head))
+        for chunk in chunks([{"action": "add", **m} for m in rest], MAX_IDS_PER_CALL):
+            self._wait(name, client.update_audience(name, chunk))
+
+    def _outputs(self, args: AudienceArgs, view: AudienceView | None) -> dict[str, Any]:
+        outs = args.model_dump(mode="json")
+        if args.members is not None and args.members.inline is not None and args.members.count > 100:
+            # Large inline lists stay in the program; state keeps the digest and count only.
+            outs["members"] = {**outs["members"], "inline": None}
+        outs["nb_ids"] = view.nb_ids if view else None
+        outs["indexing_state"] = view.indexing_state if view else None
+        return outs
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def create_resource(self, args: AudienceArgs) -> tuple[str, dict[str, Any]]:
+        client = self.config.client
+
+        def create() -> str:
+            return client.create_audience(args.name, args.display_name)
+
+        def find() -> str | None:
+            try:
+                client.view_audience(args.name)
+            except NotFound:
+                return None
+            return ""  # it exists: the lost create did commit
+
+        token = create_or_adopt(create, find)
+        if token:
+            self._wait(args.name, token)
+        if args.members is not None:
+            new = resolve(args.members)
+            self._apply(args.name, {}, new, args.membership == "additive")
+            SnapshotStore().save(new)
+        return args.name, self._outputs(args, client.view_audience(args.name))
+
+    def update_resource(self, id_: str, olds: Mapping[str, Any], args: AudienceArgs) -> dict[str, Any]:
+        old_spec = olds.get("members") if isinstance(olds.get("members"), Mapping) else None
+        old_digest = old_spec.get("digest") if old_spec else None
+        additive = args.membership == "additive"
+        if args.members is not None and args.members.digest != old_digest:
+            new = resolve(args.members)
+            old = {} if old_spec is None or old_spec.get("count") == 0 else SnapshotStore().load(old_digest)
+            self._apply(id_, old, new, additive)
+            SnapshotStore().save(new)
+        elif args.members is None and old_spec is not None and old_spec.get("count") and not additive:
+            self._apply(id_, SnapshotStore().load(old_digest), {}, False)
+        return self._outputs(args, self.config.client.view_audience(id_))
+
+    def read_resource(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
+        view = self.config.client.view_audience(id_)
+        outs = {k: props.get(k) for k in AudienceArgs.model_fields}
+        outs["name"] = view.name
+        outs["display_name"] = view.display_name
+        spec = props.get("members")
+        if isinstance(spec, Mapping) and props.get("membership") != "additive" and spec.get("count") != view.nb_ids:
+            # Batch lists no ids, only a count: a different count is drift; mark the digest so `up` rewrites.
+            outs["members"] = {**spec, "digest": digest_of({"<drift>": {"nb_ids": view.nb_ids}}),
+                               "count": view.nb_ids}
+        outs["nb_ids"] = view.nb_ids
+        outs["indexing_state"] = view.indexing_state
+        return outs
+
+    def delete_resource(self, id_: str, props: Mapping[str, Any]) -> None:
+        self.config.client.remove_audience(id_)
+
+
+class Audience(Resource, module="batch", name="Audience"):
+    """A Batch custom-id audience. See docs/batch/audience.md."""
+
+    name: pulumi.Output[str]
+    display_name: pulumi.Output[str | None]
+    membership: pulumi.Output[str]
+    members: pulumi.Output[dict[str, Any] | None]
+    nb_ids: pulumi.Output[int]
+    indexing_state: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        name: pulumi.Input[str],
+        display_name: pulumi.Input[str] | None = None,
+        members: Members | Sequence[str | Mapping[str, Any]] | None = None,
+        membership: str = "authoritative",
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        if members is not None and not isinstance(members, Members):
+            members = Members.of(members)
+        props: dict[str, Any] = {
+            "name": name,
+            "display_name": display_name,
+            "members": members.spec() if members is not None else None,
+            "membership": membership,
+            "nb_ids": None,
+            "indexing_state": None,
+        }
+        super().__init__(AudienceProvider(), resource_name, props, opts)
