@@ -1,0 +1,113 @@
+"""Batch Audience through the real engine: create, update, replace, drift, refresh, destroy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+APIKEY_CANARY = "canary-batch-key-5f1e9d"
+PROJECT = "project_e2e000000000000000000000000000"
+
+
+def _stack(make_stack, emulator):  # type: ignore[no-untyped-def]
+    live = emulator("batch")
+    live.seed({"credentials": [{"api_key": APIKEY_CANARY, "project_key": PROJECT}]})
+    live.configure(indexing_seconds=0.05)
+    stack = make_stack("batch_lifecycle")
+    stack.config("batch:baseUrl", live.base_url)
+    stack.config("batch:projectKey", PROJECT)
+    stack.config("batch:apiKey", APIKEY_CANARY, secret=True)
+    return live, stack
+
+
+def _write_ids(path: Path, ids: list[str]) -> None:
+    path.write_text("\n".join(ids) + "\n")
+
+
+def test_lifecycle__create_update_replace_refresh_destroy(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+    live, stack = _stack(make_stack, emulator)
+    _write_ids(stack.dir / "ids.txt", [f"user-{i}" for i in range(50)])
+    stack.config("name", "e2e_vip")
+    stack.config("displayName", "VIP")
+    stack.config("membersFile", "ids.txt")
+
+    stack.up()
+    assert live.state()["audiences"]["e2e_vip"]["nb_ids"] == 50
+    assert stack.outputs()["nb_ids"] == 50
+
+    # Membership change: in place (update), only the changes are sent.
+    _write_ids(stack.dir / "ids.txt", [f"user-{i}" for i in range(10, 70)])
+    live.clear_requests()
+    out = stack.up()
+    assert "updated" in out.stdout and "replaced" not in out.stdout
+    updates = [r for r in live.requests() if r["path"].endswith("/audiences/update")]
+    assert len(updates) == 1
+    assert live.state()["audiences"]["e2e_vip"]["ids"] == sorted(f"user-{i}" for i in range(10, 70))
+
+    # display_name can only be set at create (no documented update field): replace, same name.
+    stack.config("displayName", "Very Important")
+    preview = stack.preview("--diff")
+    assert "display_name" in preview.stdout and "replace" in preview.stdout.lower()
+    stack.up()
+    aud = live.state()["audiences"]["e2e_vip"]
+    assert aud["display_name"] == "Very Important" and aud["nb_ids"] == 60
+
+    # Name change: replace, create-before-delete.
+    stack.config("name", "e2e_vip2")
+    out = stack.up()
+    assert "replaced" in out.stdout
+    assert set(live.state()["audiences"]) == {"e2e_vip2"}
+
+    # Deleted behind Pulumi's back: refresh sees it gone.
+    resp = httpx.post(live.base_url + "/audiences/remove", json={"name": "e2e_vip2"},
+                      headers={"Authorization": f"Bearer {APIKEY_CANARY}", "X-Batch-Project": PROJECT})
+    assert resp.status_code == 202
+    refresh = stack.refresh()
+    assert "deleted" in refresh.stdout
+    state = json.loads(stack.export())
+    assert not [r for r in state["deployment"]["resources"] if r["type"].endswith("batch:Audience")]
+
+    # Recreated by the next up, then destroy leaves the emulator empty.
+    stack.up()
+    assert set(live.state()["audiences"]) == {"e2e_vip2"}
+    stack.destroy()
+    assert live.state()["audiences"] == {}
+
+
+def test_secrets__api_key_never_in_state_or_output(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+    live, stack = _stack(make_stack, emulator)
+    stack.config("name", "e2e_secret")
+    up = stack.up()
+    preview = stack.preview("--diff")
+    export = stack.export()
+    assert "e2e_secret" in export  # the export is real
+    for text in (up.stdout, up.stderr, preview.stdout, preview.stderr, export):
+        assert APIKEY_CANARY not in text
+    stack.destroy()
+
+
+def test_preview__invalid_name_fails_before_any_request(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+    live, stack = _stack(make_stack, emulator)
+    stack.config("name", "not a valid name!")
+    live.clear_requests()
+    out = stack.preview(check=False)
+    assert out.returncode != 0
+    text = out.stdout + out.stderr
+    assert "batch:Audience" in text and "name" in text and "pattern" in text
+    assert live.requests() == []
+
+
+def test_preview__missing_api_key_names_the_setting(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+    live = emulator("batch")
+    stack = make_stack("batch_lifecycle")
+    stack.config("batch:baseUrl", live.base_url)
+    stack.config("name", "e2e_nokey")
+    out = stack.preview(check=False)
+    text = out.stdout + out.stderr
+    assert out.returncode != 0
+    assert "batch:apiKey" in text and "pulumi config set --secret batch:apiKey" in text
