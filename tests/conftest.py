@@ -76,3 +76,13 @@ def emulator(_emulator_threads: dict[str, EmulatorThread]) -> Callable[[str], Li
         return live
 
     return get
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--full", action="store_true", default=False,
+                     help="run long trials (fault matrix, killed runs) at their full counts")
+
+
+@pytest.fixture(scope="session")
+def full_run(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--full"))
