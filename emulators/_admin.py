@@ -181,7 +181,7 @@ async def _emulate(request: web.Request, handler: Handler) -> web.StreamResponse
 
     wait = emu.rate_limited(emu.spec.credential_of(request))
     if wait:
-        resp = emu.spec.error_response(429, "Too many requests", "rate_limited")
+        resp = emu.spec.error_response(429, "Too many requests", None)
         if emu.rate_limit_retry_after:
             resp.headers["Retry-After"] = str(max(1, int(wait + 0.999)))
         finish(429)

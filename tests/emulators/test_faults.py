@@ -1,0 +1,95 @@
+"""The shared fault machinery (emulators/_admin.py) produces each fault it promises, on the Batch emulator."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+H = {"Authorization": "Bearer demo-batch-rest-key", "X-Batch-Project": "project_demo0000000000000000000000000"}
+
+
+def _client(live) -> httpx.Client:  # type: ignore[no-untyped-def]
+    return httpx.Client(base_url=live.base_url, headers=H, timeout=httpx.Timeout(2.0))
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_fault__status_answers_with_vendor_error_body(emulator, status: int) -> None:  # type: ignore[no-untyped-def]
+    live = emulator("batch")
+    live.fault(kind="status", status=status, route="GET /audiences/list")
+    with _client(live) as c:
+        first, second = c.get("/audiences/list"), c.get("/audiences/list")
+    assert first.status_code == status and set(first.json()) == {"error_code", "error_message"}
+    assert second.status_code == 200  # count=1: only the next request
+
+
+@pytest.mark.parametrize("retry_after", ["3", None])
+def test_fault__429_with_and_without_retry_after(emulator, retry_after: str | None) -> None:  # type: ignore[no-untyped-def]
+    live = emulator("batch")
+    live.fault(kind="status", status=429, retry_after=retry_after)
+    with _client(live) as c:
+        resp = c.get("/audiences/list")
+    assert resp.status_code == 429
+    assert resp.headers.get("Retry-After") == retry_after
+
+
+def test_fault__after_skips_matching_requests_and_count_bounds_it(emulator) -> None:  # type: ignore[no-untyped-def]
+    live = emulator("batch")
+    live.fault(kind="status", status=503, after=2, count=2, route="GET /audiences/list")
+    with _client(live) as c:
+        codes = [c.get("/audiences/list").status_code for _ in range(6)]
+    assert codes == [200, 200, 503, 503, 200, 200]
+
+
+def test_fault__connection_reset(emulator) -> None:  # type: ignore[no-untyped-def]
+    live = emulator("batch")
+    live.fault(kind="reset")
+    with _client(live) as c, pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+        c.get("/audiences/list")
+
+
+def test_fault__read_timeout(emulator) -> None:  # type: ignore[no-untyped-def]
+    live = emulator("batch")
+    live.fault(kind="timeout", seconds=3)
+    with httpx.Client(base_url=live.base_url, headers=H, timeout=httpx.Timeout(0.5)) as c:
+        with pytest.raises(httpx.ReadTimeout):
+            c.get("/audiences/list")
+
+
+def test_fault__drop_after_commit_really_commits(emulator) -> None:  # type: ignore[no-untyped-def]
+    live = emulator("batch")
+    live.fault(kind="drop_after_commit", route="POST /audiences/create")
+    with _client(live) as c:
+        with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+            c.post("/audiences/create", json={"name": "dropped", "type": "custom_ids"})
+    assert "dropped" in live.state()["audiences"]
+    assert live.requests()[-1]["status"] == "dropped:202"
+
+
+def test_config__latency_is_added_to_each_request(emulator) -> None:  # type: ignore[no-untyped-def]
+    live = emulator("batch")
+    live.configure(latency_ms=200)
+    with _client(live) as c:
+        started = time.monotonic()
+        c.get("/audiences/list")
+    assert time.monotonic() - started >= 0.19
+
+
+def test_rate_limit__per_credential_429_with_retry_after(emulator) -> None:  # type: ignore[no-untyped-def]
+    live = emulator("batch")
+    live.configure(rate_limit_rpm=60, rate_limit_burst=3)
+    with _client(live) as c:
+        codes = [c.get("/audiences/list") for _ in range(5)]
+    assert [r.status_code for r in codes] == [200, 200, 200, 429, 429]
+    assert codes[3].json()["error_code"] == "TOO_MANY_REQUESTS" and int(codes[3].headers["Retry-After"]) >= 1
+    # Another credential has its own bucket (the 401 is the vendor's, not the limiter's).
+    other = httpx.get(live.base_url + "/audiences/list", headers={"Authorization": "Bearer other"})
+    assert other.status_code == 401
+
+
+def test_admin__not_subject_to_faults_or_log(emulator) -> None:  # type: ignore[no-untyped-def]
+    live = emulator("batch")
+    live.fault(kind="status", status=503, count=100)
+    assert live.state() == {"audiences": {}}
+    assert live.requests() == []
