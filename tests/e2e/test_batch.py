@@ -111,3 +111,39 @@ def test_preview__missing_api_key_names_the_setting(make_stack, emulator) -> Non
     text = out.stdout + out.stderr
     assert out.returncode != 0
     assert "batch:apiKey" in text and "pulumi config set --secret batch:apiKey" in text
+
+
+def test_membership__25k_authoritative_then_1k_changed_sends_only_changes(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+    live, stack = _stack(make_stack, emulator)
+    ids = [f"member-{i:06d}" for i in range(25_000)]
+    _write_ids(stack.dir / "ids.txt", ids)
+    stack.config("name", "e2e_big")
+    stack.config("membersFile", "ids.txt")
+    stack.up()
+    assert live.state()["audiences"]["e2e_big"]["nb_ids"] == 25_000
+    creates = [r for r in live.requests() if r["path"].endswith(("/update", "/replace"))]
+    assert len(creates) == 3  # 25,000 ids in chunks of at most 10,000
+
+    # Swap 1,000 ids: 500 removed, 500 added -> a single update call of 1,000 actions.
+    changed = ids[500:] + [f"new-{i:06d}" for i in range(500)]
+    _write_ids(stack.dir / "ids.txt", changed)
+    live.clear_requests()
+    stack.up()
+    writes = [r for r in live.requests() if r["method"] == "POST"]
+    assert [r["path"].rsplit("/", 1)[-1] for r in writes] == ["update"]
+    assert live.state()["audiences"]["e2e_big"]["nb_ids"] == 25_000
+
+    # State keeps a digest and count, not the ids.
+    export = stack.export()
+    assert "member-000999" not in export and len(export) < 20_000
+
+    # Additive: removing ids from the file no longer removes them from the audience.
+    stack.config("membership", "additive")
+    _write_ids(stack.dir / "ids.txt", changed[:10] + ["extra-1"])
+    live.clear_requests()
+    stack.up()
+    assert live.state()["audiences"]["e2e_big"]["nb_ids"] == 25_001
+    assert not any(r["path"].endswith("/replace") for r in live.requests())
+
+    stack.destroy()
+    assert live.state()["audiences"] == {}
