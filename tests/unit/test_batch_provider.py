@@ -1,0 +1,134 @@
+"""Batch provider logic without a network: check, diff, member planning, pickling, create via MockTransport."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import dill
+import httpx
+import pytest
+from pulumi.dynamic.dynamic import serialize_provider
+
+from providers._core.config import ConfigSource
+from providers._core.dynamic import UNKNOWN
+from providers._core.errors import ConfigurationError
+from providers._core.http import ClientSettings
+from providers._core.retry import RetryPolicy
+from providers.batch.client import Client
+from providers.batch.members import Members, SnapshotStore, digest_of, plan_changes
+from providers.batch.resource import AudienceProvider, BatchConfig
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("BATCH_API_KEY", "unit-key-123456")
+    monkeypatch.setenv("BATCH_PROJECT_KEY", "project_unit")
+    monkeypatch.setenv("BATCH_SNAPSHOT_DIR", str(tmp_path / "snap"))
+
+
+def test_check__invalid_name_names_resource_and_field() -> None:
+    result = AudienceProvider().check({}, {"name": "bad name!", "membership": "authoritative"})
+    assert [f.property for f in result.failures] == ["name"]
+    assert "batch:Audience" in result.failures[0].reason and "pattern" in result.failures[0].reason
+
+
+def test_check__too_long_name_and_unknown_field_are_rejected() -> None:
+    result = AudienceProvider().check({}, {"name": "a" * 256, "colour": "red"})
+    assert sorted(f.property for f in result.failures) == ["colour", "name"]
+
+
+def test_check__unknown_values_during_preview_are_not_failures() -> None:
+    result = AudienceProvider().check({}, {"name": UNKNOWN, "display_name": "x"})
+    assert result.failures == []
+    assert result.inputs["name"] == UNKNOWN
+
+
+def test_check__missing_credentials_name_the_config_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BATCH_API_KEY")
+    with pytest.raises(ConfigurationError) as info:
+        AudienceProvider().load_config(ConfigSource(None))
+    assert "batch:apiKey" in str(info.value) and "pulumi config set --secret batch:apiKey" in str(info.value)
+
+
+def test_diff__name_change_replaces_create_first_display_name_deletes_first() -> None:
+    p = AudienceProvider()
+    olds = {"name": "a", "display_name": "A", "membership": "authoritative", "members": None}
+    by_name = p.diff("a", olds, {**olds, "name": "b"})
+    assert by_name.replaces == ["name"] and not by_name.delete_before_replace
+    by_display = p.diff("a", olds, {**olds, "display_name": "B"})
+    assert by_display.replaces == ["display_name"] and by_display.delete_before_replace
+
+
+def test_diff__server_fields_never_cause_changes() -> None:
+    olds = {"name": "a", "display_name": None, "membership": "authoritative", "members": None,
+            "nb_ids": 7, "indexing_state": "APPLIED"}
+    news = {"name": "a", "display_name": None, "membership": "authoritative", "members": None}
+    assert AudienceProvider().diff("a", olds, news).changes is False
+
+
+def test_diff__members_compared_by_digest_only() -> None:
+    spec = Members.of(["u1", "u2"]).spec()
+    olds = {"name": "a", "membership": "authoritative", "members": {**spec, "inline": None}}
+    assert AudienceProvider().diff("a", olds, {"name": "a", "membership": "authoritative",
+                                               "members": spec}).changes is False
+    other = Members.of(["u1", "u3"]).spec()
+    result = AudienceProvider().diff("a", olds, {"name": "a", "membership": "authoritative", "members": other})
+    assert result.changes and result.replaces == []
+
+
+def test_plan_changes__authoritative_removes_additive_does_not() -> None:
+    old = {"a": None, "b": None, "c": {"x": 1}}
+    new = {"b": None, "c": {"x": 2}, "d": None}
+    auth = plan_changes(old, new, additive=False)
+    assert {"action": "remove", "id": "a"} in auth
+    assert {"action": "add", "id": "c", "attributes": {"x": 2}} in auth
+    assert {"action": "add", "id": "d"} in auth and len(auth) == 3
+    assert all(a["action"] == "add" for a in plan_changes(old, new, additive=True))
+
+
+def test_snapshot_store__round_trip_and_corruption_is_a_miss(tmp_path: Path) -> None:
+    store = SnapshotStore(tmp_path)
+    members = {"a": None, "b": {"k": "v"}}
+    digest = store.save(members)
+    assert digest == digest_of(members) and store.load(digest) == members
+    next(tmp_path.iterdir()).write_bytes(b"not gzip")
+    assert store.load(digest) is None
+
+
+def test_pickle__provider_is_a_reference_without_secrets() -> None:
+    provider = AudienceProvider()
+    provider._config = provider.load_config(ConfigSource(None))  # configured: must still pickle empty
+    blob = serialize_provider(provider)
+    raw = base64.b64decode(blob)
+    assert len(raw) < 200 and b"unit-key-123456" not in raw
+    assert type(dill.loads(raw)) is AudienceProvider
+
+
+def test_create__lost_response_is_adopted_not_duplicated() -> None:
+    audiences: dict[str, dict] = {}  # type: ignore[type-arg]
+    creates = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.endswith("/audiences/create"):
+            body = json.loads(request.content)
+            creates.append(body["name"])
+            if body["name"] in audiences:
+                return httpx.Response(400, json={"error_code": "AUDIENCE_ALREADY_EXISTS", "error_message": "exists"})
+            audiences[body["name"]] = {"name": body["name"], "nb_ids": 0, "indexing_state": "APPLIED"}
+            raise httpx.ReadError("connection reset after commit")
+        if path.endswith("/audiences/view"):
+            name = request.url.params["name"]
+            if name not in audiences:
+                return httpx.Response(404, json={"error_code": "AUDIENCE_NOT_FOUND", "error_message": "no"})
+            return httpx.Response(200, json=audiences[name])
+        return httpx.Response(500, json={})
+
+    settings = ClientSettings(base_url="https://batch.test/2.8", transport=httpx.MockTransport(handler),
+                              retry=RetryPolicy(deadline=2, base_delay=0.001))
+    provider = AudienceProvider()
+    provider._config = BatchConfig(Client(settings, api_key="unit-key-123456", project_key="p"), 5)
+    result = provider.create({"name": "vip", "membership": "authoritative"})
+    assert result.id == "vip" and creates == ["vip"] and list(audiences) == ["vip"]
