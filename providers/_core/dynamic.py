@@ -233,7 +233,7 @@ class VendorProvider(ResourceProvider, Generic[ArgsT, CfgT]):
             outs = None
         if outs is None:
             return ReadResult(None, {})  # gone: refresh drops it from state
-        return ReadResult(id_, outs, self.inputs_from_state(outs))  # type: ignore[call-arg]
+        return ReadResult(id_, outs, self.inputs_from_state(outs))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         return UpdateResult(self.update_resource(id_, olds, self.parse(news)))

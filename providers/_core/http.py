@@ -85,15 +85,16 @@ class BaseClient:
         )
 
     @classmethod
-    def shared(cls: type[C], settings: ClientSettings, **credentials: str | None) -> C:
+    def shared(cls: type[C], settings: ClientSettings, **credentials: str) -> C:
         """The process-wide client for these settings and credentials (created on first use)."""
         key = (cls, settings.base_url, credential_digest(*(f"{k}={v}" for k, v in sorted(credentials.items()))))
+        make: Any = cls  # vendor clients take their own keyword credentials
         if settings.transport is not None:
-            return cls(settings, **credentials)  # tests: never share injected transports
+            return make(settings, **credentials)  # type: ignore[no-any-return]  # tests: never share mocks
         with cls._instances_lock:
             client = cls._instances.get(key)
             if client is None:
-                client = cls._instances[key] = cls(settings, **credentials)
+                client = cls._instances[key] = make(settings, **credentials)
             return client  # type: ignore[return-value]
 
     # -- hooks for vendor clients ------------------------------------------------------------

@@ -88,7 +88,10 @@ def run_with_retries(
         remaining = policy.deadline - (time.monotonic() - started)
         if delay > remaining:
             # A Retry-After past our deadline: give up now rather than sleep and fail anyway.
-            raise state.outcome.exception() if state.outcome and state.outcome.exception() else RuntimeError()
+            exc = state.outcome.exception() if state.outcome else None
+            if isinstance(exc, BaseException):
+                raise exc
+            raise RuntimeError("retry deadline exceeded")
         return delay
 
     def before_sleep(state: RetryCallState) -> None:

@@ -60,7 +60,8 @@ def test_create__invalid_name_is_400_with_error_body(api: httpx.Client) -> None:
 
 def test_update__adds_and_removes_are_applied_asynchronously(api: httpx.Client) -> None:
     name = _name()
-    _settle(api, name, api.post("/audiences/create", json={"name": name, "type": "custom_ids"}).json()["indexing_token"])
+    created = api.post("/audiences/create", json={"name": name, "type": "custom_ids"}).json()
+    _settle(api, name, created["indexing_token"])
     tok = api.post("/audiences/update", json={"name": name, "ids": [
         {"action": "add", "id": "a", "attributes": {"tier": "gold"}}, {"action": "add", "id": "b"}]}).json()
     assert _settle(api, name, tok["indexing_token"])["nb_ids"] == 2

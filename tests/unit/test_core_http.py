@@ -6,8 +6,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from email.utils import format_datetime
 from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 
 import httpx
 import pytest
