@@ -1,0 +1,18 @@
+"""Thrive Learning public API v1 (audiences) emulator."""
+
+from .._admin import VendorSpec
+from .errors import error_response
+from .routes import PREFIX, add_routes, credential_of
+from .state import DEMO_API_SECRET, DEMO_TENANT_ID, ThriveState
+
+SPEC = VendorSpec(
+    name="thrive",
+    make_state=ThriveState,
+    add_routes=add_routes,
+    error_response=error_response,
+    credential_of=credential_of,
+    demo_credentials={"tenantId": DEMO_TENANT_ID, "apiSecret": DEMO_API_SECRET},
+    base_path=PREFIX,
+    # Thrive documents 429 but no Retry-After header (our notes, section 6).
+    retry_after_on_429=False,
+)
