@@ -123,6 +123,8 @@ class BaseClient:
         params: Mapping[str, Any] | None = None,
         idempotent: bool | None = None,
         ok: tuple[int, ...] = (200, 201, 202, 204, 207),
+        form: Mapping[str, str] | None = None,
+        authenticate: bool = True,
     ) -> httpx.Response:
         """Send one logical request (with retries); return the response or raise an :class:`ApiError`."""
         if idempotent is None:
@@ -136,11 +138,12 @@ class BaseClient:
                 self.limiter.acquire()
             started = time.monotonic()
             try:
+                headers = dict(self.auth_headers()) if authenticate else {}
+                if json_body is not None:
+                    headers["Content-Type"] = "application/json"
                 response = self.http.request(
-                    method, path, params=params,
+                    method, path, params=params, headers=headers, data=form,
                     content=None if json_body is None else json.dumps(json_body).encode(),
-                    headers={**self.auth_headers(),
-                             **({"Content-Type": "application/json"} if json_body is not None else {})},
                 )
             except httpx.ConnectError as exc:
                 self._log(method, path, "connect-error", started, attempt_box[0])
@@ -155,7 +158,7 @@ class BaseClient:
             self._log(method, path, response.status_code, started, attempt_box[0])
             if response.status_code in ok:
                 return response
-            if response.status_code == 401 and not refreshed[0] and self.on_unauthorized():
+            if response.status_code == 401 and authenticate and not refreshed[0] and self.on_unauthorized():
                 refreshed[0] = True
                 return attempt()
             raise self._error(operation, response)

@@ -65,7 +65,7 @@ class Stack:
         return proc
 
     def config(self, key: str, value: str, *, secret: bool = False) -> None:
-        self.run("config", "set", *(["--secret"] if secret else []), key, value, "--stack", self.name)
+        self.run("config", "set", "--secret" if secret else "--plaintext", key, value, "--stack", self.name)
 
     def up(self, *extra: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return self.run("up", "--yes", "--non-interactive", "--skip-preview", "--stack", self.name, *extra,

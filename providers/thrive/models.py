@@ -1,0 +1,82 @@
+"""Thrive Learning audience inputs (strict) and wire shapes (lenient).
+
+Docs: docs.thrivelearning.com/apidocs (adds-a-new-audience, gets-an-audience, updates-an-audience-1,
+deletes-an-audience); summary with confidence levels in shared/vendors/thrive.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# "name string, max length 100", "reference string, max length 100" (adds-a-new-audience).
+Name = Field(min_length=1, max_length=100)
+Reference = Field(min_length=1, max_length=100, description="External reference: unique, the natural key.")
+
+
+class StructureArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Name
+    reference: str = Reference
+    adopt: bool = Field(default=False, description="Manage an existing API-controlled structure with this reference.")
+
+
+class AudienceArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Name
+    reference: str = Reference
+    parent: str = Field(min_length=1, description="Id or reference of the parent structure.")
+    adopt: bool = Field(default=False, description="Manage an existing API-controlled audience with this reference.")
+
+
+class ParentRef(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str | None = None
+    name: str | None = None
+    reference: str | None = None
+
+
+class AudienceObject(BaseModel):
+    """The Audience object (gets-an-audience)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    id: str
+    name: str
+    reference: str | None = None
+    api_controlled: bool = Field(default=False, alias="apiControlled")
+    category: str
+    type: str | None = None
+    parent: ParentRef | None = None
+    created_at: str | None = Field(default=None, alias="createdAt")
+    updated_at: str | None = Field(default=None, alias="updatedAt")
+
+    def outputs(self) -> dict[str, Any]:
+        return {
+            "thrive_id": self.id,
+            "api_controlled": self.api_controlled,
+            "category": self.category,
+            "type": self.type,
+            "parent_info": self.parent.model_dump() if self.parent else None,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+
+class AudiencePage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    results: list[AudienceObject] = []
+    pagination: dict[str, Any] | None = None
+
+
+class TokenResponse(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    access_token: str
+    expires_in: float = 3600
+    scope: str | None = None

@@ -1,0 +1,226 @@
+"""Thrive ``Structure`` (top-level) and ``Audience`` (child of a structure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import pulumi
+from pulumi.dynamic import CheckFailure, Resource
+from pydantic import BaseModel
+
+from .._core.config import ConfigSource, Setting, client_settings, missing
+from .._core.dynamic import VendorProvider, contains_unknown, create_or_adopt
+from .._core.errors import ApiError, ConfigurationError, Conflict, InputError, NotFound
+from .client import REGION_HOSTS, Client, api_base_url, token_url
+from .models import AudienceArgs, AudienceObject, StructureArgs
+
+TENANT_ID = Setting("thrive:tenantId", "THRIVE_TENANT_ID", help="Tenant ID (also the OAuth client_id)")
+API_SECRET = Setting("thrive:apiSecret", "THRIVE_API_SECRET", secret=True, help="API secret (Basic auth)")
+CLIENT_ID = Setting("thrive:clientId", "THRIVE_CLIENT_ID", help="OAuth client id (defaults to the tenant id)")
+CLIENT_SECRET = Setting("thrive:clientSecret", "THRIVE_CLIENT_SECRET", secret=True,
+                        help="OAuth client secret; setting it selects OAuth2 client credentials")
+REGION = Setting("thrive:region", "THRIVE_REGION", default="production",
+                 help="production | staging | production-mea | staging-mea")
+BASE_URL = Setting("thrive:baseUrl", "THRIVE_BASE_URL", help="override the API base (…/rest/v1)")
+TOKEN_URL = Setting("thrive:tokenUrl", "THRIVE_TOKEN_URL", help="override the OAuth token endpoint")
+SCOPE = Setting("thrive:scope", "THRIVE_SCOPE", default="api/all")
+
+
+@dataclass(frozen=True)
+class ThriveConfig:
+    client: Client
+
+
+def load_thrive_config(source: ConfigSource) -> ThriveConfig:
+    tenant = source.get(TENANT_ID)
+    secret, client_secret = source.get(API_SECRET), source.get(CLIENT_SECRET)
+    if tenant is None or (secret is None and client_secret is None):
+        raise missing(*([TENANT_ID] if tenant is None else []),
+                      *([API_SECRET] if secret is None and client_secret is None else []))
+    assert tenant is not None
+    region = source.require(REGION)
+    if region not in REGION_HOSTS:
+        raise ConfigurationError(f"thrive:region must be one of {', '.join(REGION_HOSTS)}, got {region!r}")
+    base = source.get(BASE_URL) or api_base_url(region)
+    settings = client_settings(source, "thrive", "THRIVE", base)
+    client = Client.shared(settings, tenant_id=tenant, api_secret=secret or "",
+                           client_id=source.get(CLIENT_ID) or "", client_secret=client_secret or "",
+                           token_endpoint=(source.get(TOKEN_URL) or token_url(region, tenant)) if client_secret else "",
+                           scope=source.require(SCOPE))
+    return ThriveConfig(client)
+
+
+class _ThriveProvider(VendorProvider[Any, ThriveConfig]):
+    vendor = "Thrive"
+    category: ClassVar[str]
+    _extra_outputs = ("thrive_id", "api_controlled", "category", "type", "parent_info", "created_at", "updated_at")
+
+    def load_config(self, source: ConfigSource) -> ThriveConfig:
+        return load_thrive_config(source)
+
+    def _parent_of(self, args: Any) -> str | None:
+        return None
+
+    def changed_fields(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+        # `adopt` only matters at create time.
+        return [f for f in super().changed_fields(olds, news) if f != "adopt"]
+
+    def extra_checks(self, args: BaseModel) -> list[CheckFailure]:
+        if not getattr(args, "adopt", False):
+            return []
+        # Adoption is the one check that reads the API: whether the audience may be managed at all.
+        try:
+            existing = self.config.client.get_audience(args.reference)  # type: ignore[attr-defined]
+        except NotFound:
+            return [CheckFailure("reference", f"{self.resource_label}: adopt=True but no audience has reference "
+                                              f"{args.reference!r}")]  # type: ignore[attr-defined]
+        if not existing.api_controlled:
+            return [CheckFailure("adopt", f"{self.resource_label}: audience {args.reference!r} was created in the "  # type: ignore[attr-defined]
+                                 "Thrive UI (apiControlled=false); Thrive only lets the API change API-controlled "
+                                 "audiences, so it can't be managed here. Reference it by id/reference instead.")]
+        if existing.category != self.category:
+            return [CheckFailure("adopt", f"{self.resource_label}: {args.reference!r} is a {existing.category}, "  # type: ignore[attr-defined]
+                                 f"not a {self.category}")]
+        return []
+
+    def _outputs(self, args: BaseModel, obj: AudienceObject) -> dict[str, Any]:
+        return {**args.model_dump(mode="json"), **obj.outputs()}
+
+    def create_resource(self, args: Any) -> tuple[str, dict[str, Any]]:
+        client = self.config.client
+        if args.adopt:
+            obj = client.get_audience(args.reference)
+            if not obj.api_controlled:
+                raise InputError(f"{self.resource_label} {args.reference!r} is not API-controlled; Thrive only "
+                                 "allows API changes to API-created audiences")
+            if obj.name != args.name or (self._parent_of(args) and not self._same_parent(obj, args)):
+                obj = client.update_audience(obj.id, name=args.name if obj.name != args.name else None,
+                                             parent_id=self._parent_of(args) if not self._same_parent(obj, args)
+                                             else None)
+            return obj.id, self._outputs(args, obj)
+
+        def create() -> AudienceObject:
+            try:
+                return client.create_audience(args.name, args.reference, self.category, self._parent_of(args))
+            except Conflict as exc:
+                raise Conflict(exc.vendor, exc.operation, exc.status, exc.vendor_message, code=exc.code,
+                               hint=f"reference {args.reference!r} is taken; set adopt=True to manage the "
+                                    "existing audience instead") from None
+
+        def find() -> AudienceObject | None:
+            try:
+                found = client.get_audience(args.reference)
+            except NotFound:
+                return None
+            # The reference is unique: what carries it is what our lost create made.
+            return found if found.category == self.category else None
+
+        obj = create_or_adopt(create, find)
+        return obj.id, self._outputs(args, obj)
+
+    def _same_parent(self, obj: AudienceObject, args: Any) -> bool:
+        want = self._parent_of(args)
+        return want is None or (obj.parent is not None and want in (obj.parent.id, obj.parent.reference))
+
+    def read_resource(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
+        obj = self.config.client.get_audience(id_)
+        outs = {k: props.get(k) for k in self.args_model.model_fields}
+        outs.update(name=obj.name, reference=obj.reference)
+        if "parent" in self.args_model.model_fields and obj.parent is not None:
+            # Keep the user's spelling (id or reference) when it still points at the same parent.
+            if props.get("parent") not in (obj.parent.id, obj.parent.reference):
+                outs["parent"] = obj.parent.id
+        return {**outs, **obj.outputs()}
+
+    def update_resource(self, id_: str, olds: Mapping[str, Any], args: Any) -> dict[str, Any]:
+        parent = self._parent_of(args)
+        try:
+            obj = self.config.client.update_audience(
+                id_,
+                name=args.name if args.name != olds.get("name") else None,
+                reference=args.reference if args.reference != olds.get("reference") else None,
+                parent_id=parent if parent and parent != olds.get("parent") else None,
+            )
+        except ApiError as exc:
+            if exc.status in (404, 405) and self._exists(id_):
+                raise ApiError(exc.vendor, exc.operation, exc.status, exc.vendor_message,
+                               hint="this tenant does not offer audience updates (documented as 'coming soon'); "
+                                    "replace the resource instead: `pulumi up --replace <urn>`") from None
+            raise
+        return self._outputs(args, obj)
+
+    def _exists(self, id_: str) -> bool:
+        try:
+            self.config.client.get_audience(id_)
+        except NotFound:
+            return False
+        return True
+
+    def delete_resource(self, id_: str, props: Mapping[str, Any]) -> None:
+        try:
+            self.config.client.delete_audience(id_)
+        except Conflict as exc:
+            raise Conflict(exc.vendor, exc.operation, exc.status, exc.vendor_message, code=exc.code,
+                           hint="child audiences not managed by this stack block the delete; move or delete them "
+                                "in Thrive, then rerun `pulumi destroy`") from None
+
+
+class StructureProvider(_ThriveProvider):
+    resource_label = "thrive:Structure"
+    args_model = StructureArgs
+    category = "structure"
+
+
+class AudienceProvider(_ThriveProvider):
+    resource_label = "thrive:Audience"
+    args_model = AudienceArgs
+    category = "audience"
+
+    def _parent_of(self, args: Any) -> str | None:
+        return str(args.parent)
+
+
+_OUTPUTS = {"thrive_id": None, "api_controlled": None, "category": None, "type": None, "parent_info": None,
+            "created_at": None, "updated_at": None}
+
+
+class Structure(Resource, module="thrive", name="Structure"):
+    """A Thrive structure: a top-level audience (category `structure`). See docs/thrive/structure.md."""
+
+    name: pulumi.Output[str]
+    reference: pulumi.Output[str]
+    api_controlled: pulumi.Output[bool]
+    category: pulumi.Output[str]
+    type: pulumi.Output[str]
+    created_at: pulumi.Output[str]
+    updated_at: pulumi.Output[str]
+
+    def __init__(self, resource_name: str, *, name: pulumi.Input[str], reference: pulumi.Input[str],
+                 adopt: bool = False, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(StructureProvider(), resource_name,
+                         {"name": name, "reference": reference, "adopt": adopt, **_OUTPUTS}, opts)
+
+
+class Audience(Resource, module="thrive", name="Audience"):
+    """A Thrive child audience inside a structure (category `audience`). See docs/thrive/audience.md."""
+
+    name: pulumi.Output[str]
+    reference: pulumi.Output[str]
+    parent: pulumi.Output[str]
+    parent_info: pulumi.Output[dict[str, Any]]
+    api_controlled: pulumi.Output[bool]
+    category: pulumi.Output[str]
+    type: pulumi.Output[str]
+    created_at: pulumi.Output[str]
+    updated_at: pulumi.Output[str]
+
+    def __init__(self, resource_name: str, *, name: pulumi.Input[str], reference: pulumi.Input[str],
+                 parent: pulumi.Input[str], adopt: bool = False,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(AudienceProvider(), resource_name,
+                         {"name": name, "reference": reference, "parent": parent, "adopt": adopt, **_OUTPUTS}, opts)
+
+
+__all__ = ["Audience", "AudienceProvider", "Structure", "StructureProvider", "contains_unknown"]
