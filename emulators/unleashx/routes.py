@@ -1,0 +1,102 @@
+"""UnleashX global API routes (https://docs.unleashx.ai/api-reference/...), under /api/v1/global."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from .errors import INVALID_TOKEN, TOKEN_REQUIRED, UnleashXError, error_response
+from .state import UnleashXState
+
+PREFIX = "/api/v1/global"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# A handler gets the request and the caller's workspace (resolved from the token).
+Endpoint = Callable[[web.Request, str], Awaitable[web.StreamResponse]]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def credential_of(request: web.Request) -> str | None:
+    return request.headers.get("token") or None
+
+
+def _authenticate(state: UnleashXState, request: web.Request) -> str:
+    token = credential_of(request)
+    if token is None:
+        raise UnleashXError(401, TOKEN_REQUIRED)
+    workspace = state.workspace_of(token)
+    if workspace is None:
+        raise UnleashXError(401, INVALID_TOKEN)
+    return workspace
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise UnleashXError(400, "Invalid JSON body") from None
+    if not isinstance(body, dict):
+        raise UnleashXError(400, "Invalid JSON body")
+    return body
+
+
+def _query(request: web.Request) -> dict[str, list[str]]:
+    """Query params as lists: `status=0&status=1`, `status[]=0` and `status=0,1` all mean the set {0, 1}.
+
+    The docs type several filters "number | array" without saying how an array is spelled in a query string,
+    so every common spelling is accepted.
+    """
+    out: dict[str, list[str]] = {}
+    for key, value in request.query.items():
+        name = key[:-2] if key.endswith("[]") else key
+        out.setdefault(name, []).extend(v for v in value.split(",") if v != "")
+    return out
+
+
+def _endpoint(state: UnleashXState, fn: Endpoint) -> Handler:
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        try:
+            return await fn(request, _authenticate(state, request))
+        except UnleashXError as err:
+            return error_response(err.status, err.message)
+
+    return wrapped
+
+
+def add_routes(app: web.Application, state: UnleashXState) -> None:
+    async def verify(request: web.Request, workspace: str) -> web.Response:
+        del request, workspace  # reaching here means the token authenticated
+        return web.json_response({"message": "Token is valid"})
+
+    async def create_campaign(request: web.Request, workspace: str) -> web.Response:
+        return web.json_response(state.create_campaign(workspace, await _body(request)))
+
+    async def update_campaign(request: web.Request, workspace: str) -> web.Response:
+        return web.json_response(state.update_campaign(workspace, await _body(request)))
+
+    async def audience_list(request: web.Request, workspace: str) -> web.Response:
+        return web.json_response(state.audience_list(workspace, _query(request)))
+
+    async def audience_stats(request: web.Request, workspace: str) -> web.Response:
+        return web.json_response(state.audience_stats(workspace, _query(request)))
+
+    async def audience_format(request: web.Request, workspace: str) -> web.Response:
+        data = state.audience_format(workspace, request.query.get("campaign_id"))
+        name = f"audience_format_{int(time.time() * 1000)}.xlsx"
+        return web.Response(body=data, content_type=XLSX,
+                            headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    async def delete_audience(request: web.Request, workspace: str) -> web.Response:
+        return web.json_response({"message": state.delete_audience(workspace, await _body(request))})
+
+    app.router.add_post(PREFIX + "/verify", _endpoint(state, verify))
+    app.router.add_post(PREFIX + "/create-campaign", _endpoint(state, create_campaign))
+    app.router.add_post(PREFIX + "/update-campaign", _endpoint(state, update_campaign))
+    app.router.add_get(PREFIX + "/audience-list", _endpoint(state, audience_list))
+    app.router.add_get(PREFIX + "/campaign-audience-stats", _endpoint(state, audience_stats))
+    app.router.add_get(PREFIX + "/audience-format", _endpoint(state, audience_format))
+    app.router.add_post(PREFIX + "/delete-audience", _endpoint(state, delete_audience))

@@ -1,0 +1,355 @@
+"""UnleashX campaign audience API contract: runs against the emulator, or the real API when credentials are set.
+
+Real-vendor mode: UNLEASHX_BASE_URL (https://www.tryunleashx.com/api/v1/global), UNLEASHX_TOKEN and
+UNLEASHX_AGENT_ID (a voice agent of that workspace). Campaign names are prefixed `contract_`; UnleashX documents
+no delete-campaign endpoint, so campaigns created in real mode stay behind (parked in `pause`).
+Tests that need audience records skip in real mode: no documented endpoint adds them, only the emulator's admin
+seed can.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import uuid
+import zipfile
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+
+if TYPE_CHECKING:
+    from tests.conftest import LiveEmulator
+
+REAL = all(os.environ.get(k) for k in ("UNLEASHX_BASE_URL", "UNLEASHX_TOKEN"))
+TOKEN = os.environ["UNLEASHX_TOKEN"] if REAL else "demo-unleashx-token"
+AGENT_ID = int(os.environ.get("UNLEASHX_AGENT_ID", "0" if REAL else "101"))
+NO_ADMIN = "needs the emulator's admin API (UnleashX documents no way to add audience records)"
+MISSING_CAMPAIGN = 987_654_321  # an id no workspace should have
+
+
+@pytest.fixture
+def live(emulator) -> LiveEmulator | None:  # type: ignore[no-untyped-def]
+    return None if REAL else emulator("unleashx")
+
+
+@pytest.fixture
+def admin(live: LiveEmulator | None) -> LiveEmulator:
+    if live is None:
+        pytest.skip(NO_ADMIN)
+    return live
+
+
+@pytest.fixture
+def api(live: LiveEmulator | None) -> Iterator[httpx.Client]:
+    base = os.environ["UNLEASHX_BASE_URL"] if live is None else live.base_url
+    with httpx.Client(base_url=base, headers={"token": TOKEN}, timeout=30) as client:
+        yield client
+
+
+def _campaign_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "agent_id": AGENT_ID,
+        "campaign_name": f"contract_{uuid.uuid4().hex[:10]}",
+        "description": "contract test campaign",
+        "start_date": "2030-01-01",
+        "end_date": "2030-01-31",
+        "max_retry": 3,
+        "max_delay": '{"d":0,"h":1,"m":0}',
+    }
+    body.update(overrides)
+    return body
+
+
+def _create(api: httpx.Client, **overrides: Any) -> int:
+    if REAL and not AGENT_ID:
+        pytest.skip("set UNLEASHX_AGENT_ID to create campaigns against the real API")
+    resp = api.post("/create-campaign", json=_campaign_body(**overrides))
+    assert resp.status_code == 200, resp.text
+    return int(resp.json()["data"]["id"])
+
+
+def _seed(admin: LiveEmulator, campaign_id: int, count: int, status: str = "draft",
+          workspace: str = "demo-workspace") -> list[int]:
+    """Seed one campaign with `count` records; returns the record ids (oldest first)."""
+    dump = admin.seed({
+        "campaigns": [{"id": campaign_id, "agent_id": 101, "campaign_name": f"seeded {campaign_id}",
+                       "campaign_status": status, "workspace": workspace, "max_retry": 3}],
+        "audience": [{"campaign_id": campaign_id, "mobile_no": f"+1202555{campaign_id:02d}{i:02d}",
+                      "input_data": {"name": f"Person {i}"}} for i in range(count)],
+    })
+    return [r["id"] for r in dump["campaigns"][str(campaign_id)]["audience"]]
+
+
+def _ids(api: httpx.Client, campaign_id: int) -> list[int]:
+    resp = api.get("/audience-list", params={"campaign_id": campaign_id, "limit": 1000})
+    assert resp.status_code == 200, resp.text
+    return [row["id"] for row in resp.json()["datalist"]]
+
+
+# -- auth --------------------------------------------------------------------------------------------------
+def test_auth__missing_token_is_401_with_error_body(api: httpx.Client) -> None:
+    resp = httpx.post(f"{api.base_url}delete-audience", json={"campaign_id": 1, "audience": [1]})
+    assert resp.status_code == 401
+    body = resp.json()
+    assert body["error"] is True and isinstance(body["message"], str)
+
+
+def test_auth__wrong_token_is_401_with_error_body(api: httpx.Client) -> None:
+    resp = httpx.get(f"{api.base_url}audience-list", params={"campaign_id": 1}, headers={"token": "nope"})
+    assert resp.status_code == 401
+    assert resp.json()["error"] is True
+
+
+def test_verify__valid_token_is_200(api: httpx.Client) -> None:
+    assert api.post("/verify", json={}).status_code == 200
+
+
+# -- campaigns ---------------------------------------------------------------------------------------------
+def test_create_campaign__returns_message_and_new_id_in_draft(api: httpx.Client) -> None:
+    if REAL and not AGENT_ID:
+        pytest.skip("set UNLEASHX_AGENT_ID to create campaigns against the real API")
+    body = _campaign_body()
+    resp = api.post("/create-campaign", json=body)
+    assert resp.status_code == 200
+    payload = resp.json()
+    assert payload["message"] == "Campaign created successfully"
+    # Inferred shape (the docs show no response body): this is the assertion that tells us if the vendor differs.
+    assert isinstance(payload["data"]["id"], int)
+    assert payload["data"]["campaign_name"] == body["campaign_name"]
+    assert payload["data"]["campaign_status"] == "draft"
+    api.post("/update-campaign", json={"id": payload["data"]["id"], "campaign_status": "pause"})
+
+
+def test_create_campaign__duplicate_name_is_rejected(api: httpx.Client) -> None:
+    name = f"contract_{uuid.uuid4().hex[:10]}"
+    first = _create(api, campaign_name=name)
+    resp = api.post("/create-campaign", json=_campaign_body(campaign_name=name))
+    assert resp.status_code == 400
+    assert resp.json()["error"] is True
+    api.post("/update-campaign", json={"id": first, "campaign_status": "pause"})
+
+
+def test_create_campaign__duplicate_name_differing_in_case_is_rejected(api: httpx.Client) -> None:
+    if REAL:
+        pytest.skip("emulator choice (case-insensitive uniqueness) is not documented; nothing to compare")
+    name = f"contract_{uuid.uuid4().hex[:10]}"
+    _create(api, campaign_name=name)
+    assert api.post("/create-campaign", json=_campaign_body(campaign_name=name.upper())).status_code == 400
+
+
+@pytest.mark.parametrize("max_retry", [0, 51])
+def test_create_campaign__max_retry_outside_1_to_50_is_400(api: httpx.Client, max_retry: int) -> None:
+    resp = api.post("/create-campaign", json=_campaign_body(max_retry=max_retry))
+    assert resp.status_code == 400 and resp.json()["error"] is True
+
+
+def test_create_campaign__max_delay_required_when_max_retry_above_1(api: httpx.Client) -> None:
+    body = _campaign_body(max_retry=2)
+    del body["max_delay"]
+    assert api.post("/create-campaign", json=body).status_code == 400
+
+
+def test_create_campaign__max_delay_as_object_is_400(api: httpx.Client) -> None:
+    resp = api.post("/create-campaign", json=_campaign_body(max_delay={"d": 1, "h": 0, "m": 0}))
+    assert resp.status_code == 400
+
+
+def test_create_campaign__missing_required_field_is_400(api: httpx.Client) -> None:
+    body = _campaign_body()
+    del body["description"]
+    assert api.post("/create-campaign", json=body).status_code == 400
+
+
+def test_update_campaign__status_changes_and_only_sent_fields_change(api: httpx.Client) -> None:
+    cid = _create(api, description="before")
+    resp = api.post("/update-campaign", json={"id": cid, "campaign_status": "hold"})
+    assert resp.status_code == 200, resp.text
+    data = resp.json()["data"]
+    assert data["campaign_status"] == "hold" and data["description"] == "before"
+    api.post("/update-campaign", json={"id": cid, "campaign_status": "pause"})
+
+
+def test_update_campaign__unknown_status_is_400(api: httpx.Client) -> None:
+    cid = _create(api)
+    assert api.post("/update-campaign", json={"id": cid, "campaign_status": "running"}).status_code == 400
+    api.post("/update-campaign", json={"id": cid, "campaign_status": "pause"})
+
+
+def test_update_campaign__unknown_id_is_campaign_not_exist(api: httpx.Client) -> None:
+    resp = api.post("/update-campaign", json={"id": MISSING_CAMPAIGN, "campaign_status": "pause"})
+    assert resp.status_code >= 400 and resp.json() == {"error": True, "message": "Campaign not exist"}
+
+
+def test_create_campaign__without_data_when_configured(api: httpx.Client, admin: LiveEmulator) -> None:
+    admin.configure(return_campaign_data=False)
+    resp = api.post("/create-campaign", json=_campaign_body())
+    assert resp.json() == {"message": "Campaign created successfully"}
+
+
+# -- audience-list -----------------------------------------------------------------------------------------
+def test_audience_list__pages_with_pagination_block(api: httpx.Client, admin: LiveEmulator) -> None:
+    ids = _seed(admin, 40, 25)
+    pages = [api.get("/audience-list", params={"campaign_id": 40, "page": p, "limit": 10}).json()
+             for p in (1, 2, 3, 4)]
+    assert [len(p["datalist"]) for p in pages] == [10, 10, 5, 0]
+    assert pages[0]["pagination"] == {"totalRecords": 25, "totalPages": 3, "currentPage": 1, "limit": 10}
+    assert [row["id"] for p in pages for row in p["datalist"]] == ids
+
+
+def test_audience_list__default_limit_is_10(api: httpx.Client, admin: LiveEmulator) -> None:
+    _seed(admin, 41, 12)
+    body = api.get("/audience-list", params={"campaign_id": 41}).json()
+    assert len(body["datalist"]) == 10 and body["pagination"]["limit"] == 10
+
+
+def test_audience_list__default_row_has_status_label_and_is_new_has_code(
+        api: httpx.Client, admin: LiveEmulator) -> None:
+    _seed(admin, 42, 1)
+    row = api.get("/audience-list", params={"campaign_id": 42}).json()["datalist"][0]
+    assert {"id", "mobile_no", "input_data", "total_attempt", "status"} <= set(row)
+    assert row["status"] == "Fresh" and row["input_data"] == {"name": "Person 0"}
+    simple = api.get("/audience-list", params={"campaign_id": 42, "is_new": "true"}).json()["datalist"][0]
+    assert simple["status"] == 0
+
+
+def test_audience_list__filters_by_status_and_mobile_no(api: httpx.Client, admin: LiveEmulator) -> None:
+    ids = _seed(admin, 43, 3)
+    admin.seed({"audience": [{"campaign_id": 43, "mobile_no": "+447700900123", "status": 1}]})
+    done = api.get("/audience-list", params={"campaign_id": 43, "status": 1}).json()["datalist"]
+    assert [r["mobile_no"] for r in done] == ["+447700900123"]
+    fresh = api.get("/audience-list", params={"campaign_id": 43, "status[]": "0"}).json()["datalist"]
+    assert [r["id"] for r in fresh] == ids
+    like = api.get("/audience-list", params={"campaign_id": 43, "mobile_no": "7700900"}).json()["datalist"]
+    assert len(like) == 1
+
+
+def test_audience_list__unknown_campaign_is_campaign_not_exist(api: httpx.Client) -> None:
+    resp = api.get("/audience-list", params={"campaign_id": MISSING_CAMPAIGN})
+    assert resp.status_code >= 400 and resp.json()["message"] == "Campaign not exist"
+
+
+# -- campaign-audience-stats / audience-format ----------------------------------------------------------------
+def test_campaign_audience_stats__aggregates_calls(api: httpx.Client, admin: LiveEmulator) -> None:
+    _seed(admin, 44, 0)
+    admin.seed({"audience": [
+        {"campaign_id": 44, "mobile_no": "+12025550101", "status": 1,
+         "calls": [{"status": "NO_ANSWER", "duration": 0}, {"status": "COMPLETED", "duration": 90}]},
+        {"campaign_id": 44, "mobile_no": "+12025550102", "calls": [{"status": "USER_ENDED", "duration": 30}]},
+        {"campaign_id": 44, "mobile_no": "+12025550103"},
+    ]})
+    stats = api.get("/campaign-audience-stats", params={"campaign_id": 44}).json()
+    assert stats == {"total_audience": 3, "coverage": 66.67, "total_attempt": 3, "total_duration": 120,
+                     "successful_calls": 2}
+    assert api.get("/campaign-audience-stats", params={"campaign_id": 44, "status": 3}).json() == {
+        "total_audience": 0, "coverage": 0, "total_attempt": 0, "total_duration": 0, "successful_calls": 0}
+
+
+def test_audience_format__xlsx_with_mobile_no_then_agent_fields(api: httpx.Client) -> None:
+    cid = _create(api)
+    resp = api.get("/audience-format", params={"campaign_id": cid})
+    assert resp.status_code == 200
+    assert resp.headers["content-type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
+    with zipfile.ZipFile(io.BytesIO(resp.content)) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+    assert sheet.index(">mobile_no<") >= 0
+    if not REAL:
+        assert sheet.index(">mobile_no<") < sheet.index(">name<") < sheet.index(">plan<")
+    api.post("/update-campaign", json={"id": cid, "campaign_status": "pause"})
+
+
+def test_audience_format__unknown_campaign_is_documented_error(api: httpx.Client) -> None:
+    resp = api.get("/audience-format", params={"campaign_id": MISSING_CAMPAIGN})
+    assert resp.json()["message"] == "Campaign not exist Or Agent is not assigned to campaign"
+
+
+# -- delete-audience ---------------------------------------------------------------------------------------
+def test_delete_audience__by_ids_removes_only_those(api: httpx.Client, admin: LiveEmulator) -> None:
+    ids = _seed(admin, 50, 4)
+    resp = api.post("/delete-audience", json={"campaign_id": 50, "audience": ids[:2]})
+    assert resp.status_code == 200 and resp.json() == {"message": "Audience deleted successfully"}
+    assert _ids(api, 50) == ids[2:]
+
+
+def test_delete_audience__records_of_other_campaigns_untouched(api: httpx.Client, admin: LiveEmulator) -> None:
+    mine, theirs = _seed(admin, 51, 2), _seed(admin, 52, 2)
+    resp = api.post("/delete-audience", json={"campaign_id": 51, "audience": mine[:1] + theirs})
+    assert resp.status_code == 200
+    assert _ids(api, 51) == mine[1:]
+    assert _ids(api, 52) == theirs
+
+
+def test_delete_audience__delete_all_in_draft(api: httpx.Client, admin: LiveEmulator) -> None:
+    _seed(admin, 53, 3)
+    other = _seed(admin, 54, 2)
+    resp = api.post("/delete-audience", json={"campaign_id": 53, "delete_all": True})
+    assert resp.status_code == 200 and resp.json() == {"message": "All audience deleted successfully"}
+    assert _ids(api, 53) == [] and _ids(api, 54) == other
+
+
+@pytest.mark.parametrize("status", ["inprogress", "hold", "pause"])
+def test_delete_audience__delete_all_outside_draft_is_refused(api: httpx.Client, status: str) -> None:
+    cid = _create(api)
+    assert api.post("/update-campaign", json={"id": cid, "campaign_status": status}).status_code == 200
+    resp = api.post("/delete-audience", json={"campaign_id": cid, "delete_all": True})
+    assert resp.status_code >= 400
+    assert resp.json() == {"error": True,
+                           "message": "All audience can only be deleted when the campaign is in draft status"}
+    api.post("/update-campaign", json={"id": cid, "campaign_status": "pause"})
+
+
+def test_delete_audience__delete_all_outside_draft_keeps_records(api: httpx.Client, admin: LiveEmulator) -> None:
+    ids = _seed(admin, 55, 2, status="inprogress")
+    assert api.post("/delete-audience", json={"campaign_id": 55, "delete_all": True}).status_code == 400
+    assert _ids(api, 55) == ids
+
+
+@pytest.mark.parametrize("body", [{"audience": []}, {}, {"delete_all": False}, {"audience": None}])
+def test_delete_audience__empty_or_missing_audience_array_is_refused(api: httpx.Client, body: dict[str, Any]) -> None:
+    cid = _create(api)
+    resp = api.post("/delete-audience", json={"campaign_id": cid, **body})
+    assert resp.status_code >= 400
+    assert resp.json() == {"error": True, "message": "Audience array is required"}
+    api.post("/update-campaign", json={"id": cid, "campaign_status": "pause"})
+
+
+def test_delete_audience__unknown_campaign_is_campaign_not_exist(api: httpx.Client) -> None:
+    resp = api.post("/delete-audience", json={"campaign_id": MISSING_CAMPAIGN, "audience": [1]})
+    assert resp.status_code >= 400
+    assert resp.json() == {"error": True, "message": "Campaign not exist"}
+
+
+def test_delete_audience__campaign_of_another_workspace_does_not_exist(
+        api: httpx.Client, admin: LiveEmulator) -> None:
+    theirs = _seed(admin, 56, 2, workspace="other-workspace")
+    resp = api.post("/delete-audience", json={"campaign_id": 56, "audience": theirs})
+    assert resp.json()["message"] == "Campaign not exist"
+    assert len(admin.state()["campaigns"]["56"]["audience"]) == 2
+
+
+def test_delete_audience__unknown_ids_in_campaign_still_succeed(api: httpx.Client, admin: LiveEmulator) -> None:
+    ids = _seed(admin, 57, 1)
+    resp = api.post("/delete-audience", json={"campaign_id": 57, "audience": [999_999]})
+    assert resp.json() == {"message": "Audience deleted successfully"}
+    assert _ids(api, 57) == ids
+
+
+def test_delete_audience__drop_after_commit_really_commits(api: httpx.Client, admin: LiveEmulator) -> None:
+    ids = _seed(admin, 58, 3)
+    admin.fault(kind="drop_after_commit", route="POST /delete-audience")
+    with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+        api.post("/delete-audience", json={"campaign_id": 58, "audience": ids[:1]})
+    assert [r["id"] for r in admin.state()["campaigns"]["58"]["audience"]] == ids[1:]
+    assert admin.requests()[-1]["status"] == "dropped:200"
+    # Retrying the same delete is harmless: the id is gone and the vendor still answers success.
+    retry = api.post("/delete-audience", json={"campaign_id": 58, "audience": ids[:1]})
+    assert retry.json() == {"message": "Audience deleted successfully"}
+
+
+# -- rate limit --------------------------------------------------------------------------------------------
+def test_rate_limit__429_with_vendor_error_body_and_no_retry_after(api: httpx.Client, admin: LiveEmulator) -> None:
+    admin.configure(rate_limit_rpm=60, rate_limit_burst=2)
+    codes = [api.post("/verify", json={}) for _ in range(3)]
+    assert [r.status_code for r in codes] == [200, 200, 429]
+    assert codes[2].json()["error"] is True and "Retry-After" not in codes[2].headers
