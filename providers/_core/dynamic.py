@@ -27,7 +27,7 @@ from pulumi.dynamic import (
 from pydantic import BaseModel, ValidationError
 
 from .config import ConfigSource
-from .errors import ConfigurationError, NotFound, ServerError, TransportFailure
+from .errors import ApiError, ConfigurationError, Conflict, NotFound, ServerError, TransportFailure
 
 PROVIDER_KEY = "__provider"
 # The engine's marker for a value not yet known during preview (pulumi.runtime.rpc.UNKNOWN).
@@ -75,11 +75,20 @@ def _field_of(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc) if loc else "(inputs)"
 
 
-def create_or_adopt(create: Callable[[], T], find: Callable[[], T | None], *, attempts: int = 3) -> T:
-    """Create a resource at most once even when responses get lost.
+def create_or_adopt(
+    create: Callable[[], T],
+    find: Callable[[], T | None],
+    *,
+    attempts: int = 3,
+    is_duplicate: Callable[[ApiError], bool] = lambda exc: isinstance(exc, Conflict),
+) -> T:
+    """Create a resource at most once even when responses get lost or a run was killed.
 
     When a create's outcome is unknown (connection lost after sending, 5xx) we read by the natural key
     before trying again: if the first attempt did commit, we adopt what it made instead of duplicating it.
+    When the vendor says the key is taken, ``find`` decides: it returns the existing resource only if it is
+    identical to what we were about to create (what a killed ``pulumi up`` leaves behind), else None and
+    the conflict is raised.
     """
     last: Exception | None = None
     for _ in range(attempts):
@@ -87,6 +96,13 @@ def create_or_adopt(create: Callable[[], T], find: Callable[[], T | None], *, at
             return create()
         except (TransportFailure, ServerError) as exc:
             last = exc
+        except ApiError as exc:
+            if not is_duplicate(exc):
+                raise
+            found = find()
+            if found is not None:
+                return found
+            raise
         found = find()
         if found is not None:
             return found

@@ -11,7 +11,7 @@ from pulumi.dynamic import Resource
 
 from .._core.config import ConfigSource, Setting, client_settings, missing
 from .._core.dynamic import VendorProvider, create_or_adopt
-from .._core.errors import NotFound
+from .._core.errors import ApiError, NotFound
 from .._core.wait import wait_until
 from .client import DEFAULT_BASE_URL, Client
 from .members import MemberMap, Members, SnapshotStore, chunks, digest_of, plan_changes, resolve
@@ -28,6 +28,10 @@ SETTLED = ("APPLIED", "REPLACED")
 class BatchConfig:
     client: Client
     indexing_timeout: float
+
+
+def _already_exists(exc: ApiError) -> bool:
+    return exc.status in (400, 409) and (exc.code == "AUDIENCE_ALREADY_EXISTS" or "exist" in exc.vendor_message)
 
 
 class AudienceProvider(VendorProvider[AudienceArgs, BatchConfig]):
@@ -107,12 +111,13 @@ class AudienceProvider(VendorProvider[AudienceArgs, BatchConfig]):
 
         def find() -> str | None:
             try:
-                client.view_audience(args.name)
+                existing = client.view_audience(args.name)
             except NotFound:
                 return None
-            return ""  # it exists: the lost create did commit
+            # Same name and display name: what our lost (or killed) create made; anything else is not ours.
+            return "" if existing.display_name == args.display_name else None
 
-        token = create_or_adopt(create, find)
+        token = create_or_adopt(create, find, is_duplicate=_already_exists)
         if token:
             self._wait(args.name, token)
         if args.members is not None:

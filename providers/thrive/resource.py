@@ -114,8 +114,10 @@ class _ThriveProvider(VendorProvider[Any, ThriveConfig]):
                 found = client.get_audience(args.reference)
             except NotFound:
                 return None
-            # The reference is unique: what carries it is what our lost create made.
-            return found if found.category == self.category else None
+            # The reference is unique; adopt only what is identical to our create (a lost or killed create).
+            same = (found.category == self.category and found.name == args.name and found.api_controlled
+                    and self._same_parent(found, args))
+            return found if same else None
 
         obj = create_or_adopt(create, find)
         return obj.id, self._outputs(args, obj)

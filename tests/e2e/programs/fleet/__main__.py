@@ -1,0 +1,22 @@
+"""N audiences of one vendor (config `vendor`, `count`, `prefix`): the load for fault and kill trials."""
+
+import pulumi
+
+cfg = pulumi.Config()
+vendor = cfg.require("vendor")
+count = cfg.require_int("count")
+prefix = cfg.get("prefix") or "fleet"
+
+if vendor == "batch":
+    from providers import batch
+
+    for i in range(count):
+        batch.Audience(f"a{i}", name=f"{prefix}_{i:03d}", display_name=f"Fleet {i}")
+elif vendor == "thrive":
+    from providers import thrive
+
+    root = thrive.Structure("root", name="Fleet root", reference=f"{prefix}-root")
+    for i in range(count - 1):
+        thrive.Audience(f"a{i}", name=f"Fleet {i}", reference=f"{prefix}-{i:03d}", parent=root.id)
+else:
+    raise ValueError(f"unknown vendor {vendor}")
