@@ -1,0 +1,660 @@
+"""Sonarly state: API keys, account groups, audiences, folders and simulated prospecting jobs.
+
+Prospecting jobs are not run; their status is derived from the clock (queued, then running, then
+completed/failed after ``seconds``) and settled lazily whenever state is read. An audience with a queued or
+running job is "not ready": hidden from list and navigation, and guarded against mutation (409).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import itertools
+import json
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from .errors import SonarlyError, validation
+
+PERMISSIONS = ("audiences:read", "audiences:write", "prospects:read", "prospecting:read", "prospecting:write")
+AUDIENCE_TYPES = ("on_demand", "monitoring")
+JOB_STATUSES = ("queued", "running", "completed", "failed", "cancelled")
+ACTIVE_JOB_STATUSES = ("queued", "running")
+# Documented source kinds and the field(s) each one requires.
+PROSPECTING_SOURCES = {
+    "linkedin_search": ("searchUrl",),
+    "sales_navigator": ("savedSearchId", "leadListId"),  # either one
+    "post_commenters": ("postUrl",),
+    "url_upload": ("urls",),
+}
+MAX_RESULTS_CAP = 2000  # the highest documented plan cap (Scale/Enterprise)
+MAX_UPLOAD_URLS = 1000
+DEFAULT_PROSPECTS = 25  # what a search "finds" when maxResults is absent (invented)
+MAX_NAME_LENGTH = 255  # invented: the docs give no limit
+DEFAULT_LIMIT = 20  # invented
+MAX_LIMIT = 100  # invented
+DEFAULT_JOB_SECONDS = 1.0
+QUEUED_FRACTION = 0.2  # a job reports "queued" for the first fifth of its duration, then "running"
+
+DEMO_ACCOUNT_GROUP = "ag_demo"
+DEMO_FULL_KEY = "sk_live_demo_full"
+DEMO_READONLY_KEY = "sk_live_demo_readonly"
+
+
+def _iso(moment: datetime) -> str:
+    # Documented timestamp format: "2026-05-01T12:00:00.000Z" (milliseconds, UTC, Z suffix).
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _object_id() -> str:
+    # The docs' example ids are 24 hex digits (Mongo ObjectIds).
+    return secrets.token_hex(12)
+
+
+@dataclass
+class AccountGroup:
+    id: str
+    name: str
+    created_at: str = field(default_factory=lambda: _iso(_now()))
+
+    def view(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "createdAt": self.created_at}
+
+
+@dataclass
+class ApiKey:
+    key: str
+    permissions: set[str]
+    account_groups: set[str]
+
+
+@dataclass
+class Folder:
+    id: str
+    account_group: str
+    name: str
+    audience_type: str
+    position: int
+    seq: int
+    is_pinned: bool = False
+    created_at: str = field(default_factory=lambda: _iso(_now()))
+    updated_at: str = ""
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "audienceType": self.audience_type,
+            "isPinned": self.is_pinned,
+            "position": self.position,
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at or self.created_at,
+        }
+
+
+@dataclass
+class Audience:
+    id: str
+    account_group: str
+    name: str
+    type: str
+    description: str | None
+    seq: int
+    folder_id: str | None = None
+    prospect_count: int = 0
+    created_at: str = field(default_factory=lambda: _iso(_now()))
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "type": self.type,
+            "description": self.description,
+            "folderId": self.folder_id,
+            "prospectCount": self.prospect_count,
+            "createdAt": self.created_at,
+        }
+
+
+@dataclass
+class Job:
+    id: str
+    account_group: str
+    audience_id: str
+    seq: int
+    seconds: float
+    prospects: int
+    outcome: str  # what the job ends as: "completed" or "failed"
+    source: str | None = None
+    started_mono: float = field(default_factory=time.monotonic)
+    started_wall: datetime = field(default_factory=_now)
+    cancelled_wall: datetime | None = None
+    settled: bool = False
+    # (api key, Idempotency-Key) and a fingerprint of the request body, for replays.
+    idempotency: tuple[str, str] | None = None
+    fingerprint: str | None = None
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started_mono
+
+    def status(self) -> str:
+        if self.cancelled_wall is not None:
+            return "cancelled"
+        elapsed = self.elapsed()
+        if elapsed >= self.seconds:
+            return self.outcome
+        return "queued" if elapsed < self.seconds * QUEUED_FRACTION else "running"
+
+    @property
+    def active(self) -> bool:
+        return self.status() in ACTIVE_JOB_STATUSES
+
+    def updated_at(self) -> str:
+        status = self.status()
+        if status == "cancelled" and self.cancelled_wall is not None:
+            return _iso(self.cancelled_wall)
+        if status == "queued":
+            return _iso(self.started_wall)
+        if status == "running":
+            return _iso(self.started_wall + timedelta(seconds=self.seconds * QUEUED_FRACTION))
+        return _iso(self.started_wall + timedelta(seconds=self.seconds))
+
+    def start_view(self) -> dict[str, Any]:
+        return {"jobId": self.id, "status": self.status(), "createdAt": _iso(self.started_wall)}
+
+    def list_view(self) -> dict[str, Any]:
+        return {"jobId": self.id, "type": "prospecting", "status": self.status(),
+                "createdAt": _iso(self.started_wall), "updatedAt": self.updated_at()}
+
+    def status_view(self) -> dict[str, Any]:
+        status = self.status()
+        progress = 1.0 if self.seconds <= 0 else round(min(1.0, self.elapsed() / self.seconds), 2)
+        # Stage mapping is ours: import carries the progress; enrichment only moves once the job ends.
+        def stage(name: str, value: float) -> dict[str, Any]:
+            return {"status": name, "progress": value}
+
+        if status == "queued":
+            stages = {"import": stage("queued", 0.0), "enrichment": stage("queued", 0.0)}
+        elif status == "running":
+            stages = {"import": stage("running", progress), "enrichment": stage("queued", 0.0)}
+        elif status == "completed":
+            stages = {"import": stage("completed", 1.0), "enrichment": stage("completed", 1.0)}
+        else:  # failed or cancelled
+            stages = {"import": stage(status, progress), "enrichment": stage(status, 0.0)}
+        error = {"code": "PROSPECTING_FAILED", "message": "The prospecting job failed"} if status == "failed" else None
+        view = self.list_view()
+        # audienceId is our addition to the documented status object, so callers can tell which audience it fills.
+        view.update({"stages": stages, "error": error, "audienceId": self.audience_id})
+        return view
+
+
+class _Issues:
+    """Collects validation problems so one 400 names every offending field."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, field_name: str, problem: str) -> None:
+        self.items.append(f"{field_name}: {problem}")
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise validation("; ".join(self.items))
+
+
+def _check_name(issues: _Issues, body: dict[str, Any], field_name: str = "name", required: bool = True) -> None:
+    if field_name not in body:
+        if required:
+            issues.add(field_name, "is required")
+        return
+    value = body[field_name]
+    if not isinstance(value, str) or not value.strip():
+        issues.add(field_name, "must be a non-empty string")
+    elif len(value) > MAX_NAME_LENGTH:
+        issues.add(field_name, f"must be at most {MAX_NAME_LENGTH} characters")
+
+
+def _check_enum(issues: _Issues, body: dict[str, Any], field_name: str, allowed: tuple[str, ...]) -> None:
+    if field_name not in body:
+        issues.add(field_name, "is required")
+    elif body[field_name] not in allowed:
+        issues.add(field_name, f"must be one of {', '.join(allowed)}")
+
+
+def _check_description(issues: _Issues, body: dict[str, Any]) -> None:
+    if "description" in body and body["description"] is not None and not isinstance(body["description"], str):
+        issues.add("description", "must be a string or null")
+
+
+def _check_unknown(issues: _Issues, body: dict[str, Any], allowed: tuple[str, ...],
+                   fixed: dict[str, str] | None = None) -> None:
+    for key in body:
+        if key in allowed:
+            continue
+        issues.add(key, (fixed or {}).get(key, "is not an accepted field"))
+
+
+def _encode_cursor(created_at: str, seq: int) -> str:
+    raw = json.dumps({"createdAt": created_at, "seq": seq}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        seq = json.loads(raw)["seq"]
+    except (binascii.Error, ValueError, KeyError, TypeError):
+        raise validation("cursor: is not a cursor returned by this endpoint") from None
+    if not isinstance(seq, int):
+        raise validation("cursor: is not a cursor returned by this endpoint")
+    return seq
+
+
+def parse_limit(raw: str | None) -> int:
+    if raw is None or raw == "":
+        return DEFAULT_LIMIT
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise validation(f"limit: must be an integer between 1 and {MAX_LIMIT}") from None
+    if not 1 <= limit <= MAX_LIMIT:
+        raise validation(f"limit: must be an integer between 1 and {MAX_LIMIT}")
+    return limit
+
+
+class SonarlyState:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self._seq = itertools.count(1)
+        self.job_seconds = DEFAULT_JOB_SECONDS
+        self.account_groups: dict[str, AccountGroup] = {}
+        self.keys: dict[str, ApiKey] = {}
+        self.audiences: dict[str, Audience] = {}
+        self.folders: dict[str, Folder] = {}
+        self.jobs: dict[str, Job] = {}
+        self._install_demo()
+
+    def _install_demo(self) -> None:
+        self.account_groups = {DEMO_ACCOUNT_GROUP: AccountGroup(DEMO_ACCOUNT_GROUP, "Demo Growth")}
+        self.keys = {
+            DEMO_FULL_KEY: ApiKey(DEMO_FULL_KEY, set(PERMISSIONS), {DEMO_ACCOUNT_GROUP}),
+            DEMO_READONLY_KEY: ApiKey(DEMO_READONLY_KEY, {"audiences:read"}, {DEMO_ACCOUNT_GROUP}),
+        }
+
+    # -- admin hooks -------------------------------------------------------------------------
+    def reset(self) -> None:
+        with self.lock:
+            self.audiences.clear()
+            self.folders.clear()
+            self.jobs.clear()
+            self.job_seconds = DEFAULT_JOB_SECONDS
+            self._install_demo()
+
+    def configure(self, options: dict[str, Any]) -> None:
+        with self.lock:
+            if "job_seconds" in options:
+                self.job_seconds = max(0.0, float(options["job_seconds"]))
+
+    def dump(self) -> dict[str, Any]:
+        with self.lock:
+            self._settle_all()
+            return {
+                "accountGroups": {g.id: g.view() for g in self.account_groups.values()},
+                "keys": {k.key: {"permissions": sorted(k.permissions), "accountGroups": sorted(k.account_groups)}
+                         for k in self.keys.values()},
+                "audiences": {a.id: {**a.view(), "accountGroupId": a.account_group, "ready": self._ready(a.id)}
+                              for a in self.audiences.values()},
+                "folders": {f.id: {**f.view(), "accountGroupId": f.account_group} for f in self.folders.values()},
+                "jobs": {j.id: {**j.status_view(), "accountGroupId": j.account_group, "prospects": j.prospects,
+                                "seconds": j.seconds, "idempotencyKey": j.idempotency[1] if j.idempotency else None}
+                         for j in self.jobs.values()},
+                "job_seconds": self.job_seconds,
+            }
+
+    def seed(self, data: dict[str, Any]) -> None:
+        """Admin seed. Keys: accountGroups, keys, folders, audiences, jobs (applied in that order)."""
+        with self.lock:
+            for item in data.get("accountGroups", []):
+                self.account_groups[item["id"]] = AccountGroup(item["id"], item.get("name", item["id"]))
+            for item in data.get("keys", []):
+                groups = set(item.get("accountGroups", [DEMO_ACCOUNT_GROUP]))
+                for gid in groups:
+                    self.account_groups.setdefault(gid, AccountGroup(gid, gid))
+                perms = set(item.get("permissions", PERMISSIONS))
+                self.keys[item["key"]] = ApiKey(item["key"], perms, groups)
+            for item in data.get("folders", []):
+                ag = item.get("accountGroupId", DEMO_ACCOUNT_GROUP)
+                self.account_groups.setdefault(ag, AccountGroup(ag, ag))
+                folder = self._new_folder(ag, item["name"], item.get("audienceType", "on_demand"),
+                                          item.get("id"))
+                folder.is_pinned = bool(item.get("isPinned", False))
+            for item in data.get("audiences", []):
+                ag = item.get("accountGroupId", DEMO_ACCOUNT_GROUP)
+                self.account_groups.setdefault(ag, AccountGroup(ag, ag))
+                aud = self._new_audience(ag, item["name"], item.get("type", "on_demand"), item.get("description"),
+                                         item.get("id"))
+                aud.folder_id = item.get("folderId")
+                aud.prospect_count = int(item.get("prospectCount", 0))
+                if "createdAt" in item:
+                    aud.created_at = item["createdAt"]
+            for item in data.get("jobs", []):
+                target = self.audiences.get(item["audienceId"])
+                if target is None:
+                    raise ValueError(f"seed job: unknown audienceId {item['audienceId']!r}")
+                seconds = float(item.get("seconds", self.job_seconds))
+                outcome = item.get("outcome", "completed")
+                if outcome not in ("completed", "failed"):
+                    raise ValueError("seed job: outcome must be completed or failed")
+                self._new_job(target, seconds, int(item.get("prospects", DEFAULT_PROSPECTS)), outcome, None)
+
+    # -- internals ---------------------------------------------------------------------------
+    def _new_folder(self, ag: str, name: str, audience_type: str, folder_id: str | None = None) -> Folder:
+        position = sum(1 for f in self.folders.values() if f.account_group == ag)
+        folder = Folder(folder_id or _object_id(), ag, name, audience_type, position, next(self._seq))
+        self.folders[folder.id] = folder
+        return folder
+
+    def _new_audience(self, ag: str, name: str, audience_type: str, description: str | None,
+                      audience_id: str | None = None) -> Audience:
+        aud = Audience(audience_id or _object_id(), ag, name, audience_type, description, next(self._seq))
+        self.audiences[aud.id] = aud
+        return aud
+
+    def _new_job(self, aud: Audience, seconds: float, prospects: int, outcome: str, source: str | None) -> Job:
+        job = Job(_object_id(), aud.account_group, aud.id, next(self._seq), seconds, prospects, outcome, source)
+        self.jobs[job.id] = job
+        self._settle(job)  # a zero-second job completes at once
+        return job
+
+    def _settle(self, job: Job) -> None:
+        """Apply a finished job's effect exactly once: a completed job adds its prospects to the audience."""
+        if job.settled or job.active:
+            return
+        job.settled = True
+        aud = self.audiences.get(job.audience_id)
+        if aud is not None and job.status() == "completed":
+            aud.prospect_count += job.prospects
+
+    def _settle_all(self) -> None:
+        for job in self.jobs.values():
+            self._settle(job)
+
+    def _active_job(self, audience_id: str) -> Job | None:
+        for job in self.jobs.values():
+            if job.audience_id != audience_id:
+                continue
+            if job.active:
+                return job
+            self._settle(job)  # finished since the last settle: apply it before calling the audience ready
+        return None
+
+    def _ready(self, audience_id: str) -> bool:
+        return self._active_job(audience_id) is None
+
+    def _audience(self, ag: str, audience_id: str) -> Audience:
+        aud = self.audiences.get(audience_id)
+        # Audiences of other account groups are invisible, not forbidden: they 404 like unknown ids.
+        if aud is None or aud.account_group != ag:
+            raise SonarlyError(404, f"Audience {audience_id} not found", "NOT_FOUND", f"audienceId: {audience_id}")
+        return aud
+
+    def _folder(self, ag: str, folder_id: str) -> Folder:
+        folder = self.folders.get(folder_id)
+        if folder is None or folder.account_group != ag:
+            raise SonarlyError(404, f"Audience folder {folder_id} not found", "NOT_FOUND", f"folderId: {folder_id}")
+        return folder
+
+    def _guard_ready(self, aud: Audience) -> None:
+        job = self._active_job(aud.id)
+        if job is not None:
+            raise SonarlyError(409, "Audience is still being populated by an active prospecting job",
+                               "AUDIENCE_NOT_READY", f"jobId: {job.id}")
+
+    # -- auth --------------------------------------------------------------------------------
+    def authorize(self, token: str | None, permission: str | None, ag: str | None) -> ApiKey:
+        with self.lock:
+            key = self.keys.get(token or "")
+            if key is None:
+                raise SonarlyError(401, "Invalid or missing API key", "UNAUTHORIZED")
+            if permission is not None and permission not in key.permissions:
+                raise SonarlyError(403, f"This API key lacks the {permission} permission", "FORBIDDEN",
+                                   f"requiredPermission: {permission}")
+            if ag is not None and ag not in key.account_groups:
+                raise SonarlyError(403, f"This API key cannot access account group {ag}", "FORBIDDEN",
+                                   f"accountGroupId: {ag}")
+            return key
+
+    # -- accounts ----------------------------------------------------------------------------
+    def accounts(self, key: ApiKey) -> dict[str, Any]:
+        with self.lock:
+            items = [g.view() for g in self.account_groups.values() if g.id in key.account_groups]
+            return {"items": items, "nextCursor": None, "hasMore": False}
+
+    # -- audiences ---------------------------------------------------------------------------
+    def list_audiences(self, ag: str, cursor: str | None, limit: int) -> dict[str, Any]:
+        after = _decode_cursor(cursor) if cursor else 0
+        with self.lock:
+            self._settle_all()
+            ready = sorted((a for a in self.audiences.values()
+                            if a.account_group == ag and a.seq > after and self._ready(a.id)), key=lambda a: a.seq)
+            page = ready[:limit]
+            has_more = len(ready) > limit
+            return {
+                "items": [a.view() for a in page],
+                "nextCursor": _encode_cursor(page[-1].created_at, page[-1].seq) if has_more else None,
+                "hasMore": has_more,
+            }
+
+    def create_audience(self, ag: str, body: dict[str, Any]) -> dict[str, Any]:
+        issues = _Issues()
+        _check_unknown(issues, body, ("name", "type", "description"))
+        _check_name(issues, body)
+        _check_enum(issues, body, "type", AUDIENCE_TYPES)
+        _check_description(issues, body)
+        issues.raise_if_any()
+        with self.lock:
+            aud = self._new_audience(ag, body["name"], body["type"], body.get("description"))
+            return aud.view()
+
+    def get_audience(self, ag: str, audience_id: str) -> dict[str, Any]:
+        with self.lock:
+            self._settle_all()
+            return self._audience(ag, audience_id).view()
+
+    def update_audience(self, ag: str, audience_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        issues = _Issues()
+        _check_unknown(issues, body, ("name", "description"), {
+            "type": "cannot be changed; create a new audience instead",
+            "folderId": "cannot be patched; use move-to-folder or remove-from-folder",
+        })
+        _check_name(issues, body, required=False)
+        _check_description(issues, body)
+        if not issues.items and "name" not in body and "description" not in body:
+            issues.add("body", "at least one of name, description is required")
+        issues.raise_if_any()
+        with self.lock:
+            self._settle_all()
+            aud = self._audience(ag, audience_id)
+            self._guard_ready(aud)
+            if "name" in body:
+                aud.name = body["name"]
+            if "description" in body:
+                aud.description = body["description"]
+            return aud.view()
+
+    def delete_audience(self, ag: str, audience_id: str) -> dict[str, Any]:
+        with self.lock:
+            self._settle_all()
+            aud = self._audience(ag, audience_id)
+            self._guard_ready(aud)
+            del self.audiences[aud.id]
+            return {"deleted": True}
+
+    def move_to_folder(self, ag: str, audience_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        issues = _Issues()
+        _check_unknown(issues, body, ("folderId",))
+        folder_id = body.get("folderId")
+        if not isinstance(folder_id, str) or not folder_id:
+            issues.add("folderId", "is required" if "folderId" not in body else "must be a non-empty string")
+        issues.raise_if_any()
+        assert isinstance(folder_id, str)
+        with self.lock:
+            self._settle_all()
+            aud = self._audience(ag, audience_id)
+            self._guard_ready(aud)
+            folder = self._folder(ag, folder_id)
+            if folder.audience_type != aud.type:
+                # 422 "Folder move failed validation" is documented; the code string is ours.
+                raise SonarlyError(422, f"A {folder.audience_type} folder cannot hold a {aud.type} audience",
+                                   "FOLDER_TYPE_MISMATCH",
+                                   f"folderId: folder audienceType {folder.audience_type} != audience type {aud.type}")
+            aud.folder_id = folder.id
+            return aud.view()
+
+    def remove_from_folder(self, ag: str, audience_id: str) -> dict[str, Any]:
+        with self.lock:
+            self._settle_all()
+            aud = self._audience(ag, audience_id)
+            self._guard_ready(aud)
+            aud.folder_id = None  # already ungrouped: a no-op success
+            return aud.view()
+
+    def navigation(self, ag: str) -> dict[str, Any]:
+        with self.lock:
+            self._settle_all()
+            visible = sorted((a for a in self.audiences.values() if a.account_group == ag and self._ready(a.id)),
+                             key=lambda a: a.seq)
+            folders = sorted((f for f in self.folders.values() if f.account_group == ag),
+                             key=lambda f: (not f.is_pinned, f.position, f.seq))
+            return {
+                "folders": [{**f.view(), "audiences": [a.view() for a in visible if a.folder_id == f.id]}
+                            for f in folders],
+                "ungroupedAudiences": [a.view() for a in visible if a.folder_id is None],
+            }
+
+    # -- folders -----------------------------------------------------------------------------
+    def create_folder(self, ag: str, body: dict[str, Any]) -> dict[str, Any]:
+        issues = _Issues()
+        _check_unknown(issues, body, ("name", "audienceType"))
+        _check_name(issues, body)
+        _check_enum(issues, body, "audienceType", AUDIENCE_TYPES)
+        issues.raise_if_any()
+        with self.lock:
+            return self._new_folder(ag, body["name"], body["audienceType"]).view()
+
+    def rename_folder(self, ag: str, folder_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        issues = _Issues()
+        _check_unknown(issues, body, ("name",), {"audienceType": "cannot be changed"})
+        _check_name(issues, body)
+        issues.raise_if_any()
+        with self.lock:
+            folder = self._folder(ag, folder_id)
+            folder.name = body["name"]
+            folder.updated_at = _iso(_now())
+            return folder.view()
+
+    def delete_folder(self, ag: str, folder_id: str) -> dict[str, Any]:
+        with self.lock:
+            folder = self._folder(ag, folder_id)
+            inside = [a.id for a in self.audiences.values() if a.folder_id == folder.id]
+            if inside:
+                # Our choice: refuse rather than silently ungroup, so nothing moves behind the caller's back.
+                raise SonarlyError(409, f"Audience folder {folder_id} still holds {len(inside)} audience(s)",
+                                   "FOLDER_NOT_EMPTY", f"audienceIds: {', '.join(inside)}")
+            del self.folders[folder.id]
+            return {"deleted": True}
+
+    # -- prospecting -------------------------------------------------------------------------
+    def start_job(self, key: ApiKey, ag: str, body: dict[str, Any], idempotency_key: str | None
+                  ) -> tuple[int, dict[str, Any]]:
+        issues = _Issues()
+        audience_id = body.get("audienceId")
+        if not isinstance(audience_id, str) or not audience_id:
+            issues.add("audienceId", "is required")
+        source = body.get("source")
+        if source not in PROSPECTING_SOURCES:
+            issues.add("source", f"must be one of {', '.join(PROSPECTING_SOURCES)}")
+        elif source == "url_upload":
+            urls = body.get("urls")
+            if (not isinstance(urls, list) or not 1 <= len(urls) <= MAX_UPLOAD_URLS
+                    or not all(isinstance(u, str) and u for u in urls)):
+                issues.add("urls", f"url_upload requires 1-{MAX_UPLOAD_URLS} LinkedIn profile URLs")
+        elif not any(isinstance(body.get(f), str) and body.get(f) for f in PROSPECTING_SOURCES[source]):
+            issues.add(" or ".join(PROSPECTING_SOURCES[source]), f"is required for source {source}")
+        max_results = body.get("maxResults")
+        if max_results is not None and (isinstance(max_results, bool) or not isinstance(max_results, int)
+                                        or not 1 <= max_results <= MAX_RESULTS_CAP):
+            issues.add("maxResults", f"must be an integer between 1 and {MAX_RESULTS_CAP}")
+        if "searchEmails" in body and not isinstance(body["searchEmails"], bool):
+            issues.add("searchEmails", "must be a boolean")
+        issues.raise_if_any()
+        assert isinstance(audience_id, str) and isinstance(source, str)
+        fingerprint = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+        with self.lock:
+            self._settle_all()
+            if idempotency_key:
+                for job in self.jobs.values():
+                    if job.idempotency == (key.key, idempotency_key) and job.account_group == ag:
+                        if job.fingerprint != fingerprint:
+                            raise SonarlyError(409, "Idempotency-Key was already used with a different request",
+                                               "IDEMPOTENCY_KEY_REUSED", f"Idempotency-Key: {idempotency_key}")
+                        # Documented: a completed job replays as 200; an in-flight one answers like the original.
+                        return (200 if job.status() == "completed" else 202), job.start_view()
+            aud = self._audience(ag, audience_id)
+            self._guard_ready(aud)
+            if source == "url_upload":
+                prospects = len(body["urls"])
+            else:
+                prospects = max_results if isinstance(max_results, int) else DEFAULT_PROSPECTS
+            job = self._new_job(aud, self.job_seconds, prospects, "completed", source)
+            if idempotency_key:
+                job.idempotency = (key.key, idempotency_key)
+                job.fingerprint = fingerprint
+            return 202, job.start_view()
+
+    def _job(self, ag: str, job_id: str) -> Job:
+        job = self.jobs.get(job_id)
+        if job is None or job.account_group != ag:
+            raise SonarlyError(404, f"Prospecting job {job_id} not found", "NOT_FOUND", f"jobId: {job_id}")
+        return job
+
+    def get_job(self, ag: str, job_id: str) -> dict[str, Any]:
+        with self.lock:
+            self._settle_all()
+            return self._job(ag, job_id).status_view()
+
+    def list_jobs(self, ag: str, cursor: str | None, limit: int, status: str | None) -> dict[str, Any]:
+        if status is not None and status not in JOB_STATUSES:
+            raise validation(f"status: must be one of {', '.join(JOB_STATUSES)}")
+        after = _decode_cursor(cursor) if cursor else 0
+        with self.lock:
+            self._settle_all()
+            jobs = sorted((j for j in self.jobs.values() if j.account_group == ag and j.seq > after
+                           and (status is None or j.status() == status)), key=lambda j: j.seq)
+            page = jobs[:limit]
+            has_more = len(jobs) > limit
+            return {
+                "items": [j.list_view() for j in page],
+                "nextCursor": _encode_cursor(_iso(page[-1].started_wall), page[-1].seq) if has_more else None,
+                "hasMore": has_more,
+            }
+
+    def cancel_job(self, ag: str, job_id: str) -> dict[str, Any]:
+        with self.lock:
+            self._settle_all()
+            job = self._job(ag, job_id)
+            if not job.active:
+                raise SonarlyError(409, f"Prospecting job {job_id} is already {job.status()}", "JOB_NOT_CANCELLABLE",
+                                   f"status: {job.status()}")
+            job.cancelled_wall = _now()
+            self._settle(job)  # cancelled jobs add no prospects; the audience becomes ready again
+            return job.status_view()

@@ -1,0 +1,517 @@
+"""Contract tests for the Sonarly public API v1 (audiences, folders, prospecting), over HTTP only.
+
+By default they run against the local emulator. Set SONARLY_BASE_URL (``https://api.sonarly.io/v1``) and
+SONARLY_API_KEY (a key with audiences:read/write) to run them against the real vendor; optionally
+SONARLY_ACCOUNT_GROUP_ID (else the first group GET /accounts returns) and SONARLY_READONLY_API_KEY (a key with
+audiences:read only, for the 403 test). Names are prefixed ``contract_`` so leftovers can be swept. Tests that
+need the emulator's admin API, start billable prospecting jobs, or pin behaviour we invented skip in that mode.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+REAL_BASE_URL = os.environ.get("SONARLY_BASE_URL", "")
+REAL_KEY = os.environ.get("SONARLY_API_KEY", "")
+REAL = bool(REAL_BASE_URL and REAL_KEY)
+
+DEMO_KEY = "sk_live_demo_full"
+DEMO_READONLY_KEY = "sk_live_demo_readonly"
+DEMO_GROUP = "ag_demo"
+
+needs_emulator = pytest.mark.skipif(REAL, reason="needs the emulator's admin API (seed/state/faults/config)")
+invented = pytest.mark.skipif(REAL, reason="pins behaviour the docs do not state (see emulators/sonarly/COVERAGE.md)")
+billable = pytest.mark.skipif(REAL, reason="would start a real prospecting job, which spends credits")
+
+
+@dataclass
+class Sonarly:
+    """Where the API under test lives, which account group to use, and what a test created (for cleanup)."""
+
+    base_url: str
+    key: str
+    readonly_key: str | None
+    group: str
+    live: Any  # tests.conftest.LiveEmulator in emulator mode, None against the real vendor
+    audiences: list[str] = field(default_factory=list)
+    folders: list[str] = field(default_factory=list)
+
+    def client(self, key: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {key or self.key}", "Accept": "application/json"}
+        return httpx.Client(base_url=self.base_url, headers=headers, timeout=30)
+
+    @property
+    def audiences_path(self) -> str:
+        return f"/accounts/{self.group}/audiences"
+
+    @property
+    def folders_path(self) -> str:
+        return f"/accounts/{self.group}/audiences/folders"
+
+
+@pytest.fixture
+def sonarly(request: pytest.FixtureRequest) -> Iterator[Sonarly]:
+    if REAL:
+        with httpx.Client(base_url=REAL_BASE_URL, headers={"Authorization": f"Bearer {REAL_KEY}"}, timeout=30) as c:
+            group = os.environ.get("SONARLY_ACCOUNT_GROUP_ID") or c.get("/accounts").json()["data"]["items"][0]["id"]
+        env = Sonarly(REAL_BASE_URL, REAL_KEY, os.environ.get("SONARLY_READONLY_API_KEY"), group, None)
+    else:
+        live = request.getfixturevalue("emulator")("sonarly")
+        live.configure(job_seconds=0.4)
+        env = Sonarly(live.base_url, DEMO_KEY, DEMO_READONLY_KEY, DEMO_GROUP, live)
+    yield env
+    # Best-effort cleanup: audiences first so their folders are empty when deleted.
+    with env.client() as c:
+        for audience_id in env.audiences:
+            c.delete(f"{env.audiences_path}/{audience_id}")
+        for folder_id in env.folders:
+            c.delete(f"{env.folders_path}/{folder_id}")
+
+
+@pytest.fixture
+def api(sonarly: Sonarly) -> Iterator[httpx.Client]:
+    with sonarly.client() as client:
+        yield client
+
+
+def _name() -> str:
+    return f"contract_{uuid.uuid4().hex[:10]}"
+
+
+def _ok(resp: httpx.Response, status: int = 200) -> Any:
+    assert resp.status_code == status, resp.text
+    body = resp.json()
+    assert body["success"] is True and body["error"] is None
+    return body["data"]
+
+
+def _err(resp: httpx.Response, status: int) -> dict[str, Any]:
+    assert resp.status_code == status, resp.text
+    body = resp.json()
+    assert body["success"] is False and body["data"] is None and isinstance(body["traceId"], str)
+    assert {"code", "message", "details"} <= set(body["error"])
+    return body["error"]  # type: ignore[no-any-return]
+
+
+def _create(sonarly: Sonarly, api: httpx.Client, name: str | None = None, type_: str = "on_demand",
+            **extra: Any) -> dict[str, Any]:
+    data = _ok(api.post(sonarly.audiences_path, json={"name": name or _name(), "type": type_, **extra}), 201)
+    sonarly.audiences.append(data["id"])
+    return data  # type: ignore[no-any-return]
+
+
+def _create_folder(sonarly: Sonarly, api: httpx.Client, audience_type: str = "on_demand") -> dict[str, Any]:
+    data = _ok(api.post(sonarly.folders_path, json={"name": _name(), "audienceType": audience_type}), 201)
+    sonarly.folders.append(data["id"])
+    return data  # type: ignore[no-any-return]
+
+
+def _all_listed(sonarly: Sonarly, api: httpx.Client, limit: int = 100) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"limit": limit}
+    for _ in range(1000):
+        page = _ok(api.get(sonarly.audiences_path, params=params))
+        items.extend(page["items"])
+        if not page["hasMore"]:
+            return items
+        params["cursor"] = page["nextCursor"]
+    raise AssertionError("pagination never ended")
+
+
+def _start_job(sonarly: Sonarly, api: httpx.Client, audience_id: str, key: str | None = None,
+               max_results: int = 40) -> httpx.Response:
+    headers = {"Idempotency-Key": key} if key else {}
+    body = {"audienceId": audience_id, "source": "linkedin_search",
+            "searchUrl": "https://www.linkedin.com/search/results/people/?keywords=cto", "maxResults": max_results}
+    return api.post(f"/accounts/{sonarly.group}/prospecting", json=body, headers=headers)
+
+
+def _wait_job(sonarly: Sonarly, api: httpx.Client, job_id: str) -> dict[str, Any]:
+    for _ in range(200):
+        job = _ok(api.get(f"/accounts/{sonarly.group}/prospecting/{job_id}"))
+        if job["status"] not in ("queued", "running"):
+            return job  # type: ignore[no-any-return]
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} never finished")
+
+
+# -- envelope and auth -----------------------------------------------------------------------------------
+
+def test_accounts__lists_usable_account_groups_in_the_envelope(sonarly: Sonarly, api: httpx.Client) -> None:
+    resp = api.get("/accounts")
+    data = _ok(resp)
+    body = resp.json()
+    assert set(body) == {"success", "data", "error", "traceId"} and body["traceId"]
+    assert set(data) == {"items", "nextCursor", "hasMore"}
+    assert sonarly.group in [g["id"] for g in data["items"]]
+    assert {"id", "name", "createdAt"} <= set(data["items"][0])
+
+
+def test_envelope__trace_id_is_unique_per_request(api: httpx.Client) -> None:
+    ids = {api.get("/accounts").json()["traceId"] for _ in range(5)}
+    assert len(ids) == 5
+
+
+@invented
+def test_envelope__trace_id_also_in_x_trace_id_header(sonarly: Sonarly, api: httpx.Client) -> None:
+    ok, bad = api.get("/accounts"), api.get(f"{sonarly.audiences_path}/does-not-exist")
+    assert ok.headers["X-Trace-Id"] == ok.json()["traceId"]
+    assert bad.headers["X-Trace-Id"] == bad.json()["traceId"]
+
+
+def test_auth__unknown_key_is_401_in_the_error_envelope(sonarly: Sonarly) -> None:
+    with sonarly.client("sk_live_not_a_real_key") as bad:
+        _err(bad.get(sonarly.audiences_path), 401)
+
+
+def test_auth__missing_authorization_is_401(sonarly: Sonarly) -> None:
+    _err(httpx.get(sonarly.base_url + "/accounts", timeout=30), 401)
+
+
+def test_create__key_without_audiences_write_is_403_naming_the_permission(sonarly: Sonarly) -> None:
+    if sonarly.readonly_key is None:
+        pytest.skip("set SONARLY_READONLY_API_KEY (a key with audiences:read only) to run this against Sonarly")
+    with sonarly.client(sonarly.readonly_key) as ro:
+        assert ro.get(sonarly.audiences_path).status_code == 200  # the read permission is enough to list
+        error = _err(ro.post(sonarly.audiences_path, json={"name": _name(), "type": "on_demand"}), 403)
+    assert "audiences:write" in error["message"]
+
+
+@needs_emulator
+def test_prospecting_start__key_without_prospecting_write_is_403_naming_it(sonarly: Sonarly) -> None:
+    sonarly.live.seed({"keys": [{"key": "sk_live_audiences_only", "permissions": ["audiences:read",
+                                                                              "audiences:write"]}]})
+    with sonarly.client("sk_live_audiences_only") as c:
+        audience = _create(sonarly, c)
+        error = _err(_start_job(sonarly, c, audience["id"]), 403)
+    assert "prospecting:write" in error["message"]
+
+
+def test_get__account_group_the_key_cannot_use_is_rejected(sonarly: Sonarly, api: httpx.Client) -> None:
+    resp = api.get("/accounts/ag_someone_else_entirely/audiences")
+    # The emulator answers 403 (the list endpoint documents 403 but no 404); accept either from the vendor.
+    _err(resp, 403 if not REAL else resp.status_code)
+    assert resp.status_code in (403, 404)
+
+
+# -- audiences -------------------------------------------------------------------------------------------
+
+def test_create__201_returns_the_audience_and_get_reads_it_back(sonarly: Sonarly, api: httpx.Client) -> None:
+    name = _name()
+    created = _create(sonarly, api, name, "monitoring", description="contract test")
+    assert set(created) == {"id", "name", "type", "description", "folderId", "prospectCount", "createdAt"}
+    assert (created["name"], created["description"], created["folderId"]) == (name, "contract test", None)
+    assert created["prospectCount"] == 0
+    fetched = _ok(api.get(f"{sonarly.audiences_path}/{created['id']}"))
+    assert fetched == created
+
+
+def test_create__duplicate_names_are_allowed(sonarly: Sonarly, api: httpx.Client) -> None:
+    name = _name()
+    first, second = _create(sonarly, api, name), _create(sonarly, api, name)
+    assert first["id"] != second["id"]
+    listed = [a["id"] for a in _all_listed(sonarly, api) if a["name"] == name]
+    assert sorted(listed) == sorted([first["id"], second["id"]])
+
+
+def test_create__missing_name_and_bad_type_is_400_naming_the_fields(sonarly: Sonarly, api: httpx.Client) -> None:
+    error = _err(api.post(sonarly.audiences_path, json={"type": "sometimes"}), 400)
+    assert error["code"] == "VALIDATION_ERROR"
+    assert "name" in str(error["details"]) and "type" in str(error["details"])
+
+
+def test_create__missing_type_is_400_validation_error(sonarly: Sonarly, api: httpx.Client) -> None:
+    error = _err(api.post(sonarly.audiences_path, json={"name": _name()}), 400)
+    assert error["code"] == "VALIDATION_ERROR" and "type" in str(error["details"])
+
+
+def test_list__cursor_pages_cover_every_audience_once(sonarly: Sonarly, api: httpx.Client) -> None:
+    if not REAL:
+        sonarly.live.seed({"audiences": [{"name": f"seeded_{i:02d}"} for i in range(45)]})
+    mine = {_create(sonarly, api)["id"] for _ in range(3)}
+    first = _ok(api.get(sonarly.audiences_path, params={"limit": 2}))
+    assert len(first["items"]) == 2 and first["hasMore"] is True and isinstance(first["nextCursor"], str)
+    seen = [a["id"] for a in _all_listed(sonarly, api, limit=2)]
+    assert len(seen) == len(set(seen)) and mine <= set(seen)
+    if not REAL:
+        assert len(seen) == 48
+
+
+def test_list__last_page_has_no_cursor(sonarly: Sonarly, api: httpx.Client) -> None:
+    _create(sonarly, api)
+    page = _ok(api.get(sonarly.audiences_path, params={"limit": 100}))
+    while page["hasMore"]:
+        page = _ok(api.get(sonarly.audiences_path, params={"limit": 100, "cursor": page["nextCursor"]}))
+    assert page["nextCursor"] is None
+
+
+def test_list__non_numeric_limit_is_400(sonarly: Sonarly, api: httpx.Client) -> None:
+    error = _err(api.get(sonarly.audiences_path, params={"limit": "lots"}), 400)
+    assert error["code"] == "VALIDATION_ERROR" and "limit" in str(error["details"])
+
+
+@invented
+def test_list__garbage_cursor_is_400(sonarly: Sonarly, api: httpx.Client) -> None:
+    error = _err(api.get(sonarly.audiences_path, params={"cursor": "!!not-a-cursor!!"}), 400)
+    assert "cursor" in str(error["details"])
+
+
+def test_patch__updates_name_and_description(sonarly: Sonarly, api: httpx.Client) -> None:
+    created = _create(sonarly, api, description="before")
+    new_name = _name()
+    patched = _ok(api.patch(f"{sonarly.audiences_path}/{created['id']}",
+                            json={"name": new_name, "description": "after"}))
+    assert (patched["id"], patched["name"], patched["description"]) == (created["id"], new_name, "after")
+    assert _ok(api.get(f"{sonarly.audiences_path}/{created['id']}"))["name"] == new_name
+
+
+def test_patch__description_alone_keeps_the_name(sonarly: Sonarly, api: httpx.Client) -> None:
+    created = _create(sonarly, api)
+    patched = _ok(api.patch(f"{sonarly.audiences_path}/{created['id']}", json={"description": "only this"}))
+    assert (patched["name"], patched["description"]) == (created["name"], "only this")
+
+
+def test_patch__empty_body_is_400(sonarly: Sonarly, api: httpx.Client) -> None:
+    created = _create(sonarly, api)
+    error = _err(api.patch(f"{sonarly.audiences_path}/{created['id']}", json={}), 400)
+    assert error["code"] == "VALIDATION_ERROR"
+
+
+def test_patch__type_is_not_patchable_400(sonarly: Sonarly, api: httpx.Client) -> None:
+    created = _create(sonarly, api)
+    error = _err(api.patch(f"{sonarly.audiences_path}/{created['id']}", json={"type": "monitoring"}), 400)
+    assert "type" in str(error["details"])
+    assert _ok(api.get(f"{sonarly.audiences_path}/{created['id']}"))["type"] == "on_demand"
+
+
+def test_get__unknown_audience_is_404(sonarly: Sonarly, api: httpx.Client) -> None:
+    _err(api.get(f"{sonarly.audiences_path}/507f1f77bcf86cd799439011"), 404)
+
+
+def test_delete__200_deleted_true_then_get_is_404(sonarly: Sonarly, api: httpx.Client) -> None:
+    created = _create(sonarly, api)
+    assert _ok(api.delete(f"{sonarly.audiences_path}/{created['id']}")) == {"deleted": True}
+    _err(api.get(f"{sonarly.audiences_path}/{created['id']}"), 404)
+    _err(api.delete(f"{sonarly.audiences_path}/{created['id']}"), 404)
+
+
+# -- not-ready audiences (a prospecting job is populating them) ----------------------------------------
+
+@needs_emulator
+def test_list__audience_being_populated_is_excluded(sonarly: Sonarly, api: httpx.Client) -> None:
+    busy, idle = _create(sonarly, api), _create(sonarly, api)
+    sonarly.live.seed({"jobs": [{"audienceId": busy["id"], "seconds": 30, "prospects": 40}]})
+    listed = {a["id"] for a in _all_listed(sonarly, api)}
+    assert idle["id"] in listed and busy["id"] not in listed
+    nav = _ok(api.get(f"{sonarly.audiences_path}/navigation"))
+    assert busy["id"] not in {a["id"] for a in nav["ungroupedAudiences"]}
+    assert sonarly.live.state()["audiences"][busy["id"]]["ready"] is False
+
+
+@needs_emulator
+def test_get__audience_being_populated_is_still_readable(sonarly: Sonarly, api: httpx.Client) -> None:
+    busy = _create(sonarly, api)
+    sonarly.live.seed({"jobs": [{"audienceId": busy["id"], "seconds": 30}]})
+    assert _ok(api.get(f"{sonarly.audiences_path}/{busy['id']}"))["id"] == busy["id"]
+
+
+@needs_emulator
+def test_patch__audience_being_populated_is_409_not_ready(sonarly: Sonarly, api: httpx.Client) -> None:
+    busy = _create(sonarly, api)
+    sonarly.live.seed({"jobs": [{"audienceId": busy["id"], "seconds": 30}]})
+    error = _err(api.patch(f"{sonarly.audiences_path}/{busy['id']}", json={"name": _name()}), 409)
+    assert error["code"] == "AUDIENCE_NOT_READY"
+
+
+@needs_emulator
+def test_delete__not_ready_is_409_then_succeeds_after_the_job_completes(sonarly: Sonarly,
+                                                                         api: httpx.Client) -> None:
+    busy = _create(sonarly, api)
+    sonarly.live.seed({"jobs": [{"audienceId": busy["id"], "seconds": 0.5, "prospects": 40}]})
+    error = _err(api.delete(f"{sonarly.audiences_path}/{busy['id']}"), 409)
+    assert error["code"] == "AUDIENCE_NOT_READY"
+    time.sleep(0.6)
+    assert _ok(api.get(f"{sonarly.audiences_path}/{busy['id']}"))["prospectCount"] == 40
+    assert busy["id"] in {a["id"] for a in _all_listed(sonarly, api)}
+    assert _ok(api.delete(f"{sonarly.audiences_path}/{busy['id']}")) == {"deleted": True}
+
+
+# -- prospecting jobs --------------------------------------------------------------------------------------
+
+@billable
+def test_prospecting_start__202_then_completes_and_adds_prospects(sonarly: Sonarly, api: httpx.Client) -> None:
+    audience = _create(sonarly, api)
+    started = _ok(_start_job(sonarly, api, audience["id"], max_results=40), 202)
+    assert set(started) == {"jobId", "status", "createdAt"} and started["status"] == "queued"
+    assert audience["id"] not in {a["id"] for a in _all_listed(sonarly, api)}
+    _err(_start_job(sonarly, api, audience["id"]), 409)  # one job at a time per audience
+    job = _wait_job(sonarly, api, started["jobId"])
+    assert job["status"] == "completed" and job["stages"]["import"]["status"] == "completed"
+    assert _ok(api.get(f"{sonarly.audiences_path}/{audience['id']}"))["prospectCount"] == 40
+
+
+@billable
+def test_prospecting_start__same_idempotency_key_replays_the_same_job(sonarly: Sonarly, api: httpx.Client) -> None:
+    audience = _create(sonarly, api)
+    key = uuid.uuid4().hex
+    first = _ok(_start_job(sonarly, api, audience["id"], key), 202)
+    again = _ok(_start_job(sonarly, api, audience["id"], key), 202)  # still in flight: same job, not a 409
+    assert again["jobId"] == first["jobId"]
+    _wait_job(sonarly, api, first["jobId"])
+    replay = _ok(_start_job(sonarly, api, audience["id"], key), 200)  # documented: completed job replays as 200
+    assert replay["jobId"] == first["jobId"]
+    jobs = _ok(api.get(f"/accounts/{sonarly.group}/prospecting", params={"limit": 100}))["items"]
+    assert [j["jobId"] for j in jobs].count(first["jobId"]) == 1 and len(jobs) == 1
+    assert _ok(api.get(f"{sonarly.audiences_path}/{audience['id']}"))["prospectCount"] == 40
+
+
+@billable
+def test_prospecting_start__same_idempotency_key_other_body_is_409(sonarly: Sonarly, api: httpx.Client) -> None:
+    audience = _create(sonarly, api)
+    key = uuid.uuid4().hex
+    _ok(_start_job(sonarly, api, audience["id"], key, max_results=40), 202)
+    _err(_start_job(sonarly, api, audience["id"], key, max_results=41), 409)
+
+
+@invented
+def test_prospecting_start__source_without_its_required_field_is_400(sonarly: Sonarly, api: httpx.Client) -> None:
+    audience = _create(sonarly, api)
+    resp = api.post(f"/accounts/{sonarly.group}/prospecting",
+                    json={"audienceId": audience["id"], "source": "post_commenters"})
+    assert "postUrl" in str(_err(resp, 400)["details"])
+
+
+@needs_emulator
+def test_prospecting_cancel__makes_the_audience_ready_without_prospects(sonarly: Sonarly,
+                                                                        api: httpx.Client) -> None:
+    sonarly.live.configure(job_seconds=30)
+    audience = _create(sonarly, api)
+    started = _ok(_start_job(sonarly, api, audience["id"]), 202)
+    cancelled = _ok(api.post(f"/accounts/{sonarly.group}/prospecting/{started['jobId']}/cancel"))
+    assert cancelled["status"] == "cancelled"
+    assert audience["id"] in {a["id"] for a in _all_listed(sonarly, api)}
+    assert _ok(api.get(f"{sonarly.audiences_path}/{audience['id']}"))["prospectCount"] == 0
+
+
+# -- folders -----------------------------------------------------------------------------------------------
+
+def test_folder_create__201_with_the_folder_shape(sonarly: Sonarly, api: httpx.Client) -> None:
+    folder = _create_folder(sonarly, api, "monitoring")
+    assert {"id", "name", "audienceType", "isPinned", "position", "createdAt", "updatedAt"} <= set(folder)
+    assert folder["audienceType"] == "monitoring"
+
+
+def test_folder_create__bad_audience_type_is_400(sonarly: Sonarly, api: httpx.Client) -> None:
+    error = _err(api.post(sonarly.folders_path, json={"name": _name(), "audienceType": "weekly"}), 400)
+    assert "audienceType" in str(error["details"])
+
+
+def test_folder_rename__200_new_name_same_type(sonarly: Sonarly, api: httpx.Client) -> None:
+    folder = _create_folder(sonarly, api, "monitoring")
+    new_name = _name()
+    renamed = _ok(api.patch(f"{sonarly.folders_path}/{folder['id']}", json={"name": new_name}))
+    assert (renamed["id"], renamed["name"], renamed["audienceType"]) == (folder["id"], new_name, "monitoring")
+    nav = _ok(api.get(f"{sonarly.audiences_path}/navigation"))
+    assert {f["id"]: f["name"] for f in nav["folders"]}[folder["id"]] == new_name
+
+
+@invented
+def test_folder_rename__audience_type_is_immutable_400(sonarly: Sonarly, api: httpx.Client) -> None:
+    folder = _create_folder(sonarly, api)
+    error = _err(api.patch(f"{sonarly.folders_path}/{folder['id']}",
+                           json={"name": _name(), "audienceType": "monitoring"}), 400)
+    assert "audienceType" in str(error["details"])
+
+
+def test_move_to_folder__sets_folder_id_and_navigation_nests_it(sonarly: Sonarly, api: httpx.Client) -> None:
+    folder, audience = _create_folder(sonarly, api), _create(sonarly, api)
+    moved = _ok(api.post(f"{sonarly.audiences_path}/{audience['id']}/move-to-folder", json={"folderId": folder["id"]}))
+    assert moved["folderId"] == folder["id"]
+    assert _ok(api.get(f"{sonarly.audiences_path}/{audience['id']}"))["folderId"] == folder["id"]
+    nav = _ok(api.get(f"{sonarly.audiences_path}/navigation"))
+    nested = {f["id"]: [a["id"] for a in f["audiences"]] for f in nav["folders"]}
+    assert audience["id"] in nested[folder["id"]]
+    assert audience["id"] not in {a["id"] for a in nav["ungroupedAudiences"]}
+
+
+def test_move_to_folder__folder_of_other_type_is_422(sonarly: Sonarly, api: httpx.Client) -> None:
+    folder, audience = _create_folder(sonarly, api, "monitoring"), _create(sonarly, api, type_="on_demand")
+    _err(api.post(f"{sonarly.audiences_path}/{audience['id']}/move-to-folder", json={"folderId": folder["id"]}), 422)
+    assert _ok(api.get(f"{sonarly.audiences_path}/{audience['id']}"))["folderId"] is None
+
+
+def test_move_to_folder__missing_folder_id_is_400(sonarly: Sonarly, api: httpx.Client) -> None:
+    audience = _create(sonarly, api)
+    error = _err(api.post(f"{sonarly.audiences_path}/{audience['id']}/move-to-folder", json={}), 400)
+    assert "folderId" in str(error["details"])
+
+
+def test_move_to_folder__unknown_folder_is_404(sonarly: Sonarly, api: httpx.Client) -> None:
+    audience = _create(sonarly, api)
+    _err(api.post(f"{sonarly.audiences_path}/{audience['id']}/move-to-folder",
+                  json={"folderId": "507f1f77bcf86cd799439011"}), 404)
+
+
+def test_remove_from_folder__clears_folder_id(sonarly: Sonarly, api: httpx.Client) -> None:
+    folder, audience = _create_folder(sonarly, api), _create(sonarly, api)
+    _ok(api.post(f"{sonarly.audiences_path}/{audience['id']}/move-to-folder", json={"folderId": folder["id"]}))
+    removed = _ok(api.post(f"{sonarly.audiences_path}/{audience['id']}/remove-from-folder"))
+    assert removed["folderId"] is None
+    nav = _ok(api.get(f"{sonarly.audiences_path}/navigation"))
+    assert audience["id"] in {a["id"] for a in nav["ungroupedAudiences"]}
+
+
+@needs_emulator
+def test_move_to_folder__audience_being_populated_is_409(sonarly: Sonarly, api: httpx.Client) -> None:
+    folder, busy = _create_folder(sonarly, api), _create(sonarly, api)
+    sonarly.live.seed({"jobs": [{"audienceId": busy["id"], "seconds": 30}]})
+    error = _err(api.post(f"{sonarly.audiences_path}/{busy['id']}/move-to-folder", json={"folderId": folder["id"]}),
+                 409)
+    assert error["code"] == "AUDIENCE_NOT_READY"
+
+
+@invented
+def test_folder_delete__non_empty_is_409_then_200_once_empty(sonarly: Sonarly, api: httpx.Client) -> None:
+    folder, audience = _create_folder(sonarly, api), _create(sonarly, api)
+    _ok(api.post(f"{sonarly.audiences_path}/{audience['id']}/move-to-folder", json={"folderId": folder["id"]}))
+    error = _err(api.delete(f"{sonarly.folders_path}/{folder['id']}"), 409)
+    assert error["code"] == "FOLDER_NOT_EMPTY" and audience["id"] in str(error["details"])
+    _ok(api.post(f"{sonarly.audiences_path}/{audience['id']}/remove-from-folder"))
+    assert _ok(api.delete(f"{sonarly.folders_path}/{folder['id']}")) == {"deleted": True}
+    nav = _ok(api.get(f"{sonarly.audiences_path}/navigation"))
+    assert folder["id"] not in {f["id"] for f in nav["folders"]}
+
+
+# -- shared machinery through Sonarly ----------------------------------------------------------------------
+
+@needs_emulator
+def test_create__drop_after_commit_really_commits(sonarly: Sonarly) -> None:
+    sonarly.live.fault(kind="drop_after_commit", route=r"POST /v1/accounts/[^/]+/audiences$")
+    name = _name()
+    with httpx.Client(base_url=sonarly.base_url, headers={"Authorization": f"Bearer {sonarly.key}"},
+                      timeout=httpx.Timeout(5.0)) as c:
+        with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+            c.post(sonarly.audiences_path, json={"name": name, "type": "on_demand"})
+        # The client never saw the 201, yet the audience exists: only a list by name can reconcile it.
+        matches = [a for a in _all_listed(sonarly, c) if a["name"] == name]
+    assert len(matches) == 1
+    assert [a["name"] for a in sonarly.live.state()["audiences"].values()] == [name]
+    assert sonarly.live.requests()[0]["status"] == "dropped:201"
+
+
+@needs_emulator
+def test_rate_limit__429_in_the_envelope_without_retry_after(sonarly: Sonarly, api: httpx.Client) -> None:
+    sonarly.live.configure(rate_limit_rpm=60, rate_limit_burst=1)
+    assert api.get("/accounts").status_code == 200
+    resp = api.get("/accounts")
+    assert _err(resp, 429)["code"] == "RATE_LIMITED" and "Retry-After" not in resp.headers
+    with sonarly.client(DEMO_READONLY_KEY) as other:  # the bucket is per API key
+        assert other.get("/accounts").status_code == 200
