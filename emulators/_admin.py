@@ -169,7 +169,8 @@ async def _emulate(request: web.Request, handler: Handler) -> web.StreamResponse
         return await handler(request)
 
     started = time.monotonic()
-    entry: dict[str, Any] = {"method": request.method, "path": request.path, "query": request.query_string}
+    entry: dict[str, Any] = {"method": request.method, "path": request.path, "query": request.query_string,
+                             "t": round(time.time(), 4)}
     emu.log.append(entry)
 
     def finish(status: int | str) -> None:

@@ -1,0 +1,160 @@
+"""UnleashX campaigns and campaign audience through the real engine (emulator; records enter via its admin seed).
+
+UnleashX documents no endpoint that adds audience records and none that deletes campaigns, so: records are
+seeded, the stack adopts and deletes them; a stack-created campaign is paused on destroy, not deleted.
+"""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+TOKEN = "demo-unleashx-token"
+SEEDED = 500  # the campaign whose records the stack adopts
+A, B, C, E = "+15550000001", "+15550000002", "+15550000003", "+15550000005"
+FOREIGN = "+15550000009"
+
+
+def _stack(make_stack, emulator):  # type: ignore[no-untyped-def]
+    live = emulator("unleashx")
+    stack = make_stack("unleashx_campaign")
+    stack.config("unleashx:baseUrl", live.base_url)
+    stack.config("unleashx:token", TOKEN, secret=True)
+    return live, stack
+
+
+def _campaign(live, cid: int) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    return live.state()["campaigns"][str(cid)]
+
+
+def _phones(live, cid: int) -> list[str]:  # type: ignore[no-untyped-def]
+    return [r["mobile_no"] for r in _campaign(live, cid)["audience"]]
+
+
+def _resource_outputs(stack, type_name: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    state = json.loads(stack.export())
+    (res,) = [r for r in state["deployment"]["resources"] if r["type"].endswith(f"/unleashx:{type_name}")]
+    return res["outputs"]  # type: ignore[no-any-return]
+
+
+def _text(proc) -> str:  # type: ignore[no-untyped-def]
+    return str(proc.stdout) + str(proc.stderr)
+
+
+def test_lifecycle__adopt_records_update_drift_missing_number_destroy(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+    live, stack = _stack(make_stack, emulator)
+    live.seed({
+        "campaigns": [{"id": SEEDED, "agent_id": 101, "campaign_name": "Seeded renewals"}],
+        "audience": [
+            {"campaign_id": SEEDED, "mobile_no": A, "input_data": {"name": "Ann"}},
+            {"campaign_id": SEEDED, "mobile_no": B, "input_data": {"name": "Bob"}},
+            # Stored with separators: matched by its digits.
+            {"campaign_id": SEEDED, "mobile_no": "+1 555-000-0003", "input_data": {"name": "Cy"}},
+            {"campaign_id": SEEDED, "mobile_no": FOREIGN, "input_data": {"name": "Not ours"}},
+        ],
+    })
+    stack.config("audienceCampaign", str(SEEDED))
+    stack.config("phones", json.dumps([A, B, C]))
+
+    # Create: a new campaign, and the 3 seeded records adopted (no write to the seeded campaign).
+    stack.up()
+    outs = stack.outputs()
+    ids = {r["mobile_no"]: r["id"] for r in _campaign(live, SEEDED)["audience"]}
+    assert sorted(outs["record_ids"]) == sorted([ids[A], ids[B], ids["+1 555-000-0003"]])  # type: ignore[arg-type]
+    assert {r["status"] for r in outs["records"]} == {"Fresh"}  # type: ignore[union-attr]
+    made = _campaign(live, int(outs["campaign_id"]))  # type: ignore[call-overload]
+    assert made["campaign_name"] == "e2e winter calls" and made["campaign_status"] == "draft"
+    assert made["max_delay"] == '{"d":0,"h":1,"m":0}' and made["max_retry"] == 3
+    assert not [r for r in live.requests() if r["path"].endswith("/delete-audience")]
+
+    # Campaign fields and status change in place.
+    stack.config("status", "hold")
+    stack.config("maxRetry", "5")
+    out = stack.up()
+    assert "replaced" not in out.stdout
+    made = _campaign(live, int(outs["campaign_id"]))  # type: ignore[call-overload]
+    assert made["campaign_status"] == "hold" and made["max_retry"] == 5
+
+    # Removing one number deletes just that record.
+    stack.config("phones", json.dumps([A, B]))
+    live.clear_requests()
+    stack.up()
+    deletes = [r for r in live.requests() if r["path"].endswith("/delete-audience")]
+    assert len(deletes) == 1
+    assert sorted(_phones(live, SEEDED)) == sorted([A, B, FOREIGN])
+
+    # A record deleted out of band: refresh drops it, the next preview names it and says why it can't come back.
+    resp = httpx.post(f"{live.base_url}/delete-audience", headers={"token": TOKEN},
+                      json={"campaign_id": SEEDED, "audience": [ids[B]]})
+    assert resp.status_code == 200
+    stack.refresh()
+    assert _resource_outputs(stack, "CampaignAudience")["record_ids"] == [ids[A]]
+    out = stack.preview(check=False)
+    assert out.returncode != 0
+    assert B in _text(out) and "offers no API to add audience records" in _text(out)
+    stack.config("phones", json.dumps([A]))
+    stack.preview()
+
+    # A number with no record fails at preview, before any write.
+    stack.config("phones", json.dumps([A, E]))
+    live.clear_requests()
+    out = stack.preview(check=False)
+    text = _text(out)
+    assert out.returncode != 0 and "unleashx:CampaignAudience" in text and E in text
+    assert "offers no API to add audience records" in text and "audience-format" in text
+    assert [r for r in live.requests() if r["method"] != "GET"] == []
+    stack.config("phones", json.dumps([A]))
+
+    # Destroy: our record goes, the foreign one stays; the stack's campaign is paused, not deleted.
+    out = stack.destroy()
+    assert _phones(live, SEEDED) == [FOREIGN]
+    made = _campaign(live, int(outs["campaign_id"]))  # type: ignore[call-overload]
+    assert made["campaign_status"] == "pause"
+    assert "remains in UnleashX" in _text(out)
+    assert _campaign(live, SEEDED)["campaign_status"] == "draft"  # never touched
+
+
+def test_destroy__draft_campaign_loses_its_records_and_is_paused(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+    live, stack = _stack(make_stack, emulator)
+    stack.up()
+    cid = int(stack.outputs()["campaign_id"])  # type: ignore[call-overload]
+    # Records uploaded in the UI into the stack's (draft) campaign.
+    live.seed({"audience": [{"campaign_id": cid, "mobile_no": A}, {"campaign_id": cid, "mobile_no": B}]})
+    out = stack.destroy()
+    made = _campaign(live, cid)
+    assert made["audience"] == [] and made["campaign_status"] == "pause"
+    assert "no API to delete campaigns" in _text(out)
+    assert len(live.state()["campaigns"]) == 1
+
+
+@pytest.mark.parametrize("failure", ["lost_answer", "no_id_in_answer"])
+def test_create__unknown_campaign_id_is_explained_then_adopt_id_takes_over(make_stack, emulator,  # type: ignore[no-untyped-def]
+                                                                          failure: str) -> None:
+    live, stack = _stack(make_stack, emulator)
+    if failure == "lost_answer":
+        live.fault(kind="drop_after_commit", route="POST /create-campaign")
+    else:
+        live.configure(return_campaign_data=False)
+    out = stack.up(check=False)
+    text = _text(out)
+    assert out.returncode != 0 and "adopt_id" in text
+    if failure == "lost_answer":
+        assert "most likely created the campaign" in text and "is taken" in text
+    else:
+        assert "carries no campaign id" in text
+    campaigns = live.state()["campaigns"]
+    assert len(campaigns) == 1  # never duplicated
+    (cid,) = campaigns
+
+    stack.config("adoptId", cid)
+    stack.config("status", "inprogress")
+    stack.up()
+    assert stack.outputs()["campaign_id"] == int(cid)
+    assert len(live.state()["campaigns"]) == 1
+    assert _campaign(live, int(cid))["campaign_status"] == "inprogress"
+    stack.destroy()
+    assert _campaign(live, int(cid))["campaign_status"] == "pause"
