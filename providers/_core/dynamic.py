@@ -24,6 +24,7 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
+from pulumi.output import Unknown
 from pydantic import BaseModel, ValidationError
 
 from .config import ConfigSource
@@ -58,6 +59,9 @@ def _setup_logging() -> None:
 
 
 def contains_unknown(value: Any) -> bool:
+    # During preview the engine sends not-yet-known values (e.g. a parent's id) as rpc.Unknown objects.
+    if isinstance(value, Unknown):
+        return True
     if isinstance(value, str):
         return value == UNKNOWN
     if isinstance(value, Mapping):

@@ -1,0 +1,20 @@
+"""One audience per vendor whose provider is enabled in config (`vendors`: comma list)."""
+
+import pulumi
+
+cfg = pulumi.Config()
+vendors = set((cfg.get("vendors") or "").split(","))
+
+if "batch" in vendors:
+    from providers import batch
+
+    batch.Audience("batch", name="canary_batch", display_name="Canary")
+if "thrive" in vendors:
+    from providers import thrive
+
+    root = thrive.Structure("thrive-root", name="Canary", reference="canary-root")
+    thrive.Audience("thrive", name="Canary team", reference="canary-team", parent=root.id)
+if "sonarly" in vendors:
+    from providers import sonarly
+
+    sonarly.Audience("sonarly", name="Canary", type="monitoring")
