@@ -1,0 +1,41 @@
+"""scripts/sweep.py removes exactly the prefixed leftovers (children before structures) and nothing else."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import httpx
+import pytest
+
+spec = importlib.util.spec_from_file_location("sweep", Path(__file__).resolve().parents[2] / "scripts" / "sweep.py")
+assert spec and spec.loader
+sweep = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(sweep)
+
+
+def test_sweep__batch_by_prefix(emulator, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    live = emulator("batch")
+    live.seed({"audiences": [{"name": f"e2e_{i}"} for i in range(130)] + [{"name": "keep_me"}]})
+    monkeypatch.setenv("BATCH_BASE_URL", live.base_url)
+    monkeypatch.setenv("BATCH_API_KEY", "demo-batch-rest-key")
+    monkeypatch.setenv("BATCH_PROJECT_KEY", "project_demo0000000000000000000000000")
+    assert sweep.main(["batch", "--prefix", "e2e_"]) == 0 and len(live.state()["audiences"]) == 131  # dry run
+    sweep.main(["batch", "--prefix", "e2e_", "--yes"])
+    assert list(live.state()["audiences"]) == ["keep_me"]
+
+
+def test_sweep__thrive_children_before_structures(emulator, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    live = emulator("thrive")
+    auth = httpx.BasicAuth("demo-tenant", "demo-thrive-secret")
+    root = httpx.post(f"{live.base_url}/audiences", auth=auth,
+                      json={"name": "R", "reference": "e2e-root", "category": "structure"}).json()
+    for i in range(3):
+        httpx.post(f"{live.base_url}/audiences", auth=auth,
+                   json={"name": f"C{i}", "reference": f"e2e-c{i}", "category": "audience", "parentId": root["id"]})
+    httpx.post(f"{live.base_url}/audiences", auth=auth, json={"name": "K", "reference": "keep", "category": "structure"})
+    monkeypatch.setenv("THRIVE_BASE_URL", live.base_url)
+    monkeypatch.setenv("THRIVE_TENANT_ID", "demo-tenant")
+    monkeypatch.setenv("THRIVE_API_SECRET", "demo-thrive-secret")
+    sweep.main(["thrive", "--prefix", "e2e-", "--yes"])
+    assert [a["reference"] for a in live.state()["audiences"]] == ["keep"]
