@@ -33,7 +33,8 @@ def test_sweep__thrive_children_before_structures(emulator, monkeypatch: pytest.
     for i in range(3):
         httpx.post(f"{live.base_url}/audiences", auth=auth,
                    json={"name": f"C{i}", "reference": f"e2e-c{i}", "category": "audience", "parentId": root["id"]})
-    httpx.post(f"{live.base_url}/audiences", auth=auth, json={"name": "K", "reference": "keep", "category": "structure"})
+    httpx.post(f"{live.base_url}/audiences", auth=auth,
+               json={"name": "K", "reference": "keep", "category": "structure"})
     monkeypatch.setenv("THRIVE_BASE_URL", live.base_url)
     monkeypatch.setenv("THRIVE_TENANT_ID", "demo-tenant")
     monkeypatch.setenv("THRIVE_API_SECRET", "demo-thrive-secret")
