@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 import random
 import sys
-from collections import Counter
 
 import pytest
+
+from .fleet import VENDOR_NAME, configure, declared, held
 
 pytestmark = pytest.mark.e2e
 
@@ -30,36 +31,6 @@ FAULTS: dict[str, dict[str, object]] = {
     "commit-then-drop": {"kind": "drop_after_commit"},
 }
 CREATE_ROUTE = {"batch": "POST /audiences/create$", "thrive": "POST /audiences/?$"}
-VENDOR_NAME = {"batch": "Batch", "thrive": "Thrive"}
-
-
-def _configure(stack, live, vendor: str) -> None:  # type: ignore[no-untyped-def]
-    stack.config("vendor", vendor)
-    stack.config("count", str(COUNT))
-    stack.config(f"{vendor}:readTimeout", "2")
-    stack.config(f"{vendor}:retryDeadline", "20")
-    if vendor == "batch":
-        live.configure(indexing_seconds=0.02)
-        stack.config("batch:baseUrl", live.base_url)
-        stack.config("batch:projectKey", "project_demo0000000000000000000000000")
-        stack.config("batch:apiKey", "demo-batch-rest-key", secret=True)
-    else:
-        stack.config("thrive:baseUrl", live.base_url)
-        stack.config("thrive:tenantId", "demo-tenant")
-        stack.config("thrive:apiSecret", "demo-thrive-secret", secret=True)
-
-
-def _held(live, vendor: str) -> Counter[str]:  # type: ignore[no-untyped-def]
-    state = live.state()
-    if vendor == "batch":
-        return Counter(list(state["audiences"]))
-    return Counter(a["reference"] for a in state["audiences"])
-
-
-def _declared(vendor: str) -> Counter[str]:
-    if vendor == "batch":
-        return Counter(f"fleet_{i:03d}" for i in range(COUNT))
-    return Counter(["fleet-root", *(f"fleet-{i:03d}" for i in range(COUNT - 1))])
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))
@@ -69,7 +40,9 @@ def test_fault__up_succeeds_or_names_the_failure_then_converges(make_stack, emul
     rng = random.Random(f"{SEED}-{vendor}-{fault}")
     live = emulator(vendor)
     stack = make_stack("fleet")
-    _configure(stack, live, vendor)
+    configure(stack, live, vendor, count=COUNT, prefix="fleet")
+    stack.config(f"{vendor}:readTimeout", "2")
+    stack.config(f"{vendor}:retryDeadline", "20")
     after = rng.randrange(COUNT - 1)
     print(f"FAULT_SEED={SEED} vendor={vendor} fault={fault} after={after}", file=sys.stderr)
     live.fault(route=CREATE_ROUTE[vendor], after=after, **FAULTS[fault])
@@ -81,9 +54,9 @@ def test_fault__up_succeeds_or_names_the_failure_then_converges(make_stack, emul
     assert live.admin.get("/faults").json()["faults"][0]["fired"] >= 1  # the fault really happened
 
     stack.up()  # converges
-    held = _held(live, vendor)
-    assert held == _declared(vendor), f"duplicates or orphans: {held - _declared(vendor)} / {_declared(vendor) - held}"
+    have, want = held(live, vendor), declared(vendor, count=COUNT, prefix="fleet")
+    assert have == want, f"duplicates or orphans: {have - want} / {want - have}"
     preview = stack.preview().stdout
     assert "unchanged" in preview and "to create" not in preview
     stack.destroy()
-    assert not _held(live, vendor)
+    assert not held(live, vendor)

@@ -17,39 +17,12 @@ from collections import Counter
 
 import pytest
 
+from .fleet import configure, declared, held
+
 pytestmark = pytest.mark.e2e
 
 SEED = int(os.environ.get("KILL_SEED", random.SystemRandom().randrange(1 << 30)))
 COUNT = 12
-
-
-def _setup(stack, live, vendor: str) -> None:  # type: ignore[no-untyped-def]
-    live.configure(latency_ms=40)
-    stack.config("vendor", vendor)
-    stack.config("count", str(COUNT))
-    stack.config("prefix", "kill")
-    if vendor == "batch":
-        live.configure(indexing_seconds=0.05)
-        stack.config("batch:baseUrl", live.base_url)
-        stack.config("batch:projectKey", "project_demo0000000000000000000000000")
-        stack.config("batch:apiKey", "demo-batch-rest-key", secret=True)
-    else:
-        stack.config("thrive:baseUrl", live.base_url)
-        stack.config("thrive:tenantId", "demo-tenant")
-        stack.config("thrive:apiSecret", "demo-thrive-secret", secret=True)
-
-
-def _held(live, vendor: str) -> Counter[str]:  # type: ignore[no-untyped-def]
-    state = live.state()
-    if vendor == "batch":
-        return Counter(list(state["audiences"]))
-    return Counter(a["reference"] for a in state["audiences"])
-
-
-def _declared(vendor: str) -> Counter[str]:
-    if vendor == "batch":
-        return Counter(f"kill_{i:03d}" for i in range(COUNT))
-    return Counter(["kill-root", *(f"kill-{i:03d}" for i in range(COUNT - 1))])
 
 
 def _kill_during(stack, command: list[str], delay: float) -> None:  # type: ignore[no-untyped-def]
@@ -79,7 +52,8 @@ def test_killed_runs__recovery_converges_without_duplicates(make_stack, emulator
     print(f"KILL_SEED={SEED} vendor={vendor} trials={trials}", file=sys.stderr)
     live = emulator(vendor)
     stack = make_stack("fleet")
-    _setup(stack, live, vendor)
+    live.configure(latency_ms=40)
+    configure(stack, live, vendor, count=COUNT, prefix="kill")
     started = time.monotonic()
     for trial in range(trials):
         command = "up" if trial % 2 == 0 else "destroy"
@@ -87,9 +61,9 @@ def test_killed_runs__recovery_converges_without_duplicates(make_stack, emulator
         print(f"trial {trial}: kill `{command}` after {delay:.2f}s", file=sys.stderr)
         _kill_during(stack, [command], delay)
         _recover(stack, command)
-        held = _held(live, vendor)
-        expected = _declared(vendor) if command == "up" else Counter()
-        assert held == expected, f"trial {trial} ({command}, {delay:.2f}s): held {held}"
+        have = held(live, vendor)
+        expected = declared(vendor, count=COUNT, prefix="kill") if command == "up" else Counter()
+        assert have == expected, f"trial {trial} ({command}, {delay:.2f}s): held {have}"
         assert time.monotonic() - started < 900, "trial budget exceeded"
     stack.destroy()
-    assert not _held(live, vendor)
+    assert not held(live, vendor)

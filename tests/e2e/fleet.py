@@ -1,0 +1,37 @@
+"""Shared by the reliability trials: configure the `fleet` program for a vendor and count what it holds."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+VENDOR_NAME = {"batch": "Batch", "thrive": "Thrive"}
+
+
+def configure(stack: Any, live: Any, vendor: str, *, count: int, prefix: str) -> None:
+    stack.config("vendor", vendor)
+    stack.config("count", str(count))
+    stack.config("prefix", prefix)
+    if vendor == "batch":
+        live.configure(indexing_seconds=0.02)
+        stack.config("batch:baseUrl", live.base_url)
+        stack.config("batch:projectKey", "project_demo0000000000000000000000000")
+        stack.config("batch:apiKey", "demo-batch-rest-key", secret=True)
+    else:
+        stack.config("thrive:baseUrl", live.base_url)
+        stack.config("thrive:tenantId", "demo-tenant")
+        stack.config("thrive:apiSecret", "demo-thrive-secret", secret=True)
+
+
+def held(live: Any, vendor: str) -> Counter[str]:
+    """Natural keys the emulator holds, with multiplicity (a duplicate shows as a count of 2)."""
+    state = live.state()
+    if vendor == "batch":
+        return Counter(list(state["audiences"]))
+    return Counter(a["reference"] for a in state["audiences"])
+
+
+def declared(vendor: str, *, count: int, prefix: str) -> Counter[str]:
+    if vendor == "batch":
+        return Counter(f"{prefix}_{i:03d}" for i in range(count))
+    return Counter([f"{prefix}-root", *(f"{prefix}-{i:03d}" for i in range(count - 1))])
