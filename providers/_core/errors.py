@@ -69,6 +69,11 @@ class ApiError(ProviderError):
             text += f". {hint}"
         super().__init__(text)
 
+    def with_hint(self, hint: str, cls: type[ApiError] | None = None) -> ApiError:
+        """The same error (or re-classified as ``cls``) with resource-level advice appended."""
+        return (cls or type(self))(self.vendor, self.operation, self.status, self.vendor_message, code=self.code,
+                                   request_id=self.request_id, retry_after=self.retry_after, hint=hint)
+
 
 class ValidationFailed(ApiError):
     """400/422: the vendor rejected the request's content."""

@@ -104,6 +104,10 @@ class BaseClient:
     def parse_error(self, response: httpx.Response) -> ErrorDetails:
         return ErrorDetails(message=response.text[:500])
 
+    def classify_error(self, status: int, details: ErrorDetails) -> type[ApiError] | None:
+        """Override when a vendor documents error messages but not statuses; None keeps the status mapping."""
+        return None
+
     def error_hint(self, operation: str, status: int, details: ErrorDetails) -> str | None:
         """Vendor-specific advice appended to an error (e.g. which permission is missing)."""
         return None
@@ -173,7 +177,7 @@ class BaseClient:
             details = self.parse_error(response)
         except (ValueError, KeyError, TypeError):
             details = ErrorDetails(message=response.text[:500])
-        cls = error_class_for(response.status_code)
+        cls = self.classify_error(response.status_code, details) or error_class_for(response.status_code)
         return cls(
             self.vendor, operation, response.status_code, redact(details.message or response.reason_phrase),
             code=details.code, request_id=details.request_id,

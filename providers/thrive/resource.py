@@ -105,8 +105,7 @@ class _ThriveProvider(VendorProvider[Any, ThriveConfig]):
             try:
                 return client.create_audience(args.name, args.reference, self.category, self._parent_of(args))
             except Conflict as exc:
-                raise Conflict(exc.vendor, exc.operation, exc.status, exc.vendor_message, code=exc.code,
-                               hint=f"reference {args.reference!r} is taken; set adopt=True to manage the "
+                raise exc.with_hint(f"reference {args.reference!r} is taken; set adopt=True to manage the "
                                     "existing audience instead") from None
 
         def find() -> AudienceObject | None:
@@ -147,8 +146,7 @@ class _ThriveProvider(VendorProvider[Any, ThriveConfig]):
             )
         except ApiError as exc:
             if exc.status in (404, 405) and self._exists(id_):
-                raise ApiError(exc.vendor, exc.operation, exc.status, exc.vendor_message,
-                               hint="this tenant does not offer audience updates (documented as 'coming soon'); "
+                raise exc.with_hint("this tenant does not offer audience updates (documented as 'coming soon'); "
                                     "replace the resource instead: `pulumi up --replace <urn>`") from None
             raise
         return self._outputs(args, obj)
@@ -164,8 +162,7 @@ class _ThriveProvider(VendorProvider[Any, ThriveConfig]):
         try:
             self.config.client.delete_audience(id_)
         except Conflict as exc:
-            raise Conflict(exc.vendor, exc.operation, exc.status, exc.vendor_message, code=exc.code,
-                           hint="child audiences not managed by this stack block the delete; move or delete them "
+            raise exc.with_hint("child audiences not managed by this stack block the delete; move or delete them "
                                 "in Thrive, then rerun `pulumi destroy`") from None
 
 

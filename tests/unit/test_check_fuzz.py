@@ -16,6 +16,7 @@ from providers._core.dynamic import UNKNOWN, VendorProvider
 from providers.batch.resource import AudienceProvider as BatchAudience
 from providers.thrive.resource import AudienceProvider as ThriveAudience
 from providers.thrive.resource import StructureProvider as ThriveStructure
+from providers.unleashx.resource import CampaignProvider as UnleashxCampaign
 
 EXAMPLES = 1000
 # provider -> inputs that must stay fixed because checking them reads the API
@@ -23,6 +24,8 @@ PROVIDERS: list[tuple[VendorProvider[Any, Any], dict[str, Any]]] = [
     (BatchAudience(), {}),
     (ThriveStructure(), {"adopt": False}),
     (ThriveAudience(), {"adopt": False}),
+    (UnleashxCampaign(), {"adopt_id": None}),
+    # unleashx:CampaignAudience is left out: every valid input is checked against the vendor (record lookup).
 ]
 
 json_leaf = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=False),
@@ -35,7 +38,8 @@ json_value = st.recursive(json_leaf, lambda inner: st.one_of(st.lists(inner, max
 @pytest.fixture(autouse=True)
 def _offline_config(monkeypatch: pytest.MonkeyPatch) -> None:
     for key, value in {"BATCH_API_KEY": "fuzz-key-000000", "BATCH_PROJECT_KEY": "p", "THRIVE_TENANT_ID": "t",
-                       "THRIVE_API_SECRET": "fuzz-secret-000", "THRIVE_BASE_URL": "http://127.0.0.1:9"}.items():
+                       "THRIVE_API_SECRET": "fuzz-secret-000", "THRIVE_BASE_URL": "http://127.0.0.1:9",
+                       "UNLEASHX_TOKEN": "fuzz-token-0000", "UNLEASHX_BASE_URL": "http://127.0.0.1:9"}.items():
         monkeypatch.setenv(key, value)
 
 

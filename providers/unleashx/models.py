@@ -1,0 +1,217 @@
+"""UnleashX inputs (strict) and wire shapes (lenient).
+
+Docs: https://docs.unleashx.ai/api-reference/campaigns/ (create-campaign, update-campaign, audience-list,
+campaign-audience-stats, delete-audience); summary with confidence levels in shared/vendors/unleashx.md.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+# Documented: "max_retry cannot be greater than 50", "Required range: 1 <= x <= 50" (create-campaign).
+MAX_RETRY = 50
+# Not documented: a common column size, so a typo'd 10 kB name fails at preview instead of at the vendor.
+MAX_NAME = 255
+CampaignStatus = Literal["draft", "inprogress", "hold", "pause"]  # documented on update-campaign
+Operator = Literal["==", "!=", ">", ">=", "<", "<=", "contains", "startsWith", "endsWith"]
+# Documented audience status codes (audience-list): the default list mode shows the label.
+AUDIENCE_STATUS_LABELS = {0: "Fresh", 1: "Completed", 2: "Halted", 3: "Inqueue"}
+
+_PHONE = re.compile(r"^\+?[0-9][0-9 ().\-]*$")
+
+
+def canonical_phone(value: str) -> str:
+    """The digits of a phone number: how numbers are compared (`+1 202-555-0123` == `12025550123`)."""
+    return "".join(ch for ch in value if ch.isdigit())
+
+
+def _iso_date(value: str, field: str) -> str:
+    # Documented: "start_date and end_date must be in YYYY-MM-DD format"; a real calendar date on top.
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError(f"{field} must be a date in YYYY-MM-DD format, got {value!r}")
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{field} {value!r} is not a calendar date") from None
+    return value
+
+
+class MaxDelay(BaseModel):
+    """Delay between retries; UnleashX wants it as a JSON *string* `{"d":..,"h":..,"m":..}` (create-campaign)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    d: int = Field(default=0, ge=0, description="days")
+    h: int = Field(default=0, ge=0, description="hours")
+    m: int = Field(default=0, ge=0, description="minutes")
+
+    def wire(self) -> str:
+        return json.dumps({"d": self.d, "h": self.h, "m": self.m}, separators=(",", ":"))
+
+
+class Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    field: str = Field(min_length=1)
+    operator: Operator
+    value: str
+
+
+class ConditionGroup(BaseModel):
+    """One group of the documented `conditions` array (update-campaign); groups are joined by `join`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rules: list[Rule] = Field(min_length=1)
+    join: Literal["OR", "AND"] | None = None
+
+
+class CampaignArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    campaign_name: str = Field(min_length=1, max_length=MAX_NAME,
+                               description="Unique within the workspace (case-insensitively, to be safe).")
+    agent_id: int = Field(ge=1, description="Voice agent that places the calls.")
+    description: str = Field(min_length=1, description="Required by UnleashX; an empty string is refused.")
+    start_date: str
+    end_date: str
+    max_retry: int = Field(ge=1, le=MAX_RETRY)
+    max_delay: MaxDelay | None = Field(default=None, validate_default=True, description="Required when max_retry > 1.")
+    status: CampaignStatus = "draft"
+    conditions: list[ConditionGroup] | None = None
+    adopt_id: int | None = Field(default=None, ge=1,
+                                 description="Manage the existing campaign with this id instead of creating one.")
+
+    @field_validator("campaign_name")
+    @classmethod
+    def _name_not_blank(cls, value: str) -> str:
+        if value != value.strip() or not value.strip():
+            raise ValueError("must not be blank or start/end with whitespace (UnleashX trims names)")
+        return value
+
+    @field_validator("start_date")
+    @classmethod
+    def _start(cls, value: str) -> str:
+        return _iso_date(value, "start_date")
+
+    @field_validator("end_date")
+    @classmethod
+    def _end(cls, value: str, info: ValidationInfo) -> str:
+        value = _iso_date(value, "end_date")
+        start = info.data.get("start_date")
+        if isinstance(start, str) and value < start:  # ISO dates order as strings
+            raise ValueError(f"end_date {value} is before start_date {start}")
+        return value
+
+    @field_validator("max_delay")
+    @classmethod
+    def _delay(cls, value: MaxDelay | None, info: ValidationInfo) -> MaxDelay | None:
+        # Documented: "max_delay is required when max_retry is greater than 1".
+        retry = info.data.get("max_retry")
+        if value is None and isinstance(retry, int) and retry > 1:
+            raise ValueError("required when max_retry > 1, e.g. {'d': 0, 'h': 1, 'm': 0}")
+        return value
+
+    def wire(self) -> dict[str, Any]:
+        """Body fields shared by create-campaign and update-campaign."""
+        body: dict[str, Any] = {
+            "agent_id": self.agent_id,
+            "campaign_name": self.campaign_name,
+            "description": self.description,
+            "start_date": self.start_date,
+            "end_date": self.end_date,
+            "max_retry": self.max_retry,
+        }
+        if self.max_delay is not None:
+            body["max_delay"] = self.max_delay.wire()
+        return body
+
+
+class CampaignAudienceArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    campaign_id: int = Field(ge=1, description="Campaign whose records these are; changing it replaces.")
+    phone_numbers: list[str] = Field(description="Numbers whose records this stack owns (natural key).")
+
+    @field_validator("phone_numbers")
+    @classmethod
+    def _phones(cls, values: list[str]) -> list[str]:
+        seen: dict[str, str] = {}
+        for value in values:
+            digits = canonical_phone(value)
+            if not _PHONE.match(value) or not 4 <= len(digits) <= 20:
+                raise ValueError(f"{value!r} is not a phone number (digits, optional leading +, spaces or dashes)")
+            if digits in seen:
+                raise ValueError(f"{value!r} is listed twice (same digits as {seen[digits]!r})")
+            seen[digits] = value
+        return values
+
+
+# -- wire shapes (lenient: a field UnleashX adds breaks nothing) ---------------------------------------------
+class CampaignObject(BaseModel):
+    """`data` of create/update-campaign: not documented (the docs show only a message), so all optional."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: int | None = None
+    campaign_name: str | None = None
+    campaign_status: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+
+
+class CampaignResponse(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    message: str | None = None
+    data: CampaignObject | None = None
+
+
+class AudienceRecord(BaseModel):
+    """One row of audience-list (default mode: `status` is the label, e.g. "Fresh")."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+    mobile_no: str
+    input_data: Any = None
+    status: str | int | None = None
+
+    def status_label(self) -> str | None:
+        if isinstance(self.status, int):
+            return AUDIENCE_STATUS_LABELS.get(self.status, str(self.status))
+        return self.status
+
+    def output(self) -> dict[str, Any]:
+        return {"id": self.id, "mobile_no": self.mobile_no, "status": self.status_label()}
+
+
+class Pagination(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    total_records: int = Field(default=0, alias="totalRecords")
+    total_pages: int = Field(default=0, alias="totalPages")
+    current_page: int = Field(default=1, alias="currentPage")
+    limit: int = 10
+
+
+class AudiencePage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    datalist: list[AudienceRecord] = []
+    pagination: Pagination = Field(default_factory=Pagination)
+
+
+class AudienceStats(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    total_audience: int = 0
+    coverage: float = 0
+    total_attempt: int = 0
+    total_duration: int = 0
+    successful_calls: int = 0

@@ -1,0 +1,434 @@
+"""UnleashX ``Campaign`` (a voice-agent calling campaign) and ``CampaignAudience`` (records a stack owns in one).
+
+What the UnleashX API does not offer shapes both resources (https://docs.unleashx.ai/api-reference/):
+- no endpoint lists, gets or deletes campaigns: a campaign is probed through its audience stats, refresh can't see
+  field drift, and destroy pauses the campaign instead of deleting it;
+- no endpoint adds audience records (they are uploaded as xlsx in the UnleashX UI): ``CampaignAudience`` adopts
+  existing records by phone number and fails at preview when one is missing.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CheckFailure, Resource
+
+from .._core.config import ConfigSource, Setting, client_settings, missing
+from .._core.dynamic import VendorProvider, create_or_adopt
+from .._core.errors import ApiError, Conflict, InputError, NotFound, ProviderError, ServerError, TransportFailure
+from .client import DEFAULT_BASE_URL, Client, is_delete_all_refused
+from .models import (
+    AudienceRecord,
+    CampaignArgs,
+    CampaignAudienceArgs,
+    CampaignObject,
+    CampaignResponse,
+    canonical_phone,
+)
+
+TOKEN = Setting("unleashx:token", "UNLEASHX_TOKEN", secret=True, help="API token of the UnleashX workspace")
+BASE_URL = Setting("unleashx:baseUrl", "UNLEASHX_BASE_URL", default=DEFAULT_BASE_URL)
+
+# Records per audience-list page. The default is 10 and no maximum is documented; 100 stays modest.
+PAGE_SIZE = 100
+# Record ids per delete-audience call; no maximum is documented.
+DELETE_CHUNK = 200
+
+
+@dataclass(frozen=True)
+class UnleashXConfig:
+    client: Client
+
+
+def load_unleashx_config(source: ConfigSource) -> UnleashXConfig:
+    token = source.get(TOKEN)
+    if token is None:
+        raise missing(TOKEN)
+    settings = client_settings(source, "unleashx", "UNLEASHX", source.require(BASE_URL))
+    return UnleashXConfig(Client.shared(settings, token=token))
+
+
+# -- finding records by phone number -------------------------------------------------------------------------
+def _pages(client: Client, campaign_id: int, first_page: int, last_page: int,
+           take: Callable[[Iterable[AudienceRecord]], None], mobile_no: str | None = None) -> None:
+    page = first_page
+    while page <= last_page:
+        result = client.list_audience(campaign_id, page=page, limit=PAGE_SIZE, mobile_no=mobile_no)
+        if not result.datalist:
+            return
+        take(result.datalist)
+        last_page = max(last_page, result.pagination.total_pages)
+        page += 1
+
+
+def list_all(client: Client, campaign_id: int) -> list[AudienceRecord]:
+    records: list[AudienceRecord] = []
+    _pages(client, campaign_id, 1, 1, records.extend)
+    return records
+
+
+def find_records(client: Client, campaign_id: int, phones: Sequence[str]) -> dict[str, list[AudienceRecord]]:
+    """The campaign's records for each phone number, keyed by the number's digits (read-only).
+
+    One audience-list page first: if the campaign is small, or scanning it costs no more calls than one filtered
+    search per number, every page is read; otherwise each number is searched with the documented `mobile_no`
+    filter (a partial match, so results are compared digit for digit). Raises NotFound when the campaign is gone.
+    """
+    found: dict[str, list[AudienceRecord]] = {canonical_phone(p): [] for p in phones}
+
+    def take(records: Iterable[AudienceRecord]) -> None:
+        for rec in records:
+            bucket = found.get(canonical_phone(rec.mobile_no))
+            if bucket is not None and all(r.id != rec.id for r in bucket):
+                bucket.append(rec)
+
+    first = client.list_audience(campaign_id, page=1, limit=PAGE_SIZE)
+    take(first.datalist)
+    pages, total = first.pagination.total_pages, first.pagination.total_records
+    if pages <= 1 or not found:
+        return found
+    if pages - 1 <= len(found):
+        _pages(client, campaign_id, 2, pages, take)
+        return found
+    for digits in found:
+        result = client.list_audience(campaign_id, page=1, limit=PAGE_SIZE, mobile_no=digits)
+        if result.pagination.total_records >= total:
+            # The filter was ignored (it should match a handful of rows, not all): fall back to a full scan.
+            _pages(client, campaign_id, 2, pages, take)
+            return found
+        take(result.datalist)
+        _pages(client, campaign_id, 2, result.pagination.total_pages, take, mobile_no=digits)
+    return found
+
+
+def _missing_message(label: str, campaign_id: int, phones: Sequence[str]) -> str:
+    return (f"{label}: campaign {campaign_id} has no audience record for {', '.join(phones)}. UnleashX offers no API "
+            "to add audience records: download the campaign's template (GET /audience-format?campaign_id="
+            f"{campaign_id}, or the campaign's Audience page in the UnleashX UI), add these numbers, upload it in "
+            "the UnleashX UI, then rerun. Or remove them from phone_numbers.")
+
+
+def _int(value: Any) -> int:
+    # Numbers come back from the engine as floats (protobuf Struct).
+    return int(value)
+
+
+# -- Campaign ------------------------------------------------------------------------------------------------
+class CampaignProvider(VendorProvider[CampaignArgs, UnleashXConfig]):
+    vendor = "UnleashX"
+    resource_label = "unleashx:Campaign"
+    args_model = CampaignArgs
+    # Every field is accepted by update-campaign, so nothing forces a replacement (which would also be
+    # impossible: the old campaign can't be deleted and keeps its unique name).
+    replace_fields = frozenset()
+
+    def load_config(self, source: ConfigSource) -> UnleashXConfig:
+        return load_unleashx_config(source)
+
+    def changed_fields(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+        # `adopt_id` only matters at create time.
+        return [f for f in super().changed_fields(olds, news) if f != "adopt_id"]
+
+    def extra_checks(self, args: CampaignArgs) -> list[CheckFailure]:
+        if args.adopt_id is None:
+            return []
+        try:
+            self.config.client.campaign_audience_stats(args.adopt_id)
+        except NotFound:
+            return [CheckFailure("adopt_id", f"{self.resource_label}: adopt_id={args.adopt_id}: UnleashX says "
+                                             "\"Campaign not exist\" for this id in the token's workspace")]
+        return []
+
+    @staticmethod
+    def _fields(args: CampaignArgs, olds: Mapping[str, Any] | None) -> dict[str, Any]:
+        """A full update-campaign body (minus id): re-sending every field also repairs drift we can't see."""
+        fields = {**args.wire(), "campaign_status": args.status}
+        if args.conditions is not None:
+            fields["conditions"] = [c.model_dump(mode="json", exclude_none=True) for c in args.conditions]
+        elif olds is not None and olds.get("conditions"):
+            fields["conditions"] = None  # documented: null clears them
+        return fields
+
+    def _outputs(self, args: CampaignArgs, campaign_id: int, obj: CampaignObject | None,
+                 previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        prev = previous or {}
+        return {
+            **args.model_dump(mode="json"),
+            "campaign_id": campaign_id,
+            # Not every answer carries them (undocumented): keep the first value seen.
+        "created_at": prev.get("created_at") or (obj.created_at if obj else None),
+            "updated_at": (obj.updated_at if obj else None) or prev.get("updated_at"),
+        }
+
+    def create_resource(self, args: CampaignArgs) -> tuple[str, dict[str, Any]]:
+        client = self.config.client
+        if args.adopt_id is not None:
+            try:
+                client.campaign_audience_stats(args.adopt_id)
+            except NotFound:
+                raise InputError(f"{self.resource_label}: adopt_id={args.adopt_id}: no such campaign in the "
+                                 "token's workspace (\"Campaign not exist\")") from None
+            obj = client.update_campaign(args.adopt_id, self._fields(args, None))
+            return str(args.adopt_id), self._outputs(args, args.adopt_id, obj)
+
+        unanswered: list[str] = []
+
+        def create() -> CampaignResponse:
+            try:
+                return client.create_campaign(args.wire())
+            except (TransportFailure, ServerError) as exc:
+                unanswered.append(str(exc))
+                raise
+            except Conflict as exc:
+                raise exc.with_hint(self._name_taken_hint(args, bool(unanswered))) from None
+
+        # UnleashX has no endpoint to list or get campaigns, so a create whose answer was lost can't be looked
+        # up: `find` never finds, the create is retried, and "name already exists" then tells what happened.
+        resp = create_or_adopt(create, lambda: None)
+        data = resp.data
+        if data is None or data.id is None:
+            raise ProviderError(
+                f"{self.resource_label}: UnleashX created campaign {args.campaign_name!r} "
+                f"({resp.message or 'no message'}) but its answer carries no campaign id, and UnleashX has no API "
+                "to look a campaign up by name. Find the campaign's id in the UnleashX UI, set "
+                "adopt_id=<that id> on this resource and rerun `pulumi up`: it will be taken over, not duplicated.")
+        campaign_id, obj = data.id, data
+        created = {"created_at": data.created_at, "updated_at": data.updated_at}
+        status = data.campaign_status or "draft"  # new campaigns start in draft (inferred)
+        if args.status != status or args.conditions is not None:
+            # create-campaign takes neither status nor conditions. The campaign exists now, so a failure here
+            # must not fail the create (the next `up` would collide with the name): record the vendor's status
+            # and let the next `up` apply the rest.
+            try:
+                obj = client.update_campaign(campaign_id, self._fields(args, None)) or obj
+            except ApiError as exc:
+                pulumi.log.warn(f"{self.resource_label} {args.campaign_name!r} (id {campaign_id}) was created but "
+                                f"setting its status/conditions failed: {exc}. Rerun `pulumi up` to apply them.")
+                outs = self._outputs(args, campaign_id, obj)
+                outs["status"], outs["conditions"] = status, None
+                return str(campaign_id), outs
+        return str(campaign_id), self._outputs(args, campaign_id, obj, created)
+
+    @staticmethod
+    def _name_taken_hint(args: CampaignArgs, after_lost_answer: bool) -> str:
+        why = ("an earlier attempt in this run got no answer, so it most likely created the campaign. "
+               if after_lost_answer else "")
+        return (f"campaign_name {args.campaign_name!r} is taken in this workspace (names are unique, compared "
+                f"case-insensitively to be safe); {why}UnleashX has no API to look campaigns up, so its id can't be "
+                "found automatically: take it over with adopt_id=<its id from the UnleashX UI>, or choose another "
+                "campaign_name")
+
+    def read_resource(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
+        # No get endpoint: existence is all refresh can check ("Campaign not exist" -> gone). Field drift made
+        # in the UnleashX UI is invisible; the recorded inputs are kept.
+        self.config.client.campaign_audience_stats(_int(id_))
+        outs = {k: props.get(k) for k in CampaignArgs.model_fields}
+        outs.update(campaign_id=_int(id_), created_at=props.get("created_at"), updated_at=props.get("updated_at"))
+        return outs
+
+    def update_resource(self, id_: str, olds: Mapping[str, Any], args: CampaignArgs) -> dict[str, Any]:
+        try:
+            obj = self.config.client.update_campaign(_int(id_), self._fields(args, olds))
+        except NotFound as exc:
+            raise exc.with_hint(f"campaign {id_} was deleted in UnleashX; run `pulumi refresh` to drop it from "
+                                "state, then `pulumi up` creates it again") from None
+        except Conflict as exc:
+            raise exc.with_hint(f"another campaign is already named {args.campaign_name!r}") from None
+        return self._outputs(args, _int(id_), obj, olds)
+
+    def delete_resource(self, id_: str, props: Mapping[str, Any]) -> None:
+        client, campaign_id = self.config.client, _int(id_)
+        name = props.get("campaign_name")
+        kept = ""
+        if props.get("status") == "draft":
+            # Only a draft campaign's records may be deleted wholesale (documented), so do it before pausing.
+            try:
+                client.delete_audience(campaign_id, delete_all=True)
+            except ApiError as exc:
+                if isinstance(exc, NotFound):
+                    return  # already gone
+                if not is_delete_all_refused(exc):
+                    raise
+                kept = (f"; its audience records were kept because UnleashX refused to delete them: "
+                        f"{exc.vendor_message!r} (it was moved out of draft outside this stack)")
+        # No documented campaign delete: pausing stops calls; the campaign stays in UnleashX.
+        client.update_campaign(campaign_id, {"campaign_status": "pause"})  # NotFound -> already gone
+        pulumi.log.warn(
+            f"{self.resource_label} {name!r} (id {campaign_id}) remains in UnleashX with status 'pause'{kept}: "
+            "UnleashX has no API to delete campaigns. It is removed from this stack; delete it in the UnleashX UI "
+            "if it is no longer needed (its name stays taken until then).")
+
+
+# -- CampaignAudience ----------------------------------------------------------------------------------------
+class CampaignAudienceProvider(VendorProvider[CampaignAudienceArgs, UnleashXConfig]):
+    vendor = "UnleashX"
+    resource_label = "unleashx:CampaignAudience"
+    args_model = CampaignAudienceArgs
+    # Records belong to one campaign: another campaign means other records (adopt new, delete old).
+    replace_fields = frozenset({"campaign_id"})
+
+    def load_config(self, source: ConfigSource) -> UnleashXConfig:
+        return load_unleashx_config(source)
+
+    def comparable(self, field: str, props: Mapping[str, Any], *, state: bool) -> Any:
+        value = props.get(field)
+        if field == "phone_numbers" and isinstance(value, list):
+            return sorted(canonical_phone(str(p)) for p in value)  # order and formatting don't matter
+        if field == "campaign_id" and isinstance(value, (int, float, str)):
+            try:
+                return int(float(value))  # state holds 7.0 (protobuf numbers), a program may pass "7"
+            except ValueError:
+                return value
+        return value
+
+    def extra_checks(self, args: CampaignAudienceArgs) -> list[CheckFailure]:
+        # Read-only lookup at preview: a number without a record can't be created by any API, so say so now.
+        try:
+            found = find_records(self.config.client, args.campaign_id, args.phone_numbers)
+        except NotFound:
+            return [CheckFailure("campaign_id", f"{self.resource_label}: campaign {args.campaign_id} does not exist "
+                                                "in the token's workspace (UnleashX: \"Campaign not exist\")")]
+        absent = [p for p in args.phone_numbers if not found[canonical_phone(p)]]
+        if absent:
+            return [CheckFailure("phone_numbers", _missing_message(self.resource_label, args.campaign_id, absent))]
+        return []
+
+    def _lookup(self, args: CampaignAudienceArgs) -> list[AudienceRecord]:
+        found = find_records(self.config.client, args.campaign_id, args.phone_numbers)
+        absent = [p for p in args.phone_numbers if not found[canonical_phone(p)]]
+        if absent:
+            raise InputError(_missing_message(self.resource_label, args.campaign_id, absent))
+        return [r for p in args.phone_numbers for r in sorted(found[canonical_phone(p)], key=lambda r: r.id)]
+
+    @staticmethod
+    def _outputs(args: CampaignAudienceArgs, records: list[AudienceRecord]) -> dict[str, Any]:
+        return {**args.model_dump(mode="json"), "records": [r.output() for r in records],
+                "record_ids": [r.id for r in records]}
+
+    def _delete_ids(self, campaign_id: int, ids: list[int]) -> None:
+        for start in range(0, len(ids), DELETE_CHUNK):
+            self.config.client.delete_audience(campaign_id, ids[start:start + DELETE_CHUNK])
+
+    def create_resource(self, args: CampaignAudienceArgs) -> tuple[str, dict[str, Any]]:
+        try:
+            records = self._lookup(args)
+        except NotFound as exc:
+            raise InputError(f"{self.resource_label}: campaign {args.campaign_id} does not exist "
+                             f"({exc.vendor_message})") from None
+        return f"{args.campaign_id}/audience", self._outputs(args, records)
+
+    def update_resource(self, id_: str, olds: Mapping[str, Any], args: CampaignAudienceArgs) -> dict[str, Any]:
+        # Look the kept and added numbers up first: if one is missing nothing is deleted.
+        try:
+            records = self._lookup(args)
+        except NotFound as exc:
+            raise exc.with_hint(f"campaign {args.campaign_id} was deleted in UnleashX; run `pulumi refresh` to drop "
+                                "this audience from state") from None
+        wanted = {canonical_phone(p) for p in args.phone_numbers}
+        dropped = [_int(r["id"]) for r in olds.get("records") or []
+                   if isinstance(r, Mapping) and canonical_phone(str(r.get("mobile_no", ""))) not in wanted]
+        if dropped:
+            self._delete_ids(args.campaign_id, dropped)
+        return self._outputs(args, records)
+
+    def read_resource(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
+        args = CampaignAudienceArgs.model_validate({k: props.get(k) for k in CampaignAudienceArgs.model_fields})
+        found = find_records(self.config.client, args.campaign_id, args.phone_numbers)  # NotFound -> gone
+        # Numbers whose records were deleted outside the stack drop out of inputs too, so the next preview
+        # shows them as additions (and says they can't be added by API).
+        present = [p for p in args.phone_numbers if found[canonical_phone(p)]]
+        kept = CampaignAudienceArgs(campaign_id=args.campaign_id, phone_numbers=present)
+        records = [r for p in present for r in sorted(found[canonical_phone(p)], key=lambda r: r.id)]
+        return self._outputs(kept, records)
+
+    def delete_resource(self, id_: str, props: Mapping[str, Any]) -> None:
+        campaign_id = _int(props.get("campaign_id") or id_.split("/")[0])
+        ids = sorted({_int(i) for i in props.get("record_ids") or []})
+        if not ids:
+            return
+        client = self.config.client
+        # delete_all is one call but touches every record: use it only when the records are exactly ours, and
+        # only a draft campaign allows it (documented); otherwise delete by id.
+        if client.campaign_audience_stats(campaign_id).total_audience == len(ids):
+            if sorted(r.id for r in list_all(client, campaign_id)) == ids:
+                try:
+                    client.delete_audience(campaign_id, delete_all=True)
+                    return
+                except ApiError as exc:
+                    if not is_delete_all_refused(exc):
+                        raise
+        self._delete_ids(campaign_id, ids)
+
+
+# -- resources -----------------------------------------------------------------------------------------------
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime.date) else value
+
+
+class Campaign(Resource, module="unleashx", name="Campaign"):
+    """An UnleashX calling campaign. Destroy pauses it (no delete API). See docs/unleashx/campaign.md."""
+
+    campaign_name: pulumi.Output[str]
+    agent_id: pulumi.Output[int]
+    description: pulumi.Output[str]
+    start_date: pulumi.Output[str]
+    end_date: pulumi.Output[str]
+    max_retry: pulumi.Output[int]
+    max_delay: pulumi.Output[dict[str, int] | None]
+    status: pulumi.Output[str]
+    conditions: pulumi.Output[list[dict[str, Any]] | None]
+    campaign_id: pulumi.Output[int]
+    created_at: pulumi.Output[str | None]
+    updated_at: pulumi.Output[str | None]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        campaign_name: pulumi.Input[str],
+        agent_id: pulumi.Input[int],
+        description: pulumi.Input[str],
+        start_date: pulumi.Input[str] | datetime.date,
+        end_date: pulumi.Input[str] | datetime.date,
+        max_retry: pulumi.Input[int],
+        max_delay: pulumi.Input[Mapping[str, int]] | None = None,
+        status: pulumi.Input[str] = "draft",
+        conditions: pulumi.Input[Sequence[Mapping[str, Any]]] | None = None,
+        adopt_id: int | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "campaign_name": campaign_name,
+            "agent_id": agent_id,
+            "description": description,
+            "start_date": _iso(start_date),
+            "end_date": _iso(end_date),
+            "max_retry": max_retry,
+            "max_delay": max_delay,
+            "status": status,
+            "conditions": conditions,
+            "adopt_id": adopt_id,
+            "campaign_id": None,
+            "created_at": None,
+            "updated_at": None,
+        }
+        super().__init__(CampaignProvider(), resource_name, props, opts)
+
+
+class CampaignAudience(Resource, module="unleashx", name="CampaignAudience"):
+    """Existing audience records of one campaign, owned by phone number. See docs/unleashx/campaign-audience.md."""
+
+    campaign_id: pulumi.Output[int]
+    phone_numbers: pulumi.Output[list[str]]
+    records: pulumi.Output[list[dict[str, Any]]]
+    record_ids: pulumi.Output[list[int]]
+
+    def __init__(self, resource_name: str, *, campaign_id: pulumi.Input[int],
+                 phone_numbers: pulumi.Input[Sequence[pulumi.Input[str]]],
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        props = {"campaign_id": campaign_id, "phone_numbers": phone_numbers, "records": None, "record_ids": None}
+        super().__init__(CampaignAudienceProvider(), resource_name, props, opts)

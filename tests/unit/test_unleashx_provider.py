@@ -1,0 +1,585 @@
+"""UnleashX provider logic without a network: check, diff, error mapping, record lookup, lifecycle (MockTransport)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from typing import Any
+
+import dill
+import httpx
+import pytest
+from pulumi.dynamic.dynamic import serialize_provider
+
+from providers._core.config import ConfigSource
+from providers._core.dynamic import UNKNOWN
+from providers._core.errors import (
+    ConfigurationError,
+    Conflict,
+    InputError,
+    NotFound,
+    ProviderError,
+    Unauthorized,
+    ValidationFailed,
+)
+from providers._core.http import ClientSettings
+from providers._core.retry import RetryPolicy
+from providers.unleashx import resource as unleashx_resource
+from providers.unleashx.client import Client
+from providers.unleashx.resource import (
+    CampaignAudienceProvider,
+    CampaignProvider,
+    UnleashXConfig,
+    find_records,
+)
+
+TOKEN = "unit-unleashx-token-123"
+CAMPAIGN = {"campaign_name": "Winter", "agent_id": 101, "description": "calls", "start_date": "2026-01-01",
+            "end_date": "2026-01-31", "max_retry": 3, "max_delay": {"d": 0, "h": 1, "m": 0}}
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("UNLEASHX_TOKEN", TOKEN)
+
+
+class FakeUnleashX:
+    """Just enough UnleashX for the provider: campaigns, records, the documented messages; logs every request."""
+
+    def __init__(self) -> None:
+        self.campaigns: dict[int, dict[str, Any]] = {}
+        self.records: dict[int, dict[str, Any]] = {}  # id -> {campaign_id, mobile_no}
+        self.requests: list[tuple[str, str, dict[str, Any]]] = []
+        self.with_data = True
+        self.ignore_mobile_filter = False
+        self.drop_creates = 0  # commit, then lose the answer
+        self._next = 1
+
+    def add_campaign(self, cid: int, status: str = "draft", name: str | None = None) -> None:
+        self.campaigns[cid] = {"id": cid, "campaign_name": name or f"c{cid}", "campaign_status": status}
+
+    def add_record(self, rid: int, cid: int, mobile: str) -> None:
+        self.records[rid] = {"id": rid, "campaign_id": cid, "mobile_no": mobile}
+
+    def of(self, cid: int) -> list[dict[str, Any]]:
+        return sorted((r for r in self.records.values() if r["campaign_id"] == cid), key=lambda r: r["id"])
+
+    def writes(self) -> list[tuple[str, str, dict[str, Any]]]:
+        return [r for r in self.requests if r[0] == "POST"]
+
+    @staticmethod
+    def error(status: int, message: str) -> httpx.Response:
+        return httpx.Response(status, json={"error": True, "message": message})
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path.rsplit("/", 1)[-1]
+        params = dict(request.url.params)
+        body = json.loads(request.content) if request.content else {}
+        self.requests.append((request.method, path, body or params))
+        if request.headers.get("token") != TOKEN:
+            return self.error(401, "INVALID_TOKEN")
+        if path == "create-campaign":
+            if any(c["campaign_name"].lower() == body["campaign_name"].lower() for c in self.campaigns.values()):
+                return self.error(400, "Campaign name already exists")
+            cid = 100 + self._next
+            self._next += 1
+            self.add_campaign(cid, name=body["campaign_name"])
+            self.campaigns[cid].update(body)
+            if self.drop_creates:
+                self.drop_creates -= 1
+                raise httpx.ReadError("connection reset after commit")
+            answer: dict[str, Any] = {"message": "Campaign created successfully"}
+            if self.with_data:
+                answer["data"] = {**self.campaigns[cid], "created_at": "2026-01-01 00:00:00"}
+            return httpx.Response(200, json=answer)
+        cid = int(body.get("id") or body.get("campaign_id") or params.get("campaign_id") or 0)
+        if cid not in self.campaigns:
+            return self.error(404, "Campaign not exist")
+        if path == "update-campaign":
+            self.campaigns[cid].update({k: v for k, v in body.items() if k != "id"})
+            return httpx.Response(200, json={"message": "Campaign updated successfully", "data": self.campaigns[cid]})
+        if path == "campaign-audience-stats":
+            return httpx.Response(200, json={"total_audience": len(self.of(cid)), "coverage": 0, "total_attempt": 0,
+                                             "total_duration": 0, "successful_calls": 0})
+        if path == "audience-list":
+            rows = self.of(cid)
+            if params.get("mobile_no") and not self.ignore_mobile_filter:
+                rows = [r for r in rows if params["mobile_no"] in r["mobile_no"]]
+            page, limit = int(params.get("page", 1)), int(params.get("limit", 10))
+            chunk = rows[(page - 1) * limit: page * limit]
+            return httpx.Response(200, json={
+                "datalist": [{"id": r["id"], "mobile_no": r["mobile_no"], "input_data": {}, "status": "Fresh"}
+                             for r in chunk],
+                "pagination": {"totalRecords": len(rows), "totalPages": -(-len(rows) // limit),
+                               "currentPage": page, "limit": limit}})
+        if path == "delete-audience":
+            if body.get("delete_all") is True:
+                if self.campaigns[cid]["campaign_status"] != "draft":
+                    return self.error(400, "All audience can only be deleted when the campaign is in draft status")
+                for r in self.of(cid):
+                    del self.records[r["id"]]
+                return httpx.Response(200, json={"message": "All audience deleted successfully"})
+            if not body.get("audience"):
+                return self.error(400, "Audience array is required")
+            for rid in body["audience"]:
+                if rid in self.records and self.records[rid]["campaign_id"] == cid:
+                    del self.records[rid]
+            return httpx.Response(200, json={"message": "Audience deleted successfully"})
+        return self.error(404, "no route")
+
+
+def client_for(handler: Callable[[httpx.Request], httpx.Response]) -> Client:
+    settings = ClientSettings(base_url="https://unleashx.test/api/v1/global", transport=httpx.MockTransport(handler),
+                              retry=RetryPolicy(deadline=2, base_delay=0.001, max_delay=0.01))
+    return Client(settings, token=TOKEN)
+
+
+def configured(provider: Any, fake: FakeUnleashX) -> Any:
+    provider._config = UnleashXConfig(client_for(fake))
+    return provider
+
+
+@pytest.fixture
+def warnings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    seen: list[str] = []
+    monkeypatch.setattr(unleashx_resource.pulumi.log, "warn", lambda msg, *a, **k: seen.append(msg))
+    return seen
+
+
+# -- configuration ---------------------------------------------------------------------------------------------
+def test_config__missing_token_names_the_key_and_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("UNLEASHX_TOKEN")
+    with pytest.raises(ConfigurationError) as info:
+        CampaignProvider().load_config(ConfigSource(None))
+    assert "pulumi config set --secret unleashx:token" in str(info.value) and "UNLEASHX_TOKEN" in str(info.value)
+
+
+def test_config__base_url_defaults_to_the_vendor() -> None:
+    cfg = CampaignProvider().load_config(ConfigSource({"unleashx:requestsPerMinute": "100"}.get))
+    assert cfg.client.settings.base_url == "https://www.tryunleashx.com/api/v1/global"
+    assert cfg.client.settings.requests_per_minute == 100
+
+
+def test_pickle__provider_is_a_reference_without_the_token() -> None:
+    provider = CampaignAudienceProvider()
+    provider._config = provider.load_config(ConfigSource(None))
+    raw = base64.b64decode(serialize_provider(provider))
+    assert TOKEN.encode() not in raw and type(dill.loads(raw)) is CampaignAudienceProvider
+
+
+# -- client error mapping ----------------------------------------------------------------------------------------
+def _answer(status: int, message: str) -> Client:
+    return client_for(lambda request: FakeUnleashX.error(status, message))
+
+
+def test_client__401_names_the_config_key_and_never_the_token() -> None:
+    with pytest.raises(Unauthorized) as info:
+        client_for(lambda r: httpx.Response(401, json={"error": True, "message": f"bad token {TOKEN}"})) \
+            .campaign_audience_stats(1)
+    assert "unleashx:token" in str(info.value) and TOKEN not in str(info.value)
+
+
+@pytest.mark.parametrize("status", [400, 404, 422])
+def test_client__campaign_not_exist_is_not_found_whatever_the_status(status: int) -> None:
+    with pytest.raises(NotFound) as info:
+        _answer(status, "Campaign not exist").delete_audience(7, [1])
+    assert info.value.status == status and "Campaign not exist" in str(info.value)
+
+
+def test_client__taken_name_is_a_conflict_other_400s_stay_validation() -> None:
+    with pytest.raises(Conflict):
+        _answer(400, "Campaign name already exists").create_campaign({"campaign_name": "x"})
+    with pytest.raises(ValidationFailed) as info:
+        _answer(400, "Audience array is required").delete_audience(7, [])
+    assert "Audience array is required" in str(info.value)
+
+
+def test_client__sends_token_header_and_max_delay_as_json_string() -> None:
+    fake = FakeUnleashX()
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return fake(request)
+
+    provider = CampaignProvider()
+    provider._config = UnleashXConfig(client_for(handler))
+    provider.create(dict(CAMPAIGN))
+    body = json.loads(seen[0].content)
+    assert seen[0].headers["token"] == TOKEN
+    assert body["max_delay"] == '{"d":0,"h":1,"m":0}' and isinstance(body["max_delay"], str)
+
+
+def test_client__create_is_not_retried_blindly_after_a_5xx() -> None:
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        return httpx.Response(503, json={"error": True, "message": "busy"})
+
+    with pytest.raises(Exception):  # noqa: B017 - any ApiError: the point is the call count
+        client_for(handler).create_campaign({"campaign_name": "x"})
+    assert len(calls) == 1
+
+
+# -- Campaign: check and diff ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(("change", "field"), [
+    ({"max_retry": 0}, "max_retry"),
+    ({"max_retry": 51}, "max_retry"),
+    ({"start_date": "01/02/2026"}, "start_date"),
+    ({"end_date": "2026-02-30"}, "end_date"),
+    ({"end_date": "2025-12-31"}, "end_date"),
+    ({"campaign_name": " padded "}, "campaign_name"),
+    ({"campaign_name": "x" * 256}, "campaign_name"),
+    ({"status": "running"}, "status"),
+    ({"max_delay": None}, "max_delay"),
+    ({"max_delay": {"d": -1}}, "max_delay.d"),
+    ({"colour": "red"}, "colour"),
+])
+def test_check__campaign_rules_fail_at_preview_on_the_right_field(change: dict[str, Any], field: str) -> None:
+    result = CampaignProvider().check({}, {**CAMPAIGN, **change})
+    assert [f.property for f in result.failures] == [field]
+    assert "unleashx:Campaign" in result.failures[0].reason
+
+
+def test_check__single_try_needs_no_delay_and_delay_is_normalized() -> None:
+    assert CampaignProvider().check({}, {**CAMPAIGN, "max_retry": 1, "max_delay": None}).failures == []
+    result = CampaignProvider().check({}, {**CAMPAIGN, "max_delay": {"h": 2}})
+    assert result.failures == [] and result.inputs["max_delay"] == {"d": 0, "h": 2, "m": 0}
+    assert result.inputs["status"] == "draft"
+
+
+def test_check__unknown_values_during_preview_are_not_failures() -> None:
+    result = CampaignProvider().check({}, {**CAMPAIGN, "start_date": UNKNOWN, "agent_id": UNKNOWN})
+    assert result.failures == [] and result.inputs["agent_id"] == UNKNOWN
+
+
+def test_check__adopt_id_of_a_missing_campaign_fails_at_preview() -> None:
+    provider = configured(CampaignProvider(), FakeUnleashX())
+    result = provider.check({}, {**CAMPAIGN, "adopt_id": 42})
+    assert [f.property for f in result.failures] == ["adopt_id"] and "Campaign not exist" in result.failures[0].reason
+
+
+def _state(**extra: Any) -> dict[str, Any]:
+    # What the engine hands back: numbers as floats, outputs beside inputs.
+    return {**CAMPAIGN, "agent_id": 101.0, "max_retry": 3.0, "max_delay": {"d": 0.0, "h": 1.0, "m": 0.0},
+            "status": "draft", "campaign_id": 7.0, "created_at": "x", **extra}
+
+
+def test_diff__every_campaign_field_updates_in_place() -> None:
+    news = {**CAMPAIGN, "status": "draft"}
+    assert CampaignProvider().diff("7", _state(), news).changes is False
+    for change in ({"status": "pause"}, {"campaign_name": "Spring"}, {"agent_id": 102}, {"end_date": "2026-03-01"}):
+        result = CampaignProvider().diff("7", _state(), {**news, **change})
+        assert result.changes and result.replaces == []
+
+
+def test_diff__adopt_id_only_matters_at_create() -> None:
+    assert CampaignProvider().diff("7", _state(), {**CAMPAIGN, "status": "draft", "adopt_id": 7}).changes is False
+
+
+# -- Campaign: lifecycle ------------------------------------------------------------------------------------------
+def test_create__returns_id_and_sets_status_after_create() -> None:
+    fake = FakeUnleashX()
+    provider = configured(CampaignProvider(), fake)
+    result = provider.create({**CAMPAIGN, "status": "inprogress"})
+    assert result.id == "101" and result.outs["campaign_id"] == 101
+    assert result.outs["created_at"] == "2026-01-01 00:00:00"
+    assert [r[1] for r in fake.writes()] == ["create-campaign", "update-campaign"]
+    assert fake.campaigns[101]["campaign_status"] == "inprogress"
+
+
+def test_create__answer_without_id_fails_with_the_way_out() -> None:
+    fake = FakeUnleashX()
+    fake.with_data = False
+    with pytest.raises(ProviderError) as info:
+        configured(CampaignProvider(), fake).create(dict(CAMPAIGN))
+    assert "carries no campaign id" in str(info.value) and "adopt_id" in str(info.value)
+    assert len(fake.campaigns) == 1
+
+
+def test_create__lost_answer_then_name_taken_explains_it_was_probably_created() -> None:
+    fake = FakeUnleashX()
+    fake.drop_creates = 1
+    with pytest.raises(Conflict) as info:
+        configured(CampaignProvider(), fake).create(dict(CAMPAIGN))
+    assert "most likely created the campaign" in str(info.value) and "adopt_id" in str(info.value)
+    assert len(fake.campaigns) == 1  # the retry did not duplicate it
+
+
+def test_create__taken_name_without_lost_answer_says_so() -> None:
+    fake = FakeUnleashX()
+    fake.add_campaign(5, name="winter")  # names compare case-insensitively
+    with pytest.raises(Conflict) as info:
+        configured(CampaignProvider(), fake).create(dict(CAMPAIGN))
+    assert "is taken" in str(info.value) and "most likely" not in str(info.value)
+
+
+def test_create__adopt_id_takes_over_with_one_full_update() -> None:
+    fake = FakeUnleashX()
+    fake.add_campaign(9, status="hold", name="old")
+    result = configured(CampaignProvider(), fake).create({**CAMPAIGN, "adopt_id": 9})
+    assert result.id == "9" and fake.campaigns[9]["campaign_name"] == "Winter"
+    assert fake.campaigns[9]["campaign_status"] == "draft"
+    assert [r[1] for r in fake.writes()] == ["update-campaign"]
+
+
+def test_read__gone_campaign_drops_out_existing_keeps_inputs() -> None:
+    fake = FakeUnleashX()
+    fake.add_campaign(7)
+    provider = configured(CampaignProvider(), fake)
+    kept = provider.read("7", _state())
+    assert kept.id == "7" and kept.inputs is not None and kept.inputs["campaign_name"] == "Winter"
+    assert provider.read("8", _state()).id is None
+
+
+def test_update__sends_every_field_and_clears_removed_conditions() -> None:
+    fake = FakeUnleashX()
+    fake.add_campaign(7)
+    provider = configured(CampaignProvider(), fake)
+    olds = _state(conditions=[{"rules": [{"field": "plan", "operator": "==", "value": "gold"}]}])
+    provider.update("7", olds, {**CAMPAIGN, "status": "hold"})
+    (_, _, body), = fake.writes()
+    assert body["id"] == 7 and body["campaign_status"] == "hold" and body["conditions"] is None
+    assert body["campaign_name"] == "Winter" and body["max_delay"] == '{"d":0,"h":1,"m":0}'
+
+
+def test_update__campaign_deleted_in_the_ui_says_to_refresh() -> None:
+    with pytest.raises(NotFound) as info:
+        configured(CampaignProvider(), FakeUnleashX()).update("7", _state(), dict(CAMPAIGN))
+    assert "pulumi refresh" in str(info.value)
+
+
+def test_delete__draft_campaign_is_emptied_paused_and_warned_about(warnings: list[str]) -> None:
+    fake = FakeUnleashX()
+    fake.add_campaign(7)
+    fake.add_record(1, 7, "+1555")
+    configured(CampaignProvider(), fake).delete("7", _state())
+    assert fake.of(7) == [] and fake.campaigns[7]["campaign_status"] == "pause"
+    assert len(warnings) == 1 and "remains in UnleashX" in warnings[0] and "no API to delete campaigns" in warnings[0]
+
+
+def test_delete__out_of_band_started_campaign_keeps_records_and_says_why(warnings: list[str]) -> None:
+    fake = FakeUnleashX()
+    fake.add_campaign(7, status="inprogress")  # state still says draft
+    fake.add_record(1, 7, "+1555")
+    configured(CampaignProvider(), fake).delete("7", _state())
+    assert len(fake.of(7)) == 1 and fake.campaigns[7]["campaign_status"] == "pause"
+    assert "only be deleted when the campaign is in draft status" in warnings[0]
+
+
+def test_delete__non_draft_campaign_is_only_paused(warnings: list[str]) -> None:
+    fake = FakeUnleashX()
+    fake.add_campaign(7, status="hold")
+    configured(CampaignProvider(), fake).delete("7", _state(status="hold"))
+    assert [r[1] for r in fake.writes()] == ["update-campaign"]
+
+
+def test_delete__already_gone_is_success(warnings: list[str]) -> None:
+    configured(CampaignProvider(), FakeUnleashX()).delete("7", _state())
+    assert warnings == []
+
+
+# -- CampaignAudience: lookup ------------------------------------------------------------------------------------
+def _many(fake: FakeUnleashX, count: int, cid: int = 7) -> None:
+    fake.add_campaign(cid)
+    for i in range(count):
+        fake.add_record(1000 + i, cid, f"+1555{i:07d}")
+
+
+def test_find__small_campaign_is_read_whole_and_matched_by_digits() -> None:
+    fake = FakeUnleashX()
+    fake.add_campaign(7)
+    fake.add_record(1, 7, "+1 555-000-0001")
+    fake.add_record(2, 7, "15550000002")
+    found = find_records(client_for(fake), 7, ["15550000001", "+1 (555) 000-0002", "+15550000003"])
+    assert {k: [r.id for r in v] for k, v in found.items()} == {
+        "15550000001": [1], "15550000002": [2], "15550000003": []}
+    assert len(fake.requests) == 1
+
+
+def test_find__large_campaign_uses_the_mobile_filter_and_ignores_partial_matches() -> None:
+    fake = FakeUnleashX()
+    _many(fake, 1000)
+    fake.add_record(5000, 7, "+4415550000042")  # contains the digits of +15550000042: not the same number
+    found = find_records(client_for(fake), 7, ["+15550000042"])
+    assert [r.id for r in found["15550000042"]] == [1042]
+    assert len(fake.requests) == 2 and fake.requests[1][2]["mobile_no"] == "15550000042"
+
+
+def test_find__an_ignored_filter_falls_back_to_a_full_scan() -> None:
+    fake = FakeUnleashX()
+    _many(fake, 1000)
+    fake.ignore_mobile_filter = True
+    found = find_records(client_for(fake), 7, ["+15550000999"])
+    assert [r.id for r in found["15550000999"]] == [1999]
+
+
+# -- CampaignAudience: check, diff --------------------------------------------------------------------------------
+def _audience_fake() -> FakeUnleashX:
+    fake = FakeUnleashX()
+    fake.add_campaign(7)
+    for rid, phone in ((1, "+15550000001"), (2, "+15550000002"), (3, "+15550000003"), (9, "+15550000009")):
+        fake.add_record(rid, 7, phone)
+    return fake
+
+
+@pytest.mark.parametrize("phones", [["abc"], ["+1"], ["+1 555 x"], ["+15550000001", "1 555 000 0001"]])
+def test_check__phone_syntax_and_duplicate_digits_fail_before_any_lookup(phones: list[str]) -> None:
+    fake = FakeUnleashX()
+    result = configured(CampaignAudienceProvider(), fake).check({}, {"campaign_id": 7, "phone_numbers": phones})
+    assert [f.property for f in result.failures] == ["phone_numbers"] and fake.requests == []
+
+
+def test_check__missing_records_fail_at_preview_with_the_honest_reason_and_no_write() -> None:
+    fake = _audience_fake()
+    provider = configured(CampaignAudienceProvider(), fake)
+    result = provider.check({}, {"campaign_id": 7, "phone_numbers": ["+15550000001", "+15550000005", "+15550000006"]})
+    (failure,) = result.failures
+    assert failure.property == "phone_numbers"
+    assert "+15550000005, +15550000006" in failure.reason and "no API to add audience records" in failure.reason
+    assert "audience-format?campaign_id=7" in failure.reason
+    assert fake.writes() == []
+
+
+def test_check__unknown_campaign_fails_on_campaign_id() -> None:
+    result = configured(CampaignAudienceProvider(), FakeUnleashX()).check(
+        {}, {"campaign_id": 8, "phone_numbers": ["+15550000001"]})
+    assert [f.property for f in result.failures] == ["campaign_id"]
+
+
+def test_check__unknown_campaign_id_skips_the_lookup() -> None:
+    fake = FakeUnleashX()
+    inputs = {"campaign_id": UNKNOWN, "phone_numbers": ["+1555"]}
+    result = configured(CampaignAudienceProvider(), fake).check({}, inputs)
+    assert result.failures == [] and fake.requests == []
+
+
+def test_diff__phone_order_and_formatting_do_not_matter_campaign_change_replaces() -> None:
+    olds = {"campaign_id": 7.0, "phone_numbers": ["+15550000001", "+15550000002"], "record_ids": [1.0, 2.0]}
+    same = {"campaign_id": 7, "phone_numbers": ["15550000002", "+1 555 000 0001"]}
+    assert CampaignAudienceProvider().diff("7/audience", olds, same).changes is False
+    added = CampaignAudienceProvider().diff("7/audience", olds, {**same, "phone_numbers": ["+15550000003"]})
+    assert added.changes and added.replaces == []
+    moved = CampaignAudienceProvider().diff("7/audience", olds, {**same, "campaign_id": 8})
+    assert moved.replaces == ["campaign_id"]
+
+
+# -- CampaignAudience: lifecycle ---------------------------------------------------------------------------------
+def test_create__adopts_existing_records_without_writing() -> None:
+    fake = _audience_fake()
+    result = configured(CampaignAudienceProvider(), fake).create(
+        {"campaign_id": 7, "phone_numbers": ["+15550000002", "+15550000001"]})
+    assert result.id == "7/audience" and result.outs["record_ids"] == [2, 1]
+    assert result.outs["records"][0] == {"id": 2, "mobile_no": "+15550000002", "status": "Fresh"}
+    assert fake.writes() == []
+
+
+def test_create__missing_record_is_an_input_error() -> None:
+    with pytest.raises(InputError) as info:
+        configured(CampaignAudienceProvider(), _audience_fake()).create(
+            {"campaign_id": 7, "phone_numbers": ["+15550000005"]})
+    assert "no API to add audience records" in str(info.value)
+
+
+def _owned(*pairs: tuple[int, str]) -> dict[str, Any]:
+    return {"campaign_id": 7.0, "phone_numbers": [p for _, p in pairs],
+            "records": [{"id": float(i), "mobile_no": p, "status": "Fresh"} for i, p in pairs],
+            "record_ids": [float(i) for i, _ in pairs]}
+
+
+def test_update__removed_number_deletes_just_its_record() -> None:
+    fake = _audience_fake()
+    provider = configured(CampaignAudienceProvider(), fake)
+    outs = provider.update("7/audience", _owned((1, "+15550000001"), (2, "+15550000002")),
+                           {"campaign_id": 7, "phone_numbers": ["+15550000001", "+15550000003"]}).outs
+    assert fake.writes() == [("POST", "delete-audience", {"campaign_id": 7, "audience": [2]})]
+    assert outs["record_ids"] == [1, 3] and sorted(fake.records) == [1, 3, 9]
+
+
+def test_update__missing_added_number_fails_before_deleting_anything() -> None:
+    fake = _audience_fake()
+    with pytest.raises(InputError):
+        configured(CampaignAudienceProvider(), fake).update(
+            "7/audience", _owned((1, "+15550000001"), (2, "+15550000002")),
+            {"campaign_id": 7, "phone_numbers": ["+15550000001", "+15550000005"]})
+    assert fake.writes() == []
+
+
+def test_read__records_deleted_out_of_band_drop_out_of_inputs_and_outputs() -> None:
+    fake = _audience_fake()
+    del fake.records[2]
+    result = configured(CampaignAudienceProvider(), fake).read(
+        "7/audience", _owned((1, "+15550000001"), (2, "+15550000002")))
+    assert result.outs["record_ids"] == [1] and result.inputs is not None
+    assert result.inputs["phone_numbers"] == ["+15550000001"]
+
+
+def test_read__gone_campaign_drops_the_resource() -> None:
+    assert configured(CampaignAudienceProvider(), FakeUnleashX()).read(
+        "7/audience", _owned((1, "+15550000001"))).id is None
+
+
+def test_delete__owned_subset_is_deleted_by_id() -> None:
+    fake = _audience_fake()
+    configured(CampaignAudienceProvider(), fake).delete("7/audience", _owned((1, "+15550000001"), (2, "+1555002")))
+    assert sorted(fake.records) == [3, 9]
+    assert [r[2] for r in fake.writes()] == [{"campaign_id": 7, "audience": [1, 2]}]
+
+
+def test_delete__all_records_of_a_draft_campaign_use_delete_all() -> None:
+    fake = FakeUnleashX()
+    fake.add_campaign(7)
+    fake.add_record(1, 7, "+15550000001")
+    fake.add_record(2, 7, "+15550000002")
+    configured(CampaignAudienceProvider(), fake).delete("7/audience", _owned((1, "+15550000001"), (2, "+1555002")))
+    assert fake.records == {} and [r[2] for r in fake.writes()] == [{"campaign_id": 7, "delete_all": True}]
+
+
+def test_delete__all_records_of_a_running_campaign_fall_back_to_ids() -> None:
+    fake = FakeUnleashX()
+    fake.add_campaign(7, status="inprogress")
+    fake.add_record(1, 7, "+15550000001")
+    configured(CampaignAudienceProvider(), fake).delete("7/audience", _owned((1, "+15550000001")))
+    assert fake.records == {}
+    assert [r[2] for r in fake.writes()] == [{"campaign_id": 7, "delete_all": True},
+                                             {"campaign_id": 7, "audience": [1]}]
+
+
+def test_delete__same_count_but_foreign_records_never_uses_delete_all() -> None:
+    fake = FakeUnleashX()
+    fake.add_campaign(7)
+    fake.add_record(5, 7, "+15550000005")  # ours (1) was deleted out of band; 5 is someone else's
+    configured(CampaignAudienceProvider(), fake).delete("7/audience", _owned((1, "+15550000001")))
+    assert list(fake.records) == [5]
+
+
+def test_delete__gone_campaign_and_chunking(monkeypatch: pytest.MonkeyPatch) -> None:
+    configured(CampaignAudienceProvider(), FakeUnleashX()).delete("7/audience", _owned((1, "+15550000001")))
+    fake = FakeUnleashX()
+    _many(fake, 5)
+    fake.add_record(9999, 7, "+19990000000")
+    monkeypatch.setattr(unleashx_resource, "DELETE_CHUNK", 2)
+    owned = _owned(*((1000 + i, f"+1555{i:07d}") for i in range(5)))
+    configured(CampaignAudienceProvider(), fake).delete("7/audience", owned)
+    assert list(fake.records) == [9999]
+    assert [len(r[2]["audience"]) for r in fake.writes()] == [2, 2, 1]
+
+
+def test_check__engine_unknown_objects_skip_the_lookup() -> None:
+    from pulumi.output import Unknown
+
+    fake = FakeUnleashX()
+    provider = configured(CampaignAudienceProvider(), fake)
+    result = provider.check({}, {"campaign_id": Unknown(), "phone_numbers": ["+15550000001"]})
+    assert result.failures == [] and fake.requests == []
+    olds = {"campaign_id": 7.0, "phone_numbers": ["+15550000001"]}
+    assert provider.diff("7/audience", olds, {"campaign_id": Unknown(), "phone_numbers": ["+15550000001"]}).changes
+
+
+def test_update__audience_of_a_deleted_campaign_says_to_refresh() -> None:
+    with pytest.raises(NotFound) as info:
+        configured(CampaignAudienceProvider(), FakeUnleashX()).update(
+            "7/audience", _owned((1, "+15550000001")), {"campaign_id": 7, "phone_numbers": ["+15550000001"]})
+    assert "pulumi refresh" in str(info.value)
