@@ -18,5 +18,12 @@ elif vendor == "thrive":
     root = thrive.Structure("root", name="Fleet root", reference=f"{prefix}-root")
     for i in range(count - 1):
         thrive.Audience(f"a{i}", name=f"Fleet {i}", reference=f"{prefix}-{i:03d}", parent=root.id)
+elif vendor == "unleashx":
+    from providers import unleashx
+
+    # UnleashX documents no way to create audience records: its creatable unit is the campaign holding them.
+    for i in range(count):
+        unleashx.Campaign(f"c{i}", campaign_name=f"{prefix}-{i:03d}", agent_id=101, description="Fleet campaign",
+                          start_date="2026-01-01", end_date="2026-03-31", max_retry=1)
 else:
     raise ValueError(f"unknown vendor {vendor}")
