@@ -135,7 +135,3 @@ def plan_changes(old: MemberMap, new: MemberMap, *, additive: bool) -> list[dict
         if i not in old or old[i] != attrs:
             actions.append({"action": "add", "id": i, **({"attributes": attrs} if attrs else {})})
     return actions
-
-
-def chunks(items: list[dict[str, Any]], size: int) -> list[list[dict[str, Any]]]:
-    return [items[i:i + size] for i in range(0, len(items), size)]

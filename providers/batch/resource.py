@@ -12,9 +12,10 @@ from pulumi.dynamic import Resource
 from .._core.config import ConfigSource, Setting, client_settings, missing
 from .._core.dynamic import VendorProvider, create_or_adopt
 from .._core.errors import ApiError, NotFound
+from .._core.util import chunks
 from .._core.wait import wait_until
 from .client import DEFAULT_BASE_URL, Client
-from .members import MemberMap, Members, SnapshotStore, chunks, digest_of, plan_changes, resolve
+from .members import MemberMap, Members, SnapshotStore, digest_of, plan_changes, resolve
 from .models import MAX_IDS_PER_CALL, AudienceArgs, AudienceView
 
 API_KEY = Setting("batch:apiKey", "BATCH_API_KEY", secret=True, help="REST API key of the project")

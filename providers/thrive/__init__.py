@@ -1,5 +1,13 @@
 """Thrive Learning structures and audiences (public API v1)."""
 
-from .resource import Audience, AudienceProvider, Structure, StructureProvider
+from .resource import (
+    Audience,
+    AudienceMembers,
+    AudienceMembersProvider,
+    AudienceProvider,
+    Structure,
+    StructureProvider,
+)
 
-__all__ = ["Audience", "AudienceProvider", "Structure", "StructureProvider"]
+__all__ = ["Audience", "AudienceMembers", "AudienceMembersProvider", "AudienceProvider", "Structure",
+           "StructureProvider"]

@@ -12,7 +12,7 @@ from urllib.parse import quote
 import httpx
 
 from .._core.http import BaseClient, ClientSettings, ErrorDetails
-from .models import AudienceObject, AudiencePage, TokenResponse
+from .models import AudienceObject, AudiencePage, MemberPage, MembersOutcome, TokenResponse
 
 # Hosts per region (shared/vendors/thrive.md §1); API under /rest/v1, tokens at /oauth2/token/{tenantId}.
 REGION_HOSTS = {
@@ -117,3 +117,23 @@ class Client(BaseClient):
 
     def delete_audience(self, key: str) -> None:
         self.call("delete audience", "DELETE", self._path(key))
+
+    # -- members ---------------------------------------------------------------------------------
+    def list_audience_members(self, key: str, page: int = 1, per_page: int = 1000) -> MemberPage:
+        resp = self.call("list audience members", "GET", self._path(key) + "/members",
+                         params={"page": page, "perPage": per_page})
+        return MemberPage.model_validate(resp.json())
+
+    def add_audience_members(self, key: str, users: list[str]) -> MembersOutcome:
+        """POST: 1-100 users; 207 reports the ones that failed. Adding a member twice is harmless."""
+        resp = self.call("add audience members", "POST", self._path(key) + "/members", json_body=users,
+                         idempotent=True)
+        return MembersOutcome.model_validate(resp.json())
+
+    def replace_audience_members(self, key: str, users: list[str]) -> MembersOutcome:
+        """PATCH: the whole list becomes ``users`` (1-100; an empty array is refused)."""
+        resp = self.call("replace audience members", "PATCH", self._path(key) + "/members", json_body=users)
+        return MembersOutcome.model_validate(resp.json())
+
+    def remove_audience_member(self, key: str, user: str) -> None:
+        self.call("remove audience member", "DELETE", self._path(key) + "/members/" + quote(user, safe=""))

@@ -6,7 +6,7 @@ deletes-an-audience); summary with confidence levels in shared/vendors/thrive.md
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,6 +30,53 @@ class AudienceArgs(BaseModel):
     reference: str = Reference
     parent: str = Field(min_length=1, description="Id or reference of the parent structure.")
     adopt: bool = Field(default=False, description="Manage an existing API-controlled audience with this reference.")
+
+
+MAX_USERS_PER_CALL = 100  # documented: "Min items 1, max items 100" on add and replace
+
+
+class AudienceMembersArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    audience: str = Field(min_length=1, description="Id or reference of the audience (e.g. `backend.id`).")
+    members: list[str] = Field(description="Users by email, reference or Thrive id; they must exist in Thrive.")
+    membership: Literal["authoritative", "additive"] = "authoritative"
+
+
+class Member(BaseModel):
+    """An audience member (gets-an-audience-members-list)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    user_id: str = Field(alias="userId")
+    reference: str | None = None
+    email: str | None = None
+
+    def known_as(self) -> set[str]:
+        return {v.lower() for v in (self.user_id, self.reference, self.email) if v}
+
+
+class MemberPage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    results: list[Member] = []
+    pagination: dict[str, Any] | None = None
+
+
+class EntityOutcome(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    count: int = 0
+    entities: list[dict[str, Any]] = []
+
+
+class MembersOutcome(BaseModel):
+    """200 (all added) or 207 (partial): `{success: {count, entities}, failure?: {count, entities}}`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    success: EntityOutcome = EntityOutcome()
+    failure: EntityOutcome | None = None
 
 
 class ParentRef(BaseModel):

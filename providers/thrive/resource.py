@@ -11,10 +11,19 @@ from pulumi.dynamic import CheckFailure, Resource
 from pydantic import BaseModel
 
 from .._core.config import ConfigSource, Setting, client_settings, missing
-from .._core.dynamic import VendorProvider, contains_unknown, create_or_adopt
-from .._core.errors import ApiError, ConfigurationError, Conflict, InputError, NotFound
+from .._core.dynamic import VendorProvider, create_or_adopt
+from .._core.errors import ApiError, ConfigurationError, Conflict, InputError, NotFound, ProviderError
+from .._core.util import chunks
 from .client import REGION_HOSTS, Client, api_base_url, token_url
-from .models import AudienceArgs, AudienceObject, StructureArgs
+from .models import (
+    MAX_USERS_PER_CALL,
+    AudienceArgs,
+    AudienceMembersArgs,
+    AudienceObject,
+    Member,
+    MembersOutcome,
+    StructureArgs,
+)
 
 TENANT_ID = Setting("thrive:tenantId", "THRIVE_TENANT_ID", help="Tenant ID (also the OAuth client_id)")
 API_SECRET = Setting("thrive:apiSecret", "THRIVE_API_SECRET", secret=True, help="API secret (Basic auth)")
@@ -222,4 +231,105 @@ class Audience(Resource, module="thrive", name="Audience"):
                          {"name": name, "reference": reference, "parent": parent, "adopt": adopt, **_OUTPUTS}, opts)
 
 
-__all__ = ["Audience", "AudienceProvider", "Structure", "StructureProvider", "contains_unknown"]
+
+
+class PartialFailure(ProviderError):
+    """Thrive answered 207: some users were applied, these were not."""
+
+
+def _failures(outcome: MembersOutcome) -> list[str]:
+    if outcome.failure is None:
+        return []
+    return [f"{e.get('reference', '?')}: {e.get('reason', 'failed')}" for e in outcome.failure.entities]
+
+
+class AudienceMembersProvider(VendorProvider[AudienceMembersArgs, ThriveConfig]):
+    vendor = "Thrive"
+    resource_label = "thrive:AudienceMembers"
+    args_model = AudienceMembersArgs
+    replace_fields = frozenset({"audience"})
+
+    def load_config(self, source: ConfigSource) -> ThriveConfig:
+        return load_thrive_config(source)
+
+    def _current(self, audience: str) -> list[Member]:
+        client, members, page = self.config.client, [], 1
+        while True:
+            result = client.list_audience_members(audience, page=page, per_page=1000)
+            members += result.results
+            if len(result.results) < 1000:
+                return members
+            page += 1
+
+    def _apply(self, args: AudienceMembersArgs) -> None:
+        client, audience = self.config.client, args.audience
+        current = self._current(audience)
+        present = set().union(*(m.known_as() for m in current)) if current else set()
+        errors: list[str] = []
+        to_add = [u for u in dict.fromkeys(args.members) if u.lower() not in present]
+        for chunk in chunks(to_add, MAX_USERS_PER_CALL):
+            errors += _failures(client.add_audience_members(audience, chunk))
+        if args.membership == "authoritative":
+            wanted = {u.lower() for u in args.members}
+            for member in current:
+                if not member.known_as() & wanted:
+                    try:
+                        client.remove_audience_member(audience, member.user_id)
+                    except NotFound:
+                        pass
+        # Additive (as in Batch): only ensure the listed users are members; never remove anyone on update.
+        if errors:
+            raise PartialFailure(f"Thrive add audience members: {len(errors)} user(s) could not be added to "
+                                 f"{audience!r}: " + "; ".join(errors) + ". The others were applied; fix the list "
+                                 "(users must exist in Thrive) and rerun `pulumi up`")
+
+    def _outputs(self, args: AudienceMembersArgs) -> dict[str, Any]:
+        current = self._current(args.audience)
+        return {**args.model_dump(mode="json"), "member_count": len(current)}
+
+    def create_resource(self, args: AudienceMembersArgs) -> tuple[str, dict[str, Any]]:
+        self._apply(args)
+        return f"{args.audience}/members", self._outputs(args)
+
+    def update_resource(self, id_: str, olds: Mapping[str, Any], args: AudienceMembersArgs) -> dict[str, Any]:
+        self._apply(args)
+        return self._outputs(args)
+
+    def read_resource(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
+        audience = str(props.get("audience") or id_.rsplit("/members", 1)[0])
+        try:
+            current = self._current(audience)
+        except NotFound:
+            return None
+        declared = [str(u) for u in props.get("members") or []]
+        present = set().union(*(m.known_as() for m in current)) if current else set()
+        members = [u for u in declared if u.lower() in present]
+        if props.get("membership") != "additive":
+            # Authoritative: users added outside the stack show up as drift (by their email or reference).
+            known = {u.lower() for u in declared}
+            members += [m.email or m.reference or m.user_id for m in current if not m.known_as() & known]
+        return {**{k: props.get(k) for k in AudienceMembersArgs.model_fields}, "members": members,
+                "member_count": len(current)}
+
+    def delete_resource(self, id_: str, props: Mapping[str, Any]) -> None:
+        audience = str(props.get("audience"))
+        for user in props.get("members") or []:
+            try:
+                self.config.client.remove_audience_member(audience, str(user))
+            except NotFound:
+                pass  # the member, or the whole audience, is already gone
+
+
+class AudienceMembers(Resource, module="thrive", name="AudienceMembers"):
+    """The members of a Thrive audience. See docs/thrive/audience-members.md."""
+
+    audience: pulumi.Output[str]
+    members: pulumi.Output[list[str]]
+    membership: pulumi.Output[str]
+    member_count: pulumi.Output[int]
+
+    def __init__(self, resource_name: str, *, audience: pulumi.Input[str], members: pulumi.Input[list[str]],
+                 membership: str = "authoritative", opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(AudienceMembersProvider(), resource_name,
+                         {"audience": audience, "members": members, "membership": membership, "member_count": None},
+                         opts)

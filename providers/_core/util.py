@@ -1,0 +1,13 @@
+"""Small helpers shared by vendors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int) -> list[list[T]]:
+    """Consecutive slices of at most ``size`` items (vendors cap ids/users per call)."""
+    return [list(items[i:i + size]) for i in range(0, len(items), size)]

@@ -1,0 +1,208 @@
+"""Sonarly public API v1 client: account groups, audiences, audience folders. No Pulumi.
+
+https://app.sonarly.io/docs/api/ — every answer is the envelope ``{success, data, error: {code, message, details},
+traceId}``; auth is ``Authorization: Bearer sk_live_...``; each key carries permissions (``audiences:read``,
+``audiences:write``, ...). Audience endpoints are not idempotent ("check the current resource state before
+retrying"), so creates are sent once and reconciled by the resource layer.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from .._core.http import BaseClient, ClientSettings, ErrorDetails
+from .models import AccountGroup, AccountGroupPage, AudienceObject, AudiencePage, FolderObject, Navigation
+
+DEFAULT_BASE_URL = "https://api.sonarly.io/v1"
+PAGE_LIMIT = 100  # the docs give no maximum; the emulator caps at 100
+NOT_READY = "AUDIENCE_NOT_READY"  # documented code: a prospecting job is still populating the audience
+
+READ, WRITE = "audiences:read", "audiences:write"
+# "Required API permission" per operation (audience pages); listing account groups needs none.
+PERMISSIONS = {
+    "list audiences": READ,
+    "get audience": READ,
+    "get audience navigation": READ,
+    "create audience": WRITE,
+    "update audience": WRITE,
+    "delete audience": WRITE,
+    "move audience to folder": WRITE,
+    "remove audience from folder": WRITE,
+    "create audience folder": WRITE,
+    "rename audience folder": WRITE,
+    "delete audience folder": WRITE,
+}
+_REQUIRED_PERMISSION = re.compile(r"requiredPermission:\s*([a-z_]+:[a-z_]+)")
+
+
+def _seg(value: str) -> str:
+    return quote(value, safe="")
+
+
+def server_time(response: httpx.Response) -> datetime | None:
+    """The vendor's clock from the `Date` header (RFC 9110 §6.6.1), second precision; None if absent."""
+    raw = response.headers.get("Date")
+    if not raw:
+        return None
+    try:
+        moment = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+class Client(BaseClient):
+    vendor = "Sonarly"
+
+    def __init__(self, settings: ClientSettings, *, api_key: str) -> None:
+        super().__init__(settings, secrets=(api_key,))
+        self._headers = {"Authorization": f"Bearer {api_key}"}
+
+    def auth_headers(self) -> Mapping[str, str]:
+        return self._headers
+
+    def parse_error(self, response: httpx.Response) -> ErrorDetails:
+        trace = response.headers.get("X-Trace-Id")
+        try:
+            body = response.json()
+        except ValueError:
+            return ErrorDetails(message=response.text[:500] or response.reason_phrase, request_id=trace)
+        error = body.get("error") if isinstance(body, dict) else None
+        if not isinstance(error, dict):
+            return ErrorDetails(message=response.text[:500], request_id=trace)
+        message = str(error.get("message") or response.reason_phrase)
+        details = error.get("details")
+        if details:
+            # `details` carries the useful part (`requiredPermission: ...`, `jobId: ...`, `name: is required`).
+            message = f"{message} ({details})"
+        code = error.get("code")
+        return ErrorDetails(message=message, code=str(code) if code else None,
+                            request_id=str(body.get("traceId") or trace or "") or None)
+
+    def error_hint(self, operation: str, status: int, details: ErrorDetails) -> str | None:
+        if status == 401:
+            return ("Check sonarly:apiKey: Sonarly expects an API key (sk_live_...) that is valid and not revoked; "
+                    "set it with `pulumi config set --secret sonarly:apiKey <key>`")
+        if status == 403:
+            if "accountGroupId" in details.message:
+                return ("this API key cannot use that account group: check sonarly:accountGroupId "
+                        "(GET /v1/accounts lists the groups the key can use)")
+            named = _REQUIRED_PERMISSION.search(details.message)
+            permission = named.group(1) if named else PERMISSIONS.get(operation)
+            if permission:
+                return (f"the API key lacks the `{permission}` permission needed to {operation}; managing audiences "
+                        f"needs a key with `{READ}` and `{WRITE}` - set it with "
+                        "`pulumi config set --secret sonarly:apiKey <key>`")
+        if status == 422 and details.code == "FOLDER_TYPE_MISMATCH":
+            return "an audience can only be kept in a folder whose audience_type equals the audience's type"
+        return None
+
+    @staticmethod
+    def _data(response: httpx.Response) -> Any:
+        body = BaseClient.json_of(response)
+        return body.get("data") if isinstance(body, dict) else None
+
+    @staticmethod
+    def _ag(account_group_id: str) -> str:
+        return "/accounts/" + _seg(account_group_id)
+
+    def _audience(self, account_group_id: str, audience_id: str) -> str:
+        return f"{self._ag(account_group_id)}/audiences/{_seg(audience_id)}"
+
+    def _folder(self, account_group_id: str, folder_id: str) -> str:
+        return f"{self._ag(account_group_id)}/audiences/folders/{_seg(folder_id)}"
+
+    # -- accounts --------------------------------------------------------------------------------
+    def list_accounts(self) -> list[AccountGroup]:
+        """Every account group this key can use (any valid key may call it)."""
+        groups: list[AccountGroup] = []
+        cursor: str | None = None
+        while True:
+            params = {"cursor": cursor} if cursor else None
+            page = AccountGroupPage.model_validate(
+                self._data(self.call("list account groups", "GET", "/accounts", params=params)))
+            groups.extend(page.items)
+            if not page.has_more or not page.next_cursor:
+                return groups
+            cursor = page.next_cursor
+
+    # -- audiences -------------------------------------------------------------------------------
+    def list_audiences(self, account_group_id: str, cursor: str | None = None,
+                       limit: int = PAGE_LIMIT) -> AudiencePage:
+        params: dict[str, Any] = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+        resp = self.call("list audiences", "GET", f"{self._ag(account_group_id)}/audiences", params=params)
+        page = AudiencePage.model_validate(self._data(resp))
+        page.server_time = server_time(resp)
+        return page
+
+    def iter_audience_pages(self, account_group_id: str) -> Iterator[AudiencePage]:
+        cursor: str | None = None
+        while True:
+            page = self.list_audiences(account_group_id, cursor)
+            yield page
+            if not page.has_more or not page.next_cursor:
+                return
+            cursor = page.next_cursor
+
+    def create_audience(self, account_group_id: str, name: str, type_: str,
+                        description: str | None) -> AudienceObject:
+        body: dict[str, Any] = {"name": name, "type": type_}
+        if description is not None:
+            body["description"] = description
+        # Not idempotent (documented): never resent blindly; the resource layer reconciles a lost answer.
+        resp = self.call("create audience", "POST", f"{self._ag(account_group_id)}/audiences", json_body=body,
+                         idempotent=False)
+        return AudienceObject.model_validate(self._data(resp))
+
+    def get_audience(self, account_group_id: str, audience_id: str) -> AudienceObject:
+        resp = self.call("get audience", "GET", self._audience(account_group_id, audience_id))
+        return AudienceObject.model_validate(self._data(resp))
+
+    def update_audience(self, account_group_id: str, audience_id: str, **fields: str | None) -> AudienceObject:
+        """PATCH ``name`` and/or ``description`` (at least one; ``description=None`` clears it)."""
+        # Absolute values: sending the same PATCH twice changes nothing, so it may be retried.
+        resp = self.call("update audience", "PATCH", self._audience(account_group_id, audience_id),
+                         json_body=fields, idempotent=True)
+        return AudienceObject.model_validate(self._data(resp))
+
+    def delete_audience(self, account_group_id: str, audience_id: str) -> None:
+        self.call("delete audience", "DELETE", self._audience(account_group_id, audience_id))
+
+    def move_audience_to_folder(self, account_group_id: str, audience_id: str, folder_id: str) -> AudienceObject:
+        resp = self.call("move audience to folder", "POST",
+                         self._audience(account_group_id, audience_id) + "/move-to-folder",
+                         json_body={"folderId": folder_id}, idempotent=True)
+        return AudienceObject.model_validate(self._data(resp))
+
+    def remove_audience_from_folder(self, account_group_id: str, audience_id: str) -> AudienceObject:
+        resp = self.call("remove audience from folder", "POST",
+                         self._audience(account_group_id, audience_id) + "/remove-from-folder", idempotent=True)
+        return AudienceObject.model_validate(self._data(resp))
+
+    def get_navigation(self, account_group_id: str) -> Navigation:
+        resp = self.call("get audience navigation", "GET", f"{self._ag(account_group_id)}/audiences/navigation")
+        nav = Navigation.model_validate(self._data(resp))
+        nav.server_time = server_time(resp)
+        return nav
+
+    # -- folders ---------------------------------------------------------------------------------
+    def create_folder(self, account_group_id: str, name: str, audience_type: str) -> FolderObject:
+        resp = self.call("create audience folder", "POST", f"{self._ag(account_group_id)}/audiences/folders",
+                         json_body={"name": name, "audienceType": audience_type}, idempotent=False)
+        return FolderObject.model_validate(self._data(resp))
+
+    def rename_folder(self, account_group_id: str, folder_id: str, name: str) -> FolderObject:
+        resp = self.call("rename audience folder", "PATCH", self._folder(account_group_id, folder_id),
+                         json_body={"name": name}, idempotent=True)
+        return FolderObject.model_validate(self._data(resp))
+
+    def delete_folder(self, account_group_id: str, folder_id: str) -> None:
+        # Not in the public docs (the emulator invents it): a 404/405 here means the vendor lacks it.
+        self.call("delete audience folder", "DELETE", self._folder(account_group_id, folder_id))

@@ -1,0 +1,451 @@
+"""Sonarly ``AudienceFolder`` and ``Audience``: folders by name and type, audiences by name, type, folder.
+
+Two vendor facts shape this module (shared/vendors/sonarly.md, emulators/sonarly/COVERAGE.md):
+
+- creates are **not idempotent** and names are **not unique**, so a create whose answer was lost is reconciled
+  by listing, with a rule that never adopts an audience that existed before the attempt (see ``pick_created``);
+- while a prospecting job populates an audience, PATCH, folder moves and DELETE answer **409
+  AUDIENCE_NOT_READY**; the provider waits that out (``sonarly:notReadyTimeout``) and repeats the call.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Generic, Protocol, TypeVar
+
+import pulumi
+from pulumi.dynamic import CheckFailure, CheckResult, Resource
+
+from .._core.config import ConfigSource, Setting, client_settings, missing
+from .._core.dynamic import VendorProvider, contains_unknown, create_or_adopt
+from .._core.errors import ApiError, ConfigurationError, Conflict, InputError, NotFound, ProviderError
+from .._core.wait import wait_until
+from .client import DEFAULT_BASE_URL, NOT_READY, Client
+from .models import AUDIENCE_TYPES, AudienceArgs, AudienceFolderArgs, AudienceObject, FolderObject, parse_timestamp
+
+API_KEY = Setting("sonarly:apiKey", "SONARLY_API_KEY", secret=True,
+                  help="API key (sk_live_...) with audiences:read and audiences:write")
+ACCOUNT_GROUP_ID = Setting("sonarly:accountGroupId", "SONARLY_ACCOUNT_GROUP_ID",
+                           help="account group to manage; optional when the key can use exactly one")
+BASE_URL = Setting("sonarly:baseUrl", "SONARLY_BASE_URL", default=DEFAULT_BASE_URL)
+NOT_READY_TIMEOUT = Setting("sonarly:notReadyTimeout", "SONARLY_NOT_READY_TIMEOUT", default="600",
+                            help="seconds to wait for a prospecting job to release an audience")
+# When a list answer carries no `Date` header we fall back to our own clock, allowing this much skew.
+CLOCK_SKEW = timedelta(seconds=60)
+
+T = TypeVar("T")
+
+
+class AmbiguousCreate(ProviderError):
+    """A lost create left more than one candidate: adopting any of them would be a guess."""
+
+
+class SonarlyConfig:
+    """Client, account group (configured or discovered once per process) and the not-ready wait bounds."""
+
+    def __init__(self, client: Client, account_group_id: str | None, not_ready_timeout: float,
+                 poll_interval: float = 0.5) -> None:
+        self.client = client
+        self.not_ready_timeout = not_ready_timeout
+        self.poll_interval = poll_interval
+        self._group = account_group_id
+        self._lock = threading.Lock()
+
+    def account_group(self) -> str:
+        with self._lock:
+            if self._group is None:
+                self._group = self._discover()
+            return self._group
+
+    def _discover(self) -> str:
+        # GET /v1/accounts: "the account groups the key can use" (accounts page); any valid key may call it.
+        groups = self.client.list_accounts()
+        if len(groups) == 1:
+            return groups[0].id
+        how = (f"  pulumi config set {ACCOUNT_GROUP_ID.key} <id>    (or environment variable {ACCOUNT_GROUP_ID.env})")
+        if not groups:
+            raise ConfigurationError(f"{ACCOUNT_GROUP_ID.key} is not set and the Sonarly API key can use no account "
+                                     "group (GET /v1/accounts is empty); use a key with access to one, or set:\n"
+                                     + how)
+        listed = ", ".join(f"{g.id} ({g.name})" if g.name else g.id for g in groups)
+        raise ConfigurationError(f"{ACCOUNT_GROUP_ID.key} is not set and the Sonarly API key can use "
+                                 f"{len(groups)} account groups: {listed}; choose one with:\n" + how)
+
+
+def load_sonarly_config(source: ConfigSource) -> SonarlyConfig:
+    api_key = source.get(API_KEY)
+    if api_key is None:
+        raise missing(API_KEY)
+    timeout = source.number(NOT_READY_TIMEOUT)
+    if timeout is None or timeout < 0:
+        raise ConfigurationError(f"{NOT_READY_TIMEOUT.key} must be a number of seconds >= 0")
+    settings = client_settings(source, "sonarly", "SONARLY", source.require(BASE_URL))
+    return SonarlyConfig(Client.shared(settings, api_key=api_key), source.get(ACCOUNT_GROUP_ID), timeout)
+
+
+# -- lost-create reconciliation ----------------------------------------------------------------------
+class _Created(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def created_at(self) -> str | None: ...
+
+
+C = TypeVar("C", bound=_Created)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What carried the name just before our create: those ids, and the vendor's clock at that moment."""
+
+    ids: frozenset[str]
+    since: datetime
+
+    @classmethod
+    def of(cls, ids: Iterable[str], server_times: Iterable[datetime | None]) -> Snapshot:
+        seen = [t for t in server_times if t is not None]
+        # The Date header is whole seconds, taken after the list was read: anything we create is at or after it.
+        since = max(seen) if seen else datetime.now(timezone.utc) - CLOCK_SKEW
+        return cls(frozenset(ids), since)
+
+
+def pick_created(label: str, name: str, candidates: Iterable[C], snapshot: Snapshot) -> C | None:
+    """The one candidate our lost create made, None if there is none, an error if there are several.
+
+    A candidate must match the request (the caller filters on name/type/description), must be absent from the
+    pre-create snapshot (so it did not exist before) and must be created at or after the snapshot's server time
+    (so it is not an older audience that the snapshot missed because a prospecting job hid it from the list).
+    """
+    new = []
+    for item in candidates:
+        if item.id in snapshot.ids:
+            continue
+        created = parse_timestamp(item.created_at)
+        if created is not None and created < snapshot.since:
+            continue
+        new.append(item)
+    if len(new) > 1:
+        ids = ", ".join(sorted(c.id for c in new))
+        raise AmbiguousCreate(
+            f"{label} {name!r}: the create request got no answer and {len(new)} matching objects appeared since "
+            f"(ids {ids}); Sonarly has no idempotency key and names are not unique, so the provider can't tell "
+            "which one is its own and adopts none. Delete the extra ones in Sonarly and rerun `pulumi up` "
+            "(for an audience you can instead keep one with adopt_id=<id>)")
+    return new[0] if new else None
+
+
+def _never_duplicate(_exc: ApiError) -> bool:
+    return False  # names are not unique: a 409 on create never means "already exists"
+
+
+# -- not-ready guard -----------------------------------------------------------------------------------
+@dataclass
+class _Outcome(Generic[T]):
+    value: T | None = None
+    blocked: Conflict | None = None
+
+    def __repr__(self) -> str:
+        return str(self.blocked) if self.blocked is not None else "ready"
+
+
+class _SonarlyProvider(VendorProvider[Any, SonarlyConfig]):
+    vendor = "Sonarly"
+
+    def load_config(self, source: ConfigSource) -> SonarlyConfig:
+        return load_sonarly_config(source)
+
+    def _group(self, props: Mapping[str, Any]) -> str:
+        """The account group a recorded resource lives in (state), else the configured/discovered one."""
+        recorded = props.get("account_group_id")
+        return str(recorded) if recorded else self.config.account_group()
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        result = super().check(_olds, news)
+        if not result.failures:
+            # An unset or ambiguous account group fails `pulumi preview` (one cached GET /v1/accounts per process).
+            self.config.account_group()
+        return result
+
+
+class AudienceFolderProvider(_SonarlyProvider):
+    resource_label = "sonarly:AudienceFolder"
+    args_model = AudienceFolderArgs
+    # Rename is the only documented folder change; audienceType is fixed at create.
+    replace_fields = frozenset({"audience_type"})
+
+    def _outputs(self, args: AudienceFolderArgs, folder: FolderObject, group: str) -> dict[str, Any]:
+        return {**args.model_dump(mode="json"), **folder.outputs(), "account_group_id": group}
+
+    def create_resource(self, args: AudienceFolderArgs) -> tuple[str, dict[str, Any]]:
+        client, group = self.config.client, self.config.account_group()
+        nav = client.get_navigation(group)  # folders are read through navigation only
+        snapshot = Snapshot.of((f.id for f in nav.folders if f.name == args.name), [nav.server_time])
+
+        def create() -> FolderObject:
+            return client.create_folder(group, args.name, args.audience_type)
+
+        def find() -> FolderObject | None:
+            folders = client.get_navigation(group).folders
+            same = (f for f in folders if f.name == args.name and f.audience_type == args.audience_type)
+            return pick_created(self.resource_label, args.name, same, snapshot)
+
+        folder = create_or_adopt(create, find, is_duplicate=_never_duplicate)
+        return folder.id, self._outputs(args, folder, group)
+
+    def _find(self, group: str, folder_id: str) -> FolderObject | None:
+        return next((f for f in self.config.client.get_navigation(group).folders if f.id == folder_id), None)
+
+    def read_resource(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
+        group = self._group(props)
+        folder = self._find(group, id_)
+        if folder is None:
+            return None
+        return {"name": folder.name, "audience_type": folder.audience_type or props.get("audience_type"),
+                **folder.outputs(), "account_group_id": group}
+
+    def update_resource(self, id_: str, olds: Mapping[str, Any], args: AudienceFolderArgs) -> dict[str, Any]:
+        group = self._group(olds)
+        folder = self.config.client.rename_folder(group, id_, args.name)
+        return self._outputs(args, folder, group)
+
+    def delete_resource(self, id_: str, props: Mapping[str, Any]) -> None:
+        group = self._group(props)
+        try:
+            self.config.client.delete_folder(group, id_)
+        except Conflict as exc:
+            if exc.code != "FOLDER_NOT_EMPTY":
+                raise
+            raise Conflict(exc.vendor, exc.operation, exc.status, exc.vendor_message, code=exc.code,
+                           request_id=exc.request_id,
+                           hint="audiences not managed by this stack are still in the folder; move them out "
+                                "(remove-from-folder) or delete them in Sonarly, then rerun `pulumi destroy`") from None
+        except ApiError as exc:
+            # The folder delete path is not in Sonarly's public docs: a 404/405 while the folder still exists
+            # means the API lacks it, which must not pass for "already gone".
+            if exc.status not in (404, 405):
+                raise
+            if self._find(group, id_) is None:
+                return  # already gone
+            raise ApiError(exc.vendor, exc.operation, exc.status, exc.vendor_message, code=exc.code,
+                           request_id=exc.request_id,
+                           hint="this Sonarly API offers no folder delete; delete the folder in the Sonarly app, or "
+                                "keep it by declaring the resource with `retain_on_delete=True`") from None
+
+
+class AudienceProvider(_SonarlyProvider):
+    resource_label = "sonarly:Audience"
+    args_model = AudienceArgs
+    # `type` is not patchable (audiences-update accepts name and description only).
+    replace_fields = frozenset({"type"})
+
+    # -- check / diff ----------------------------------------------------------------------------
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        result = super().check(_olds, news)
+        adopt_id = result.inputs.get("adopt_id")
+        if (result.failures or not adopt_id or contains_unknown(adopt_id) or _olds.get("adopt_id") == adopt_id
+                or contains_unknown(result.inputs.get("type"))):
+            return result  # only a new adoption is verified: once adopted, the resource is ours like any other
+        failure = self._adoption_problem(str(adopt_id), str(result.inputs.get("type")))
+        return CheckResult(result.inputs, [failure] if failure else [])
+
+    def _adoption_problem(self, adopt_id: str, wanted_type: str) -> CheckFailure | None:
+        """Read-only verification at preview: the audience exists in the group and has the declared type."""
+        group = self.config.account_group()
+        try:
+            existing = self.config.client.get_audience(group, adopt_id)
+        except NotFound:
+            return CheckFailure("adopt_id", f"{self.resource_label}: adopt_id {adopt_id!r}: no audience with this "
+                                            f"id in account group {group}")
+        if existing.type in AUDIENCE_TYPES and existing.type != wanted_type:
+            return CheckFailure("type", f"{self.resource_label}: adopt_id {adopt_id!r} is a {existing.type} "
+                                        f"audience, not {wanted_type}; type can't be changed in place, so declare "
+                                        f"type={existing.type!r} to adopt it")
+        return None
+
+    def changed_fields(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+        # `adopt_id` only matters when the resource is created.
+        return [f for f in super().changed_fields(olds, news) if f != "adopt_id"]
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _outputs(self, args: AudienceArgs, obj: AudienceObject, group: str) -> dict[str, Any]:
+        # `type` stays what was declared: Sonarly may report other values (e.g. "linkedin_search"); that goes
+        # to `reported_type`, which is never compared.
+        return {**args.model_dump(mode="json"), **obj.outputs(), "account_group_id": group}
+
+    def _when_ready(self, audience_id: str, action: str, call: Callable[[], T], rerun: str) -> T:
+        """Run ``call``; while Sonarly answers 409 AUDIENCE_NOT_READY, wait and repeat it (bounded)."""
+
+        def attempt() -> _Outcome[T]:
+            try:
+                return _Outcome(value=call())
+            except Conflict as exc:
+                if exc.code != NOT_READY:
+                    raise
+                return _Outcome(blocked=exc)
+
+        cfg = self.config
+        outcome = wait_until(
+            attempt, lambda o: o.blocked is None, timeout=cfg.not_ready_timeout, interval=cfg.poll_interval,
+            max_interval=5.0, what=f"Sonarly audience {audience_id} to be ready to {action}",
+            on_timeout=f"A prospecting job is still populating the audience and Sonarly refuses to {action} it "
+                       f"until the job ends; rerun `{rerun}` once it has finished (or allow longer with "
+                       f"`pulumi config set {NOT_READY_TIMEOUT.key} <seconds>`)",
+        )
+        return outcome.value  # type: ignore[return-value]  # set whenever blocked is None
+
+    def _patch(self, group: str, id_: str, current: Mapping[str, Any], args: AudienceArgs,
+               rerun: str) -> AudienceObject | None:
+        fields: dict[str, str | None] = {}
+        if args.name != current.get("name"):
+            fields["name"] = args.name
+        if (args.description or None) != (current.get("description") or None):
+            fields["description"] = args.description  # None clears it
+        if not fields:
+            return None
+        client = self.config.client
+        return self._when_ready(id_, "update", lambda: client.update_audience(group, id_, **fields), rerun)
+
+    def _place(self, group: str, id_: str, current: str | None, wanted: str | None,
+               rerun: str) -> AudienceObject | None:
+        if wanted == current:
+            return None
+        client = self.config.client
+        if wanted is None:
+            return self._when_ready(id_, "move", lambda: client.remove_audience_from_folder(group, id_), rerun)
+        return self._when_ready(id_, "move", lambda: client.move_audience_to_folder(group, id_, wanted), rerun)
+
+    @staticmethod
+    def _same_request(obj: AudienceObject, args: AudienceArgs) -> bool:
+        # A reported type outside on_demand/monitoring says nothing about what was requested: ignore it then.
+        same_type = obj.type not in AUDIENCE_TYPES or obj.type == args.type
+        return obj.name == args.name and same_type and (obj.description or None) == (args.description or None)
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def create_resource(self, args: AudienceArgs) -> tuple[str, dict[str, Any]]:
+        group = self.config.account_group()
+        if args.adopt_id:
+            return self._adopt(group, args)
+        client = self.config.client
+        # List before creating: the ids that already carry the name are never ours (see pick_created).
+        ids: list[str] = []
+        times: list[datetime | None] = []
+        for page in client.iter_audience_pages(group):
+            ids.extend(a.id for a in page.items if a.name == args.name)
+            times.append(page.server_time)
+        snapshot = Snapshot.of(ids, times)
+
+        def create() -> AudienceObject:
+            return client.create_audience(group, args.name, args.type, args.description)
+
+        def find() -> AudienceObject | None:
+            # A just-created audience has no prospecting job, so it is ready and listed.
+            same = (a for page in client.iter_audience_pages(group) for a in page.items
+                    if self._same_request(a, args))
+            return pick_created(self.resource_label, args.name, same, snapshot)
+
+        obj = create_or_adopt(create, find, is_duplicate=_never_duplicate)
+        if args.folder_id and obj.folder_id != args.folder_id:
+            obj = self._move_new(group, obj, args.folder_id)
+        return obj.id, self._outputs(args, obj, group)
+
+    def _move_new(self, group: str, obj: AudienceObject, folder_id: str) -> AudienceObject:
+        """Create takes no folder: move right after; if that fails, delete what we made so nothing leaks."""
+        try:
+            moved = self._place(group, obj.id, obj.folder_id, folder_id, "pulumi up")
+        except ProviderError as exc:
+            try:
+                self.config.client.delete_audience(group, obj.id)
+                fate = "it was deleted again"
+            except ProviderError:
+                fate = f"it could not be deleted again: delete it in Sonarly or adopt it with adopt_id={obj.id!r}"
+            raise ProviderError(f"{self.resource_label} {obj.name!r}: created audience {obj.id} but could not move it "
+                                f"into folder {folder_id} ({fate}): {exc}") from exc
+        return moved or obj
+
+    def _adopt(self, group: str, args: AudienceArgs) -> tuple[str, dict[str, Any]]:
+        assert args.adopt_id is not None
+        try:
+            obj = self.config.client.get_audience(group, args.adopt_id)
+        except NotFound:
+            raise InputError(f"{self.resource_label}: adopt_id {args.adopt_id!r}: no audience with this id in "
+                             f"account group {group}") from None
+        if obj.type in AUDIENCE_TYPES and obj.type != args.type:
+            raise InputError(f"{self.resource_label}: adopt_id {args.adopt_id!r} is a {obj.type} audience, not "
+                             f"{args.type}; declare type={obj.type!r} to adopt it")
+        current = {"name": obj.name, "description": obj.description}
+        obj = self._patch(group, obj.id, current, args, "pulumi up") or obj
+        obj = self._place(group, obj.id, obj.folder_id, args.folder_id, "pulumi up") or obj
+        return obj.id, self._outputs(args, obj, group)
+
+    def read_resource(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
+        group = self._group(props)
+        obj = self.config.client.get_audience(group, id_)
+        declared = props.get("type")
+        # Keep the declared type unless Sonarly reports the other one of the two (a real change, so drift).
+        kept = obj.type if (obj.type in AUDIENCE_TYPES and obj.type != declared) or not declared else declared
+        return {"name": obj.name, "type": kept, "description": obj.description, "adopt_id": props.get("adopt_id"),
+                **obj.outputs(), "account_group_id": group}
+
+    def update_resource(self, id_: str, olds: Mapping[str, Any], args: AudienceArgs) -> dict[str, Any]:
+        group = self._group(olds)
+        obj = self._patch(group, id_, olds, args, "pulumi up")
+        obj = self._place(group, id_, olds.get("folder_id"), args.folder_id, "pulumi up") or obj
+        if obj is None:
+            obj = self.config.client.get_audience(group, id_)
+        return self._outputs(args, obj, group)
+
+    def delete_resource(self, id_: str, props: Mapping[str, Any]) -> None:
+        group = self._group(props)
+        client = self.config.client
+        self._when_ready(id_, "delete", lambda: client.delete_audience(group, id_), "pulumi destroy")
+
+
+_FOLDER_OUTPUTS = {"is_pinned": None, "position": None, "created_at": None, "updated_at": None,
+                   "account_group_id": None}
+_AUDIENCE_OUTPUTS = {"prospect_count": None, "created_at": None, "reported_type": None, "account_group_id": None}
+
+
+class AudienceFolder(Resource, module="sonarly", name="AudienceFolder"):
+    """A Sonarly audience folder (holds audiences of one type). See docs/sonarly/audience-folder.md."""
+
+    name: pulumi.Output[str]
+    audience_type: pulumi.Output[str]
+    is_pinned: pulumi.Output[bool]
+    position: pulumi.Output[int]
+    created_at: pulumi.Output[str]
+    updated_at: pulumi.Output[str]
+    account_group_id: pulumi.Output[str]
+
+    def __init__(self, resource_name: str, *, name: pulumi.Input[str], audience_type: pulumi.Input[str],
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(AudienceFolderProvider(), resource_name,
+                         {"name": name, "audience_type": audience_type, **_FOLDER_OUTPUTS}, opts)
+
+
+class Audience(Resource, module="sonarly", name="Audience"):
+    """A Sonarly audience (on_demand or monitoring), optionally in a folder. See docs/sonarly/audience.md."""
+
+    name: pulumi.Output[str]
+    type: pulumi.Output[str]
+    description: pulumi.Output[str | None]
+    folder_id: pulumi.Output[str | None]
+    adopt_id: pulumi.Output[str | None]
+    prospect_count: pulumi.Output[int]
+    created_at: pulumi.Output[str]
+    reported_type: pulumi.Output[str]
+    account_group_id: pulumi.Output[str]
+
+    def __init__(self, resource_name: str, *, name: pulumi.Input[str], type: pulumi.Input[str],
+                 description: pulumi.Input[str] | None = None, folder_id: pulumi.Input[str] | None = None,
+                 adopt_id: pulumi.Input[str] | None = None, opts: pulumi.ResourceOptions | None = None) -> None:
+        props: dict[str, Any] = {"name": name, "type": type, "description": description, "folder_id": folder_id,
+                                 "adopt_id": adopt_id, **_AUDIENCE_OUTPUTS}
+        super().__init__(AudienceProvider(), resource_name, props, opts)
+
+
+__all__ = ["AmbiguousCreate", "Audience", "AudienceFolder", "AudienceFolderProvider", "AudienceProvider", "Snapshot",
+           "SonarlyConfig", "load_sonarly_config", "pick_created"]

@@ -1,0 +1,51 @@
+"""Thrive audience members through the real engine: authoritative, drift, 207 partial failure, additive."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.e2e
+AUTH = httpx.BasicAuth("demo-tenant", "demo-thrive-secret")
+
+
+def _members(live) -> list[str]:  # type: ignore[no-untyped-def]
+    team = next(a for a in live.state()["audiences"] if a["reference"] == "mem-team")
+    return sorted(team["members"])
+
+
+def test_members__authoritative_drift_partial_failure_additive(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+    live = emulator("thrive")
+    stack = make_stack("thrive_members")
+    stack.config("thrive:baseUrl", live.base_url)
+    stack.config("thrive:tenantId", "demo-tenant")
+    stack.config("thrive:apiSecret", "demo-thrive-secret", secret=True)
+    stack.config("members", json.dumps(["user1", "user2@example.com", "user3"]))
+    stack.up()
+    assert _members(live) == ["user1", "user2", "user3"]
+
+    # Someone adds a member in Thrive: authoritative membership removes it on the next up.
+    assert httpx.post(f"{live.base_url}/audiences/mem-team/members", auth=AUTH, json=["user9"]).status_code == 200
+    stack.refresh()
+    state = json.loads(stack.export())
+    recorded = next(r for r in state["deployment"]["resources"] if r["type"].endswith("thrive:AudienceMembers"))
+    assert "user9@example.com" in recorded["outputs"]["members"]  # refresh saw the drift
+    stack.up()
+    assert _members(live) == ["user1", "user2", "user3"]
+
+    # A user who doesn't exist: Thrive answers 207; the error names the user, the rest is applied.
+    stack.config("members", json.dumps(["user1", "user4", "ghost@nowhere.test"]))
+    out = stack.up(check=False)
+    text = out.stdout + out.stderr
+    assert out.returncode != 0 and "ghost@nowhere.test" in text and "could not be added" in text
+    assert "user4" in _members(live)
+
+    # Additive: other members are left alone.
+    stack.config("members", json.dumps(["user5"]))
+    stack.config("membership", "additive")
+    stack.up()
+    assert {"user1", "user4", "user5"} <= set(_members(live))
+    stack.destroy()
+    assert live.state()["audiences"] == []

@@ -1,0 +1,458 @@
+"""Sonarly provider logic without a network: envelope errors, lost-create reconcile, not-ready waits, diff, check."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+from typing import Any
+
+import dill
+import httpx
+import pytest
+from pulumi.dynamic.dynamic import serialize_provider
+
+from providers._core.config import ConfigSource
+from providers._core.errors import (
+    ConfigurationError,
+    Conflict,
+    Forbidden,
+    NotFound,
+    ProviderError,
+    Unauthorized,
+    WaitTimeout,
+)
+from providers._core.http import ClientSettings
+from providers._core.retry import RetryPolicy
+from providers.sonarly.client import Client
+from providers.sonarly.models import AudienceObject
+from providers.sonarly.resource import (
+    AmbiguousCreate,
+    AudienceFolderProvider,
+    AudienceProvider,
+    Snapshot,
+    SonarlyConfig,
+    pick_created,
+)
+
+KEY = "sk_live_unit_canary_0123456789"
+GROUP = "ag_unit"
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def ok(data: Any, status: int = 200) -> httpx.Response:
+    return httpx.Response(status, json={"success": True, "data": data, "error": None, "traceId": "t" * 24},
+                          headers={"Date": format_datetime(datetime.now(timezone.utc), usegmt=True)})
+
+
+def fail(status: int, code: str, message: str, details: str | None = None, trace: str = "f00dfeed" * 3
+         ) -> httpx.Response:
+    return httpx.Response(status, json={"success": False, "data": None, "traceId": trace,
+                                        "error": {"code": code, "message": message, "details": details}})
+
+
+class FakeSonarly:
+    """Just enough of the API for the provider's calls; tests override single routes through ``on``."""
+
+    def __init__(self) -> None:
+        self.audiences: dict[str, dict[str, Any]] = {}
+        self.hidden: set[str] = set()  # not ready: excluded from lists, as documented
+        self.calls: list[tuple[str, str]] = []
+        self.on: dict[tuple[str, str], Callable[[httpx.Request], httpx.Response | None]] = {}
+        self._n = 0
+
+    def add(self, name: str, type_: str = "on_demand", description: str | None = None, *,
+            created: datetime | None = None, folder_id: str | None = None) -> dict[str, Any]:
+        self._n += 1
+        aud = {"id": f"{self._n:024x}", "name": name, "type": type_, "description": description,
+               "folderId": folder_id, "prospectCount": 0,
+               "createdAt": _iso(created or datetime.now(timezone.utc))}
+        self.audiences[aud["id"]] = aud
+        return aud
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path.removeprefix("/v1")
+        parts = path.strip("/").split("/")
+        route = "/".join(p if i != 3 or p in ("navigation", "folders") else "{id}" for i, p in enumerate(parts))
+        self.calls.append((request.method, route))
+        override = self.on.get((request.method, route))
+        if override is not None:
+            resp = override(request)
+            if resp is not None:
+                return resp
+        if route == "accounts":
+            return ok({"items": [{"id": GROUP, "name": "Unit"}], "nextCursor": None, "hasMore": False})
+        if route == f"accounts/{GROUP}/audiences" and request.method == "GET":
+            items = [a for i, a in self.audiences.items() if i not in self.hidden]
+            return ok({"items": items, "nextCursor": None, "hasMore": False})
+        if route == f"accounts/{GROUP}/audiences" and request.method == "POST":
+            body = json.loads(request.content)
+            return ok(self.add(body["name"], body["type"], body.get("description")), 201)
+        if route == f"accounts/{GROUP}/audiences/{{id}}":
+            aud = self.audiences.get(parts[3])
+            if aud is None:
+                return fail(404, "NOT_FOUND", f"Audience {parts[3]} not found")
+            if request.method == "DELETE":
+                del self.audiences[aud["id"]]
+                return ok({"deleted": True})
+            if request.method == "PATCH":
+                aud.update(json.loads(request.content))
+            return ok(aud)
+        return fail(404, "NOT_FOUND", f"No route for {request.method} {path}")
+
+
+def provider_for(handler: Handler, cls: type[AudienceProvider] | type[AudienceFolderProvider] = AudienceProvider,
+                 timeout: float = 2.0, group: str | None = GROUP) -> Any:
+    settings = ClientSettings(base_url="https://sonarly.test/v1", transport=httpx.MockTransport(handler),
+                              retry=RetryPolicy(deadline=2, base_delay=0.001, max_delay=0.01))
+    provider = cls()
+    provider._config = SonarlyConfig(Client(settings, api_key=KEY), group, timeout, poll_interval=0.01)
+    provider._config_error = None
+    return provider
+
+
+ARGS = {"name": "Founders", "type": "on_demand"}
+
+
+# -- envelope errors -------------------------------------------------------------------------------------
+def test_error__envelope_maps_to_forbidden_with_vendor_operation_code_message_trace_and_permission_hint() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return fail(403, "FORBIDDEN", "This API key lacks the audiences:write permission",
+                    "requiredPermission: audiences:write", trace="507f1f77bcf86cd799439011")
+
+    client = provider_for(handler).config.client
+    with pytest.raises(Forbidden) as info:
+        client.create_audience(GROUP, "x", "on_demand", None)
+    exc = info.value
+    assert (exc.vendor, exc.operation, exc.status, exc.code) == ("Sonarly", "create audience", 403, "FORBIDDEN")
+    assert exc.request_id == "507f1f77bcf86cd799439011"
+    assert "lacks the audiences:write permission" in exc.vendor_message
+    text = str(exc)
+    assert text.startswith("Sonarly create audience failed: HTTP 403 [FORBIDDEN]")
+    assert "(request id 507f1f77bcf86cd799439011)" in text and "`audiences:write`" in text
+
+
+def test_error__403_without_details_names_the_permission_of_the_operation() -> None:
+    client = provider_for(lambda r: fail(403, "FORBIDDEN", "Missing required permission")).config.client
+    with pytest.raises(Forbidden) as info:
+        client.delete_audience(GROUP, "a1")
+    assert "`audiences:write`" in str(info.value)
+    with pytest.raises(Forbidden) as info:
+        client.get_audience(GROUP, "a1")
+    assert "`audiences:read`" in str(info.value)
+
+
+def test_error__401_names_sonarly_api_key_and_never_echoes_it() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return fail(401, "UNAUTHORIZED", f"Invalid API key {KEY}")
+
+    with pytest.raises(Unauthorized) as info:
+        provider_for(handler).config.client.list_accounts()
+    assert "sonarly:apiKey" in str(info.value) and KEY not in str(info.value)
+    assert info.value.operation == "list account groups"
+
+
+def test_error__not_ready_is_a_conflict_with_the_documented_code_and_job_details() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return fail(409, "AUDIENCE_NOT_READY", "Audience is still being populated", "jobId: j1")
+
+    with pytest.raises(Conflict) as info:
+        provider_for(handler).config.client.delete_audience(GROUP, "a1")
+    assert info.value.code == "AUDIENCE_NOT_READY" and "jobId: j1" in info.value.vendor_message
+
+
+def test_error__body_that_is_not_an_envelope_keeps_the_text_and_header_trace() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(502, text="Bad gateway", headers={"X-Trace-Id": "abc123"})
+
+    with pytest.raises(ProviderError) as info:
+        provider_for(handler).config.client.create_audience(GROUP, "x", "on_demand", None)
+    assert "Bad gateway" in str(info.value) and "abc123" in str(info.value)
+
+
+# -- configuration ---------------------------------------------------------------------------------------
+def test_config__missing_api_key_names_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SONARLY_API_KEY", raising=False)
+    with pytest.raises(ConfigurationError) as info:
+        AudienceProvider().load_config(ConfigSource({}))
+    assert "pulumi config set --secret sonarly:apiKey" in str(info.value)
+
+
+def test_config__account_group_discovered_when_the_key_has_exactly_one() -> None:
+    fake = FakeSonarly()
+    provider = provider_for(fake, group=None)
+    assert provider.config.account_group() == GROUP
+    assert provider.config.account_group() == GROUP
+    assert fake.calls.count(("GET", "accounts")) == 1  # cached
+
+
+def test_config__several_account_groups_fail_listing_them_and_the_command() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return ok({"items": [{"id": "ag_1", "name": "One"}, {"id": "ag_2", "name": "Two"}], "nextCursor": None,
+                   "hasMore": False})
+
+    with pytest.raises(ConfigurationError) as info:
+        provider_for(handler, group=None).config.account_group()
+    text = str(info.value)
+    assert "ag_1 (One)" in text and "ag_2 (Two)" in text and "pulumi config set sonarly:accountGroupId" in text
+
+
+def test_pickle__provider_is_a_reference_without_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SONARLY_API_KEY", KEY)
+    provider = AudienceProvider()
+    provider._config = provider.load_config(ConfigSource(None))
+    raw = base64.b64decode(serialize_provider(provider))
+    assert KEY.encode() not in raw and len(raw) < 200
+    assert type(dill.loads(raw)) is AudienceProvider
+
+
+# -- reconcile rule ---------------------------------------------------------------------------------------
+def _lose_first_create(fake: FakeSonarly) -> list[int]:
+    """The first create commits, then the connection drops before the answer."""
+    creates = [0]
+
+    def create(request: httpx.Request) -> httpx.Response | None:
+        creates[0] += 1
+        if creates[0] == 1:
+            body = json.loads(request.content)
+            fake.add(body["name"], body["type"], body.get("description"))
+            raise httpx.ReadError("connection reset after commit")
+        return None
+
+    fake.on[("POST", f"accounts/{GROUP}/audiences")] = create
+    return creates
+
+
+def test_create__lost_response_adopts_the_new_audience_not_the_older_namesakes() -> None:
+    fake = FakeSonarly()
+    older = fake.add("Founders")  # listed before the create: never ours
+    hidden = fake.add("Founders", created=datetime.now(timezone.utc) - timedelta(hours=1))
+    fake.hidden.add(hidden["id"])  # being populated: missing from the pre-create list
+
+    def reveal(request: httpx.Request) -> httpx.Response | None:
+        if ("POST", f"accounts/{GROUP}/audiences") in fake.calls:
+            fake.hidden.clear()  # its job finished: listed after the create, but created long before
+        return None
+
+    fake.on[("GET", f"accounts/{GROUP}/audiences")] = reveal
+    creates = _lose_first_create(fake)
+    result = AudienceProvider.create(provider_for(fake), dict(ARGS))
+    assert creates == [1]  # never resent
+    assert result.id not in (older["id"], hidden["id"]) and result.id in fake.audiences
+    assert len(fake.audiences) == 3
+    assert result.outs["account_group_id"] == GROUP and result.outs["type"] == "on_demand"
+
+
+def test_create__lost_response_with_two_new_matches_fails_loudly_instead_of_guessing() -> None:
+    fake = FakeSonarly()
+    creates = _lose_first_create(fake)
+
+    def twin(request: httpx.Request) -> httpx.Response | None:
+        if ("POST", f"accounts/{GROUP}/audiences") in fake.calls and len(fake.audiences) == 1:
+            fake.add("Founders")  # someone made an identical one at the same time
+        return None
+
+    fake.on[("GET", f"accounts/{GROUP}/audiences")] = twin
+    with pytest.raises(AmbiguousCreate) as info:
+        AudienceProvider.create(provider_for(fake), dict(ARGS))
+    assert creates == [1] and len(fake.audiences) == 2
+    assert all(i in str(info.value) for i in fake.audiences) and "adopt_id" in str(info.value)
+
+
+def test_create__lost_response_that_never_committed_is_created_once() -> None:
+    fake = FakeSonarly()
+    sent = [0]
+
+    def flaky(request: httpx.Request) -> httpx.Response | None:
+        sent[0] += 1
+        return fail(502, "UPSTREAM_ERROR", "Upstream service error") if sent[0] == 1 else None
+
+    fake.on[("POST", f"accounts/{GROUP}/audiences")] = flaky
+    result = AudienceProvider.create(provider_for(fake), dict(ARGS))
+    assert sent == [2] and list(fake.audiences) == [result.id]
+
+
+def test_create__an_identical_audience_with_other_description_is_not_adopted() -> None:
+    fake = FakeSonarly()
+
+    def create(request: httpx.Request) -> httpx.Response | None:
+        if fake.calls.count(("POST", f"accounts/{GROUP}/audiences")) == 1:
+            fake.add("Founders", description="someone else's")
+            return fail(503, "SERVICE_UNAVAILABLE", "try later")
+        return None
+
+    fake.on[("POST", f"accounts/{GROUP}/audiences")] = create
+    result = AudienceProvider.create(provider_for(fake), dict(ARGS))
+    assert fake.audiences[result.id]["description"] is None and len(fake.audiences) == 2
+
+
+def test_pick_created__rule_snapshot_then_clock_then_uniqueness() -> None:
+    now = datetime.now(timezone.utc).replace(microsecond=0)  # a Date header has whole seconds
+    snap = Snapshot(frozenset({"old"}), now)
+
+    def aud(id_: str, created: datetime | None) -> AudienceObject:
+        return AudienceObject(id=id_, name="n", createdAt=_iso(created) if created else None)
+
+    assert pick_created("l", "n", [aud("old", now + timedelta(seconds=5))], snap) is None
+    assert pick_created("l", "n", [aud("early", now - timedelta(seconds=1))], snap) is None
+    found = pick_created("l", "n", [aud("old", now), aud("new", now + timedelta(milliseconds=3))], snap)
+    assert found is not None and found.id == "new"
+    with pytest.raises(AmbiguousCreate):
+        pick_created("l", "n", [aud("n1", now), aud("n2", None)], snap)
+
+
+# -- not-ready guard --------------------------------------------------------------------------------------
+def _not_ready_for(fake: FakeSonarly, method: str, times: int) -> list[int]:
+    seen = [0]
+
+    def guard(request: httpx.Request) -> httpx.Response | None:
+        seen[0] += 1
+        if seen[0] <= times:
+            return fail(409, "AUDIENCE_NOT_READY", "Audience is still being populated by an active prospecting job",
+                        "jobId: 65f0")
+        return None
+
+    fake.on[(method, f"accounts/{GROUP}/audiences/{{id}}")] = guard
+    return seen
+
+
+def test_delete__not_ready_is_waited_out_then_deleted() -> None:
+    fake = FakeSonarly()
+    aud = fake.add("Founders")
+    seen = _not_ready_for(fake, "DELETE", 3)
+    provider_for(fake).delete(aud["id"], {**ARGS, "account_group_id": GROUP})
+    assert seen == [4] and fake.audiences == {}
+
+
+def test_delete__not_ready_past_the_timeout_says_a_job_is_populating_and_to_rerun_destroy() -> None:
+    fake = FakeSonarly()
+    aud = fake.add("Founders")
+    _not_ready_for(fake, "DELETE", 10_000)
+    with pytest.raises(WaitTimeout) as info:
+        provider_for(fake, timeout=0.1).delete(aud["id"], {**ARGS, "account_group_id": GROUP})
+    text = str(info.value)
+    assert "prospecting job is still populating the audience" in text and "rerun `pulumi destroy`" in text
+    assert "AUDIENCE_NOT_READY" in text and "sonarly:notReadyTimeout" in text
+    assert aud["id"] in fake.audiences
+
+
+def test_update__rename_waits_for_not_ready_and_patches_only_changed_fields() -> None:
+    fake = FakeSonarly()
+    aud = fake.add("Founders", description="keep")
+    seen = _not_ready_for(fake, "PATCH", 2)
+    patches: list[dict[str, Any]] = []
+    inner = fake.on[("PATCH", f"accounts/{GROUP}/audiences/{{id}}")]
+
+    def record(request: httpx.Request) -> httpx.Response | None:
+        patches.append(json.loads(request.content))
+        return inner(request)
+
+    fake.on[("PATCH", f"accounts/{GROUP}/audiences/{{id}}")] = record
+    olds = {**ARGS, "description": "keep", "folder_id": None, "account_group_id": GROUP}
+    result = provider_for(fake).update(aud["id"], olds, {**ARGS, "name": "Founders 2", "description": "keep"})
+    assert seen == [3] and patches[-1] == {"name": "Founders 2"}
+    assert result.outs["name"] == "Founders 2" and fake.audiences[aud["id"]]["name"] == "Founders 2"
+
+
+def test_delete__already_gone_is_success() -> None:
+    provider_for(FakeSonarly()).delete("0" * 24, {**ARGS, "account_group_id": GROUP})
+
+
+# -- diff / read / check ----------------------------------------------------------------------------------
+STATE = {"name": "Founders", "type": "on_demand", "description": None, "folder_id": "f1", "adopt_id": None,
+         "prospect_count": 3, "created_at": "2026-05-01T12:00:00.000Z", "reported_type": "on_demand",
+         "account_group_id": GROUP}
+NEWS = {"name": "Founders", "type": "on_demand", "folder_id": "f1"}
+
+
+def test_diff__prospect_count_and_other_outputs_never_cause_changes() -> None:
+    olds = {**STATE, "prospect_count": 9000, "reported_type": "linkedin_search"}
+    assert AudienceProvider().diff("a1", olds, dict(NEWS)).changes is False
+
+
+def test_diff__type_change_replaces_naming_type_folder_and_name_update_in_place() -> None:
+    p = AudienceProvider()
+    by_type = p.diff("a1", STATE, {**NEWS, "type": "monitoring"})
+    assert by_type.replaces == ["type"] and not by_type.delete_before_replace
+    moved = p.diff("a1", STATE, {**NEWS, "folder_id": "f2", "name": "New"})
+    assert moved.changes and moved.replaces == []
+    assert p.diff("a1", STATE, {**NEWS, "adopt_id": "x" * 24}).changes is False
+
+
+def test_diff__folder_audience_type_replaces_name_renames() -> None:
+    p = AudienceFolderProvider()
+    olds = {"name": "F", "audience_type": "on_demand", "position": 0}
+    assert p.diff("f1", olds, {"name": "F", "audience_type": "monitoring"}).replaces == ["audience_type"]
+    renamed = p.diff("f1", olds, {"name": "G", "audience_type": "on_demand"})
+    assert renamed.changes and renamed.replaces == []
+
+
+def test_read__foreign_reported_type_keeps_the_declared_one_real_change_is_drift() -> None:
+    fake = FakeSonarly()
+    aud = fake.add("Founders", "linkedin_search", folder_id="f1")
+    read = provider_for(fake).read(aud["id"], dict(STATE))
+    assert read.inputs["type"] == "on_demand" and read.outs["reported_type"] == "linkedin_search"
+    assert AudienceProvider().diff(aud["id"], read.outs, dict(NEWS)).changes is False
+    fake.audiences[aud["id"]]["type"] = "monitoring"
+    drifted = provider_for(fake).read(aud["id"], dict(STATE))
+    assert drifted.inputs["type"] == "monitoring"
+
+
+def test_read__deleted_audience_drops_out_of_state() -> None:
+    assert provider_for(FakeSonarly()).read("9" * 24, dict(STATE)).id is None
+
+
+def test_check__adopt_id_of_other_type_or_unknown_fails_at_preview_with_reads_only() -> None:
+    fake = FakeSonarly()
+    mon = fake.add("Watch", "monitoring")
+    provider = provider_for(fake)
+    wrong = provider.check({}, {**ARGS, "adopt_id": mon["id"]})
+    assert [f.property for f in wrong.failures] == ["type"] and "monitoring" in wrong.failures[0].reason
+    missing_ = provider.check({}, {**ARGS, "adopt_id": "e" * 24})
+    assert [f.property for f in missing_.failures] == ["adopt_id"]
+    assert {m for m, _ in fake.calls} == {"GET"}
+    # Once adopted, check does not read again.
+    fake.calls.clear()
+    assert provider.check({**ARGS, "adopt_id": mon["id"]}, {**ARGS, "adopt_id": mon["id"]}).failures == []
+    assert fake.calls == []
+
+
+def test_create__adopt_renames_and_clears_description_without_creating() -> None:
+    fake = FakeSonarly()
+    aud = fake.add("From the app", "linkedin_search", description="old")
+    result = provider_for(fake).create({**ARGS, "adopt_id": aud["id"]})
+    assert result.id == aud["id"] and len(fake.audiences) == 1
+    assert fake.audiences[aud["id"]]["name"] == "Founders" and fake.audiences[aud["id"]]["description"] is None
+    assert ("POST", f"accounts/{GROUP}/audiences") not in fake.calls
+
+
+def test_check__invalid_type_names_resource_and_field() -> None:
+    result = provider_for(FakeSonarly()).check({}, {"name": "x", "type": "linkedin_search"})
+    assert [f.property for f in result.failures] == ["type"] and "sonarly:Audience" in result.failures[0].reason
+
+
+def test_folder_delete__not_empty_names_the_blocker_and_rerun() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return fail(409, "FOLDER_NOT_EMPTY", "Audience folder f1 still holds 1 audience(s)", "audienceIds: a9")
+
+    with pytest.raises(Conflict) as info:
+        provider_for(handler, AudienceFolderProvider).delete("f1", {"account_group_id": GROUP})
+    assert "a9" in str(info.value) and "rerun `pulumi destroy`" in str(info.value)
+
+
+def test_folder_delete__404_while_the_folder_exists_means_no_delete_endpoint() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "DELETE":
+            return fail(404, "NOT_FOUND", "No route")
+        return ok({"folders": [{"id": "f1", "name": "F", "audienceType": "on_demand", "audiences": []}],
+                   "ungroupedAudiences": []})
+
+    with pytest.raises(ProviderError) as info:
+        provider_for(handler, AudienceFolderProvider).delete("f1", {"account_group_id": GROUP})
+    assert not isinstance(info.value, NotFound) and "retain_on_delete" in str(info.value)
