@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-VENDOR_NAME = {"batch": "Batch", "thrive": "Thrive", "unleashx": "UnleashX"}
+VENDOR_NAME = {"batch": "Batch", "thrive": "Thrive", "unleashx": "UnleashX", "sonarly": "Sonarly"}
 
 
 def configure(stack: Any, live: Any, vendor: str, *, count: int, prefix: str) -> None:
@@ -17,6 +17,10 @@ def configure(stack: Any, live: Any, vendor: str, *, count: int, prefix: str) ->
         stack.config("batch:baseUrl", live.base_url)
         stack.config("batch:projectKey", "project_demo0000000000000000000000000")
         stack.config("batch:apiKey", "demo-batch-rest-key", secret=True)
+    elif vendor == "sonarly":
+        stack.config("sonarly:baseUrl", live.base_url)
+        stack.config("sonarly:accountGroupId", "ag_demo")
+        stack.config("sonarly:apiKey", "sk_live_demo_full", secret=True)
     elif vendor == "unleashx":
         stack.config("unleashx:baseUrl", live.base_url)
         stack.config("unleashx:token", "demo-unleashx-token", secret=True)
@@ -31,6 +35,8 @@ def held(live: Any, vendor: str) -> Counter[str]:
     state = live.state()
     if vendor == "batch":
         return Counter(list(state["audiences"]))
+    if vendor == "sonarly":
+        return Counter(a["name"] for a in state["audiences"].values())
     if vendor == "unleashx":
         return Counter(c["campaign_name"] for c in state["campaigns"].values() if c.get("campaign_status") != "pause")
     return Counter(a["reference"] for a in state["audiences"])
@@ -39,6 +45,6 @@ def held(live: Any, vendor: str) -> Counter[str]:
 def declared(vendor: str, *, count: int, prefix: str) -> Counter[str]:
     if vendor == "batch":
         return Counter(f"{prefix}_{i:03d}" for i in range(count))
-    if vendor == "unleashx":
+    if vendor in ("unleashx", "sonarly"):
         return Counter(f"{prefix}-{i:03d}" for i in range(count))
     return Counter([f"{prefix}-root", *(f"{prefix}-{i:03d}" for i in range(count - 1))])

@@ -31,12 +31,13 @@ FAULTS: dict[str, dict[str, object]] = {
     "commit-then-drop": {"kind": "drop_after_commit"},
 }
 CREATE_ROUTE = {"batch": "POST /audiences/create$", "thrive": "POST /audiences/?$",
-                "unleashx": "POST /create-campaign$"}
-OPERATION = {"batch": "create audience", "thrive": "create audience", "unleashx": "create campaign"}
+                "unleashx": "POST /create-campaign$", "sonarly": "POST /accounts/[^/]+/audiences$"}
+OPERATION = {"batch": "create audience", "thrive": "create audience", "unleashx": "create campaign",
+             "sonarly": "create audience"}
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))
-@pytest.mark.parametrize("vendor", ["batch", "thrive", "unleashx"])
+@pytest.mark.parametrize("vendor", ["batch", "thrive", "sonarly", "unleashx"])
 def test_fault__up_succeeds_or_names_the_failure_then_converges(make_stack, emulator, vendor: str,
                                                                 fault: str) -> None:  # type: ignore[no-untyped-def]
     rng = random.Random(f"{SEED}-{vendor}-{fault}")

@@ -18,6 +18,11 @@ elif vendor == "thrive":
     root = thrive.Structure("root", name="Fleet root", reference=f"{prefix}-root")
     for i in range(count - 1):
         thrive.Audience(f"a{i}", name=f"Fleet {i}", reference=f"{prefix}-{i:03d}", parent=root.id)
+elif vendor == "sonarly":
+    from providers import sonarly
+
+    for i in range(count):
+        sonarly.Audience(f"a{i}", name=f"{prefix}-{i:03d}", type="monitoring", description="Fleet audience")
 elif vendor == "unleashx":
     from providers import unleashx
 
