@@ -14,6 +14,8 @@ ENGINE_CONFIGURE_LOG = ".Configure().inputs]: value="
 CANARIES = {
     "batch": "canary-batch-1f9e7a3c",
     "thrive": "canary-thrive-8b2d4e6f",
+    "sonarly": "sk_live_canary_3c5e7a9b",
+    "unleashx": "canary-unleashx-2d4f6b8a",
 }
 
 
@@ -30,6 +32,14 @@ def _configure(stack, emulator) -> dict[str, object]:  # type: ignore[no-untyped
     stack.config("thrive:baseUrl", live.base_url)
     stack.config("thrive:tenantId", "canary-tenant")
     stack.config("thrive:apiSecret", CANARIES["thrive"], secret=True)
+    live = lives["sonarly"] = emulator("sonarly")
+    live.seed({"keys": [{"key": CANARIES["sonarly"], "accountGroups": ["ag_demo"]}]})
+    stack.config("sonarly:baseUrl", live.base_url)
+    stack.config("sonarly:apiKey", CANARIES["sonarly"], secret=True)
+    live = lives["unleashx"] = emulator("unleashx")
+    live.seed({"tokens": [CANARIES["unleashx"]]})
+    stack.config("unleashx:baseUrl", live.base_url)
+    stack.config("unleashx:token", CANARIES["unleashx"], secret=True)
     stack.config("vendors", ",".join(CANARIES))
     return lives
 
@@ -48,7 +58,9 @@ def test_secrets__canaries_absent_from_state_output_logs_and_errors(make_stack, 
     preview = stack.preview("--diff")
     up = stack.run("up", "--yes", "--non-interactive", "--skip-preview", "--stack", "e2e", "-v=9", "--logtostderr",
                    "--logflow")
-    assert "canary_batch" in json.dumps(lives["batch"].state())  # the run really happened
+    assert "canary_batch" in json.dumps(lives["batch"].state())  # the run really happened, for every vendor
+    assert lives["sonarly"].state()["audiences"] and lives["unleashx"].state()["campaigns"]
+    assert any(a["reference"] == "canary-team" for a in lives["thrive"].state()["audiences"])
     assert "GET" in up.stderr or "POST" in up.stderr  # debug logs were really captured
     export = stack.export()
     _assert_clean(preview.stdout + preview.stderr, "preview output")

@@ -14,6 +14,9 @@ from hypothesis import strategies as st
 
 from providers._core.dynamic import UNKNOWN, VendorProvider
 from providers.batch.resource import AudienceProvider as BatchAudience
+from providers.sonarly.resource import AudienceFolderProvider as SonarlyFolder
+from providers.sonarly.resource import AudienceProvider as SonarlyAudience
+from providers.thrive.resource import AudienceMembersProvider as ThriveMembers
 from providers.thrive.resource import AudienceProvider as ThriveAudience
 from providers.thrive.resource import StructureProvider as ThriveStructure
 from providers.unleashx.resource import CampaignProvider as UnleashxCampaign
@@ -24,6 +27,9 @@ PROVIDERS: list[tuple[VendorProvider[Any, Any], dict[str, Any]]] = [
     (BatchAudience(), {}),
     (ThriveStructure(), {"adopt": False}),
     (ThriveAudience(), {"adopt": False}),
+    (ThriveMembers(), {}),
+    (SonarlyAudience(), {"adopt_id": None}),
+    (SonarlyFolder(), {}),
     (UnleashxCampaign(), {"adopt_id": None}),
     # unleashx:CampaignAudience is left out: every valid input is checked against the vendor (record lookup).
 ]
@@ -39,7 +45,9 @@ json_value = st.recursive(json_leaf, lambda inner: st.one_of(st.lists(inner, max
 def _offline_config(monkeypatch: pytest.MonkeyPatch) -> None:
     for key, value in {"BATCH_API_KEY": "fuzz-key-000000", "BATCH_PROJECT_KEY": "p", "THRIVE_TENANT_ID": "t",
                        "THRIVE_API_SECRET": "fuzz-secret-000", "THRIVE_BASE_URL": "http://127.0.0.1:9",
-                       "UNLEASHX_TOKEN": "fuzz-token-0000", "UNLEASHX_BASE_URL": "http://127.0.0.1:9"}.items():
+                       "UNLEASHX_TOKEN": "fuzz-token-0000", "UNLEASHX_BASE_URL": "http://127.0.0.1:9",
+                       "SONARLY_API_KEY": "sk_live_fuzz_000", "SONARLY_BASE_URL": "http://127.0.0.1:9",
+                       "SONARLY_ACCOUNT_GROUP_ID": "ag_fuzz"}.items():
         monkeypatch.setenv(key, value)
 
 

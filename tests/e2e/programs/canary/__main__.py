@@ -18,3 +18,8 @@ if "sonarly" in vendors:
     from providers import sonarly
 
     sonarly.Audience("sonarly", name="Canary", type="monitoring")
+if "unleashx" in vendors:
+    from providers import unleashx
+
+    unleashx.Campaign("unleashx", campaign_name="canary calls", agent_id=101, description="Canary",
+                      start_date="2026-01-01", end_date="2026-01-31", max_retry=1)

@@ -1,0 +1,89 @@
+"""Smoke: the comparison harness (bench/harness.py) runs end to end at N=10 and reports every phase and count.
+
+It asserts what was measured, never how fast. The us-vs-floor part always runs; the OpenTofu part is skipped,
+with the build error as the reason, only when bench/tofu/build.sh could not build OpenTofu + restapi.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parent.parent
+N = 10
+PHASES = ("up", "preview", "refresh", "destroy")
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("bench")
+    # A cold OpenTofu build takes minutes; later runs reuse ~/.cache/audience-providers.
+    proc = subprocess.run([sys.executable, "-m", "bench.harness", "--n", str(N), "--repeat", "1",
+                           "--latency-ms", "2", "--out", str(out), "--name", "smoke"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=2400)
+    assert proc.returncode == 0, f"harness failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr[-5000:]}"
+    files = list(out.glob("smoke-*.json"))
+    assert len(files) == 1, files
+    data: dict[str, Any] = json.loads(files[0].read_text())
+    return data
+
+
+def _run(report: dict[str, Any], tool: str) -> dict[str, Any]:
+    runs = [r for r in report["runs"] if r["tool"] == tool]
+    assert len(runs) == 1, runs
+    run: dict[str, Any] = runs[0]
+    assert run["error"] is None, run["error"]
+    assert set(run["phases"]) == set(PHASES)
+    return run
+
+
+def _methods(run: dict[str, Any], phase: str) -> dict[str, int]:
+    methods: dict[str, int] = run["phases"][phase]["requests"]["by_method"]
+    return methods
+
+
+def test_harness__us_and_floor_report_every_phase(report: dict[str, Any]) -> None:
+    assert report["errors"] == []
+    us, floor = _run(report, "us"), _run(report, "floor")
+    for run in (us, floor):
+        assert _methods(run, "up") == {"POST": N}
+        assert _methods(run, "refresh") == {"GET": N}
+        assert _methods(run, "destroy") == {"DELETE": N}
+        assert run["phases"]["up"]["created"] == N
+        for phase in ("up", "refresh", "destroy"):
+            assert run["phases"][phase]["seconds"] > 0
+            assert run["phases"][phase]["requests"]["per_resource"] == 1.0
+    # A no-op preview of ours sends nothing and finds nothing to change; the floor needs no preview at all.
+    assert us["phases"]["preview"]["no_changes"] is True
+    assert us["phases"]["preview"]["requests"]["total"] == 0
+    assert floor["phases"]["preview"]["seconds"] is None
+    assert us["state_bytes"] > 0 and us["state_detail"]["resources"] >= N
+    assert us["phases"]["up"]["rss_kb"].get("provider", 0) > 0
+    assert us["phases"]["up"]["rss_kb"].get("engine", 0) > 0
+    summary = report["summary"]
+    for tool in ("us", "floor"):
+        assert summary[tool][str(N)]["phases"]["up"]["seconds"]["median"] > 0
+    assert f"up@{N} us/floor" in report["ratios"]
+    assert report["us"]["parallel"] > 0 and report["floor"]["concurrency"] > 0
+
+
+def test_harness__tofu_restapi_reports_every_phase(report: dict[str, Any]) -> None:
+    error = report.get("tofu", {}).get("error")
+    if error:
+        pytest.skip(f"OpenTofu + restapi could not be built by bench/tofu/build.sh: {error}")
+    tofu = _run(report, "tofu")
+    assert report["tofu"]["opentofu"] and report["tofu"]["restapi"]
+    assert _methods(tofu, "up").get("POST") == N
+    assert _methods(tofu, "destroy").get("DELETE") == N
+    assert tofu["phases"]["preview"]["no_changes"] is True
+    assert tofu["phases"]["up"]["created"] == N
+    assert tofu["state_bytes"] > 0 and tofu["state_detail"]["resources"] == N
+    assert tofu["phases"]["up"]["rss_kb"].get("provider", 0) > 0
+    assert f"up@{N} us/tofu" in report["ratios"]
