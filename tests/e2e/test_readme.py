@@ -41,4 +41,5 @@ def test_readme__runnable_blocks_work_as_written(tmp_path: Path, pulumi_bin: Pat
             outputs.append(f"$ {command} [{proc.returncode}]\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
             assert proc.returncode == 0, "\n".join(outputs)
     first = outputs[0]
-    assert "batch_vip_audience" in first and "thrive_structure_id" in first  # up-local printed the outputs
+    for output in ("batch_vip_audience", "thrive_structure_id", "sonarly_audience_id", "unleashx_campaign_id"):
+        assert output in first  # up-local printed every vendor's output
