@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from providers._core.config import ConfigSource  # noqa: E402
 from providers._core.errors import NotFound  # noqa: E402
 from providers.batch.resource import AudienceProvider as BatchProvider  # noqa: E402
+from providers.sonarly.resource import load_sonarly_config  # noqa: E402
 from providers.thrive.resource import load_thrive_config  # noqa: E402
 
 
@@ -57,7 +58,28 @@ def sweep_thrive(prefix: str, apply: bool) -> list[str]:
     return [f"{a.category}:{a.reference}" for a in found]
 
 
-SWEEPERS = {"batch": sweep_batch, "thrive": sweep_thrive}
+def sweep_sonarly(prefix: str, apply: bool) -> list[str]:
+    cfg = load_sonarly_config(ConfigSource(None))
+    group, client = cfg.account_group(), cfg.client
+    audiences = [a for page in client.iter_audience_pages(group) for a in page.items if a.name.startswith(prefix)]
+    folders = [f for f in client.get_navigation(group).folders if f.name.startswith(prefix)]
+    # Audiences first: a folder that still holds audiences can't be deleted. Not-ready audiences are not
+    # listed by Sonarly; run the sweep again once their prospecting jobs finish.
+    for aud in audiences if apply else []:
+        try:
+            client.delete_audience(group, aud.id)
+        except NotFound:
+            pass
+    for folder in folders if apply else []:
+        try:
+            client.delete_folder(group, folder.id)
+        except NotFound:
+            pass
+    return [f"audience:{a.name}" for a in audiences] + [f"folder:{f.name}" for f in folders]
+
+
+# UnleashX is absent on purpose: it documents no way to list campaigns, so there is nothing to sweep by prefix.
+SWEEPERS = {"batch": sweep_batch, "thrive": sweep_thrive, "sonarly": sweep_sonarly}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,3 +40,20 @@ def test_sweep__thrive_children_before_structures(emulator, monkeypatch: pytest.
     monkeypatch.setenv("THRIVE_API_SECRET", "demo-thrive-secret")
     sweep.main(["thrive", "--prefix", "e2e-", "--yes"])
     assert [a["reference"] for a in live.state()["audiences"]] == ["keep"]
+
+
+def test_sweep__sonarly_audiences_then_folders(emulator, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    live = emulator("sonarly")
+    api = httpx.Client(base_url=live.base_url + "/accounts/ag_demo",
+                       headers={"Authorization": "Bearer sk_live_demo_full"})
+    folder = api.post("/audiences/folders", json={"name": "e2e-folder", "audienceType": "monitoring"}).json()["data"]
+    for name in ("e2e-a", "e2e-b", "keep"):
+        aud = api.post("/audiences", json={"name": name, "type": "monitoring"}).json()["data"]
+        if name == "e2e-a":
+            api.post(f"/audiences/{aud['id']}/move-to-folder", json={"folderId": folder["id"]}).raise_for_status()
+    monkeypatch.setenv("SONARLY_BASE_URL", live.base_url)
+    monkeypatch.setenv("SONARLY_API_KEY", "sk_live_demo_full")
+    monkeypatch.setenv("SONARLY_ACCOUNT_GROUP_ID", "ag_demo")
+    sweep.main(["sonarly", "--prefix", "e2e-", "--yes"])
+    state = live.state()
+    assert [a["name"] for a in state["audiences"].values()] == ["keep"] and state["folders"] == {}
