@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from .errors import WaitTimeout
 
@@ -39,3 +39,42 @@ def wait_until(
             raise WaitTimeout(message)
         time.sleep(min(delay, remaining))
         delay = min(delay * 1.5, max_interval)
+
+
+class _Attempt(Generic[T]):
+    """One try of a guarded call: its value, or the refusal it met (shown in the timeout message)."""
+
+    def __init__(self, value: T | None = None, refusal: Exception | None = None) -> None:
+        self.value = value
+        self.refusal = refusal
+
+    def __repr__(self) -> str:
+        return str(self.refusal) if self.refusal is not None else "done"
+
+
+def repeat_while_refused(
+    call: Callable[[], T],
+    refused: Callable[[Exception], bool],
+    *,
+    timeout: float,
+    interval: float = 0.5,
+    max_interval: float = 5.0,
+    what: str,
+    on_timeout: str = "",
+) -> T:
+    """Run ``call``; while it raises an error ``refused`` accepts (e.g. 409 "not ready"), wait and repeat it.
+
+    For vendor guards that refuse an operation until an asynchronous job ends; other errors propagate at once.
+    """
+
+    def attempt() -> _Attempt[T]:
+        try:
+            return _Attempt(value=call())
+        except Exception as exc:
+            if not refused(exc):
+                raise
+            return _Attempt(refusal=exc)
+
+    outcome = wait_until(attempt, lambda a: a.refusal is None, timeout=timeout, interval=interval,
+                         max_interval=max_interval, what=what, on_timeout=on_timeout)
+    return outcome.value  # type: ignore[return-value]  # set whenever refusal is None

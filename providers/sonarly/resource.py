@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, Resource
@@ -22,7 +22,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, Resource
 from .._core.config import ConfigSource, Setting, client_settings, missing
 from .._core.dynamic import VendorProvider, contains_unknown, create_or_adopt
 from .._core.errors import ApiError, ConfigurationError, Conflict, InputError, NotFound, ProviderError
-from .._core.wait import wait_until
+from .._core.wait import repeat_while_refused
 from .client import DEFAULT_BASE_URL, NOT_READY, Client
 from .models import AUDIENCE_TYPES, AudienceArgs, AudienceFolderArgs, AudienceObject, FolderObject, parse_timestamp
 
@@ -140,16 +140,6 @@ def pick_created(label: str, name: str, candidates: Iterable[C], snapshot: Snaps
 
 def _never_duplicate(_exc: ApiError) -> bool:
     return False  # names are not unique: a 409 on create never means "already exists"
-
-
-# -- not-ready guard -----------------------------------------------------------------------------------
-@dataclass
-class _Outcome(Generic[T]):
-    value: T | None = None
-    blocked: Conflict | None = None
-
-    def __repr__(self) -> str:
-        return str(self.blocked) if self.blocked is not None else "ready"
 
 
 class _SonarlyProvider(VendorProvider[Any, SonarlyConfig]):
@@ -278,24 +268,15 @@ class AudienceProvider(_SonarlyProvider):
 
     def _when_ready(self, audience_id: str, action: str, call: Callable[[], T], rerun: str) -> T:
         """Run ``call``; while Sonarly answers 409 AUDIENCE_NOT_READY, wait and repeat it (bounded)."""
-
-        def attempt() -> _Outcome[T]:
-            try:
-                return _Outcome(value=call())
-            except Conflict as exc:
-                if exc.code != NOT_READY:
-                    raise
-                return _Outcome(blocked=exc)
-
         cfg = self.config
-        outcome = wait_until(
-            attempt, lambda o: o.blocked is None, timeout=cfg.not_ready_timeout, interval=cfg.poll_interval,
-            max_interval=5.0, what=f"Sonarly audience {audience_id} to be ready to {action}",
+        return repeat_while_refused(
+            call, lambda exc: isinstance(exc, Conflict) and exc.code == NOT_READY,
+            timeout=cfg.not_ready_timeout, interval=cfg.poll_interval, max_interval=5.0,
+            what=f"Sonarly audience {audience_id} to be ready to {action}",
             on_timeout=f"A prospecting job is still populating the audience and Sonarly refuses to {action} it "
                        f"until the job ends; rerun `{rerun}` once it has finished (or allow longer with "
                        f"`pulumi config set {NOT_READY_TIMEOUT.key} <seconds>`)",
         )
-        return outcome.value  # type: ignore[return-value]  # set whenever blocked is None
 
     def _patch(self, group: str, id_: str, current: Mapping[str, Any], args: AudienceArgs,
                rerun: str) -> AudienceObject | None:

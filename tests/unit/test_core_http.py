@@ -229,3 +229,48 @@ def test_rate_limiter__holds_rate_across_threads() -> None:
     window = sorted(stamps)
     for i in range(len(window) - 10):
         assert window[i + 10] - window[i] >= 0.95  # never more than 10 in any second
+
+
+def test_repeat_while_refused__waits_out_refusals_then_returns() -> None:
+    from providers._core.errors import Conflict
+    from providers._core.wait import repeat_while_refused
+
+    answers = iter([Conflict("V", "delete", 409, "busy", code="NOT_READY")] * 2 + ["deleted"])
+
+    def call() -> str:
+        item = next(answers)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    assert repeat_while_refused(call, lambda e: isinstance(e, Conflict), timeout=5, interval=0.01,
+                                what="it") == "deleted"
+
+
+def test_repeat_while_refused__timeout_names_what_and_last_refusal() -> None:
+    from providers._core.errors import Conflict, WaitTimeout
+    from providers._core.wait import repeat_while_refused
+
+    def call() -> str:
+        raise Conflict("V", "delete audience", 409, "job running", code="NOT_READY")
+
+    with pytest.raises(WaitTimeout) as info:
+        repeat_while_refused(call, lambda e: isinstance(e, Conflict), timeout=0.05, interval=0.01,
+                             what="audience a1 to be ready", on_timeout="rerun `pulumi destroy`")
+    text = str(info.value)
+    assert "audience a1 to be ready" in text and "job running" in text and "rerun `pulumi destroy`" in text
+
+
+def test_repeat_while_refused__other_errors_propagate_at_once() -> None:
+    from providers._core.errors import NotFound
+    from providers._core.wait import repeat_while_refused
+
+    calls = []
+
+    def call() -> str:
+        calls.append(1)
+        raise NotFound("V", "delete", 404, "gone")
+
+    with pytest.raises(NotFound):
+        repeat_while_refused(call, lambda e: False, timeout=5, what="x")
+    assert len(calls) == 1
