@@ -1,7 +1,9 @@
-"""Thrive Learning structures and audiences (public API v1)."""
+"""Thrive Learning structures, audiences, members and managers (public API v1)."""
 
 from .resource import (
     Audience,
+    AudienceManagers,
+    AudienceManagersProvider,
     AudienceMembers,
     AudienceMembersProvider,
     AudienceProvider,
@@ -9,5 +11,13 @@ from .resource import (
     StructureProvider,
 )
 
-__all__ = ["Audience", "AudienceMembers", "AudienceMembersProvider", "AudienceProvider", "Structure",
-           "StructureProvider"]
+__all__ = [
+    "Audience",
+    "AudienceManagers",
+    "AudienceManagersProvider",
+    "AudienceMembers",
+    "AudienceMembersProvider",
+    "AudienceProvider",
+    "Structure",
+    "StructureProvider",
+]

@@ -12,7 +12,7 @@ from urllib.parse import quote
 import httpx
 
 from .._core.http import BaseClient, ClientSettings, ErrorDetails
-from .models import AudienceObject, AudiencePage, MemberPage, MembersOutcome, TokenResponse
+from .models import AudienceObject, AudiencePage, Manager, MemberPage, MembersOutcome, TokenResponse
 
 # Hosts per region (shared/vendors/thrive.md §1); API under /rest/v1, tokens at /oauth2/token/{tenantId}.
 REGION_HOSTS = {
@@ -137,3 +137,21 @@ class Client(BaseClient):
 
     def remove_audience_member(self, key: str, user: str) -> None:
         self.call("remove audience member", "DELETE", self._path(key) + "/members/" + quote(user, safe=""))
+
+    # -- managers --------------------------------------------------------------------------------
+    def list_audience_managers(self, key: str) -> list[Manager]:
+        """A bare array, unpaged (gets-an-audience-managers-list)."""
+        resp = self.call("list audience managers", "GET", self._path(key) + "/managers")
+        return [Manager.model_validate(item) for item in resp.json()]
+
+    def add_audience_managers(self, key: str, managers: list[dict[str, Any]]) -> MembersOutcome:
+        resp = self.call("add audience managers", "POST", self._path(key) + "/managers", json_body=managers,
+                         idempotent=True)
+        return MembersOutcome.model_validate(resp.json())
+
+    def replace_audience_managers(self, key: str, managers: list[dict[str, Any]]) -> MembersOutcome:
+        resp = self.call("replace audience managers", "PATCH", self._path(key) + "/managers", json_body=managers)
+        return MembersOutcome.model_validate(resp.json())
+
+    def remove_audience_manager(self, key: str, user: str) -> None:
+        self.call("remove audience manager", "DELETE", self._path(key) + "/managers/" + quote(user, safe=""))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # "name string, max length 100", "reference string, max length 100" (adds-a-new-audience).
 Name = Field(min_length=1, max_length=100)
@@ -41,6 +41,60 @@ class AudienceMembersArgs(BaseModel):
     audience: str = Field(min_length=1, description="Id or reference of the audience (e.g. `backend.id`).")
     members: list[str] = Field(description="Users by email, reference or Thrive id; they must exist in Thrive.")
     membership: Literal["authoritative", "additive"] = "authoritative"
+
+
+# Input permission flags (add-a-user-to-an-audiences-managers-list); `manageMembers` and
+# `canManageAudiences` appear only in GET output and are not settable.
+PERMISSION_FLAGS = {
+    "audienceManager": ("manageContent", "assignments"),
+    "peopleManager": ("canViewLearnPage", "insights", "manage"),
+    "administrator": ("canAddAudienceManagers",),  # structures only
+}
+
+
+class ManagerSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user: str = Field(min_length=1, description="User email or reference in Thrive.")
+    permissions: dict[str, dict[str, bool]] = Field(
+        default_factory=dict, description="Thrive's permission object: audienceManager, peopleManager, administrator.")
+
+    @field_validator("permissions")
+    @classmethod
+    def _known_flags(cls, value: dict[str, dict[str, bool]]) -> dict[str, dict[str, bool]]:
+        for group, flags in value.items():
+            if group not in PERMISSION_FLAGS:
+                raise ValueError(f"unknown permission group {group!r}; expected one of {', '.join(PERMISSION_FLAGS)}")
+            unknown = set(flags) - set(PERMISSION_FLAGS[group])
+            if unknown:
+                settable = list(PERMISSION_FLAGS[group])
+                raise ValueError(f"unknown {group} flag(s) {sorted(unknown)}; settable: {settable}")
+        return value
+
+    def normalized(self) -> dict[str, Any]:
+        """Every settable flag present (missing ones default to false, as Thrive does)."""
+        groups = [g for g in PERMISSION_FLAGS if g != "administrator" or g in self.permissions]
+        perms = {g: {f: bool(self.permissions.get(g, {}).get(f, False)) for f in PERMISSION_FLAGS[g]} for g in groups}
+        return {"user": self.user, "permissions": perms}
+
+
+class AudienceManagersArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    audience: str = Field(min_length=1, description="Id or reference of the audience or structure.")
+    managers: list[ManagerSpec]
+
+
+class Manager(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    user_id: str = Field(alias="userId")
+    reference: str | None = None
+    email: str | None = None
+    permissions: dict[str, dict[str, bool]] = {}
+
+    def known_as(self) -> set[str]:
+        return {v.lower() for v in (self.user_id, self.reference, self.email) if v}
 
 
 class Member(BaseModel):

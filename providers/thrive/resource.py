@@ -17,9 +17,12 @@ from .._core.util import chunks
 from .client import REGION_HOSTS, Client, api_base_url, token_url
 from .models import (
     MAX_USERS_PER_CALL,
+    PERMISSION_FLAGS,
     AudienceArgs,
+    AudienceManagersArgs,
     AudienceMembersArgs,
     AudienceObject,
+    ManagerSpec,
     Member,
     MembersOutcome,
     StructureArgs,
@@ -332,4 +335,92 @@ class AudienceMembers(Resource, module="thrive", name="AudienceMembers"):
                  membership: str = "authoritative", opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(AudienceMembersProvider(), resource_name,
                          {"audience": audience, "members": members, "membership": membership, "member_count": None},
+                         opts)
+
+
+class AudienceManagersProvider(VendorProvider[AudienceManagersArgs, ThriveConfig]):
+    """The complete manager list of one audience (authoritative), with Thrive's permission objects."""
+
+    vendor = "Thrive"
+    resource_label = "thrive:AudienceManagers"
+    args_model = AudienceManagersArgs
+    replace_fields = frozenset({"audience"})
+
+    def load_config(self, source: ConfigSource) -> ThriveConfig:
+        return load_thrive_config(source)
+
+    def comparable(self, field: str, props: Mapping[str, Any], *, state: bool) -> Any:
+        if field == "managers":
+            specs = [ManagerSpec.model_validate(m).normalized() for m in props.get("managers") or []]
+            return sorted(specs, key=lambda m: str(m["user"]).lower())
+        return props.get(field)
+
+    def _apply(self, args: AudienceManagersArgs) -> None:
+        client, audience = self.config.client, args.audience
+        wanted = [{"reference": m.user, "permissions": m.normalized()["permissions"]} for m in args.managers]
+        errors: list[str] = []
+        if wanted:
+            # PATCH replaces the whole list (1-100 per call); anything past 100 is added after it.
+            head, rest = wanted[:MAX_USERS_PER_CALL], wanted[MAX_USERS_PER_CALL:]
+            errors += _failures(client.replace_audience_managers(audience, head))
+            for chunk in chunks(rest, MAX_USERS_PER_CALL):
+                errors += _failures(client.add_audience_managers(audience, chunk))
+        else:
+            # An empty PATCH is refused by Thrive: remove the current managers one by one.
+            for manager in client.list_audience_managers(audience):
+                try:
+                    client.remove_audience_manager(audience, manager.user_id)
+                except NotFound:
+                    pass
+        if errors:
+            raise PartialFailure(f"Thrive replace audience managers: {len(errors)} user(s) could not be set on "
+                                 f"{audience!r}: " + "; ".join(errors) + ". Fix the list (users must exist in "
+                                 "Thrive) and rerun `pulumi up`")
+
+    def _read(self, audience: str, declared: list[ManagerSpec]) -> list[dict[str, Any]]:
+        out = []
+        for manager in self.config.client.list_audience_managers(audience):
+            name = next((d.user for d in declared if d.user.lower() in manager.known_as()),
+                        manager.email or manager.reference or manager.user_id)
+            # Keep only the settable flags: GET adds output-only ones (manageMembers, canManageAudiences).
+            perms = {g: {f: v for f, v in flags.items() if f in PERMISSION_FLAGS.get(g, ())}
+                     for g, flags in manager.permissions.items() if g in PERMISSION_FLAGS}
+            out.append({"user": name, "permissions": perms})
+        return out
+
+    def create_resource(self, args: AudienceManagersArgs) -> tuple[str, dict[str, Any]]:
+        self._apply(args)
+        return f"{args.audience}/managers", args.model_dump(mode="json")
+
+    def update_resource(self, id_: str, olds: Mapping[str, Any], args: AudienceManagersArgs) -> dict[str, Any]:
+        self._apply(args)
+        return args.model_dump(mode="json")
+
+    def read_resource(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
+        audience = str(props.get("audience") or id_.rsplit("/managers", 1)[0])
+        declared = [ManagerSpec.model_validate(m) for m in props.get("managers") or []]
+        try:
+            managers = self._read(audience, declared)
+        except NotFound:
+            return None
+        return {"audience": props.get("audience"), "managers": managers}
+
+    def delete_resource(self, id_: str, props: Mapping[str, Any]) -> None:
+        audience = str(props.get("audience"))
+        for manager in props.get("managers") or []:
+            try:
+                self.config.client.remove_audience_manager(audience, str(manager.get("user")))
+            except NotFound:
+                pass
+
+
+class AudienceManagers(Resource, module="thrive", name="AudienceManagers"):
+    """The managers of a Thrive audience or structure. See docs/thrive/audience-managers.md."""
+
+    audience: pulumi.Output[str]
+    managers: pulumi.Output[list[dict[str, Any]]]
+
+    def __init__(self, resource_name: str, *, audience: pulumi.Input[str],
+                 managers: pulumi.Input[list[dict[str, Any]]], opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(AudienceManagersProvider(), resource_name, {"audience": audience, "managers": managers},
                          opts)

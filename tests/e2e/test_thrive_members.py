@@ -49,3 +49,43 @@ def test_members__authoritative_drift_partial_failure_additive(make_stack, emula
     assert {"user1", "user4", "user5"} <= set(_members(live))
     stack.destroy()
     assert live.state()["audiences"] == []
+
+
+def test_managers__replace_permissions_drift_and_remove(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+    live = emulator("thrive")
+    stack = make_stack("thrive_members")
+    stack.config("thrive:baseUrl", live.base_url)
+    stack.config("thrive:tenantId", "demo-tenant")
+    stack.config("thrive:apiSecret", "demo-thrive-secret", secret=True)
+    stack.config("members", json.dumps(["user1"]))
+    lead = {"user": "user7@example.com", "permissions": {"audienceManager": {"assignments": True},
+                                                         "peopleManager": {"insights": True}}}
+    stack.config("managers", json.dumps([lead, {"user": "user8"}]))
+    stack.up()
+
+    def managers() -> dict[str, dict]:  # type: ignore[type-arg]
+        team = next(a for a in live.state()["audiences"] if a["reference"] == "mem-team")
+        return {m["reference"]: m["permissions"] for m in team["managers"]}
+
+    assert set(managers()) == {"user7", "user8"}
+    assert managers()["user7"]["audienceManager"]["assignments"] is True
+    assert stack.preview("--expect-no-changes").returncode == 0  # output-only flags never cause a diff
+
+    # Permissions changed in Thrive: refresh sees it, the next up puts them back.
+    httpx.post(f"{live.base_url}/audiences/mem-team/managers", auth=AUTH,
+               json=[{"reference": "user7", "permissions": {}}]).raise_for_status()
+    stack.refresh()
+    assert "permissions" in stack.preview("--diff").stdout
+    stack.up()
+    assert managers()["user7"]["audienceManager"]["assignments"] is True
+
+    # A typo in a permission flag is refused at preview, naming it.
+    stack.config("managers", json.dumps([{"user": "user7", "permissions": {"audienceManager": {"asignments": True}}}]))
+    bad = stack.preview(check=False)
+    assert bad.returncode != 0 and "asignments" in bad.stdout + bad.stderr
+
+    stack.config("managers", json.dumps([{"user": "user8"}]))
+    stack.up()
+    assert set(managers()) == {"user8"}
+    stack.destroy()
+    assert live.state()["audiences"] == []

@@ -16,6 +16,7 @@ from providers._core.dynamic import UNKNOWN, VendorProvider
 from providers.batch.resource import AudienceProvider as BatchAudience
 from providers.sonarly.resource import AudienceFolderProvider as SonarlyFolder
 from providers.sonarly.resource import AudienceProvider as SonarlyAudience
+from providers.thrive.resource import AudienceManagersProvider as ThriveManagers
 from providers.thrive.resource import AudienceMembersProvider as ThriveMembers
 from providers.thrive.resource import AudienceProvider as ThriveAudience
 from providers.thrive.resource import StructureProvider as ThriveStructure
@@ -28,6 +29,7 @@ PROVIDERS: list[tuple[VendorProvider[Any, Any], dict[str, Any]]] = [
     (ThriveStructure(), {"adopt": False}),
     (ThriveAudience(), {"adopt": False}),
     (ThriveMembers(), {}),
+    (ThriveManagers(), {}),
     (SonarlyAudience(), {"adopt_id": None}),
     (SonarlyFolder(), {}),
     (UnleashxCampaign(), {"adopt_id": None}),

@@ -8,3 +8,6 @@ team = thrive.Audience("team", name="Members team", reference="mem-team", parent
 members = thrive.AudienceMembers("team-members", audience=team.id, members=cfg.require_object("members"),
                                  membership=cfg.get("membership") or "authoritative")
 pulumi.export("member_count", members.member_count)
+managers = cfg.get_object("managers")
+if managers is not None:
+    thrive.AudienceManagers("team-managers", audience=team.id, managers=managers)
