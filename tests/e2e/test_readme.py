@@ -11,6 +11,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
 
 pytestmark = pytest.mark.e2e
@@ -30,6 +31,13 @@ def test_readme__runnable_blocks_work_as_written(tmp_path: Path, pulumi_bin: Pat
     env = {**os.environ, "PULUMI_BACKEND_URL": f"file://{state}", "PULUMI_SKIP_CONFIRMATIONS": "true",
            "PULUMI_HOME": str(tmp_path / "home")}
     env.pop("PULUMI_CONFIG_PASSPHRASE", None)  # the README promises the documented default
+    # A fresh backend must meet fresh emulators: UnleashX campaign names are unique and can't be looked up, so
+    # leftovers from an earlier run on the fixed ports would collide. (A new machine has none.)
+    for port in (18081, 18082, 18083, 18084):
+        try:
+            httpx.post(f"http://127.0.0.1:{port}/_emulator/reset", timeout=2)
+        except httpx.HTTPError:
+            pass  # not running: up-local starts them
     outputs = []
     for block in blocks:
         for line in block.strip().splitlines():
