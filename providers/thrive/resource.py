@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar
 
 import pulumi
@@ -13,7 +14,7 @@ from pydantic import BaseModel
 from .._core.config import ConfigSource, Setting, client_settings, missing
 from .._core.dynamic import VendorProvider, create_or_adopt
 from .._core.errors import ApiError, ConfigurationError, Conflict, InputError, NotFound, ProviderError
-from .._core.util import chunks
+from .._core.util import chunks, remove_quietly
 from .client import REGION_HOSTS, Client, api_base_url, token_url
 from .models import (
     MAX_USERS_PER_CALL,
@@ -276,10 +277,7 @@ class AudienceMembersProvider(VendorProvider[AudienceMembersArgs, ThriveConfig])
             wanted = {u.lower() for u in args.members}
             for member in current:
                 if not member.known_as() & wanted:
-                    try:
-                        client.remove_audience_member(audience, member.user_id)
-                    except NotFound:
-                        pass
+                    remove_quietly(partial(client.remove_audience_member, audience, member.user_id))
         # Additive (as in Batch): only ensure the listed users are members; never remove anyone on update.
         if errors:
             raise PartialFailure(f"Thrive add audience members: {len(errors)} user(s) could not be added to "
@@ -317,10 +315,8 @@ class AudienceMembersProvider(VendorProvider[AudienceMembersArgs, ThriveConfig])
     def delete_resource(self, id_: str, props: Mapping[str, Any]) -> None:
         audience = str(props.get("audience"))
         for user in props.get("members") or []:
-            try:
-                self.config.client.remove_audience_member(audience, str(user))
-            except NotFound:
-                pass  # the member, or the whole audience, is already gone
+            # The member, or the whole audience, may already be gone.
+            remove_quietly(partial(self.config.client.remove_audience_member, audience, str(user)))
 
 
 class AudienceMembers(Resource, module="thrive", name="AudienceMembers"):
@@ -368,10 +364,7 @@ class AudienceManagersProvider(VendorProvider[AudienceManagersArgs, ThriveConfig
         else:
             # An empty PATCH is refused by Thrive: remove the current managers one by one.
             for manager in client.list_audience_managers(audience):
-                try:
-                    client.remove_audience_manager(audience, manager.user_id)
-                except NotFound:
-                    pass
+                remove_quietly(partial(client.remove_audience_manager, audience, manager.user_id))
         if errors:
             raise PartialFailure(f"Thrive replace audience managers: {len(errors)} user(s) could not be set on "
                                  f"{audience!r}: " + "; ".join(errors) + ". Fix the list (users must exist in "
@@ -408,10 +401,7 @@ class AudienceManagersProvider(VendorProvider[AudienceManagersArgs, ThriveConfig
     def delete_resource(self, id_: str, props: Mapping[str, Any]) -> None:
         audience = str(props.get("audience"))
         for manager in props.get("managers") or []:
-            try:
-                self.config.client.remove_audience_manager(audience, str(manager.get("user")))
-            except NotFound:
-                pass
+            remove_quietly(partial(self.config.client.remove_audience_manager, audience, str(manager.get("user"))))
 
 
 class AudienceManagers(Resource, module="thrive", name="AudienceManagers"):
