@@ -24,10 +24,14 @@ cache_root="${AUDIENCE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/audience-provi
 bin="$cache_root/tofu-v${TOFU_VERSION}-restapi${RESTAPI_VERSION}/bin"
 provider="terraform-provider-restapi_v${RESTAPI_VERSION}"
 
-if [ -x "$bin/tofu" ] && [ -x "$bin/$provider" ] \
-   && TF_CLI_CONFIG_FILE=/dev/null "$bin/tofu" version 2>/dev/null | head -1 | grep -qx "OpenTofu v${TOFU_VERSION}"; then
-  echo "$bin"
-  exit 0
+# Read the whole output before comparing: `tofu version | head -1` under pipefail fails whenever tofu is
+# still writing when head exits (SIGPIPE), which would rebuild a complete cache.
+if [ -x "$bin/tofu" ] && [ -x "$bin/$provider" ]; then
+  have="$(TF_CLI_CONFIG_FILE=/dev/null "$bin/tofu" version 2>/dev/null || true)"
+  if [ "${have%%$'\n'*}" = "OpenTofu v${TOFU_VERSION}" ]; then
+    echo "$bin"
+    exit 0
+  fi
 fi
 
 if ! command -v go >/dev/null; then
