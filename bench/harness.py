@@ -862,7 +862,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_plot:
         problem = plot(summary, args.n, args.out / f"{stem}.png",
                        f"Thrive: N resources, {args.latency_ms:g} ms latency, {args.repeat} repeat(s)")
-        report["plot"] = problem or str(args.out / f"{stem}.png")
+        report["plot"] = problem or f"{stem}.png"  # beside the JSON; no machine paths in committed results
     json_path.write_text(json.dumps(report, indent=2) + "\n")
     print(table(summary, args.n))
     print(json.dumps(report["ratios"], indent=2))
