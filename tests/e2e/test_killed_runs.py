@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +26,31 @@ SEED = int(os.environ.get("KILL_SEED", random.SystemRandom().randrange(1 << 30))
 COUNT = 12
 
 
+def _reap_orphans(workdir: Path) -> int:
+    """Kill provider processes a SIGKILLed run left behind.
+
+    The engine starts plugins outside its process group, so killing the group orphans the dynamic-provider
+    processes, which then wait forever. A user's machine accumulates them too (noted in the README); here they
+    are found by their working directory, the stack's.
+    """
+    reaped = 0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cwd = os.readlink(proc / "cwd")
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if cwd == str(workdir) and b"pulumi" in cmdline:
+            try:
+                os.kill(int(proc.name), signal.SIGKILL)
+                reaped += 1
+            except OSError:
+                pass
+    return reaped
+
+
 def _kill_during(stack, command: list[str], delay: float) -> None:  # type: ignore[no-untyped-def]
     proc = subprocess.Popen(["pulumi", *command, "--yes", "--non-interactive", "--skip-preview", "--stack",
                              stack.name], cwd=stack.dir, env=stack.env, start_new_session=True,
@@ -32,8 +58,10 @@ def _kill_during(stack, command: list[str], delay: float) -> None:  # type: igno
     try:
         proc.wait(timeout=delay)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)  # the whole group: CLI, language host, provider processes
+        os.killpg(proc.pid, signal.SIGKILL)  # the whole group: CLI, language host, program
         proc.wait()
+        orphans = _reap_orphans(stack.dir)
+        print(f"  reaped {orphans} orphaned provider process(es)", file=sys.stderr)
 
 
 def _recover(stack, command: str) -> None:  # type: ignore[no-untyped-def]
