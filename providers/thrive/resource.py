@@ -65,13 +65,17 @@ def load_thrive_config(source: ConfigSource) -> ThriveConfig:
     return ThriveConfig(client)
 
 
-class _ThriveProvider(VendorProvider[Any, ThriveConfig]):
+class _ThriveBase(VendorProvider[Any, ThriveConfig]):
+    """What every Thrive resource shares: the vendor name and how its configuration is read."""
+
     vendor = "Thrive"
-    category: ClassVar[str]
-    _extra_outputs = ("thrive_id", "api_controlled", "category", "type", "parent_info", "created_at", "updated_at")
 
     def load_config(self, source: ConfigSource) -> ThriveConfig:
         return load_thrive_config(source)
+
+
+class _ThriveProvider(_ThriveBase):
+    category: ClassVar[str]
 
     def _parent_of(self, args: Any) -> str | None:
         return None
@@ -247,14 +251,18 @@ def _failures(outcome: MembersOutcome) -> list[str]:
     return [f"{e.get('reference', '?')}: {e.get('reason', 'failed')}" for e in outcome.failure.entities]
 
 
-class AudienceMembersProvider(VendorProvider[AudienceMembersArgs, ThriveConfig]):
-    vendor = "Thrive"
+def _raise_partial(operation: str, verb: str, audience: str, errors: list[str]) -> None:
+    """Thrive's 207: the listed users failed, the others were applied."""
+    if errors:
+        raise PartialFailure(f"Thrive {operation}: {len(errors)} user(s) could not be {verb} {audience!r}: "
+                             + "; ".join(errors) + ". The others were applied; fix the list (users must exist in "
+                             "Thrive) and rerun `pulumi up`")
+
+
+class AudienceMembersProvider(_ThriveBase):
     resource_label = "thrive:AudienceMembers"
     args_model = AudienceMembersArgs
     replace_fields = frozenset({"audience"})
-
-    def load_config(self, source: ConfigSource) -> ThriveConfig:
-        return load_thrive_config(source)
 
     def _current(self, audience: str) -> list[Member]:
         client, members, page = self.config.client, [], 1
@@ -279,10 +287,7 @@ class AudienceMembersProvider(VendorProvider[AudienceMembersArgs, ThriveConfig])
                 if not member.known_as() & wanted:
                     remove_quietly(partial(client.remove_audience_member, audience, member.user_id))
         # Additive (as in Batch): only ensure the listed users are members; never remove anyone on update.
-        if errors:
-            raise PartialFailure(f"Thrive add audience members: {len(errors)} user(s) could not be added to "
-                                 f"{audience!r}: " + "; ".join(errors) + ". The others were applied; fix the list "
-                                 "(users must exist in Thrive) and rerun `pulumi up`")
+        _raise_partial("add audience members", "added to", audience, errors)
 
     def _outputs(self, args: AudienceMembersArgs) -> dict[str, Any]:
         current = self._current(args.audience)
@@ -334,16 +339,12 @@ class AudienceMembers(Resource, module="thrive", name="AudienceMembers"):
                          opts)
 
 
-class AudienceManagersProvider(VendorProvider[AudienceManagersArgs, ThriveConfig]):
+class AudienceManagersProvider(_ThriveBase):
     """The complete manager list of one audience (authoritative), with Thrive's permission objects."""
 
-    vendor = "Thrive"
     resource_label = "thrive:AudienceManagers"
     args_model = AudienceManagersArgs
     replace_fields = frozenset({"audience"})
-
-    def load_config(self, source: ConfigSource) -> ThriveConfig:
-        return load_thrive_config(source)
 
     def comparable(self, field: str, props: Mapping[str, Any], *, state: bool) -> Any:
         if field == "managers":
@@ -365,10 +366,7 @@ class AudienceManagersProvider(VendorProvider[AudienceManagersArgs, ThriveConfig
             # An empty PATCH is refused by Thrive: remove the current managers one by one.
             for manager in client.list_audience_managers(audience):
                 remove_quietly(partial(client.remove_audience_manager, audience, manager.user_id))
-        if errors:
-            raise PartialFailure(f"Thrive replace audience managers: {len(errors)} user(s) could not be set on "
-                                 f"{audience!r}: " + "; ".join(errors) + ". Fix the list (users must exist in "
-                                 "Thrive) and rerun `pulumi up`")
+        _raise_partial("replace audience managers", "set on", audience, errors)
 
     def _read(self, audience: str, declared: list[ManagerSpec]) -> list[dict[str, Any]]:
         out = []

@@ -118,16 +118,19 @@ def _int(value: Any) -> int:
 
 
 # -- Campaign ------------------------------------------------------------------------------------------------
-class CampaignProvider(VendorProvider[CampaignArgs, UnleashXConfig]):
+class _UnleashXBase(VendorProvider[Any, UnleashXConfig]):
     vendor = "UnleashX"
+
+    def load_config(self, source: ConfigSource) -> UnleashXConfig:
+        return load_unleashx_config(source)
+
+
+class CampaignProvider(_UnleashXBase):
     resource_label = "unleashx:Campaign"
     args_model = CampaignArgs
     # Every field is accepted by update-campaign, so nothing forces a replacement (which would also be
     # impossible: the old campaign can't be deleted and keeps its unique name).
     replace_fields = frozenset()
-
-    def load_config(self, source: ConfigSource) -> UnleashXConfig:
-        return load_unleashx_config(source)
 
     def changed_fields(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
         # `adopt_id` only matters at create time.
@@ -264,15 +267,11 @@ class CampaignProvider(VendorProvider[CampaignArgs, UnleashXConfig]):
 
 
 # -- CampaignAudience ----------------------------------------------------------------------------------------
-class CampaignAudienceProvider(VendorProvider[CampaignAudienceArgs, UnleashXConfig]):
-    vendor = "UnleashX"
+class CampaignAudienceProvider(_UnleashXBase):
     resource_label = "unleashx:CampaignAudience"
     args_model = CampaignAudienceArgs
     # Records belong to one campaign: another campaign means other records (adopt new, delete old).
     replace_fields = frozenset({"campaign_id"})
-
-    def load_config(self, source: ConfigSource) -> UnleashXConfig:
-        return load_unleashx_config(source)
 
     def comparable(self, field: str, props: Mapping[str, Any], *, state: bool) -> Any:
         value = props.get(field)
