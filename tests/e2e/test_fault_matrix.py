@@ -7,8 +7,10 @@ empties it. The seed is printed so a failing trial can be replayed (FAULT_SEED=.
 
 from __future__ import annotations
 
+import json
 import os
 import random
+import re
 import sys
 
 import pytest
@@ -60,12 +62,23 @@ def test_fault__up_succeeds_or_names_the_failure_then_converges(make_stack, emul
         # UnleashX documents no campaign list/get: a campaign whose create answer was lost can't be found,
         # so the provider refuses to guess. It must say so, never duplicate, and converge once adopted.
         assert first.returncode != 0 and "adopt_id" in first.stdout + first.stderr
-        # The engine stops scheduling creates after a failure: a rerun creates the rest, and still names the one
-        # campaign it can't find.
-        second = stack.up(check=False)
-        assert second.returncode != 0 and "adopt_id" in second.stdout + second.stderr
+        # The engine stops scheduling creates after a failure (how many got through depends on timing), so the
+        # rerun continues past it: it creates the rest and still names the one campaign it can't find.
+        second = stack.up("--continue-on-error", check=False)
+        text = second.stdout + second.stderr
+        assert second.returncode != 0 and "adopt_id" in text
         have = held(live, vendor)
         assert have == declared(vendor, count=COUNT, prefix="fleet") and max(have.values()) == 1
+        # The operator looks the id up (here: in the emulator) and adopts it; the stack then converges.
+        lost = re.search(r"campaign_name '([^']+)' is taken", text)
+        assert lost, text[-3000:]
+        ids = [int(cid) for cid, c in live.state()["campaigns"].items() if c["campaign_name"] == lost.group(1)]
+        assert len(ids) == 1
+        stack.config("adopt", json.dumps({lost.group(1): ids[0]}))
+        stack.up()
+        assert held(live, vendor) == declared(vendor, count=COUNT, prefix="fleet")
+        stack.destroy()
+        assert not held(live, vendor)
         return
 
     stack.up()  # converges

@@ -27,8 +27,11 @@ elif vendor == "unleashx":
     from providers import unleashx
 
     # UnleashX documents no way to create audience records: its creatable unit is the campaign holding them.
+    # `adopt` maps a campaign_name to the id of a campaign the provider can't find by itself (a lost create answer).
+    adopt = cfg.get_object("adopt") or {}
     for i in range(count):
-        unleashx.Campaign(f"c{i}", campaign_name=f"{prefix}-{i:03d}", agent_id=101, description="Fleet campaign",
-                          start_date="2026-01-01", end_date="2026-03-31", max_retry=1)
+        name = f"{prefix}-{i:03d}"
+        unleashx.Campaign(f"c{i}", campaign_name=name, agent_id=101, description="Fleet campaign",
+                          start_date="2026-01-01", end_date="2026-03-31", max_retry=1, adopt_id=adopt.get(name))
 else:
     raise ValueError(f"unknown vendor {vendor}")
