@@ -143,15 +143,19 @@ def _ppid_map() -> dict[int, int]:
     return parents
 
 
-def _read_hwm_kb(pid: int) -> int | None:
+def _read_status(pid: int) -> tuple[int | None, int | None]:
+    """(VmHWM in kB, Threads) from /proc/<pid>/status; None where the process is gone."""
+    hwm = threads = None
     try:
         with open(f"/proc/{pid}/status") as fh:
             for line in fh:
                 if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
+                    hwm = int(line.split()[1])
+                elif line.startswith("Threads:"):
+                    threads = int(line.split()[1])
     except OSError:
-        return None
-    return None
+        pass
+    return hwm, threads
 
 
 def _cmdline(pid: int) -> list[str]:
@@ -198,13 +202,17 @@ def wait_quiet(max_wait: float, threshold: float = 0.25, window: float = 2.0) ->
 
 
 class PeakRss:
-    """Samples every descendant of ``root``: the largest VmHWM (peak RSS, kB) per role, and CPU ticks."""
+    """Samples every descendant of ``root``: the largest VmHWM (peak RSS, kB) and thread count per role, CPU ticks.
+
+    Thread pools grow on demand, so the provider's peak thread count shows how many calls it really ran at once.
+    """
 
     def __init__(self, root: int, classify: Callable[[list[str]], str], interval: float = 0.1) -> None:
         self.root = root
         self.classify = classify
         self.interval = interval
         self.peaks: dict[str, int] = {}
+        self.threads: dict[str, int] = {}
         self.processes: dict[str, int] = Counter()
         self.ticks: dict[int, int] = {}  # last seen utime+stime per pid (misses each process's last interval)
         self._roles: dict[int, str] = {}
@@ -237,9 +245,11 @@ class PeakRss:
                     continue
                 role = self._roles[pid] = self.classify(argv)
                 self.processes[role] += 1
-            hwm = _read_hwm_kb(pid)
+            hwm, threads = _read_status(pid)
             if hwm is not None and hwm > self.peaks.get(role, 0):
                 self.peaks[role] = hwm
+            if threads is not None and threads > self.threads.get(role, 0):
+                self.threads[role] = threads
             ticks = _cpu_ticks(pid)
             if ticks:
                 self.ticks[pid] = ticks
@@ -280,7 +290,8 @@ def run_command(argv: list[str], cwd: Path, env: dict[str, str], classify: Calla
             proc.kill()
             out, err = proc.communicate()
     seconds = time.perf_counter() - started
-    cpu: dict[str, Any] = {**meter.finish(sum(rss.ticks.values())), "tool_by_role_s": rss.cpu_by_role()}
+    cpu: dict[str, Any] = {**meter.finish(sum(rss.ticks.values())), "tool_by_role_s": rss.cpu_by_role(),
+                           "threads_peak_by_role": dict(sorted(rss.threads.items()))}
     return Command(seconds, proc.returncode, out, err, dict(rss.peaks), cpu)
 
 
@@ -328,17 +339,19 @@ class Contender:
 
 def pulumi_role(argv: list[str]) -> str:
     joined = " ".join(argv)
-    if "pulumi.dynamic" in joined:
+    if "pulumi.dynamic" in joined or "pulumi-dynamic-wide-server" in joined:
         return "provider"
     if "pulumi-language-python-exec" in joined:
         return "program"
-    if "pip" in argv[1:3]:
-        return "pip-list"  # the language host asks `python -m pip list` for plugin requirements, every command
+    if "pip" in argv[1:3] or "pulumi-installed-packages" in joined:
+        # The language host lists installed packages (plugin requirements) before every command: `pip list`, or
+        # tools/python-runtime's faster stand-in.
+        return "package-list"
     exe = Path(argv[0]).name
     if exe in ("pulumi", "pulumi-language-python"):
         return {"pulumi": "engine", "pulumi-language-python": "langhost"}[exe]
     if exe == "sh":
-        return "launcher"  # /bin/sh running pulumi-resource-pulumi-python, the provider's parent
+        return "launcher"  # /bin/sh running a launcher script (the SDK's keeps its shell as the provider's parent)
     return "other:" + exe
 
 
@@ -608,6 +621,22 @@ def pulumi_env(home: Path, state: Path) -> dict[str, str]:
     return dict(pairs)
 
 
+def provider_workers(env: dict[str, str]) -> int | None:
+    """gRPC worker threads of the dynamic-provider launcher the engine will find on PATH (None: unknown launcher)."""
+    launcher = shutil.which("pulumi-resource-pulumi-python", path=env.get("PATH"))
+    if launcher is None:
+        return None
+    server = Path(launcher).with_name("pulumi-dynamic-wide-server.py")
+    if not server.exists():
+        return 4 if "pulumi.dynamic" in Path(launcher).read_text(errors="replace") else None
+    if env.get("PULUMI_DYNAMIC_PROVIDER_WORKERS"):
+        return int(env["PULUMI_DYNAMIC_PROVIDER_WORKERS"])
+    for line in server.read_text().splitlines():
+        if line.startswith("DEFAULT_WORKERS = "):
+            return int(line.split("=", 1)[1])
+    return None
+
+
 def build_tofu() -> tuple[Path | None, str | None, float]:
     """(bin dir, None) or (None, why not) from bench/tofu/build.sh, and how long the call took."""
     started = time.perf_counter()
@@ -819,7 +848,7 @@ def main(argv: list[str] | None = None) -> int:
             engine_default = 4 * meta["cpus"]
             meta["us"] = {"pulumi": version, "parallel": args.pulumi_parallel or engine_default,
                           "parallel_source": "--parallel" if args.pulumi_parallel else "engine default 4 x GOMAXPROCS",
-                          "dynamic_provider_grpc_workers": 4, "extra_env": extra,
+                          "dynamic_provider_grpc_workers": provider_workers(env), "extra_env": extra,
                           "commands": ["up --yes --skip-preview", "preview --expect-no-changes",
                                        "refresh --yes --skip-preview", "destroy --yes --skip-preview"]}
             contenders.append(Pulumi(env, work_root / ".pulumi-home", args.pulumi_parallel))

@@ -5,7 +5,9 @@ export AUDIENCE_ROOT
 AUDIENCE_PULUMI_BIN="$("$AUDIENCE_ROOT/tools/build.sh")" || return 1 2>/dev/null || exit 1
 export AUDIENCE_PULUMI_BIN
 export PATH="$AUDIENCE_PULUMI_BIN:$AUDIENCE_ROOT/.venv/bin:$PATH"
-export PULUMI_PYTHON_CMD="$AUDIENCE_ROOT/.venv/bin/python"
+# The language host and dynamic provider run $AUDIENCE_PYTHON through tools/python-runtime/pulumi-python-cmd.
+export AUDIENCE_PYTHON="$AUDIENCE_ROOT/.venv/bin/python"
+export PULUMI_PYTHON_CMD="$AUDIENCE_PULUMI_BIN/pulumi-python-cmd"
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_HOME="${PULUMI_HOME:-$AUDIENCE_ROOT/.pulumi-home}"

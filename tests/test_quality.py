@@ -11,11 +11,18 @@ BIN = Path(sys.executable).parent
 
 
 def test_ruff__clean() -> None:
-    out = subprocess.run([str(BIN / "ruff"), "check", "providers", "emulators", "tests", "bench"], cwd=ROOT,
+    out = subprocess.run([str(BIN / "ruff"), "check", "providers", "emulators", "tests", "bench", "tools"], cwd=ROOT,
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
 
 
 def test_mypy__strict_on_providers() -> None:
     out = subprocess.run([str(BIN / "mypy")], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_mypy__strict_on_runtime_scripts() -> None:
+    scripts = sorted(str(p) for p in (ROOT / "tools" / "python-runtime").glob("*.py"))
+    assert scripts
+    out = subprocess.run([str(BIN / "mypy"), "--strict", *scripts], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr

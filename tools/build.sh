@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the real `pulumi` CLI and Python language host from Go modules (no prebuilt downloads) and
-# install them, with the Python launcher scripts from the Pulumi SDK module, into a cache keyed by version.
+# install them, with the language host's exec shim from the Pulumi SDK module and our Python runtime scripts
+# (tools/python-runtime), into a cache keyed by version.
 # Prints the bin directory on stdout. Safe to rerun: a complete cache is reused.
 set -euo pipefail
 
@@ -13,9 +14,23 @@ HOST_VERSION="$(modver "$here/pulumi-language-python/go.mod" github.com/pulumi/p
 cache_root="${AUDIENCE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/audience-providers}"
 bin="$cache_root/pulumi-v${CLI_VERSION}-lh${HOST_VERSION}/bin"
 
+# Our Python runtime scripts (tools/python-runtime: the dynamic-provider launcher, PULUMI_PYTHON_CMD) are repo
+# files, not build products: refresh them whenever they differ, so a cached toolchain picks up changes without a
+# rebuild. Written via a temp file + mv (atomic).
+install_launcher() {
+  local name
+  for name in pulumi-resource-pulumi-python pulumi-dynamic-wide-server.py pulumi-python-cmd \
+              pulumi-installed-packages.py; do
+    if ! cmp -s "$here/python-runtime/$name" "$1/$name"; then
+      install -m 0755 "$here/python-runtime/$name" "$1/.$name.$$"
+      mv -f "$1/.$name.$$" "$1/$name"
+    fi
+  done
+}
+
 if [ -x "$bin/pulumi" ] && [ -x "$bin/pulumi-language-python" ] && [ -x "$bin/pulumi-language-python-exec" ] \
-   && [ -x "$bin/pulumi-resource-pulumi-python" ] \
    && [ "$("$bin/pulumi" version 2>/dev/null)" = "v${CLI_VERSION}" ]; then
+  install_launcher "$bin"
   echo "$bin"
   exit 0
 fi
@@ -32,10 +47,10 @@ echo "building pulumi v${CLI_VERSION} and pulumi-language-python v${HOST_VERSION
 (cd "$here/pulumi-language-python" && go build -trimpath \
   -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v${HOST_VERSION}" \
   -o "$tmp/" github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python)
-# The exec shim and the dynamic-provider launcher ship inside the sdk/v3 module of the CLI's version.
+# The exec shim ships inside the sdk/v3 module of the CLI's version; the dynamic-provider launcher is ours.
 sdk_dir="$(cd "$here/pulumi-cli" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)"
 install -m 0755 "$sdk_dir/python/cmd/pulumi-language-python-exec" "$tmp/"
-install -m 0755 "$sdk_dir/python/dist/pulumi-resource-pulumi-python" "$tmp/"
+install_launcher "$tmp"
 "$tmp/pulumi" version >/dev/null
 rm -rf "$bin"; mkdir -p "$(dirname "$bin")"; mv "$tmp" "$bin"
 echo "built in $(( $(date +%s) - start ))s" >&2

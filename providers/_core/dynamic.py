@@ -27,8 +27,12 @@ from pulumi.dynamic import (
 from pulumi.output import Unknown
 from pydantic import BaseModel, ValidationError
 
+from . import source_positions
 from .config import ConfigSource
 from .errors import ApiError, ConfigurationError, Conflict, NotFound, ServerError, TransportFailure
+
+# Every vendor's resource module imports this one, so resources declared through the package get trimmed traces.
+source_positions.install()
 
 PROVIDER_KEY = "__provider"
 # The engine's marker for a value not yet known during preview (pulumi.runtime.rpc.UNKNOWN).

@@ -40,7 +40,8 @@ class Stack:
         self.env = {
             **os.environ,
             "PATH": f"{bin_dir}{os.pathsep}{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}",
-            "PULUMI_PYTHON_CMD": sys.executable,
+            "AUDIENCE_PYTHON": sys.executable,
+            "PULUMI_PYTHON_CMD": str(bin_dir / "pulumi-python-cmd"),
             "PULUMI_SKIP_UPDATE_CHECK": "true",
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
             "PULUMI_HOME": str(workdir / ".pulumi-home"),

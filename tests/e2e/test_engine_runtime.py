@@ -1,0 +1,69 @@
+"""What tools/python-runtime and providers/_core/source_positions change, seen through the real engine.
+
+- The dynamic-provider launcher serves the SDK's servicer from a wide thread pool: with `--parallel 16` the vendor
+  sees more than 4 creates in flight at once; the SDK's own pool size (PULUMI_DYNAMIC_PROVIDER_WORKERS=4) is the
+  control that shows the measure can tell the difference.
+- The state keeps only the program's frames: source positions name the program line, no runtime paths.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from .fleet import configure
+
+pytestmark = pytest.mark.e2e
+
+COUNT = 20
+LATENCY_MS = 400  # long enough that creates issued together overlap on any machine
+
+
+def most_in_flight(log: list[dict[str, Any]], method: str) -> int:
+    """Largest number of `method` requests the emulator was serving at the same moment."""
+    edges: list[tuple[float, int]] = []
+    for entry in log:
+        if entry["method"] == method and isinstance(entry.get("ms"), (int, float)):
+            edges += [(entry["t"], 1), (entry["t"] + entry["ms"] / 1000, -1)]
+    current = peak = 0
+    for _, step in sorted(edges):
+        current += step
+        peak = max(peak, current)
+    return peak
+
+
+@pytest.mark.parametrize("workers,wide", [(None, True), ("4", False)], ids=["launcher-default", "sdk-pool-size"])
+def test_up__provider_serves_more_than_four_calls_at_once(make_stack, emulator, workers: str | None,
+                                                          wide: bool) -> None:  # type: ignore[no-untyped-def]
+    live = emulator("thrive")
+    stack = make_stack("fleet")
+    configure(stack, live, "thrive", count=COUNT, prefix="wide")
+    if workers is not None:
+        stack.env["PULUMI_DYNAMIC_PROVIDER_WORKERS"] = workers
+    live.configure(latency_ms=LATENCY_MS)
+    live.clear_requests()
+    stack.up("--parallel", "16")
+    peak = most_in_flight(live.requests(), "POST")
+    assert (peak > 4) if wide else (peak <= 4), f"peak creates in flight: {peak}"
+    live.configure(latency_ms=0)
+    stack.destroy()
+
+
+def test_up__state_names_the_program_line_and_no_runtime_paths(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+    live = emulator("thrive")
+    stack = make_stack("fleet")
+    configure(stack, live, "thrive", count=3, prefix="src")
+    stack.up()
+    resources = json.loads(stack.export())["deployment"]["resources"]
+    ours = [r for r in resources if r["type"].startswith("pulumi-python:dynamic/thrive:")]
+    assert len(ours) == 3
+    for res in ours:
+        assert res["sourcePosition"].startswith("project:///__main__.py#"), res["sourcePosition"]
+        frames = [f.get("sourcePosition", "") for f in res.get("stackTrace", [])]
+        assert frames and all(f.startswith("project:///__main__.py#") for f in frames), frames
+    text = json.dumps(ours)  # the Stack resource itself keeps the SDK's trace: not ours to change
+    for leak in ("site-packages", "pulumi-language-python-exec", "asyncio", "providers/thrive"):
+        assert leak not in text
+    stack.destroy()
