@@ -369,7 +369,8 @@ for i in range({audiences}):
 class Pulumi(Contender):
     tool = "us"
 
-    def __init__(self, base_env: dict[str, str], home: Path, parallel: int | None) -> None:
+    def __init__(self, base_env: dict[str, str], home: Path, parallel: int | None, tool: str = "us") -> None:
+        self.tool = tool
         self.base_env = base_env
         self.home = home
         self.parallel = parallel
@@ -667,9 +668,16 @@ def _stats(values: list[float]) -> dict[str, float] | None:
             "max": round(max(values), 4), "count": len(values)}
 
 
+def tool_names(runs: list[Run]) -> list[str]:
+    """Contenders in report order: us, its variants (us:<name>), tofu, floor."""
+    names = {r.tool for r in runs}
+    variants = sorted(n for n in names if n.startswith("us:"))
+    return [t for t in ("us", *variants, "tofu", "floor") if t in names]
+
+
 def summarise(runs: list[Run]) -> dict[str, Any]:
     summary: dict[str, Any] = {}
-    for tool in TOOLS:
+    for tool in tool_names(runs):
         for n in sorted({r.n for r in runs}):
             group = [r for r in runs if r.tool == tool and r.n == n and r.error is None]
             if not group:
@@ -723,16 +731,23 @@ def ratios(summary: dict[str, Any], ns: list[int]) -> dict[str, Any]:
                 them = _median(summary, other, n, phase)
                 if us is not None and them:
                     out[f"{phase}@{n} us/{other}"] = round(us / them, 2)
+            for variant in (t for t in summary if t.startswith("us:")):
+                theirs = _median(summary, variant, n, phase)
+                if us and theirs is not None:
+                    out[f"{phase}@{n} {variant}/us"] = round(theirs / us, 2)
     return out
 
 
 def table(summary: dict[str, Any], ns: list[int]) -> str:
-    lines = ["| phase | N | us s (min-max) | tofu s (min-max) | floor s (min-max) | req/resource us / tofu / floor "
-             "| tool CPU s us / tofu / floor | foreign CPU s (max) |", "|---|---|---|---|---|---|---|---|"]
+    tools = [t for t in ("us", *sorted(t for t in summary if t.startswith("us:")), "tofu", "floor")
+             if t in summary] or list(TOOLS)
+    names = " / ".join(tools)
+    lines = [f"| phase | N | {' | '.join(f'{t} s (min-max)' for t in tools)} | req/resource {names} "
+             f"| tool CPU s {names} | foreign CPU s (max) |", "|---|---|" + "---|" * len(tools) + "---|---|---|"]
     for phase in PHASES:
         for n in ns:
             cells, reqs, cpu, foreign = [], [], [], 0.0
-            for tool in TOOLS:
+            for tool in tools:
                 entry = summary.get(tool, {}).get(str(n), {}).get("phases", {}).get(phase)
                 stats = entry["seconds"] if entry else None
                 cells.append("-" if stats is None else
@@ -746,7 +761,7 @@ def table(summary: dict[str, Any], ns: list[int]) -> str:
             lines.append(f"| {phase} | {n} | {' | '.join(cells)} | {' / '.join(reqs)} | {' / '.join(cpu)} "
                          f"| {foreign:.1f} |")
     lines += ["", "| tool | N | state bytes/resource | peak RSS MB by role (max over phases) |", "|---|---|---|---|"]
-    for tool in TOOLS:
+    for tool in tools:
         for n in ns:
             entry = summary.get(tool, {}).get(str(n))
             if not entry:
@@ -771,8 +786,9 @@ def plot(summary: dict[str, Any], ns: list[int], path: Path, title: str) -> str 
         return f"no plot: {exc} (pip install matplotlib)"
     fig, axes = plt.subplots(2, 2, figsize=(11, 8))
     labels = {"us": "us (pulumi + dynamic provider)", "tofu": "OpenTofu + restapi", "floor": "HTTP floor (httpx)"}
+    tools = [t for t in ("us", *sorted(t for t in summary if t.startswith("us:")), "tofu", "floor") if t in summary]
     for ax, phase in zip(axes.flat, PHASES, strict=True):
-        for tool in TOOLS:
+        for tool in tools:
             xs, ys, lo, hi = [], [], [], []
             for n in ns:
                 entry = summary.get(tool, {}).get(str(n), {}).get("phases", {}).get(phase)
@@ -784,7 +800,7 @@ def plot(summary: dict[str, Any], ns: list[int], path: Path, title: str) -> str 
                 lo.append(stats["median"] - stats["min"])
                 hi.append(stats["max"] - stats["median"])
             if xs:
-                ax.errorbar(xs, ys, yerr=[lo, hi], marker="o", capsize=3, label=labels[tool])
+                ax.errorbar(xs, ys, yerr=[lo, hi], marker="o", capsize=3, label=labels.get(tool, tool))
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_title({"up": "up / apply", "preview": "no-op preview / plan", "refresh": "refresh",
@@ -812,6 +828,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="tofu -parallelism and the floor's concurrency (tofu's default: 10)")
     parser.add_argument("--pulumi-parallel", type=int, default=None,
                         help="pulumi --parallel (default: the engine's own, 4 x GOMAXPROCS)")
+    parser.add_argument("--us-variant", action="append", default=[], metavar="NAME:KEY=VALUE[,KEY=VALUE]",
+                        help="also run `us` with these environment overrides, as contender us:NAME, interleaved "
+                             "in the same run (ablations compared within one run)")
     parser.add_argument("--pulumi-env", action="append", default=[], metavar="KEY=VALUE",
                         help="extra environment for pulumi, for ablations (e.g. PULUMI_SKIP_CHECKPOINTS=true)")
     parser.add_argument("--require-tofu", action="store_true", help="fail instead of skipping tofu")
@@ -848,10 +867,20 @@ def main(argv: list[str] | None = None) -> int:
             engine_default = 4 * meta["cpus"]
             meta["us"] = {"pulumi": version, "parallel": args.pulumi_parallel or engine_default,
                           "parallel_source": "--parallel" if args.pulumi_parallel else "engine default 4 x GOMAXPROCS",
-                          "dynamic_provider_grpc_workers": provider_workers(env), "extra_env": extra,
+                          "dynamic_provider_grpc_workers": provider_workers(env),
+                          "extra_env": {k: v.replace(str(ROOT), "<repo>") for k, v in extra.items()},
                           "commands": ["up --yes --skip-preview", "preview --expect-no-changes",
                                        "refresh --yes --skip-preview", "destroy --yes --skip-preview"]}
             contenders.append(Pulumi(env, work_root / ".pulumi-home", args.pulumi_parallel))
+            for spec in args.us_variant:
+                name, _, pairs = spec.partition(":")
+                overrides = dict(pair.split("=", 1) for pair in pairs.split(",") if pair)
+                variant_env = {**env, **overrides}
+                meta["us"].setdefault("variants", {})[name] = {
+                    "env": {k: v.replace(str(ROOT), "<repo>") for k, v in overrides.items()},  # no machine paths
+                    "dynamic_provider_grpc_workers": provider_workers(variant_env)}
+                contenders.append(Pulumi(variant_env, work_root / f".pulumi-home-{name}", args.pulumi_parallel,
+                                         tool=f"us:{name}"))
         if "tofu" in args.tools:
             bin_dir, error, took = build_tofu()
             meta["tofu"] = {"build_seconds": round(took, 1)}
@@ -874,9 +903,9 @@ def main(argv: list[str] | None = None) -> int:
                 for contender in contenders:  # interleaved, so slow drift hits every contender alike
                     run = run_one(contender, n, repeat, args.latency_ms, work_root, args.wait_quiet)
                     runs.append(run)
-                    took = " ".join(f"{k}={v['seconds']:.2f}s" for k, v in run.phases.items()
-                                    if v["seconds"] is not None)
-                    print(f"[{time.perf_counter() - started:6.0f}s] {run.tool:5} N={n:<4} #{repeat}: {took}"
+                    timings = " ".join(f"{k}={v['seconds']:.2f}s" for k, v in run.phases.items()
+                                       if v["seconds"] is not None)
+                    print(f"[{time.perf_counter() - started:6.0f}s] {run.tool:8} N={n:<4} #{repeat}: {timings}"
                           + (f"  ERROR {run.error}" if run.error else ""), file=sys.stderr, flush=True)
     finally:
         shutil.rmtree(work_root, ignore_errors=True)

@@ -26,7 +26,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out = tmp_path_factory.mktemp("bench")
     # A cold OpenTofu build takes minutes; later runs reuse ~/.cache/audience-providers.
     proc = subprocess.run([sys.executable, "-m", "bench.harness", "--n", str(N), "--repeat", "1",
-                           "--latency-ms", "2", "--out", str(out), "--name", "smoke"],
+                           "--latency-ms", "2", "--out", str(out), "--name", "smoke",
+                           "--us-variant", "sdkpool:PULUMI_DYNAMIC_PROVIDER_WORKERS=4"],
                           cwd=ROOT, capture_output=True, text=True, timeout=2400)
     assert proc.returncode == 0, f"harness failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr[-5000:]}"
     files = list(out.glob("smoke-*.json"))
@@ -72,6 +73,17 @@ def test_harness__us_and_floor_report_every_phase(report: dict[str, Any]) -> Non
         assert summary[tool][str(N)]["phases"]["up"]["seconds"]["median"] > 0
     assert f"up@{N} us/floor" in report["ratios"]
     assert report["us"]["parallel"] > 0 and report["floor"]["concurrency"] > 0
+    assert us["phases"]["up"]["cpu"]["threads_peak_by_role"].get("provider", 0) > 0
+
+
+def test_harness__us_variant_runs_in_the_same_run_with_its_environment(report: dict[str, Any]) -> None:
+    variant = _run(report, "us:sdkpool")
+    assert _methods(variant, "up") == {"POST": N} and _methods(variant, "destroy") == {"DELETE": N}
+    assert report["us"]["dynamic_provider_grpc_workers"] == 32
+    assert report["us"]["variants"]["sdkpool"] == {"env": {"PULUMI_DYNAMIC_PROVIDER_WORKERS": "4"},
+                                                   "dynamic_provider_grpc_workers": 4}
+    assert f"up@{N} us:sdkpool/us" in report["ratios"]
+    assert report["summary"]["us:sdkpool"][str(N)]["phases"]["up"]["seconds"]["median"] > 0
 
 
 def test_harness__tofu_restapi_reports_every_phase(report: dict[str, Any]) -> None:
