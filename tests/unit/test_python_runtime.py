@@ -12,7 +12,7 @@ from providers._core import source_positions
 from providers._core.source_positions import program_frames
 
 ROOT = Path(__file__).resolve().parents[2]
-PKG, PROJECT, RUNTIME = "file:///src/providers/", "file:///work/stack/", ("file:///usr/lib/python3.11/",)
+PKG, PROJECT, RUNTIME = "file:///x/pkg/providers/", "file:///x/stack/", ("file:///x/python/lib/",)
 
 
 def frames(*uris: str) -> list[SimpleNamespace]:
@@ -25,7 +25,7 @@ def uris(kept: list[SimpleNamespace]) -> list[str]:
 
 def test_program_frames__keeps_the_program_between_our_frames_and_the_runtime() -> None:
     stack = frames(PKG + "thrive/resource.py", PKG + "_core/dynamic.py", PROJECT + "__main__.py",
-                   PROJECT + "teams.py", "", "file:///cache/bin/pulumi-language-python-exec",
+                   PROJECT + "teams.py", "", "file:///x/cache/bin/pulumi-language-python-exec",
                    RUNTIME[0] + "asyncio/events.py")
     kept = program_frames(stack, package=PKG, project=PROJECT, runtime=RUNTIME)
     assert uris(kept) == [PROJECT + "__main__.py", PROJECT + "teams.py"]
@@ -44,7 +44,7 @@ def test_program_frames__stops_at_a_virtualenv_inside_the_project() -> None:
 
 
 def test_program_frames__nothing_when_our_resource_is_declared_outside_the_project() -> None:
-    stack = frames(PKG + "batch/resource.py", "file:///elsewhere/lib.py", PROJECT + "__main__.py")
+    stack = frames(PKG + "batch/resource.py", "file:///x/elsewhere/lib.py", PROJECT + "__main__.py")
     assert program_frames(stack, package=PKG, project=PROJECT, runtime=RUNTIME) == []
 
 
