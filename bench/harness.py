@@ -668,16 +668,15 @@ def _stats(values: list[float]) -> dict[str, float] | None:
             "max": round(max(values), 4), "count": len(values)}
 
 
-def tool_names(runs: list[Run]) -> list[str]:
+def in_report_order(names: set[str] | dict[str, Any]) -> list[str]:
     """Contenders in report order: us, its variants (us:<name>), tofu, floor."""
-    names = {r.tool for r in runs}
     variants = sorted(n for n in names if n.startswith("us:"))
     return [t for t in ("us", *variants, "tofu", "floor") if t in names]
 
 
 def summarise(runs: list[Run]) -> dict[str, Any]:
     summary: dict[str, Any] = {}
-    for tool in tool_names(runs):
+    for tool in in_report_order({r.tool for r in runs}):
         for n in sorted({r.n for r in runs}):
             group = [r for r in runs if r.tool == tool and r.n == n and r.error is None]
             if not group:
@@ -739,8 +738,7 @@ def ratios(summary: dict[str, Any], ns: list[int]) -> dict[str, Any]:
 
 
 def table(summary: dict[str, Any], ns: list[int]) -> str:
-    tools = [t for t in ("us", *sorted(t for t in summary if t.startswith("us:")), "tofu", "floor")
-             if t in summary] or list(TOOLS)
+    tools = in_report_order(summary) or list(TOOLS)
     names = " / ".join(tools)
     lines = [f"| phase | N | {' | '.join(f'{t} s (min-max)' for t in tools)} | req/resource {names} "
              f"| tool CPU s {names} | foreign CPU s (max) |", "|---|---|" + "---|" * len(tools) + "---|---|---|"]
@@ -786,7 +784,7 @@ def plot(summary: dict[str, Any], ns: list[int], path: Path, title: str) -> str 
         return f"no plot: {exc} (pip install matplotlib)"
     fig, axes = plt.subplots(2, 2, figsize=(11, 8))
     labels = {"us": "us (pulumi + dynamic provider)", "tofu": "OpenTofu + restapi", "floor": "HTTP floor (httpx)"}
-    tools = [t for t in ("us", *sorted(t for t in summary if t.startswith("us:")), "tofu", "floor") if t in summary]
+    tools = in_report_order(summary)
     for ax, phase in zip(axes.flat, PHASES, strict=True):
         for tool in tools:
             xs, ys, lo, hi = [], [], [], []

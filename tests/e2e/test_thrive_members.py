@@ -11,17 +11,23 @@ pytestmark = pytest.mark.e2e
 AUTH = httpx.BasicAuth("demo-tenant", "demo-thrive-secret")
 
 
+def _thrive_stack(make_stack, emulator):  # type: ignore[no-untyped-def]
+    """A fresh Thrive emulator and the thrive_members program configured against it (Basic auth)."""
+    live = emulator("thrive")
+    stack = make_stack("thrive_members")
+    stack.config("thrive:baseUrl", live.base_url)
+    stack.config("thrive:tenantId", "demo-tenant")
+    stack.config("thrive:apiSecret", "demo-thrive-secret", secret=True)
+    return live, stack
+
+
 def _members(live) -> list[str]:  # type: ignore[no-untyped-def]
     team = next(a for a in live.state()["audiences"] if a["reference"] == "mem-team")
     return sorted(team["members"])
 
 
 def test_members__authoritative_drift_partial_failure_additive(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
-    live = emulator("thrive")
-    stack = make_stack("thrive_members")
-    stack.config("thrive:baseUrl", live.base_url)
-    stack.config("thrive:tenantId", "demo-tenant")
-    stack.config("thrive:apiSecret", "demo-thrive-secret", secret=True)
+    live, stack = _thrive_stack(make_stack, emulator)
     stack.config("members", json.dumps(["user1", "user2@example.com", "user3"]))
     stack.up()
     assert _members(live) == ["user1", "user2", "user3"]
@@ -52,11 +58,7 @@ def test_members__authoritative_drift_partial_failure_additive(make_stack, emula
 
 
 def test_managers__replace_permissions_drift_and_remove(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
-    live = emulator("thrive")
-    stack = make_stack("thrive_members")
-    stack.config("thrive:baseUrl", live.base_url)
-    stack.config("thrive:tenantId", "demo-tenant")
-    stack.config("thrive:apiSecret", "demo-thrive-secret", secret=True)
+    live, stack = _thrive_stack(make_stack, emulator)
     stack.config("members", json.dumps(["user1"]))
     lead = {"user": "user7@example.com", "permissions": {"audienceManager": {"assignments": True},
                                                          "peopleManager": {"insights": True}}}
