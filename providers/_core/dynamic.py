@@ -90,32 +90,42 @@ def create_or_adopt(
     attempts: int = 3,
     is_duplicate: Callable[[ApiError], bool] = lambda exc: isinstance(exc, Conflict),
 ) -> T:
-    """Create a resource at most once even when responses get lost or a run was killed.
+    """Create a resource at most once even when responses get lost, and never take over a stranger's.
 
     When a create's outcome is unknown (connection lost after sending, 5xx) we read by the natural key
-    before trying again: if the first attempt did commit, we adopt what it made instead of duplicating it.
-    When the vendor says the key is taken, ``find`` decides: it returns the existing resource only if it is
-    identical to what we were about to create (what a killed ``pulumi up`` leaves behind), else None and
-    the conflict is raised.
+    before trying again: if that attempt did commit, ``find`` returns what it made (it matches only an object
+    identical to our request) and we keep it instead of duplicating it. That is the only adoption here: a
+    "key already taken" answer is raised as it is, unless an earlier attempt of *this* call had an unknown
+    outcome (then the taken key is most likely our own lost create, and ``find`` decides). An object that
+    existed before this call is never adopted; adopting one is the user's explicit ``adopt``/``adopt_id``.
     """
     last: Exception | None = None
+    uncertain = False
     for _ in range(attempts):
         try:
             return create()
-        except (TransportFailure, ServerError) as exc:
+        except TransportFailure as exc:
             last = exc
+            uncertain = uncertain or exc.maybe_committed
+        except ServerError as exc:
+            last = exc
+            uncertain = True
         except ApiError as exc:
-            if not is_duplicate(exc):
+            if not is_duplicate(exc) or not uncertain:
                 raise
             found = find()
             if found is not None:
                 return found
             raise
-        found = find()
-        if found is not None:
-            return found
+        if uncertain:
+            found = find()
+            if found is not None:
+                return found
     assert last is not None
     raise last
+
+
+RECOVERY_COMMAND = "python -m providers.recover --stack <stack>"
 
 
 class VendorProvider(ResourceProvider, Generic[ArgsT, CfgT]):
@@ -126,6 +136,10 @@ class VendorProvider(ResourceProvider, Generic[ArgsT, CfgT]):
     args_model: ClassVar[type[BaseModel]]
     # Input fields whose change can't be applied in place.
     replace_fields: ClassVar[frozenset[str]] = frozenset()
+    # The input naming the vendor object uniquely (the vendor refuses a second one), when there is one.
+    key_field: ClassVar[str | None] = None
+    # The input by which a user asks to take over an existing object ("adopt" or "adopt_id").
+    adopt_field: ClassVar[str | None] = None
     # The provider object is pickled into every resource's state: it holds no secret, so don't encrypt it.
     serialize_as_secret_always = False
 
@@ -186,13 +200,51 @@ class VendorProvider(ResourceProvider, Generic[ArgsT, CfgT]):
                     continue  # will be validated once the value is known
                 failures.append(CheckFailure(_field_of(loc),
                                              f"{self.resource_label}: {_field_of(loc)}: {err['msg']}"))
+            failures.extend(self.ownership_failures(_olds, inputs, failures))
             return CheckResult(news, failures)
         failures.extend(self.extra_checks(args))  # type: ignore[arg-type]
+        failures.extend(self.ownership_failures(_olds, inputs, failures))
         normalized = args.model_dump(mode="json", exclude_none=False)
         result = {**{k: v for k, v in normalized.items() if k in inputs or v is not None}, **{
             k: inputs[k] for k in unknown}}
         result[PROVIDER_KEY] = news.get(PROVIDER_KEY)
         return CheckResult(result, failures)
+
+    # -- ownership -------------------------------------------------------------------------------
+    def find_existing(self, key: str) -> str | None:
+        """Describe the vendor object that holds natural key ``key`` (read-only), or None when it is free."""
+        return None
+
+    def adopt_hint(self) -> str:
+        return f"set {self.adopt_field}=True on this resource"
+
+    def taken_message(self, key: str, existing: str) -> str:
+        field = self.key_field
+        return (f"{self.resource_label}: {field} {key!r} is already taken in {self.vendor} by {existing}, which this "
+                "stack did not create (another stack, a person, or an interrupted run of this stack made it). "
+                f"Nothing was changed. To manage that object from this stack on purpose, {self.adopt_hint()}. If "
+                f"an interrupted `pulumi up` of this stack created it, recover it with `{RECOVERY_COMMAND}` "
+                "(docs/recovery.md).")
+
+    def ownership_failures(self, olds: Mapping[str, Any], inputs: Mapping[str, Any],
+                           failures: list[CheckFailure]) -> list[CheckFailure]:
+        """At preview, before any write: refuse a natural key that an object outside this stack holds."""
+        field = self.key_field
+        if field is None or (self.adopt_field is not None and inputs.get(self.adopt_field)):
+            return []
+        key = inputs.get(field)
+        if not isinstance(key, str) or contains_unknown(key) or any(f.property == field for f in failures):
+            return []
+        if user_inputs(olds).get(field) == key:
+            return []  # the stack already holds the object with this key
+        existing = self.find_existing(key)
+        return [] if existing is None else [CheckFailure(field, self.taken_message(key, existing))]
+
+    def locate(self, inputs: Mapping[str, Any], held: set[str]) -> list[tuple[str, str]] | None:
+        """(id, description) of each vendor object a create of ``inputs`` would have made, minus the ids in
+        ``held`` (the stack's own); None when the vendor's API can't look such an object up. Read-only; used by
+        ``providers.recover`` for the creates an interrupted run left pending."""
+        return None
 
     # -- diff ------------------------------------------------------------------------------------
     def comparable(self, field: str, props: Mapping[str, Any], *, state: bool) -> Any:

@@ -41,6 +41,7 @@ class AudienceArgs(BaseModel):
     display_name: str | None = Field(default=None, min_length=1, max_length=255)
     members: MembersSpec | None = None
     membership: Literal["authoritative", "additive"] = "authoritative"
+    adopt: bool = Field(default=False, description="Take over an existing audience with this name (create only).")
 
 
 class AudienceView(BaseModel):

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import Resource
+from pulumi.dynamic import CheckFailure, Resource
 
 from .._core.config import ConfigSource, Setting, client_settings, missing
 from .._core.dynamic import VendorProvider, create_or_adopt
-from .._core.errors import ApiError, NotFound
+from .._core.errors import ApiError, InputError, NotFound
 from .._core.util import chunks
 from .._core.wait import wait_until
 from .client import DEFAULT_BASE_URL, Client
@@ -49,6 +49,51 @@ class AudienceProvider(VendorProvider[AudienceArgs, BatchConfig]):
         settings = client_settings(source, "batch", "BATCH", source.require(BASE_URL))
         client = Client.shared(settings, api_key=source.require(API_KEY), project_key=source.require(PROJECT_KEY))
         return BatchConfig(client, source.number(INDEXING_TIMEOUT) or 600.0)
+
+    key_field = "name"  # unique in the project
+    adopt_field = "adopt"
+
+    def find_existing(self, key: str) -> str | None:
+        try:
+            view = self.config.client.view_audience(key)
+        except NotFound:
+            return None
+        shown = f", display name {view.display_name!r}" if view.display_name else ""
+        return f"audience {view.name!r} ({view.nb_ids} ids{shown})"
+
+    def adopt_hint(self) -> str:
+        return ("set adopt=True on this resource (authoritative membership then rewrites it to exactly the declared "
+                "ids; additive only adds them)")
+
+    def locate(self, inputs: Mapping[str, Any], held: set[str]) -> list[tuple[str, str]] | None:
+        args = self.parse(inputs)
+        try:
+            view = self.config.client.view_audience(args.name)
+        except NotFound:
+            return []
+        if view.display_name != args.display_name or view.name in held:
+            return []
+        return [(view.name, self.find_existing(view.name) or view.name)]
+
+    def extra_checks(self, args: AudienceArgs) -> list[CheckFailure]:
+        if not args.adopt:
+            return []
+        problem = self._adoption_problem(args)
+        return [CheckFailure("adopt", problem)] if problem else []
+
+    def _adoption_problem(self, args: AudienceArgs) -> str | None:
+        try:
+            view = self.config.client.view_audience(args.name)
+        except NotFound:
+            return f"{self.resource_label}: adopt=True but Batch has no audience named {args.name!r}"
+        if args.display_name is not None and view.display_name != args.display_name:
+            return (f"{self.resource_label}: adopt=True: audience {args.name!r} has display name "
+                    f"{view.display_name!r}, and Batch documents no way to change it; declare "
+                    f"display_name={view.display_name!r} (or leave it unset) to adopt it")
+        return None
+
+    def changed_fields(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+        return [f for f in super().changed_fields(olds, news) if f != "adopt"]  # create-time only
 
     # -- diff ------------------------------------------------------------------------------------
     def comparable(self, field: str, props: Mapping[str, Any], *, state: bool) -> Any:
@@ -101,16 +146,26 @@ class AudienceProvider(VendorProvider[AudienceArgs, BatchConfig]):
             outs["members"] = {**outs["members"], "inline": None}
         outs["nb_ids"] = view.nb_ids if view else None
         outs["indexing_state"] = view.indexing_state if view else None
+        outs["adopted"] = args.adopt
         return outs
 
     # -- lifecycle -------------------------------------------------------------------------------
     def create_resource(self, args: AudienceArgs) -> tuple[str, dict[str, Any]]:
         client = self.config.client
+        if args.adopt:
+            return self._adopt(args)
 
         def create() -> str:
-            return client.create_audience(args.name, args.display_name)
+            try:
+                return client.create_audience(args.name, args.display_name)
+            except ApiError as exc:
+                if not _already_exists(exc):
+                    raise
+                raise exc.with_hint(f"audience {args.name!r} exists and this stack did not create it; nothing was "
+                                    "changed. Set adopt=True to manage it on purpose, or choose another name") from None
 
         def find() -> str | None:
+            # Called only after an attempt of this create whose outcome was unknown.
             try:
                 existing = client.view_audience(args.name)
             except NotFound:
@@ -127,6 +182,18 @@ class AudienceProvider(VendorProvider[AudienceArgs, BatchConfig]):
             SnapshotStore().save(new)
         return args.name, self._outputs(args, client.view_audience(args.name))
 
+    def _adopt(self, args: AudienceArgs) -> tuple[str, dict[str, Any]]:
+        problem = self._adoption_problem(args)
+        if problem:
+            raise InputError(problem)
+        if args.members is not None:
+            new = resolve(args.members)
+            additive = args.membership == "additive"
+            # Authoritative: the ids already there are unknown (Batch lists none), so rewrite the whole audience.
+            self._apply(args.name, {} if additive else None, new, additive)
+            SnapshotStore().save(new)
+        return args.name, {**self._outputs(args, self.config.client.view_audience(args.name)), "adopted": True}
+
     def update_resource(self, id_: str, olds: Mapping[str, Any], args: AudienceArgs) -> dict[str, Any]:
         old_spec = olds.get("members") if isinstance(olds.get("members"), Mapping) else None
         old_digest = old_spec.get("digest") if old_spec else None
@@ -138,7 +205,8 @@ class AudienceProvider(VendorProvider[AudienceArgs, BatchConfig]):
             SnapshotStore().save(new)
         elif args.members is None and old_spec is not None and old_spec.get("count") and not additive:
             self._apply(id_, SnapshotStore().load(old_digest), {}, False)
-        return self._outputs(args, self.config.client.view_audience(id_))
+        # Whether the stack created the audience or adopted it is fixed at create, whatever `adopt` says now.
+        return {**self._outputs(args, self.config.client.view_audience(id_)), "adopted": bool(olds.get("adopted"))}
 
     def read_resource(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
         view = self.config.client.view_audience(id_)
@@ -152,9 +220,17 @@ class AudienceProvider(VendorProvider[AudienceArgs, BatchConfig]):
                                "count": view.nb_ids}
         outs["nb_ids"] = view.nb_ids
         outs["indexing_state"] = view.indexing_state
+        outs["adopted"] = bool(props.get("adopted"))
         return outs
 
     def delete_resource(self, id_: str, props: Mapping[str, Any]) -> None:
+        if props.get("adopted") and props.get("membership") == "additive":
+            # Adopted and only added to: the audience and the ids that were there are not the stack's, and Batch
+            # can't say which ids were there before, so none are removed.
+            pulumi.log.warn(f"{self.resource_label} {id_!r} was adopted with additive membership: it is left in "
+                            "Batch with all its ids (Batch lists no ids, so the ones this stack added can't be told "
+                            "from the ones that were there). Remove it in Batch if it is no longer needed.")
+            return
         self.config.client.remove_audience(id_)
 
 
@@ -167,6 +243,7 @@ class Audience(Resource, module="batch", name="Audience"):
     members: pulumi.Output[dict[str, Any] | None]
     nb_ids: pulumi.Output[int]
     indexing_state: pulumi.Output[str]
+    adopted: pulumi.Output[bool]
 
     def __init__(
         self,
@@ -176,6 +253,7 @@ class Audience(Resource, module="batch", name="Audience"):
         display_name: pulumi.Input[str] | None = None,
         members: Members | Sequence[str | Mapping[str, Any]] | None = None,
         membership: str = "authoritative",
+        adopt: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         if members is not None and not isinstance(members, Members):
@@ -185,6 +263,8 @@ class Audience(Resource, module="batch", name="Audience"):
             "display_name": display_name,
             "members": members.spec() if members is not None else None,
             "membership": membership,
+            "adopt": adopt,
+            "adopted": None,
             "nb_ids": None,
             "indexing_state": None,
         }

@@ -186,6 +186,12 @@ class AudienceFolderProvider(_SonarlyProvider):
         folder = create_or_adopt(create, find, is_duplicate=_never_duplicate)
         return folder.id, self._outputs(args, folder, group)
 
+    def locate(self, inputs: Mapping[str, Any], held: set[str]) -> list[tuple[str, str]] | None:
+        args, group = self.parse(inputs), self.config.account_group()
+        return [(f.id, f"folder {f.id} (name {f.name!r}, {f.audience_type})")
+                for f in self.config.client.get_navigation(group).folders
+                if f.name == args.name and f.audience_type == args.audience_type and f.id not in held]
+
     def _find(self, group: str, folder_id: str) -> FolderObject | None:
         return next((f for f in self.config.client.get_navigation(group).folders if f.id == folder_id), None)
 
@@ -332,6 +338,14 @@ class AudienceProvider(_SonarlyProvider):
         if args.folder_id and obj.folder_id != args.folder_id:
             obj = self._move_new(group, obj, args.folder_id)
         return obj.id, self._outputs(args, obj, group)
+
+    def locate(self, inputs: Mapping[str, Any], held: set[str]) -> list[tuple[str, str]] | None:
+        # Names repeat in Sonarly: every audience that matches the request and that the stack doesn't hold is a
+        # candidate; more than one is left to the user (the recovery lists them with their creation times).
+        args, group = self.parse(inputs), self.config.account_group()
+        return [(a.id, f"audience {a.id} (name {a.name!r}, created {a.created_at or 'at an unknown time'})")
+                for page in self.config.client.iter_audience_pages(group) for a in page.items
+                if self._same_request(a, args) and a.id not in held]
 
     def _move_new(self, group: str, obj: AudienceObject, folder_id: str) -> AudienceObject:
         """Create takes no folder: move right after; if that fails, delete what we made so nothing leaks."""

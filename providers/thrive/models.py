@@ -41,6 +41,8 @@ class AudienceMembersArgs(BaseModel):
     audience: str = Field(min_length=1, description="Id or reference of the audience (e.g. `backend.id`).")
     members: list[str] = Field(description="Users by email, reference or Thrive id; they must exist in Thrive.")
     membership: Literal["authoritative", "additive"] = "authoritative"
+    adopt: bool = Field(default=False, description="Authoritative only: take over an audience that already has "
+                                                    "members outside the list (they are removed at create).")
 
 
 # Input permission flags (add-a-user-to-an-audiences-managers-list); `manageMembers` and
@@ -83,6 +85,8 @@ class AudienceManagersArgs(BaseModel):
 
     audience: str = Field(min_length=1, description="Id or reference of the audience or structure.")
     managers: list[ManagerSpec]
+    adopt: bool = Field(default=False, description="Take over an audience that already has managers outside the "
+                                                    "list (they are removed at create).")
 
 
 class Manager(BaseModel):

@@ -12,7 +12,7 @@ from pulumi.dynamic import CheckFailure, Resource
 from pydantic import BaseModel
 
 from .._core.config import ConfigSource, Setting, client_settings, missing
-from .._core.dynamic import VendorProvider, create_or_adopt
+from .._core.dynamic import VendorProvider, contains_unknown, create_or_adopt, user_inputs
 from .._core.errors import ApiError, ConfigurationError, Conflict, InputError, NotFound, ProviderError
 from .._core.util import chunks, remove_quietly
 from .client import REGION_HOSTS, Client, api_base_url, token_url
@@ -76,6 +76,30 @@ class _ThriveBase(VendorProvider[Any, ThriveConfig]):
 
 class _ThriveProvider(_ThriveBase):
     category: ClassVar[str]
+    key_field = "reference"  # unique in the tenant
+    adopt_field = "adopt"
+
+    def find_existing(self, key: str) -> str | None:
+        try:
+            obj = self.config.client.get_audience(key)
+        except NotFound:
+            return None
+        made = f", created {obj.created_at}" if obj.created_at else ""
+        return f"{obj.category} {obj.id} (name {obj.name!r}{made})"
+
+    def adopt_hint(self) -> str:
+        return ("set adopt=True on this resource (it is then renamed/moved to match and deleted by "
+                "`pulumi destroy`)")
+
+    def locate(self, inputs: Mapping[str, Any], held: set[str]) -> list[tuple[str, str]] | None:
+        args = self.parse(inputs)
+        try:
+            obj = self.config.client.get_audience(args.reference)
+        except NotFound:
+            return []
+        same = (obj.category == self.category and obj.name == args.name and obj.api_controlled
+                and self._same_parent(obj, args))
+        return [(obj.id, self.find_existing(obj.id) or obj.id)] if same and obj.id not in held else []
 
     def _parent_of(self, args: Any) -> str | None:
         return None
@@ -122,15 +146,17 @@ class _ThriveProvider(_ThriveBase):
             try:
                 return client.create_audience(args.name, args.reference, self.category, self._parent_of(args))
             except Conflict as exc:
-                raise exc.with_hint(f"reference {args.reference!r} is taken; set adopt=True to manage the "
-                                    "existing audience instead") from None
+                raise exc.with_hint(f"reference {args.reference!r} is taken by an audience this stack did not "
+                                    "create; nothing was changed. Set adopt=True to manage it on purpose, or "
+                                    "choose another reference") from None
 
         def find() -> AudienceObject | None:
+            # Called only after an attempt of this create whose outcome was unknown.
             try:
                 found = client.get_audience(args.reference)
             except NotFound:
                 return None
-            # The reference is unique; adopt only what is identical to our create (a lost or killed create).
+            # The reference is unique; keep only what is identical to our lost create.
             same = (found.category == self.category and found.name == args.name and found.api_controlled
                     and self._same_parent(found, args))
             return found if same else None
@@ -259,10 +285,29 @@ def _raise_partial(operation: str, verb: str, audience: str, errors: list[str]) 
                              "Thrive) and rerun `pulumi up`")
 
 
+def _foreign_message(label: str, audience: str, kind: str, foreign: list[str]) -> str:
+    shown = ", ".join(foreign[:10]) + (f" and {len(foreign) - 10} more" if len(foreign) > 10 else "")
+    return (f"{label}: audience {audience!r} already has {len(foreign)} {kind}(s) that are not in the list and "
+            f"that this stack did not add: {shown}. Nothing was changed. An authoritative list would remove them: "
+            f"set adopt=True to take the audience's {kind}s over on purpose"
+            + (", or membership=\"additive\" to leave them alone" if kind == "member" else "") + ".")
+
+
 class AudienceMembersProvider(_ThriveBase):
     resource_label = "thrive:AudienceMembers"
     args_model = AudienceMembersArgs
     replace_fields = frozenset({"audience"})
+
+    def changed_fields(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+        return [f for f in super().changed_fields(olds, news) if f != "adopt"]  # create-time only
+
+    def locate(self, inputs: Mapping[str, Any], held: set[str]) -> list[tuple[str, str]] | None:
+        audience, id_ = str(inputs.get("audience")), f"{inputs.get('audience')}/members"
+        try:
+            count = len(self._current(audience))
+        except NotFound:
+            return []
+        return [] if id_ in held else [(id_, f"members of audience {audience!r} ({count} now)")]
 
     def _current(self, audience: str) -> list[Member]:
         client, members, page = self.config.client, [], 1
@@ -273,33 +318,71 @@ class AudienceMembersProvider(_ThriveBase):
                 return members
             page += 1
 
-    def _apply(self, args: AudienceMembersArgs) -> None:
+    @staticmethod
+    def _foreign(current: list[Member], declared: list[str]) -> list[str]:
+        wanted = {u.lower() for u in declared}
+        return [m.email or m.reference or m.user_id for m in current if not m.known_as() & wanted]
+
+    def ownership_failures(self, olds: Mapping[str, Any], inputs: Mapping[str, Any],
+                           failures: list[CheckFailure]) -> list[CheckFailure]:
+        # A new authoritative list over an audience that already has other members would remove them.
+        audience, members = inputs.get("audience"), inputs.get("members")
+        if (user_inputs(olds) or failures or inputs.get("adopt") or inputs.get("membership") == "additive"
+                or not isinstance(audience, str) or contains_unknown(audience) or contains_unknown(members)):
+            return []
+        try:
+            foreign = self._foreign(self._current(audience), [str(u) for u in members or []])
+        except NotFound:
+            return []  # said at `up`, where the audience must exist
+        return [CheckFailure("members", _foreign_message(self.resource_label, audience, "member", foreign))] \
+            if foreign else []
+
+    def _apply(self, args: AudienceMembersArgs, added: list[str] | None, *, creating: bool) -> list[str] | None:
+        """Bring the audience to ``args``; returns, in additive mode, the users this stack has added."""
         client, audience = self.config.client, args.audience
         current = self._current(audience)
+        authoritative = args.membership == "authoritative"
+        if creating and authoritative and not args.adopt:
+            foreign = self._foreign(current, args.members)
+            if foreign:
+                raise InputError(_foreign_message(self.resource_label, audience, "member", foreign))
         present = set().union(*(m.known_as() for m in current)) if current else set()
         errors: list[str] = []
         to_add = [u for u in dict.fromkeys(args.members) if u.lower() not in present]
         for chunk in chunks(to_add, MAX_USERS_PER_CALL):
-            errors += _failures(client.add_audience_members(audience, chunk))
-        if args.membership == "authoritative":
+            outcome = client.add_audience_members(audience, chunk)
+            errors += _failures(outcome)
+        if authoritative:
             wanted = {u.lower() for u in args.members}
             for member in current:
                 if not member.known_as() & wanted:
                     remove_quietly(partial(client.remove_audience_member, audience, member.user_id))
-        # Additive (as in Batch): only ensure the listed users are members; never remove anyone on update.
+            mine = None
+        else:
+            # Additive: users who were members before the stack listed them are not the stack's; only the ones
+            # it added are, and only those leave when they drop off the list or at destroy.
+            wanted = {u.lower() for u in args.members}
+            failed = {e.split(":", 1)[0].lower() for e in errors}
+            kept = [u for u in (added or []) if u.lower() in wanted]
+            mine = kept + [u for u in to_add if u.lower() not in failed and u not in kept]
+            for user in added or []:
+                if user.lower() not in wanted:
+                    remove_quietly(partial(client.remove_audience_member, audience, user))
         _raise_partial("add audience members", "added to", audience, errors)
+        return mine
 
-    def _outputs(self, args: AudienceMembersArgs) -> dict[str, Any]:
+    def _outputs(self, args: AudienceMembersArgs, added: list[str] | None) -> dict[str, Any]:
         current = self._current(args.audience)
-        return {**args.model_dump(mode="json"), "member_count": len(current)}
+        return {**args.model_dump(mode="json"), "member_count": len(current), "added": added}
 
     def create_resource(self, args: AudienceMembersArgs) -> tuple[str, dict[str, Any]]:
-        self._apply(args)
-        return f"{args.audience}/members", self._outputs(args)
+        added = self._apply(args, None, creating=True)
+        return f"{args.audience}/members", self._outputs(args, added)
 
     def update_resource(self, id_: str, olds: Mapping[str, Any], args: AudienceMembersArgs) -> dict[str, Any]:
-        self._apply(args)
-        return self._outputs(args)
+        previous = olds.get("added") if olds.get("membership") == "additive" else None
+        added = self._apply(args, [str(u) for u in previous or []], creating=False)
+        return self._outputs(args, added)
 
     def read_resource(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
         audience = str(props.get("audience") or id_.rsplit("/members", 1)[0])
@@ -312,14 +395,21 @@ class AudienceMembersProvider(_ThriveBase):
         members = [u for u in declared if u.lower() in present]
         if props.get("membership") != "additive":
             # Authoritative: users added outside the stack show up as drift (by their email or reference).
-            known = {u.lower() for u in declared}
-            members += [m.email or m.reference or m.user_id for m in current if not m.known_as() & known]
+            members += self._foreign(current, declared)
+        added = props.get("added")
+        if isinstance(added, list):
+            added = [u for u in added if str(u).lower() in present]
         return {**{k: props.get(k) for k in AudienceMembersArgs.model_fields}, "members": members,
-                "member_count": len(current)}
+                "member_count": len(current), "added": added}
 
     def delete_resource(self, id_: str, props: Mapping[str, Any]) -> None:
         audience = str(props.get("audience"))
-        for user in props.get("members") or []:
+        if props.get("membership") == "additive":
+            # Only the users this stack added; state written before `added` existed names none, so none go.
+            users = props.get("added") or []
+        else:
+            users = props.get("members") or []
+        for user in users:
             # The member, or the whole audience, may already be gone.
             remove_quietly(partial(self.config.client.remove_audience_member, audience, str(user)))
 
@@ -331,12 +421,14 @@ class AudienceMembers(Resource, module="thrive", name="AudienceMembers"):
     members: pulumi.Output[list[str]]
     membership: pulumi.Output[str]
     member_count: pulumi.Output[int]
+    added: pulumi.Output[list[str] | None]
 
     def __init__(self, resource_name: str, *, audience: pulumi.Input[str], members: pulumi.Input[list[str]],
-                 membership: str = "authoritative", opts: pulumi.ResourceOptions | None = None) -> None:
+                 membership: str = "authoritative", adopt: bool = False,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(AudienceMembersProvider(), resource_name,
-                         {"audience": audience, "members": members, "membership": membership, "member_count": None},
-                         opts)
+                         {"audience": audience, "members": members, "membership": membership, "adopt": adopt,
+                          "member_count": None, "added": None}, opts)
 
 
 class AudienceManagersProvider(_ThriveBase):
@@ -345,6 +437,39 @@ class AudienceManagersProvider(_ThriveBase):
     resource_label = "thrive:AudienceManagers"
     args_model = AudienceManagersArgs
     replace_fields = frozenset({"audience"})
+
+    def changed_fields(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+        return [f for f in super().changed_fields(olds, news) if f != "adopt"]  # create-time only
+
+    def _foreign(self, audience: str, declared: list[str]) -> list[str]:
+        wanted = {u.lower() for u in declared}
+        return [m.email or m.reference or m.user_id for m in self.config.client.list_audience_managers(audience)
+                if not m.known_as() & wanted]
+
+    def locate(self, inputs: Mapping[str, Any], held: set[str]) -> list[tuple[str, str]] | None:
+        audience, id_ = str(inputs.get("audience")), f"{inputs.get('audience')}/managers"
+        try:
+            count = len(self.config.client.list_audience_managers(audience))
+        except NotFound:
+            return []
+        return [] if id_ in held else [(id_, f"managers of audience {audience!r} ({count} now)")]
+
+    @staticmethod
+    def _users(managers: Any) -> list[str]:
+        return [str(m.get("user")) for m in managers or [] if isinstance(m, Mapping)]
+
+    def ownership_failures(self, olds: Mapping[str, Any], inputs: Mapping[str, Any],
+                           failures: list[CheckFailure]) -> list[CheckFailure]:
+        audience, managers = inputs.get("audience"), inputs.get("managers")
+        if (user_inputs(olds) or failures or inputs.get("adopt") or not isinstance(audience, str)
+                or contains_unknown(audience) or contains_unknown(managers)):
+            return []
+        try:
+            foreign = self._foreign(audience, self._users(managers))
+        except NotFound:
+            return []
+        return [CheckFailure("managers", _foreign_message(self.resource_label, audience, "manager", foreign))] \
+            if foreign else []
 
     def comparable(self, field: str, props: Mapping[str, Any], *, state: bool) -> Any:
         if field == "managers":
@@ -380,6 +505,10 @@ class AudienceManagersProvider(_ThriveBase):
         return out
 
     def create_resource(self, args: AudienceManagersArgs) -> tuple[str, dict[str, Any]]:
+        if not args.adopt:
+            foreign = self._foreign(args.audience, [m.user for m in args.managers])
+            if foreign:
+                raise InputError(_foreign_message(self.resource_label, args.audience, "manager", foreign))
         self._apply(args)
         return f"{args.audience}/managers", args.model_dump(mode="json")
 
@@ -394,7 +523,7 @@ class AudienceManagersProvider(_ThriveBase):
             managers = self._read(audience, declared)
         except NotFound:
             return None
-        return {"audience": props.get("audience"), "managers": managers}
+        return {"audience": props.get("audience"), "managers": managers, "adopt": props.get("adopt", False)}
 
     def delete_resource(self, id_: str, props: Mapping[str, Any]) -> None:
         audience = str(props.get("audience"))
@@ -409,6 +538,7 @@ class AudienceManagers(Resource, module="thrive", name="AudienceManagers"):
     managers: pulumi.Output[list[dict[str, Any]]]
 
     def __init__(self, resource_name: str, *, audience: pulumi.Input[str],
-                 managers: pulumi.Input[list[dict[str, Any]]], opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(AudienceManagersProvider(), resource_name, {"audience": audience, "managers": managers},
-                         opts)
+                 managers: pulumi.Input[list[dict[str, Any]]], adopt: bool = False,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(AudienceManagersProvider(), resource_name,
+                         {"audience": audience, "managers": managers, "adopt": adopt}, opts)

@@ -86,6 +86,9 @@ class CampaignArgs(BaseModel):
     conditions: list[ConditionGroup] | None = None
     adopt_id: int | None = Field(default=None, ge=1,
                                  description="Manage the existing campaign with this id instead of creating one.")
+    delete_records_on_destroy: bool = Field(
+        default=False, description="At destroy, also delete every audience record of the campaign (draft "
+                                   "campaigns only; records can't be re-added through the API). Off: records stay.")
 
     @field_validator("campaign_name")
     @classmethod

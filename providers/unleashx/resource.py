@@ -246,22 +246,31 @@ class CampaignProvider(_UnleashXBase):
     def delete_resource(self, id_: str, props: Mapping[str, Any]) -> None:
         client, campaign_id = self.config.client, _int(id_)
         name = props.get("campaign_name")
-        kept = ""
-        if props.get("status") == "draft":
-            # Only a draft campaign's records may be deleted wholesale (documented), so do it before pausing.
+        try:
+            held = client.campaign_audience_stats(campaign_id).total_audience
+        except NotFound:
+            return  # already gone
+        records = f"its {held} audience record(s) were left in place"
+        if props.get("delete_records_on_destroy") and held:
+            # Asked for explicitly; only a draft campaign's records may be deleted wholesale (documented).
             try:
                 client.delete_audience(campaign_id, delete_all=True)
+                records = f"its {held} audience record(s) were deleted (delete_records_on_destroy=True)"
             except ApiError as exc:
                 if isinstance(exc, NotFound):
-                    return  # already gone
+                    return
                 if not is_delete_all_refused(exc):
                     raise
-                kept = (f"; its audience records were kept because UnleashX refused to delete them: "
-                        f"{exc.vendor_message!r} (it was moved out of draft outside this stack)")
+                records += (f" because UnleashX refused to delete them: {exc.vendor_message!r} (only a draft "
+                            "campaign's records can be deleted wholesale)")
+        elif held:
+            # The records were uploaded outside the stack (the API can't add any) and can't be re-added through
+            # the API, so destroy never deletes them unless told to.
+            records += " (set delete_records_on_destroy=True to delete them at destroy)"
         # No documented campaign delete: pausing stops calls; the campaign stays in UnleashX.
         client.update_campaign(campaign_id, {"campaign_status": "pause"})  # NotFound -> already gone
         pulumi.log.warn(
-            f"{self.resource_label} {name!r} (id {campaign_id}) remains in UnleashX with status 'pause'{kept}: "
+            f"{self.resource_label} {name!r} (id {campaign_id}) remains in UnleashX with status 'pause'; {records}. "
             "UnleashX has no API to delete campaigns. It is removed from this stack; delete it in the UnleashX UI "
             "if it is no longer needed (its name stays taken until then).")
 
@@ -295,6 +304,9 @@ class CampaignAudienceProvider(_UnleashXBase):
         if absent:
             return [CheckFailure("phone_numbers", _missing_message(self.resource_label, args.campaign_id, absent))]
         return []
+
+    def locate(self, inputs: Mapping[str, Any], held: set[str]) -> list[tuple[str, str]] | None:
+        return []  # its create writes nothing (it looks records up): clearing the pending create loses nothing
 
     def _lookup(self, args: CampaignAudienceArgs) -> list[AudienceRecord]:
         found = find_records(self.config.client, args.campaign_id, args.phone_numbers)
@@ -398,6 +410,7 @@ class Campaign(Resource, module="unleashx", name="Campaign"):
         status: pulumi.Input[str] = "draft",
         conditions: pulumi.Input[Sequence[Mapping[str, Any]]] | None = None,
         adopt_id: int | None = None,
+        delete_records_on_destroy: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {
@@ -411,6 +424,7 @@ class Campaign(Resource, module="unleashx", name="Campaign"):
             "status": status,
             "conditions": conditions,
             "adopt_id": adopt_id,
+            "delete_records_on_destroy": delete_records_on_destroy,
             "campaign_id": None,
             "created_at": None,
             "updated_at": None,

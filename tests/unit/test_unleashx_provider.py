@@ -351,20 +351,31 @@ def test_update__campaign_deleted_in_the_ui_says_to_refresh() -> None:
     assert "pulumi refresh" in str(info.value)
 
 
-def test_delete__draft_campaign_is_emptied_paused_and_warned_about(warnings: list[str]) -> None:
+def test_delete__draft_campaign_keeps_its_records_and_says_so(warnings: list[str]) -> None:
     fake = FakeUnleashX()
     fake.add_campaign(7)
     fake.add_record(1, 7, "+1555")
     configured(CampaignProvider(), fake).delete("7", _state())
-    assert fake.of(7) == [] and fake.campaigns[7]["campaign_status"] == "pause"
+    assert len(fake.of(7)) == 1 and fake.campaigns[7]["campaign_status"] == "pause"
+    assert [r[1] for r in fake.writes()] == ["update-campaign"]  # no delete-audience reached the vendor
     assert len(warnings) == 1 and "remains in UnleashX" in warnings[0] and "no API to delete campaigns" in warnings[0]
+    assert "1 audience record(s) were left in place" in warnings[0] and "delete_records_on_destroy" in warnings[0]
+
+
+def test_delete__draft_campaign_is_emptied_when_asked(warnings: list[str]) -> None:
+    fake = FakeUnleashX()
+    fake.add_campaign(7)
+    fake.add_record(1, 7, "+1555")
+    configured(CampaignProvider(), fake).delete("7", _state(delete_records_on_destroy=True))
+    assert fake.of(7) == [] and fake.campaigns[7]["campaign_status"] == "pause"
+    assert "1 audience record(s) were deleted" in warnings[0]
 
 
 def test_delete__out_of_band_started_campaign_keeps_records_and_says_why(warnings: list[str]) -> None:
     fake = FakeUnleashX()
     fake.add_campaign(7, status="inprogress")  # state still says draft
     fake.add_record(1, 7, "+1555")
-    configured(CampaignProvider(), fake).delete("7", _state())
+    configured(CampaignProvider(), fake).delete("7", _state(delete_records_on_destroy=True))
     assert len(fake.of(7)) == 1 and fake.campaigns[7]["campaign_status"] == "pause"
     assert "only be deleted when the campaign is in draft status" in warnings[0]
 
