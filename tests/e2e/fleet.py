@@ -48,3 +48,37 @@ def declared(vendor: str, *, count: int, prefix: str) -> Counter[str]:
     if vendor in ("unleashx", "sonarly"):
         return Counter(f"{prefix}-{i:03d}" for i in range(count))
     return Counter([f"{prefix}-root", *(f"{prefix}-{i:03d}" for i in range(count - 1))])
+
+
+def seed_foreign(live: Any, vendor: str, prefix: str) -> str:
+    """An object made outside the stack, beside the fleet (same prefix, key not declared); returns its key."""
+    if vendor == "batch":
+        key = f"{prefix}_foreign"
+        live.seed({"audiences": [{"name": key, "display_name": "Not ours", "ids": ["a", "b"]}]})
+    elif vendor == "thrive":
+        key = f"{prefix}-foreign"
+        live.seed({"audiences": [{"name": "Not ours", "reference": key}]})
+    else:
+        raise ValueError(f"no foreign seed for {vendor}")
+    return key
+
+
+def foreign_intact(live: Any, vendor: str, key: str) -> bool:
+    state = live.state()
+    if vendor == "batch":
+        aud = state["audiences"].get(key)
+        return aud is not None and sorted(aud.get("members") or aud.get("ids") or []) == ["a", "b"]
+    return any(a["reference"] == key and a["name"] == "Not ours" for a in state["audiences"])
+
+
+def writes_naming(live: Any, *keys: str) -> list[dict[str, Any]]:
+    """Every non-GET request whose path or body names one of ``keys`` (the emulator's request log)."""
+    return [r for r in live.requests() if r["method"] not in ("GET", "HEAD")
+            and any(k in r["path"] or k in (r.get("body") or "") for k in keys)]
+
+
+def handles(live: Any, vendor: str, key: str) -> list[str]:
+    """The strings a request could address object ``key`` by: the key, and the vendor id where there is one."""
+    if vendor == "thrive":
+        return [key, *(a["id"] for a in live.state()["audiences"] if a["reference"] == key)]
+    return [key]

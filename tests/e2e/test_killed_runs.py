@@ -1,8 +1,12 @@
-"""SIGKILL `pulumi up` / `pulumi destroy` at random moments; recover as a user would; never a duplicate or orphan.
+"""SIGKILL `pulumi up` / `pulumi destroy` at random moments; recover as a user would; never a duplicate, an orphan,
+or a foreign object touched.
 
-Recovery (documented in the README): `pulumi cancel --yes` (the killed run left its lock), then rerun the same
-command. Creates whose outcome was lost are adopted by natural key (identical audience), so the rerun
-converges. Seeded: KILL_SEED=... replays a run. 20 trials by default (alternating Batch and Thrive).
+Recovery (documented in docs/recovery.md): `pulumi cancel --yes` (the killed run left its lock), then
+`python -m providers.recover --yes` (records the objects the killed run's pending creates made, clears the
+ones that never took effect), then rerun the same command. The providers themselves never adopt an object by
+natural key, so without the recovery the rerun would stop at preview naming the taken key. A foreign object
+with the fleet's prefix sits beside the fleet throughout: it must come out untouched, with no write naming it
+in the emulator's request log. Seeded: KILL_SEED=... replays a run. 20 trials by default (Batch and Thrive).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from .fleet import configure, declared, held
+from .fleet import configure, declared, foreign_intact, handles, held, seed_foreign, writes_naming
 
 pytestmark = pytest.mark.e2e
 
@@ -51,25 +55,44 @@ def _reap_orphans(workdir: Path) -> int:
     return reaped
 
 
-def _kill_during(stack, command: list[str], delay: float) -> None:  # type: ignore[no-untyped-def]
+def _writes(live) -> int:  # type: ignore[no-untyped-def]
+    return sum(1 for r in live.requests() if r["method"] not in ("GET", "HEAD"))
+
+
+def _kill_during(stack, live, command: list[str], after_writes: int, delay: float) -> bool:  # type: ignore[no-untyped-def]
+    """Run ``command``; SIGKILL it ``delay`` s after the emulator has seen ``after_writes`` more writes.
+
+    Keyed to the writes rather than to the clock, so every trial that gets killed dies with vendor calls in
+    flight (the start-up before the first call would otherwise take most of the random window).
+    """
+    base = _writes(live)
     proc = subprocess.Popen(["pulumi", *command, "--yes", "--non-interactive", "--skip-preview", "--stack",
                              stack.name], cwd=stack.dir, env=stack.env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and _writes(live) - base < after_writes and time.monotonic() < deadline:
+        time.sleep(0.02)
     try:
         proc.wait(timeout=delay)
+        return False
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)  # the whole group: CLI, language host, program
         proc.wait()
         orphans = _reap_orphans(stack.dir)
-        print(f"  reaped {orphans} orphaned provider process(es)", file=sys.stderr)
+        print(f"  killed; reaped {orphans} orphaned provider process(es)", file=sys.stderr)
+        return True
 
 
-def _recover(stack, command: str) -> None:  # type: ignore[no-untyped-def]
+def _recover(stack, command: str) -> str:  # type: ignore[no-untyped-def]
     stack.run("cancel", "--yes", "--stack", stack.name, check=False)  # releases the killed run's lock
+    recovered = subprocess.run([sys.executable, "-m", "providers.recover", "--stack", stack.name, "--yes"],
+                               cwd=stack.dir, env=stack.env, capture_output=True, text=True, timeout=300)
+    assert recovered.returncode == 0, f"recovery failed:\n{recovered.stdout}\n{recovered.stderr}"
     if command == "up":
         stack.up()
     else:
         stack.destroy()
+    return recovered.stdout.splitlines()[0] if recovered.stdout else ""
 
 
 @pytest.mark.parametrize("vendor", ["batch", "thrive"])
@@ -80,18 +103,28 @@ def test_killed_runs__recovery_converges_without_duplicates(make_stack, emulator
     print(f"KILL_SEED={SEED} vendor={vendor} trials={trials}", file=sys.stderr)
     live = emulator(vendor)
     stack = make_stack("fleet")
-    live.configure(latency_ms=40)
+    live.configure(latency_ms=300)  # each write is in flight long enough for a kill to catch it
     configure(stack, live, vendor, count=COUNT, prefix="kill")
+    foreign = seed_foreign(live, vendor, "kill")
+    foreign_handles = handles(live, vendor, foreign)
     started = time.monotonic()
+    recovered = 0
     for trial in range(trials):
         command = "up" if trial % 2 == 0 else "destroy"
-        delay = rng.uniform(0.5, 5.0)
-        print(f"trial {trial}: kill `{command}` after {delay:.2f}s", file=sys.stderr)
-        _kill_during(stack, [command], delay)
-        _recover(stack, command)
+        after, delay = rng.randint(1, COUNT - 1), rng.uniform(0.0, 0.4)
+        print(f"trial {trial}: kill `{command}` {delay:.2f}s after write {after}", file=sys.stderr)
+        _kill_during(stack, live, [command], after, delay)
+        report = _recover(stack, command)
+        recovered += "pending create" in report and "No pending" not in report
+        print(f"  recovery: {report}", file=sys.stderr)
         have = held(live, vendor)
+        have[foreign] -= 1  # beside the fleet by design
         expected = declared(vendor, count=COUNT, prefix="kill") if command == "up" else Counter()
-        assert have == expected, f"trial {trial} ({command}, {delay:.2f}s): held {have}"
+        assert +have == expected, f"trial {trial} ({command}, {delay:.2f}s): held {have}"
+        assert foreign_intact(live, vendor, foreign), f"trial {trial}: the foreign {foreign!r} was changed"
         assert time.monotonic() - started < 900, "trial budget exceeded"
+    # Kills land with creates in flight, so the recovery path must have been exercised, not only the reruns.
+    assert recovered >= 1, "no trial left a pending create to recover"
     stack.destroy()
-    assert not held(live, vendor)
+    assert held(live, vendor) == Counter([foreign]) and foreign_intact(live, vendor, foreign)
+    assert writes_naming(live, *foreign_handles) == []
