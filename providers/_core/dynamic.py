@@ -42,6 +42,10 @@ ArgsT = TypeVar("ArgsT", bound=BaseModel)
 CfgT = TypeVar("CfgT")
 T = TypeVar("T")
 
+# Natural keys this provider process has seen in the stack's state (see ``ownership_failures``).
+_held_keys: set[tuple[str, str]] = set()
+_held_lock = threading.Lock()
+
 _logging_ready = threading.Lock()
 _logging_done = False
 
@@ -236,7 +240,14 @@ class VendorProvider(ResourceProvider, Generic[ArgsT, CfgT]):
         if not isinstance(key, str) or contains_unknown(key) or any(f.property == field for f in failures):
             return []
         if user_inputs(olds).get(field) == key:
+            with _held_lock:
+                _held_keys.add((self.resource_label, key))
             return []  # the stack already holds the object with this key
+        with _held_lock:
+            if (self.resource_label, key) in _held_keys:
+                # A replacement: the engine checks the new resource again without olds, after the check above
+                # saw this key in the stack's state during the same deployment (same provider process).
+                return []
         existing = self.find_existing(key)
         return [] if existing is None else [CheckFailure(field, self.taken_message(key, existing))]
 

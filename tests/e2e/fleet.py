@@ -12,6 +12,11 @@ def configure(stack: Any, live: Any, vendor: str, *, count: int, prefix: str) ->
     stack.config("vendor", vendor)
     stack.config("count", str(count))
     stack.config("prefix", prefix)
+    configure_vendor(stack, live, vendor)
+
+
+def configure_vendor(stack: Any, live: Any, vendor: str) -> None:
+    """Point the stack's `<vendor>:*` config at an emulator, with the demo credentials."""
     if vendor == "batch":
         live.configure(indexing_seconds=0.02)
         stack.config("batch:baseUrl", live.base_url)

@@ -147,3 +147,60 @@ def test_membership__25k_authoritative_then_1k_changed_sends_only_changes(make_s
 
     stack.destroy()
     assert live.state()["audiences"] == {}
+
+
+def _writes_to(live, name: str) -> list[dict]:  # type: ignore[no-untyped-def, type-arg]
+    return [r for r in live.requests() if r["method"] == "POST" and f'"{name}"' in (r.get("body") or "")]
+
+
+@pytest.mark.parametrize("membership", ["authoritative", "additive"])
+def test_foreign_audience__refused_at_preview_then_adopted_on_purpose(make_stack, emulator,  # type: ignore[no-untyped-def]
+                                                                      membership: str) -> None:
+    live, stack = _stack(make_stack, emulator)
+    live.seed({"audiences": [{"name": "legacy_batch", "display_name": "Legacy", "ids": ["a", "b"]}]})
+    _write_ids(stack.dir / "ids.txt", ["u1"])
+    stack.config("name", "legacy_batch")
+    stack.config("membersFile", "ids.txt")
+    stack.config("membership", membership)
+
+    # Not asked to adopt: preview and up both stop before any write, naming the audience and the way out.
+    live.clear_requests()
+    for run in (stack.preview, stack.up):
+        out = run(check=False)
+        text = out.stdout + out.stderr
+        assert out.returncode != 0 and "'legacy_batch' is already taken in Batch" in text, text
+        assert "2 ids" in text and "adopt=True" in text and "providers.recover" in text
+    assert [r for r in live.requests() if r["method"] != "GET"] == []
+    assert live.state()["audiences"]["legacy_batch"]["ids"] == ["a", "b"]
+
+    # Adopted on purpose: authoritative makes the membership exactly the declared one; additive only adds.
+    stack.config("adopt", "true")
+    stack.up()
+    assert stack.outputs()["adopted"] is True
+    expected = ["u1"] if membership == "authoritative" else ["a", "b", "u1"]
+    assert live.state()["audiences"]["legacy_batch"]["ids"] == expected
+    assert stack.outputs()["nb_ids"] == len(expected)
+
+    out = stack.destroy()
+    if membership == "authoritative":
+        assert "legacy_batch" not in live.state()["audiences"]  # taken over wholesale, so destroy removes it
+    else:
+        # Adopted and only added to: Batch can't say which ids were there before, so nothing is removed.
+        assert live.state()["audiences"]["legacy_batch"]["ids"] == ["a", "b", "u1"]
+        assert "left in Batch with all its ids" in out.stdout + out.stderr
+
+
+def test_create__name_taken_between_preview_and_up_is_refused_not_adopted(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+    """The vendor's own "exists" answer, without a lost attempt before it, is an error naming the way out."""
+    live, stack = _stack(make_stack, emulator)
+    stack.config("name", "raced_batch")
+    stack.preview()
+    live.seed({"audiences": [{"name": "raced_batch", "ids": ["x"]}]})
+    # --skip-preview and a check that can't see it: the seed lands after check by faking the lookup's answer.
+    live.fault(kind="status", status=404, route="GET /audiences/view", count=1)
+    live.clear_requests()
+    out = stack.up(check=False)
+    text = out.stdout + out.stderr
+    assert out.returncode != 0 and "this stack did not create" in text and "adopt=True" in text, text
+    assert live.state()["audiences"]["raced_batch"]["ids"] == ["x"]
+    assert [r["path"] for r in live.requests() if r["method"] == "POST"] == ["/2.8/audiences/create"]

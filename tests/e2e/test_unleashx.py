@@ -118,16 +118,28 @@ def test_lifecycle__adopt_records_update_drift_missing_number_destroy(make_stack
     assert _campaign(live, SEEDED)["campaign_status"] == "draft"  # never touched
 
 
-def test_destroy__draft_campaign_loses_its_records_and_is_paused(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("delete_records", [False, True])
+def test_destroy__draft_campaign_keeps_uploaded_records_unless_asked(make_stack, emulator,  # type: ignore[no-untyped-def]
+                                                                     delete_records: bool) -> None:
     live, stack = _stack(make_stack, emulator)
+    if delete_records:
+        stack.config("deleteRecordsOnDestroy", "true")
     stack.up()
     cid = int(stack.outputs()["campaign_id"])  # type: ignore[call-overload]
-    # Records uploaded in the UI into the stack's (draft) campaign.
+    # Records uploaded in the UI into the stack's (draft) campaign: no CampaignAudience of the stack owns them.
     live.seed({"audience": [{"campaign_id": cid, "mobile_no": A}, {"campaign_id": cid, "mobile_no": B}]})
+    live.clear_requests()
     out = stack.destroy()
     made = _campaign(live, cid)
-    assert made["audience"] == [] and made["campaign_status"] == "pause"
-    assert "no API to delete campaigns" in _text(out)
+    assert made["campaign_status"] == "pause" and "no API to delete campaigns" in _text(out)
+    deletes = [r for r in live.requests() if r["path"].endswith("/delete-audience")]
+    if delete_records:
+        assert made["audience"] == [] and len(deletes) == 1
+        assert "2 audience record(s) were deleted (delete_records_on_destroy=True)" in _text(out)
+    else:
+        # Nothing foreign touched: no delete reached UnleashX, and the output says what stayed and why.
+        assert sorted(_phones(live, cid)) == sorted([A, B]) and deletes == []
+        assert "2 audience record(s) were left in place" in _text(out) and "delete_records_on_destroy" in _text(out)
     assert len(live.state()["campaigns"]) == 1
 
 

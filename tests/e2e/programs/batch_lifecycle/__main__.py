@@ -10,6 +10,8 @@ aud = batch.Audience(
     display_name=cfg.get("displayName"),
     members=batch.Members.from_file(members) if members else None,
     membership=cfg.get("membership") or "authoritative",
+    adopt=cfg.get_bool("adopt") or False,
 )
+pulumi.export("adopted", aud.adopted)
 pulumi.export("name", aud.name)
 pulumi.export("nb_ids", aud.nb_ids)

@@ -14,6 +14,7 @@ camp = unleashx.Campaign(
     max_delay={"d": 0, "h": 1, "m": 0},
     status=cfg.get("status") or "draft",
     adopt_id=cfg.get_int("adoptId"),
+    delete_records_on_destroy=cfg.get_bool("deleteRecordsOnDestroy") or False,
 )
 pulumi.export("campaign_id", camp.campaign_id)
 
