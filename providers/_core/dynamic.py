@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pulumi.dynamic import (
@@ -41,6 +41,29 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 ArgsT = TypeVar("ArgsT", bound=BaseModel)
 CfgT = TypeVar("CfgT")
 T = TypeVar("T")
+
+class KeyIndex:
+    """The natural keys a vendor account holds, read in one listing per provider process and scope.
+
+    The engine calls ``check`` one resource at a time, so a vendor lookup per new resource would put one round
+    trip per resource, in series, before the creates (N x latency). One listing serves every check of the
+    command. A key taken after the listing was read is still refused by the vendor's own conflict answer at
+    create, and never adopted (see ``create_or_adopt``).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loaded: dict[Hashable, dict[str, str]] = {}
+
+    def lookup(self, scope: Hashable, key: str, load: Callable[[], Iterable[tuple[str, str]]]) -> str | None:
+        with self._lock:
+            index = self._loaded.get(scope)
+            if index is None:
+                index = self._loaded[scope] = dict(load())
+            return index.get(key)
+
+
+KEY_INDEX = KeyIndex()
 
 # Natural keys this provider process has seen in the stack's state (see ``ownership_failures``).
 _held_keys: set[tuple[str, str]] = set()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +10,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure, Resource
 
 from .._core.config import ConfigSource, Setting, client_settings, missing
-from .._core.dynamic import VendorProvider, create_or_adopt
+from .._core.dynamic import KEY_INDEX, VendorProvider, create_or_adopt
 from .._core.errors import ApiError, InputError, NotFound
 from .._core.util import chunks
 from .._core.wait import wait_until
@@ -53,13 +53,24 @@ class AudienceProvider(VendorProvider[AudienceArgs, BatchConfig]):
     key_field = "name"  # unique in the project
     adopt_field = "adopt"
 
-    def find_existing(self, key: str) -> str | None:
-        try:
-            view = self.config.client.view_audience(key)
-        except NotFound:
-            return None
+    @staticmethod
+    def _describe(view: AudienceView) -> str:
         shown = f", display name {view.display_name!r}" if view.display_name else ""
         return f"audience {view.name!r} ({view.nb_ids} ids{shown})"
+
+    def find_existing(self, key: str) -> str | None:
+        client = self.config.client
+
+        def every_name() -> Iterator[tuple[str, str]]:
+            cursor: str | None = None
+            while True:
+                page = client.list_audiences(cursor, limit=100)  # documented maximum
+                yield from ((a.name, self._describe(a)) for a in page.audiences)
+                if not page.has_more or not page.next_from:
+                    return
+                cursor = page.next_from
+
+        return KEY_INDEX.lookup(("batch", id(client)), key, every_name)
 
     def adopt_hint(self) -> str:
         return ("set adopt=True on this resource (authoritative membership then rewrites it to exactly the declared "
@@ -73,7 +84,7 @@ class AudienceProvider(VendorProvider[AudienceArgs, BatchConfig]):
             return []
         if view.display_name != args.display_name or view.name in held:
             return []
-        return [(view.name, self.find_existing(view.name) or view.name)]
+        return [(view.name, self._describe(view))]
 
     def extra_checks(self, args: AudienceArgs) -> list[CheckFailure]:
         if not args.adopt:

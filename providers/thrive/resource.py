@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
@@ -12,7 +12,7 @@ from pulumi.dynamic import CheckFailure, Resource
 from pydantic import BaseModel
 
 from .._core.config import ConfigSource, Setting, client_settings, missing
-from .._core.dynamic import VendorProvider, contains_unknown, create_or_adopt, user_inputs
+from .._core.dynamic import KEY_INDEX, VendorProvider, contains_unknown, create_or_adopt, user_inputs
 from .._core.errors import ApiError, ConfigurationError, Conflict, InputError, NotFound, ProviderError
 from .._core.util import chunks, remove_quietly
 from .client import REGION_HOSTS, Client, api_base_url, token_url
@@ -79,13 +79,25 @@ class _ThriveProvider(_ThriveBase):
     key_field = "reference"  # unique in the tenant
     adopt_field = "adopt"
 
-    def find_existing(self, key: str) -> str | None:
-        try:
-            obj = self.config.client.get_audience(key)
-        except NotFound:
-            return None
+    @staticmethod
+    def _describe(obj: AudienceObject) -> str:
         made = f", created {obj.created_at}" if obj.created_at else ""
         return f"{obj.category} {obj.id} (name {obj.name!r}{made})"
+
+    def find_existing(self, key: str) -> str | None:
+        client = self.config.client
+
+        def every_reference() -> Iterator[tuple[str, str]]:
+            page = 1
+            while True:
+                result = client.list_audiences(page=page, per_page=1000)
+                yield from ((a.reference, self._describe(a)) for a in result.results if a.reference)
+                if len(result.results) < 1000:
+                    return
+                page += 1
+
+        # Structures and child audiences share one reference space (GET /audiences/{reference} finds either).
+        return KEY_INDEX.lookup(("thrive", id(client)), key, every_reference)
 
     def adopt_hint(self) -> str:
         return ("set adopt=True on this resource (it is then renamed/moved to match and deleted by "
@@ -99,7 +111,7 @@ class _ThriveProvider(_ThriveBase):
             return []
         same = (obj.category == self.category and obj.name == args.name and obj.api_controlled
                 and self._same_parent(obj, args))
-        return [(obj.id, self.find_existing(obj.id) or obj.id)] if same and obj.id not in held else []
+        return [(obj.id, self._describe(obj))] if same and obj.id not in held else []
 
     def _parent_of(self, args: Any) -> str | None:
         return None

@@ -65,12 +65,6 @@ def _pages(client: Client, campaign_id: int, first_page: int, last_page: int,
         page += 1
 
 
-def list_all(client: Client, campaign_id: int) -> list[AudienceRecord]:
-    records: list[AudienceRecord] = []
-    _pages(client, campaign_id, 1, 1, records.extend)
-    return records
-
-
 def find_records(client: Client, campaign_id: int, phones: Sequence[str]) -> dict[str, list[AudienceRecord]]:
     """The campaign's records for each phone number, keyed by the number's digits (read-only).
 
@@ -361,17 +355,8 @@ class CampaignAudienceProvider(_UnleashXBase):
         ids = sorted({_int(i) for i in props.get("record_ids") or []})
         if not ids:
             return
-        client = self.config.client
-        # delete_all is one call but touches every record: use it only when the records are exactly ours, and
-        # only a draft campaign allows it (documented); otherwise delete by id.
-        if client.campaign_audience_stats(campaign_id).total_audience == len(ids):
-            if sorted(r.id for r in list_all(client, campaign_id)) == ids:
-                try:
-                    client.delete_audience(campaign_id, delete_all=True)
-                    return
-                except ApiError as exc:
-                    if not is_delete_all_refused(exc):
-                        raise
+        # Always by id, even when the stack owns every record: `delete_all` would also take a record uploaded
+        # between our read and the delete, and records can't be re-added through the API.
         self._delete_ids(campaign_id, ids)
 
 

@@ -60,12 +60,12 @@ def _foreign_writes(live: dict[str, Any], handles: dict[str, list[str]]) -> list
 
 
 def _held(live: dict[str, Any]) -> dict[str, Any]:
-    sonarly = live["sonarly"].state()
+    sonarly, campaigns = live["sonarly"].state(), live["unleashx"].state()["campaigns"]
     return {
         "thrive": sorted((a["reference"], a["name"]) for a in live["thrive"].state()["audiences"]),
         "batch": {n: a["ids"] for n, a in live["batch"].state()["audiences"].items()},
         "sonarly": sorted((a["name"], a.get("folderId")) for a in sonarly["audiences"].values()),
-        "unleashx": sorted((c["campaign_name"], c["campaign_status"]) for c in live["unleashx"].state()["campaigns"].values()),
+        "unleashx": sorted((c["campaign_name"], c["campaign_status"], len(c["audience"])) for c in campaigns.values()),
     }
 
 

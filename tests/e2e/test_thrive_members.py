@@ -91,3 +91,50 @@ def test_managers__replace_permissions_drift_and_remove(make_stack, emulator) ->
     assert set(managers()) == {"user8"}
     stack.destroy()
     assert live.state()["audiences"] == []
+
+
+def test_members__foreign_members_refused_additive_removes_only_its_own(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+    live = emulator("thrive")
+    stack = make_stack("thrive_foreign_members")
+    stack.config("thrive:baseUrl", live.base_url)
+    stack.config("thrive:tenantId", "demo-tenant")
+    stack.config("thrive:apiSecret", "demo-thrive-secret", secret=True)
+    live.seed({"audiences": [{"name": "Theirs", "reference": "seed-root"},
+                             {"name": "Their team", "reference": "seed-team", "parentId": "seed-root",
+                              "members": ["user5", "user6"]}]})
+
+    def members() -> list[str]:
+        team = next(a for a in live.state()["audiences"] if a["reference"] == "seed-team")
+        return sorted(team["members"])
+
+    # Authoritative over an audience with other members: refused at preview, before any write.
+    stack.config("audience", "seed-team")
+    stack.config("members", json.dumps(["user1"]))
+    live.clear_requests()
+    out = stack.preview(check=False)
+    text = out.stdout + out.stderr
+    assert out.returncode != 0 and "already has 2 member(s)" in text and "user5@example.com" in text, text
+    assert "adopt=True" in text and 'membership="additive"' in text
+    assert [r for r in live.requests() if r["method"] != "GET"] == []
+
+    # Additive: adds its own, records them, removes only those.
+    stack.config("membership", "additive")
+    stack.up()
+    assert members() == ["user1", "user5", "user6"] and stack.outputs()["added"] == ["user1"]
+    stack.config("members", json.dumps(["user1", "user5"]))  # user5 was there before: never the stack's
+    stack.up()
+    assert stack.outputs()["added"] == ["user1"]
+    stack.config("members", json.dumps(["user5"]))
+    stack.up()
+    assert members() == ["user5", "user6"] and stack.outputs()["added"] == []
+    stack.destroy()
+    assert members() == ["user5", "user6"]  # nothing of theirs removed
+
+    # Adopted on purpose, authoritative: the membership becomes exactly the list.
+    stack.config("membership", "authoritative")
+    stack.config("adopt", "true")
+    stack.config("members", json.dumps(["user1"]))
+    stack.up()
+    assert members() == ["user1"]
+    stack.destroy()
+    assert members() == []

@@ -13,7 +13,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 
 from providers._core.config import ConfigSource
 from providers._core.dynamic import UNKNOWN
-from providers._core.errors import ConfigurationError
+from providers._core.errors import ApiError, ConfigurationError
 from providers._core.http import ClientSettings
 from providers._core.retry import RetryPolicy
 from providers.batch.client import Client
@@ -132,3 +132,57 @@ def test_create__lost_response_is_adopted_not_duplicated() -> None:
     provider._config = BatchConfig(Client(settings, api_key="unit-key-123456", project_key="p"), 5)
     result = provider.create({"name": "vip", "membership": "authoritative"})
     assert result.id == "vip" and creates == ["vip"] and list(audiences) == ["vip"]
+
+
+def _fake_batch(audiences: dict[str, dict], writes: list[str]) -> AudienceProvider:  # type: ignore[type-arg]
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if request.method == "POST":
+            writes.append(path.rsplit("/", 1)[-1])
+        if path.endswith("/audiences/create"):
+            name = json.loads(request.content)["name"]
+            if name in audiences:
+                return httpx.Response(400, json={"error_code": "AUDIENCE_ALREADY_EXISTS", "error_message": "exists"})
+            audiences[name] = {"name": name, "nb_ids": 0, "indexing_state": "APPLIED"}
+            return httpx.Response(202, json={"indexing_token": "t1"})
+        if path.endswith("/audiences/view"):
+            name = request.url.params["name"]
+            if name not in audiences:
+                return httpx.Response(404, json={"error_code": "AUDIENCE_NOT_FOUND", "error_message": "no"})
+            return httpx.Response(200, json=audiences[name])
+        if path.endswith("/audiences/list"):
+            return httpx.Response(200, json={"audiences": list(audiences.values()), "has_more": False})
+        return httpx.Response(500, json={})
+
+    settings = ClientSettings(base_url="https://batch.test/2.8", transport=httpx.MockTransport(handler),
+                              retry=RetryPolicy(deadline=2, base_delay=0.001))
+    provider = AudienceProvider()
+    provider._config = BatchConfig(Client(settings, api_key="unit-key-123456", project_key="p"), 5)
+    return provider
+
+
+def test_check__taken_name_fails_at_preview_naming_it_and_the_way_out() -> None:
+    provider = _fake_batch({"legacy": {"name": "legacy", "nb_ids": 2, "display_name": "Old"}}, [])
+    result = provider.check({}, {"name": "legacy", "membership": "authoritative"})
+    (failure,) = result.failures
+    assert failure.property == "name" and "'legacy' is already taken in Batch" in failure.reason
+    assert "2 ids" in failure.reason and "adopt=True" in failure.reason and "providers.recover" in failure.reason
+
+
+def test_check__taken_name_is_fine_when_adopting_or_already_held() -> None:
+    provider = _fake_batch({"legacy": {"name": "legacy", "nb_ids": 2}}, [])
+    assert provider.check({}, {"name": "legacy", "adopt": True}).failures == []
+    held = {"name": "legacy", "membership": "authoritative"}
+    assert provider.check(held, dict(held)).failures == []
+    # The engine re-checks a replacement without olds: the key it saw held stays held in this process.
+    assert provider.check({}, dict(held)).failures == []
+
+
+def test_create__existing_name_without_a_lost_attempt_is_refused_not_adopted() -> None:
+    audiences = {"raced": {"name": "raced", "nb_ids": 1}}
+    writes: list[str] = []
+    provider = _fake_batch(audiences, writes)
+    with pytest.raises(ApiError) as info:
+        provider.create({"name": "raced", "membership": "authoritative"})
+    assert "this stack did not create" in str(info.value) and "adopt=True" in str(info.value)
+    assert writes == ["create"] and audiences["raced"]["nb_ids"] == 1

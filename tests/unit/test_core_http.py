@@ -274,3 +274,43 @@ def test_repeat_while_refused__other_errors_propagate_at_once() -> None:
     with pytest.raises(NotFound):
         repeat_while_refused(call, lambda e: False, timeout=5, what="x")
     assert len(calls) == 1
+
+
+def test_create_or_adopt__taken_key_without_a_lost_attempt_is_raised_not_found() -> None:
+    looked: list[int] = []
+
+    def create() -> str:
+        raise Conflict("Echo", "create", 409, "exists")
+
+    def find() -> str:
+        looked.append(1)
+        return "someone else's"
+
+    with pytest.raises(Conflict):
+        create_or_adopt(create, find)
+    assert looked == []  # not even read: an object that existed before this call is never adopted
+
+
+def test_create_or_adopt__taken_key_after_a_lost_attempt_is_our_own_create() -> None:
+    attempts: list[int] = []
+
+    def create() -> str:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise TransportFailure("Echo", "create", "reset", maybe_committed=True)
+        raise Conflict("Echo", "create", 409, "exists")
+
+    found = iter([None, "ours"])  # not visible yet on the first read, then there
+    assert create_or_adopt(create, lambda: next(found)) == "ours" and len(attempts) == 2
+
+
+def test_create_or_adopt__connect_failure_never_reads() -> None:
+    attempts: list[int] = []
+
+    def create() -> str:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise TransportFailure("Echo", "create", "refused", maybe_committed=False)
+        return "made"
+
+    assert create_or_adopt(create, lambda: "never") == "made"

@@ -539,23 +539,13 @@ def test_delete__owned_subset_is_deleted_by_id() -> None:
     assert [r[2] for r in fake.writes()] == [{"campaign_id": 7, "audience": [1, 2]}]
 
 
-def test_delete__all_records_of_a_draft_campaign_use_delete_all() -> None:
+def test_delete__all_records_of_a_campaign_are_still_deleted_by_id() -> None:
     fake = FakeUnleashX()
     fake.add_campaign(7)
     fake.add_record(1, 7, "+15550000001")
     fake.add_record(2, 7, "+15550000002")
     configured(CampaignAudienceProvider(), fake).delete("7/audience", _owned((1, "+15550000001"), (2, "+1555002")))
-    assert fake.records == {} and [r[2] for r in fake.writes()] == [{"campaign_id": 7, "delete_all": True}]
-
-
-def test_delete__all_records_of_a_running_campaign_fall_back_to_ids() -> None:
-    fake = FakeUnleashX()
-    fake.add_campaign(7, status="inprogress")
-    fake.add_record(1, 7, "+15550000001")
-    configured(CampaignAudienceProvider(), fake).delete("7/audience", _owned((1, "+15550000001")))
-    assert fake.records == {}
-    assert [r[2] for r in fake.writes()] == [{"campaign_id": 7, "delete_all": True},
-                                             {"campaign_id": 7, "audience": [1]}]
+    assert fake.records == {} and [r[2] for r in fake.writes()] == [{"campaign_id": 7, "audience": [1, 2]}]
 
 
 def test_delete__same_count_but_foreign_records_never_uses_delete_all() -> None:
