@@ -53,14 +53,16 @@ def _methods(run: dict[str, Any], phase: str) -> dict[str, int]:
 def test_harness__us_and_floor_report_every_phase(report: dict[str, Any]) -> None:
     assert report["errors"] == []
     us, floor = _run(report, "us"), _run(report, "floor")
+    # Our up also lists the tenant's references once: the ownership check (a taken reference fails at preview).
+    assert _methods(us, "up") == {"POST": N, "GET": 1} and _methods(floor, "up") == {"POST": N}
     for run in (us, floor):
-        assert _methods(run, "up") == {"POST": N}
         assert _methods(run, "refresh") == {"GET": N}
         assert _methods(run, "destroy") == {"DELETE": N}
         assert run["phases"]["up"]["created"] == N
         for phase in ("up", "refresh", "destroy"):
             assert run["phases"][phase]["seconds"] > 0
-            assert run["phases"][phase]["requests"]["per_resource"] == 1.0
+            expected = (N + 1) / N if run is us and phase == "up" else 1.0
+            assert run["phases"][phase]["requests"]["per_resource"] == pytest.approx(expected, abs=0.01)
     # A no-op preview of ours sends nothing and finds nothing to change; the floor needs no preview at all.
     assert us["phases"]["preview"]["no_changes"] is True
     assert us["phases"]["preview"]["requests"]["total"] == 0
@@ -78,7 +80,7 @@ def test_harness__us_and_floor_report_every_phase(report: dict[str, Any]) -> Non
 
 def test_harness__us_variant_runs_in_the_same_run_with_its_environment(report: dict[str, Any]) -> None:
     variant = _run(report, "us:sdkpool")
-    assert _methods(variant, "up") == {"POST": N} and _methods(variant, "destroy") == {"DELETE": N}
+    assert _methods(variant, "up") == {"POST": N, "GET": 1} and _methods(variant, "destroy") == {"DELETE": N}
     assert report["us"]["dynamic_provider_grpc_workers"] == 32
     assert report["us"]["variants"]["sdkpool"] == {"env": {"PULUMI_DYNAMIC_PROVIDER_WORKERS": "4"},
                                                    "dynamic_provider_grpc_workers": 4}
