@@ -1,0 +1,54 @@
+"""providers.recover: which pending creates are recorded, cleared or left, and how the state is rewritten."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from providers import recover
+from providers.recover import Finding, apply, find_pending
+
+URN = "urn:pulumi:dev::p::pulumi-python:dynamic/batch:Audience::"
+
+
+def _op(name: str, kind: str = "creating") -> dict[str, Any]:
+    return {"type": kind, "resource": {"urn": URN + name, "type": "pulumi-python:dynamic/batch:Audience",
+                                       "inputs": {"name": name, "membership": "authoritative"}}}
+
+
+def test_apply__recorded_becomes_a_resource_cleared_goes_unresolved_and_deletes_stay() -> None:
+    deployment = {"resources": [{"urn": "stack"}],
+                  "pending_operations": [_op("a"), _op("b"), _op("c"), _op("d", "deleting")]}
+    findings = [Finding(URN + "a", "batch:Audience", [("a", "")], "a"), Finding(URN + "b", "batch:Audience", []),
+                Finding(URN + "c", "batch:Audience", [("c1", ""), ("c2", "")])]
+    out = apply(deployment, findings)
+    assert [r["urn"] for r in out["resources"]] == ["stack", URN + "a"]
+    recorded = out["resources"][1]
+    assert recorded["id"] == "a" and recorded["outputs"] == recorded["inputs"]
+    assert [(op["type"], op["resource"]["urn"]) for op in out["pending_operations"]] == [
+        ("creating", URN + "c"), ("deleting", URN + "d")]
+
+
+def test_find_pending__matches_through_the_provider_and_skips_what_the_stack_holds(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[dict[str, Any], set[str]]] = []
+
+    class Provider:
+        resource_label = "batch:Audience"
+
+        def load_config(self, source: Any) -> object:
+            return object()
+
+        def locate(self, inputs: dict[str, Any], held: set[str]) -> list[tuple[str, str]]:
+            seen.append((inputs, held))
+            return [] if inputs["name"] == "b" else [(inputs["name"], "found")]
+
+    monkeypatch.setattr(recover, "_provider_for", lambda _type: Provider())
+    deployment = {"resources": [{"type": "pulumi-python:dynamic/batch:Audience", "id": "held"}],
+                  "pending_operations": [_op("a"), _op("b")]}
+    findings = find_pending(deployment, {}, {})
+    assert [(f.verdict, f.chosen) for f in findings] == [("record", "a"), ("clear", None)]
+    assert all(held == {"held"} for _, held in seen)
+    forced = find_pending(deployment, {}, {URN + "b": "b-id"})
+    assert [(f.verdict, f.chosen) for f in forced] == [("record", "a"), ("record", "b-id")]
