@@ -86,6 +86,7 @@ def client_settings(source: ConfigSource, vendor: str, env_prefix: str, base_url
     rpm = num("requestsPerMinute", "REQUESTS_PER_MINUTE", default_rpm)
     return ClientSettings(
         base_url=base_url,
+        base_url_setting=f"{vendor}:baseUrl ({env_prefix}_BASE_URL)",
         connect_timeout=num("connectTimeout", "CONNECT_TIMEOUT", 5.0) or 5.0,
         read_timeout=num("readTimeout", "READ_TIMEOUT", 30.0) or 30.0,
         requests_per_minute=rpm if rpm and rpm > 0 else None,

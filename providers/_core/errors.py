@@ -22,12 +22,15 @@ class InputError(ProviderError):
 class TransportFailure(ProviderError):
     """The request did not get an HTTP answer (connect error, reset, timeout)."""
 
-    def __init__(self, vendor: str, operation: str, detail: str, *, maybe_committed: bool) -> None:
+    def __init__(self, vendor: str, operation: str, detail: str, *, maybe_committed: bool,
+                 unreachable: bool = False) -> None:
         self.vendor = vendor
         self.operation = operation
         self.detail = detail
         # False only when the request provably never reached the server (connect failure).
         self.maybe_committed = maybe_committed
+        # No connection could be opened at all (refused, unknown host, connect timeout).
+        self.unreachable = unreachable
         super().__init__(f"{vendor} {operation}: no response ({detail})")
 
 

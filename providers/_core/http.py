@@ -40,6 +40,8 @@ class ClientSettings:
     read_timeout: float = 30.0
     requests_per_minute: float | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # Where base_url came from, named in "can't connect" errors, e.g. "thrive:baseUrl (THRIVE_BASE_URL)".
+    base_url_setting: str | None = None
     # Injected in unit tests (httpx.MockTransport); None means a real pooled HTTP transport.
     transport: httpx.BaseTransport | None = field(default=None, compare=False)
 
@@ -151,8 +153,13 @@ class BaseClient:
                 )
             except httpx.ConnectError as exc:
                 self._log(method, path, "connect-error", started, attempt_box[0])
-                raise TransportFailure(self.vendor, operation, f"connect error: {redact(str(exc))}",
-                                       maybe_committed=False) from None
+                # Refused connections and unknown hosts are wrong settings far more often than blips: name the
+                # URL and the setting; the retry policy gives them only a couple of quick attempts.
+                where = f"{self.settings.base_url.rstrip('/')}{path}"
+                check = f"; check {self.settings.base_url_setting}" if self.settings.base_url_setting else ""
+                raise TransportFailure(self.vendor, operation,
+                                       f"could not connect to {where}: {redact(str(exc))}{check}",
+                                       maybe_committed=False, unreachable=True) from None
             except httpx.TransportError as exc:
                 # Reset or timeout after the request was (maybe) sent: the server may have acted on it.
                 self._log(method, path, type(exc).__name__, started, attempt_box[0])

@@ -30,6 +30,8 @@ class RetryPolicy:
     max_attempts: int = 8
     base_delay: float = 0.25
     max_delay: float = 10.0
+    # A host that refuses connections or doesn't resolve is almost always a wrong base URL: fail within seconds.
+    unreachable_attempts: int = 3
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -100,8 +102,17 @@ def run_with_retries(
             assert exc is not None
             on_retry(state.attempt_number, exc, state.next_action.sleep if state.next_action else 0.0)
 
+    unreachable = [0]
+
+    def retryable(exc: BaseException) -> bool:
+        if isinstance(exc, TransportFailure) and exc.unreachable:
+            unreachable[0] += 1
+            if unreachable[0] >= policy.unreachable_attempts:
+                return False
+        return is_retryable(exc, idempotent)
+
     retrying = Retrying(
-        retry=retry_if_exception(lambda e: is_retryable(e, idempotent)),
+        retry=retry_if_exception(retryable),
         stop=stop_after_attempt(policy.max_attempts) | stop_after_delay(policy.deadline),
         wait=wait_within_deadline,
         before_sleep=before_sleep,

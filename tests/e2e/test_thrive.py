@@ -98,3 +98,17 @@ def test_delete__structure_with_foreign_child_names_the_blocker(make_stack, emul
     httpx.delete(f"{live.base_url}/audiences/foreign-child", auth=basic)
     stack.destroy()
     assert live.state()["audiences"] == []
+
+
+def test_preview__wrong_base_url_fails_naming_the_url_and_the_setting(make_stack) -> None:  # type: ignore[no-untyped-def]
+    stack = make_stack("fleet")
+    stack.config("vendor", "thrive")
+    stack.config("count", "2")
+    stack.config("thrive:baseUrl", "http://127.0.0.1:9/rest/v1")  # nothing listens on the discard port
+    stack.config("thrive:tenantId", "demo-tenant")
+    stack.config("thrive:apiSecret", "demo-thrive-secret", secret=True)
+    out = stack.preview(check=False)
+    text = out.stdout + out.stderr
+    assert out.returncode != 0
+    assert "could not connect to http://127.0.0.1:9/rest/v1/audiences" in text, text
+    assert "check thrive:baseUrl (THRIVE_BASE_URL)" in text

@@ -314,3 +314,20 @@ def test_create_or_adopt__connect_failure_never_reads() -> None:
         return "made"
 
     assert create_or_adopt(create, lambda: "never") == "made"
+
+
+def test_call__refused_connection_fails_after_three_attempts_naming_url_and_setting() -> None:
+    attempts: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        attempts.append(1)
+        raise httpx.ConnectError("[Errno 111] Connection refused")
+
+    settings = ClientSettings(base_url="https://echo.test/v1", transport=httpx.MockTransport(handler),
+                              retry=RetryPolicy(deadline=60, max_attempts=8, base_delay=0.001, max_delay=0.01),
+                              base_url_setting="echo:baseUrl (ECHO_BASE_URL)")
+    with pytest.raises(TransportFailure) as info:
+        EchoClient(settings).call("get thing", "GET", "/things/1")
+    assert len(attempts) == 3  # not 8, not 60 s: a wrong URL is said within seconds
+    text = str(info.value)
+    assert "could not connect to https://echo.test/v1/things/1" in text and "check echo:baseUrl (ECHO_BASE_URL)" in text
