@@ -9,7 +9,7 @@ indistinguishable from one another stack owns. The pending create is the proof t
 so this command looks each one up by the inputs it recorded (natural key and every field the create sent),
 and takes it only when exactly one object matches and no resource of the stack already holds it.
 
-Why not `pulumi refresh --import-pending-creates URN ID`: in the engine this project builds (3.259) that flag
+Why not `pulumi refresh --import-pending-creates URN ID`: in the engines tried here (3.259, 3.276) that flag
 turns the operation into a pending import that the refresh then drops, without reading the resource (tried:
 the resource is absent afterwards and the next `up` creates it again). So the recorded step is done the way
 Pulumi's troubleshooting guide describes for pending creates, export -> edit -> import, and then a real
