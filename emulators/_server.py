@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 import threading
 from dataclasses import dataclass
 
@@ -11,8 +12,20 @@ from aiohttp import web
 
 from ._admin import EMULATOR_KEY, Emulator, VendorSpec, build_app
 
-# Fixed default ports for `python -m emulators`; tests use free ports (port 0).
-DEFAULT_PORTS = {"thrive": 18081, "sonarly": 18082, "unleashx": 18083, "batch": 18084}
+# Fixed default ports for `python -m emulators`; tests use free ports (port 0). AUDIENCE_EMULATOR_PORT_BASE moves
+# the four (base, base+1, base+2, base+3) so two checkouts on one machine don't share emulators; scripts/env.sh
+# points the `local` stack at the same ports.
+PORT_BASE_DEFAULT = 18081
+
+
+def port_base() -> int:
+    raw = os.environ.get("AUDIENCE_EMULATOR_PORT_BASE", "") or str(PORT_BASE_DEFAULT)
+    if not raw.isdigit() or not 1024 <= int(raw) <= 65532:
+        raise SystemExit(f"AUDIENCE_EMULATOR_PORT_BASE={raw!r}: expected a port from 1024 to 65532")
+    return int(raw)
+
+
+DEFAULT_PORTS = {vendor: port_base() + i for i, vendor in enumerate(("thrive", "sonarly", "unleashx", "batch"))}
 VENDORS = tuple(DEFAULT_PORTS)
 
 

@@ -18,3 +18,19 @@ mkdir -p "$AUDIENCE_ROOT/.pulumi-state"
 if [ -z "${PULUMI_CONFIG_PASSPHRASE+x}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
   export PULUMI_CONFIG_PASSPHRASE="local-emulators-only"
 fi
+# AUDIENCE_EMULATOR_PORT_BASE (default 18081) moves the emulators to base..base+3 (emulators/_server.py), e.g. for a
+# second checkout on the same machine. stacks/Pulumi.local.yaml names the default ports, so for another base the
+# `local` stack's up/preview/refresh/destroy (scripts/pulumi, scripts/up-local) read a copy with the ports rewritten.
+export AUDIENCE_EMULATOR_PORT_BASE="${AUDIENCE_EMULATOR_PORT_BASE:-18081}"
+unset AUDIENCE_LOCAL_CONFIG_FILE
+if [ "$AUDIENCE_EMULATOR_PORT_BASE" != 18081 ]; then
+  AUDIENCE_LOCAL_CONFIG_FILE="$AUDIENCE_ROOT/.pulumi-audience-cache/Pulumi.local.ports-$AUDIENCE_EMULATOR_PORT_BASE.yaml"
+  mkdir -p "$(dirname "$AUDIENCE_LOCAL_CONFIG_FILE")"
+  _b=$AUDIENCE_EMULATOR_PORT_BASE
+  sed -e "s#127\.0\.0\.1:18081/#127.0.0.1:$_b/#" -e "s#127\.0\.0\.1:18082/#127.0.0.1:$((_b + 1))/#" \
+      -e "s#127\.0\.0\.1:18083/#127.0.0.1:$((_b + 2))/#" -e "s#127\.0\.0\.1:18084/#127.0.0.1:$((_b + 3))/#" \
+      "$AUDIENCE_ROOT/stacks/Pulumi.local.yaml" > "$AUDIENCE_LOCAL_CONFIG_FILE.$$"
+  mv -f "$AUDIENCE_LOCAL_CONFIG_FILE.$$" "$AUDIENCE_LOCAL_CONFIG_FILE"
+  unset _b
+  export AUDIENCE_LOCAL_CONFIG_FILE
+fi
