@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 import threading
+import traceback
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -29,7 +30,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import source_positions
 from .config import ConfigSource
-from .errors import ApiError, ConfigurationError, Conflict, NotFound, ServerError, TransportFailure
+from .errors import ApiError, ConfigurationError, Conflict, NotFound, ProviderError, ServerError, TransportFailure
 
 # Every vendor's resource module imports this one, so resources declared through the package get trimmed traces.
 source_positions.install()
@@ -73,6 +74,26 @@ _logging_ready = threading.Lock()
 _logging_done = False
 
 
+def _short_provider_errors() -> None:
+    """Our errors reach the user as their message, not as a Python traceback.
+
+    The SDK's dynamic-provider server (3.272) answers every failed call with ``traceback.format_exc()``, so the
+    user read 30-100 lines of frames (the servicer, tenacity, httpx) before the one line that says what happened.
+    A :class:`ProviderError` already names the vendor, the operation, the status, the vendor's message and what
+    to do, so for those the message is the answer; any other exception keeps its traceback, and
+    ``AUDIENCE_PROVIDERS_LOG=debug`` brings ours back too. Installed only in the provider process (configure()).
+    """
+    original = traceback.format_exc
+
+    def format_exc(limit: int | None = None, chain: bool = True) -> str:
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ProviderError) and os.environ.get("AUDIENCE_PROVIDERS_LOG", "").lower() != "debug":
+            return str(exc)
+        return original(limit, chain)
+
+    traceback.format_exc = format_exc
+
+
 def _setup_logging() -> None:
     """Send our request logs to stderr (the engine's plugin log) when AUDIENCE_PROVIDERS_LOG is set."""
     global _logging_done
@@ -80,6 +101,7 @@ def _setup_logging() -> None:
         if _logging_done:
             return
         _logging_done = True
+        _short_provider_errors()
         level = os.environ.get("AUDIENCE_PROVIDERS_LOG", "").upper()
         if level:
             handler = logging.StreamHandler(sys.stderr)
