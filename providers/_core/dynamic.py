@@ -185,6 +185,8 @@ class VendorProvider(ResourceProvider, Generic[ArgsT, CfgT]):
     args_model: ClassVar[type[BaseModel]]
     # Input fields whose change can't be applied in place.
     replace_fields: ClassVar[frozenset[str]] = frozenset()
+    # Inputs read only when the resource is created (e.g. `adopt`): changing them later is no change.
+    create_only_fields: ClassVar[frozenset[str]] = frozenset()
     # The input naming the vendor object uniquely (the vendor refuses a second one), when there is one.
     key_field: ClassVar[str | None] = None
     # The input by which a user asks to take over an existing object ("adopt" or "adopt_id").
@@ -310,6 +312,8 @@ class VendorProvider(ResourceProvider, Generic[ArgsT, CfgT]):
     def changed_fields(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
         changed = []
         for field in self.args_model.model_fields:
+            if field in self.create_only_fields:
+                continue
             new = news.get(field)
             if contains_unknown(new):
                 changed.append(field)

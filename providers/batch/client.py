@@ -5,7 +5,7 @@ https://doc.batch.com/developer/api/cep/audiences (create, update, replace, remo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import httpx
@@ -69,3 +69,13 @@ class Client(BaseClient):
         params: dict[str, Any] = {"limit": limit, **({"from": from_} if from_ else {})}
         resp = self.call("list audiences", "GET", "/audiences/list", params=params)
         return AudienceList.model_validate(resp.json())
+
+    def iter_audiences(self, limit: int = 100) -> Iterator[AudienceView]:
+        """Every audience of the project, following `next_from` (100 per page is the documented maximum)."""
+        cursor: str | None = None
+        while True:
+            page = self.list_audiences(cursor, limit=limit)
+            yield from page.audiences
+            if not page.has_more or not page.next_from:
+                return
+            cursor = page.next_from

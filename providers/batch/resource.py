@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +52,7 @@ class AudienceProvider(VendorProvider[AudienceArgs, BatchConfig]):
 
     key_field = "name"  # unique in the project
     adopt_field = "adopt"
+    create_only_fields = frozenset({"adopt"})
 
     @staticmethod
     def _describe(view: AudienceView) -> str:
@@ -60,17 +61,8 @@ class AudienceProvider(VendorProvider[AudienceArgs, BatchConfig]):
 
     def find_existing(self, key: str) -> str | None:
         client = self.config.client
-
-        def every_name() -> Iterator[tuple[str, str]]:
-            cursor: str | None = None
-            while True:
-                page = client.list_audiences(cursor, limit=100)  # documented maximum
-                yield from ((a.name, self._describe(a)) for a in page.audiences)
-                if not page.has_more or not page.next_from:
-                    return
-                cursor = page.next_from
-
-        return KEY_INDEX.lookup(("batch", id(client)), key, every_name)
+        return KEY_INDEX.lookup(("batch", id(client)), key,
+                                lambda: ((a.name, self._describe(a)) for a in client.iter_audiences()))
 
     def adopt_hint(self) -> str:
         return ("set adopt=True on this resource (authoritative membership then rewrites it to exactly the declared "
@@ -102,9 +94,6 @@ class AudienceProvider(VendorProvider[AudienceArgs, BatchConfig]):
                     f"{view.display_name!r}, and Batch documents no way to change it; declare "
                     f"display_name={view.display_name!r} (or leave it unset) to adopt it")
         return None
-
-    def changed_fields(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
-        return [f for f in super().changed_fields(olds, news) if f != "adopt"]  # create-time only
 
     # -- diff ------------------------------------------------------------------------------------
     def comparable(self, field: str, props: Mapping[str, Any], *, state: bool) -> Any:

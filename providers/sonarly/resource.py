@@ -237,6 +237,7 @@ class AudienceProvider(_SonarlyProvider):
     args_model = AudienceArgs
     # `type` is not patchable (audiences-update accepts name and description only).
     replace_fields = frozenset({"type"})
+    create_only_fields = frozenset({"adopt_id"})
 
     # -- check / diff ----------------------------------------------------------------------------
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
@@ -261,10 +262,6 @@ class AudienceProvider(_SonarlyProvider):
                                         f"audience, not {wanted_type}; type can't be changed in place, so declare "
                                         f"type={existing.type!r} to adopt it")
         return None
-
-    def changed_fields(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
-        # `adopt_id` only matters when the resource is created.
-        return [f for f in super().changed_fields(olds, news) if f != "adopt_id"]
 
     # -- helpers ---------------------------------------------------------------------------------
     def _outputs(self, args: AudienceArgs, obj: AudienceObject, group: str) -> dict[str, Any]:

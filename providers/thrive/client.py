@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -96,6 +96,16 @@ class Client(BaseClient):
         if api_controlled is not None:
             params["apiControlled"] = str(api_controlled).lower()
         return AudiencePage.model_validate(self.call("list audiences", "GET", "/audiences", params=params).json())
+
+    def iter_audiences(self, per_page: int = 1000) -> Iterator[AudienceObject]:
+        """Every audience of the tenant (structures and children), page by page."""
+        page = 1
+        while True:
+            result = self.list_audiences(page=page, per_page=per_page)
+            yield from result.results
+            if len(result.results) < per_page:
+                return
+            page += 1
 
     def create_audience(self, name: str, reference: str, category: str, parent_id: str | None) -> AudienceObject:
         body: dict[str, Any] = {"name": name, "reference": reference, "category": category}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
@@ -78,6 +78,7 @@ class _ThriveProvider(_ThriveBase):
     category: ClassVar[str]
     key_field = "reference"  # unique in the tenant
     adopt_field = "adopt"
+    create_only_fields = frozenset({"adopt"})
 
     @staticmethod
     def _describe(obj: AudienceObject) -> str:
@@ -86,18 +87,9 @@ class _ThriveProvider(_ThriveBase):
 
     def find_existing(self, key: str) -> str | None:
         client = self.config.client
-
-        def every_reference() -> Iterator[tuple[str, str]]:
-            page = 1
-            while True:
-                result = client.list_audiences(page=page, per_page=1000)
-                yield from ((a.reference, self._describe(a)) for a in result.results if a.reference)
-                if len(result.results) < 1000:
-                    return
-                page += 1
-
         # Structures and child audiences share one reference space (GET /audiences/{reference} finds either).
-        return KEY_INDEX.lookup(("thrive", id(client)), key, every_reference)
+        every = lambda: ((a.reference, self._describe(a)) for a in client.iter_audiences() if a.reference)  # noqa: E731
+        return KEY_INDEX.lookup(("thrive", id(client)), key, every)
 
     def adopt_hint(self) -> str:
         return ("set adopt=True on this resource (it is then renamed/moved to match and deleted by "
@@ -109,16 +101,10 @@ class _ThriveProvider(_ThriveBase):
             obj = self.config.client.get_audience(args.reference)
         except NotFound:
             return []
-        same = (obj.category == self.category and obj.name == args.name and obj.api_controlled
-                and self._same_parent(obj, args))
-        return [(obj.id, self._describe(obj))] if same and obj.id not in held else []
+        return [(obj.id, self._describe(obj))] if self._made_by(obj, args) and obj.id not in held else []
 
     def _parent_of(self, args: Any) -> str | None:
         return None
-
-    def changed_fields(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
-        # `adopt` only matters at create time.
-        return [f for f in super().changed_fields(olds, news) if f != "adopt"]
 
     def extra_checks(self, args: BaseModel) -> list[CheckFailure]:
         if not getattr(args, "adopt", False):
@@ -169,12 +155,15 @@ class _ThriveProvider(_ThriveBase):
             except NotFound:
                 return None
             # The reference is unique; keep only what is identical to our lost create.
-            same = (found.category == self.category and found.name == args.name and found.api_controlled
-                    and self._same_parent(found, args))
-            return found if same else None
+            return found if self._made_by(found, args) else None
 
         obj = create_or_adopt(create, find)
         return obj.id, self._outputs(args, obj)
+
+    def _made_by(self, obj: AudienceObject, args: Any) -> bool:
+        """Whether ``obj`` is exactly what a create of ``args`` makes (a lost or interrupted create's result)."""
+        return (obj.category == self.category and obj.name == args.name and obj.api_controlled
+                and self._same_parent(obj, args))
 
     def _same_parent(self, obj: AudienceObject, args: Any) -> bool:
         want = self._parent_of(args)
@@ -309,9 +298,7 @@ class AudienceMembersProvider(_ThriveBase):
     resource_label = "thrive:AudienceMembers"
     args_model = AudienceMembersArgs
     replace_fields = frozenset({"audience"})
-
-    def changed_fields(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
-        return [f for f in super().changed_fields(olds, news) if f != "adopt"]  # create-time only
+    create_only_fields = frozenset({"adopt"})
 
     def locate(self, inputs: Mapping[str, Any], held: set[str]) -> list[tuple[str, str]] | None:
         audience, id_ = str(inputs.get("audience")), f"{inputs.get('audience')}/members"
@@ -449,9 +436,7 @@ class AudienceManagersProvider(_ThriveBase):
     resource_label = "thrive:AudienceManagers"
     args_model = AudienceManagersArgs
     replace_fields = frozenset({"audience"})
-
-    def changed_fields(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
-        return [f for f in super().changed_fields(olds, news) if f != "adopt"]  # create-time only
+    create_only_fields = frozenset({"adopt"})
 
     def _foreign(self, audience: str, declared: list[str]) -> list[str]:
         wanted = {u.lower() for u in declared}

@@ -125,10 +125,7 @@ class CampaignProvider(_UnleashXBase):
     # Every field is accepted by update-campaign, so nothing forces a replacement (which would also be
     # impossible: the old campaign can't be deleted and keeps its unique name).
     replace_fields = frozenset()
-
-    def changed_fields(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
-        # `adopt_id` only matters at create time.
-        return [f for f in super().changed_fields(olds, news) if f != "adopt_id"]
+    create_only_fields = frozenset({"adopt_id"})
 
     def extra_checks(self, args: CampaignArgs) -> list[CheckFailure]:
         if args.adopt_id is None:
