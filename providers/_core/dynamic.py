@@ -28,7 +28,7 @@ from pulumi.dynamic import (
 from pulumi.output import Unknown
 from pydantic import BaseModel, ValidationError
 
-from . import source_positions
+from . import progress, source_positions
 from .config import ConfigSource
 from .errors import ApiError, ConfigurationError, Conflict, NotFound, ProviderError, ServerError, TransportFailure
 
@@ -104,8 +104,11 @@ def _setup_logging() -> None:
         _short_provider_errors()
         level = os.environ.get("AUDIENCE_PROVIDERS_LOG", "").upper()
         if level:
-            handler = logging.StreamHandler(sys.stderr)
-            handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+            stderr = logging.StreamHandler(sys.stderr)
+            stderr.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+            # Inside a resource's call the line goes to the engine, listed under that resource.
+            handler = progress.EngineHandler(stderr)
+            handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
             root = logging.getLogger("providers")
             root.addHandler(handler)
             root.setLevel(getattr(logging, level, logging.DEBUG))

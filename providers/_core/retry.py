@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
 
+from . import progress
 from .errors import ApiError, TransportFailure
 
 T = TypeVar("T")
@@ -97,10 +98,15 @@ def run_with_retries(
         return delay
 
     def before_sleep(state: RetryCallState) -> None:
-        if on_retry and state.outcome is not None:
-            exc = state.outcome.exception()
-            assert exc is not None
-            on_retry(state.attempt_number, exc, state.next_action.sleep if state.next_action else 0.0)
+        if state.outcome is None:
+            return
+        exc = state.outcome.exception()
+        assert exc is not None
+        sleep = state.next_action.sleep if state.next_action else 0.0
+        # Shown on the resource: a retried call is no longer silent.
+        progress.report(f"retrying in {sleep:.1f} s (attempt {state.attempt_number} failed): {exc}")
+        if on_retry:
+            on_retry(state.attempt_number, exc, sleep)
 
     unreachable = [0]
 

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from . import progress
 from .errors import WaitTimeout
 
 T = TypeVar("T")
@@ -20,18 +21,29 @@ def wait_until(
     max_interval: float = 5.0,
     what: str,
     on_timeout: str = "",
+    describe: Callable[[T], str] = repr,
+    report_after: float = 1.0,
 ) -> T:
     """Call ``probe`` until ``done(result)``; poll interval grows 1.5x up to ``max_interval``.
 
-    Raises :class:`WaitTimeout` naming ``what`` was awaited and the last observed value.
+    A wait longer than ``report_after`` seconds shows on the resource as it goes ("waiting for <what>: <state>,
+    4 s of 600 s", see :mod:`.progress`), at most once a second. Raises :class:`WaitTimeout` naming ``what`` was
+    awaited and the last observed value.
     """
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline = started + timeout
     delay = interval
+    reported = -1
     while True:
         result = probe()
         if done(result):
             return result
-        remaining = deadline - time.monotonic()
+        now = time.monotonic()
+        elapsed = int(now - started)
+        if now - started >= report_after and elapsed > reported:
+            reported = elapsed
+            progress.report(f"waiting for {what}: {describe(result)}, {elapsed} s of {timeout:g} s")
+        remaining = deadline - now
         if remaining <= 0:
             message = f"timed out after {timeout:g}s waiting for {what} (last seen: {result!r})"
             if on_timeout:
@@ -50,6 +62,11 @@ class _Attempt(Generic[T]):
 
     def __repr__(self) -> str:
         return str(self.refusal) if self.refusal is not None else "done"
+
+    def state(self) -> str:
+        """The refusal in a progress line: its vendor code when it has one (e.g. AUDIENCE_NOT_READY)."""
+        code = getattr(self.refusal, "code", None)
+        return str(code) if code else repr(self)
 
 
 def repeat_while_refused(
@@ -76,5 +93,5 @@ def repeat_while_refused(
             return _Attempt(refusal=exc)
 
     outcome = wait_until(attempt, lambda a: a.refusal is None, timeout=timeout, interval=interval,
-                         max_interval=max_interval, what=what, on_timeout=on_timeout)
+                         max_interval=max_interval, what=what, on_timeout=on_timeout, describe=_Attempt.state)
     return outcome.value  # type: ignore[return-value]  # set whenever refusal is None

@@ -115,6 +115,7 @@ class AudienceProvider(VendorProvider[AudienceArgs, BatchConfig]):
             timeout=self.config.indexing_timeout, interval=0.1, max_interval=2.0,
             what=f"Batch audience {name!r} to finish indexing (token {token})",
             on_timeout="The change was accepted by Batch and may still apply; rerun `pulumi up` to converge",
+            describe=lambda v: str(v.indexing_state),
         )
 
     def _apply(self, name: str, old: MemberMap | None, new: MemberMap, additive: bool) -> None:

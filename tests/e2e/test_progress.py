@@ -1,0 +1,50 @@
+"""Long waits and retries show on the resource they belong to in `pulumi up`'s own output."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+APIKEY, PROJECT = "progress-batch-key-0c4e", "project_progress00000000000000000000000"
+
+
+def _batch_stack(make_stack, emulator, indexing_seconds: float):  # type: ignore[no-untyped-def]
+    live = emulator("batch")
+    live.seed({"credentials": [{"api_key": APIKEY, "project_key": PROJECT}]})
+    live.configure(indexing_seconds=indexing_seconds)
+    stack = make_stack("batch_lifecycle")
+    stack.config("name", "progress_vip")
+    stack.config("batch:baseUrl", live.base_url)
+    stack.config("batch:projectKey", PROJECT)
+    stack.config("batch:apiKey", APIKEY, secret=True)
+    return live, stack
+
+
+def _rows_of(output: str, resource: str) -> list[str]:
+    """Lines of the non-interactive progress display that belong to the named resource's row."""
+    return [line for line in output.splitlines() if re.search(rf"\b{re.escape(resource)}\b", line)]
+
+
+def test_up__indexing_wait_shows_on_the_audience_row(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+    _live, stack = _batch_stack(make_stack, emulator, indexing_seconds=3.5)
+    out = stack.up()
+    rows = _rows_of(out.stdout, "aud")
+    waits = [r for r in rows if "waiting for Batch audience 'progress_vip' to finish indexing" in r]
+    assert waits, out.stdout
+    assert any(re.search(r"INDEXING|IN_PROGRESS|PENDING", w) and re.search(r"\d+ s of 600 s", w) for w in waits), waits
+    # The Stack's own row carries none of it.
+    assert not any("waiting for" in line and "pulumi:pulumi:Stack" in line for line in out.stdout.splitlines())
+    stack.destroy()
+
+
+def test_up__retried_request_shows_on_the_audience_row(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+    live, stack = _batch_stack(make_stack, emulator, indexing_seconds=0.05)
+    live.fault(kind="status", status=503, route="GET /audiences/view", count=1)
+    out = stack.up()
+    retries = [r for r in _rows_of(out.stdout, "aud") if "retrying in" in r]
+    assert retries, out.stdout
+    assert "HTTP 503" in retries[0] and APIKEY not in out.stdout
+    stack.destroy()
