@@ -75,6 +75,20 @@ def missing(*settings: Setting) -> ConfigurationError:
     return ConfigurationError(f"missing configuration {names}; set it with:\n" + "\n".join(lines))
 
 
+_TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off", "")
+
+
+def skip_credentials_validation(source: ConfigSource, namespace: str) -> bool:
+    """``<vendor>:skipCredentialsValidation`` (env ``<VENDOR>_SKIP_CREDENTIALS_VALIDATION``), default false."""
+    setting = Setting(f"{namespace}:skipCredentialsValidation", f"{namespace.upper()}_SKIP_CREDENTIALS_VALIDATION")
+    raw = (source.get(setting) or "").strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ConfigurationError(f"{setting.key} must be true or false, got {raw!r}")
+
+
 def client_settings(source: ConfigSource, vendor: str, env_prefix: str, base_url: str,
                     default_rpm: float | None = None) -> ClientSettings:
     """The knobs every vendor shares: timeouts, retry deadline, client-side rate limit."""

@@ -29,8 +29,19 @@ from pulumi.output import Unknown
 from pydantic import BaseModel, ValidationError
 
 from . import progress, source_positions
-from .config import ConfigSource
-from .errors import ApiError, ConfigurationError, Conflict, NotFound, ProviderError, ServerError, TransportFailure
+from .config import ConfigSource, skip_credentials_validation
+from .errors import (
+    ApiError,
+    ConfigurationError,
+    Conflict,
+    CredentialsRejected,
+    Forbidden,
+    NotFound,
+    ProviderError,
+    ServerError,
+    TransportFailure,
+    Unauthorized,
+)
 
 # Every vendor's resource module imports this one, so resources declared through the package get trimmed traces.
 source_positions.install()
@@ -65,6 +76,50 @@ class KeyIndex:
 
 
 KEY_INDEX = KeyIndex()
+
+
+class CredentialCheck:
+    """Whether the vendor accepts a credential, asked once per provider process (one cheap authenticated read).
+
+    A revoked or mistyped key used to pass `pulumi preview` (nothing is read for resources the stack already
+    holds) and fail at `up`. Every check() asks here first; the answer, good or bad, is kept for the process, so a
+    command adds at most one request per credential. Like Terraform's AWS provider (`skip_credentials_validation`),
+    ``<vendor>:skipCredentialsValidation`` turns it off.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._outcomes: dict[Hashable, ProviderError | None] = {}
+        self._locks: dict[Hashable, threading.Lock] = {}
+
+    def verify(self, key: Hashable, probe: Callable[[], None], rejected: Callable[[ApiError], ProviderError]) -> None:
+        with self._lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._outcomes:
+                self._outcomes[key] = self._ask(probe, rejected)
+            outcome = self._outcomes[key]
+        if outcome is not None:
+            raise outcome
+
+    @staticmethod
+    def _ask(probe: Callable[[], None], rejected: Callable[[ApiError], ProviderError]) -> ProviderError | None:
+        try:
+            probe()
+        except Unauthorized as exc:
+            return rejected(exc)
+        except (Forbidden, NotFound):
+            return None  # authenticated: the credential is good, this one read is just not allowed or offered
+        except ProviderError as exc:
+            return exc  # unreachable, or the vendor failing: `up` would fail the same way
+        return None
+
+    def forget(self) -> None:
+        with self._lock:
+            self._outcomes.clear()
+
+
+CREDENTIAL_CHECK = CredentialCheck()
 
 # Natural keys this provider process has seen in the stack's state (see ``ownership_failures``).
 _held_keys: set[tuple[str, str]] = set()
@@ -211,14 +266,57 @@ class VendorProvider(ResourceProvider, Generic[ArgsT, CfgT]):
     def load_config(self, source: ConfigSource) -> CfgT:
         raise NotImplementedError
 
+    @property
+    def config_namespace(self) -> str:
+        return self.vendor.lower()  # "thrive", "sonarly", "unleashx", "batch"
+
     def configure(self, req: ConfigureRequest) -> None:
         _setup_logging()
+        source = ConfigSource(req.config.get)
         try:
-            self._config = self.load_config(ConfigSource(req.config.get))
+            self._config = self.load_config(source)
+            self._skip_credentials = skip_credentials_validation(source, self.config_namespace)
             self._config_error = None
         except ConfigurationError as exc:
             self._config = None
             self._config_error = exc
+
+    # -- credentials -----------------------------------------------------------------------------
+    def credential_settings(self) -> str:
+        """The settings that hold the credential, as named in a "credentials rejected" error."""
+        return f"the {self.config_namespace}:* credential settings"
+
+    def probe_credentials(self) -> tuple[Hashable, Callable[[], None]] | None:
+        """(cache key, one cheap authenticated read) for the configured credential; None when there is none.
+
+        By default the config's ``client`` and its ``verify_credentials()`` (each vendor client has one).
+        """
+        client = getattr(self.config, "client", None)
+        verify = getattr(client, "verify_credentials", None)
+        if client is None or verify is None:
+            return None
+        return (type(client).__qualname__, client.settings.base_url, client.credential_key), verify
+
+    def verify_credentials(self) -> None:
+        """Fail `preview` when the vendor rejects the configured credential (once per process and credential)."""
+        skip = getattr(self, "_skip_credentials", None)
+        if skip is None:
+            skip = self._skip_credentials = skip_credentials_validation(ConfigSource(None), self.config_namespace)
+        if skip:
+            return
+        probe = self.probe_credentials()
+        if probe is None:
+            return
+        key, read = probe
+        CREDENTIAL_CHECK.verify(key, read, self._rejected)
+
+    def _rejected(self, exc: ApiError) -> ProviderError:
+        ns = self.config_namespace
+        return CredentialsRejected(
+            f"{self.vendor} rejected the configured credentials ({self.credential_settings()}): {exc.vendor_message} "
+            f"(HTTP {exc.status} to {exc.operation}). Nothing was changed. Fix those settings (`pulumi config set "
+            f"--secret ...`), or, to let `preview` run without asking {self.vendor}, `pulumi config set "
+            f"{ns}:skipCredentialsValidation true`.")
 
     @property
     def config(self) -> CfgT:
@@ -256,6 +354,8 @@ class VendorProvider(ResourceProvider, Generic[ArgsT, CfgT]):
                                              f"{self.resource_label}: {_field_of(loc)}: {err['msg']}"))
             failures.extend(self.ownership_failures(_olds, inputs, failures))
             return CheckResult(news, failures)
+        # Valid inputs: a wrong or revoked credential fails here too (one read per process), before any lookup.
+        self.verify_credentials()
         failures.extend(self.extra_checks(args))  # type: ignore[arg-type]
         failures.extend(self.ownership_failures(_olds, inputs, failures))
         normalized = args.model_dump(mode="json", exclude_none=False)

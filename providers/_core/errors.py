@@ -15,6 +15,10 @@ class ConfigurationError(ProviderError):
     """A required setting is missing or malformed."""
 
 
+class CredentialsRejected(ConfigurationError):
+    """The vendor answered 401 to the configured credential (checked once per provider process)."""
+
+
 class InputError(ProviderError):
     """Resource inputs do not satisfy the vendor's documented rules."""
 

@@ -36,6 +36,10 @@ class Client(BaseClient):
             return "Check batch:apiKey (REST API key) and batch:projectKey belong to the same project"
         return None
 
+    def verify_credentials(self) -> None:
+        """One cheap authenticated read (a one-item audience list): raises Unauthorized for a rejected key."""
+        self.list_audiences(limit=1)
+
     # Writes answer 202 with an indexing token; the change is applied asynchronously.
     def create_audience(self, name: str, display_name: str | None) -> str:
         body: dict[str, Any] = {"name": name, "type": "custom_ids"}

@@ -42,6 +42,9 @@ class AudienceProvider(VendorProvider[AudienceArgs, BatchConfig]):
     # No documented way to rename or to change display_name after create.
     replace_fields = frozenset({"name", "display_name"})
 
+    def credential_settings(self) -> str:
+        return f"{API_KEY.key} ({API_KEY.env}) with {PROJECT_KEY.key} ({PROJECT_KEY.env})"
+
     def load_config(self, source: ConfigSource) -> BatchConfig:
         absent = [s for s in (API_KEY, PROJECT_KEY) if source.get(s) is None]
         if absent:

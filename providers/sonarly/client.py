@@ -133,6 +133,10 @@ class Client(BaseClient):
                 return groups
             cursor = page.next_cursor
 
+    def verify_credentials(self) -> None:
+        """One cheap authenticated read: the first page of GET /v1/accounts, which any valid key may call."""
+        self.call("list account groups", "GET", "/accounts")
+
     # -- audiences -------------------------------------------------------------------------------
     def list_audiences(self, account_group_id: str, cursor: str | None = None,
                        limit: int = PAGE_LIMIT) -> AudiencePage:

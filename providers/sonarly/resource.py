@@ -145,6 +145,9 @@ def _never_duplicate(_exc: ApiError) -> bool:
 class _SonarlyProvider(VendorProvider[Any, SonarlyConfig]):
     vendor = "Sonarly"
 
+    def credential_settings(self) -> str:
+        return f"{API_KEY.key} ({API_KEY.env})"
+
     def load_config(self, source: ConfigSource) -> SonarlyConfig:
         return load_sonarly_config(source)
 

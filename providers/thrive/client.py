@@ -73,6 +73,10 @@ class Client(BaseClient):
             self._token = None  # expired or revoked early: fetch a new one once
         return True
 
+    def verify_credentials(self) -> None:
+        """One cheap authenticated read (a one-item audience page; with OAuth, after the token request)."""
+        self.list_audiences(page=1, per_page=1)
+
     def parse_error(self, response: httpx.Response) -> ErrorDetails:
         body = response.json()
         return ErrorDetails(message=str(body.get("message") or body.get("error") or response.reason_phrase),

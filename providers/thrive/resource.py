@@ -73,6 +73,12 @@ class _ThriveBase(VendorProvider[Any, ThriveConfig]):
     def load_config(self, source: ConfigSource) -> ThriveConfig:
         return load_thrive_config(source)
 
+    def credential_settings(self) -> str:
+        if self.config.client.oauth:
+            return (f"OAuth client {CLIENT_ID.key} (defaults to {TENANT_ID.key}) with {CLIENT_SECRET.key} "
+                    f"({CLIENT_SECRET.env})")
+        return f"{TENANT_ID.key} ({TENANT_ID.env}) with {API_SECRET.key} ({API_SECRET.env})"
+
 
 class _ThriveProvider(_ThriveBase):
     category: ClassVar[str]

@@ -74,6 +74,10 @@ class Client(BaseClient):
             return Conflict
         return None
 
+    def verify_credentials(self) -> None:
+        """POST /verify, the documented token check (200 valid, 401 invalid; …/authentication). Changes nothing."""
+        self.call("verify token", "POST", "/verify", idempotent=True)
+
     # -- campaigns ---------------------------------------------------------------------------------
     def create_campaign(self, body: Mapping[str, Any]) -> CampaignResponse:
         """POST /create-campaign. Not idempotent (a repeat is refused: names are unique); never auto-retried."""

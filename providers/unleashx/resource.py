@@ -115,6 +115,9 @@ def _int(value: Any) -> int:
 class _UnleashXBase(VendorProvider[Any, UnleashXConfig]):
     vendor = "UnleashX"
 
+    def credential_settings(self) -> str:
+        return f"{TOKEN.key} ({TOKEN.env})"
+
     def load_config(self, source: ConfigSource) -> UnleashXConfig:
         return load_unleashx_config(source)
 

@@ -1,0 +1,52 @@
+"""What `pulumi preview` can know from read-only calls, it says: rejected credentials, cross-resource mistakes."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+APIKEY, PROJECT = "preview-batch-key-7a1f", "project_preview0000000000000000000000"
+REVOKED = "revoked-batch-key-3e9d"
+
+
+def _writes(live) -> list[str]:  # type: ignore[no-untyped-def]
+    return [f"{r['method']} {r['path']}" for r in live.requests() if r["method"] != "GET"]
+
+
+def test_preview__revoked_key_fails_with_no_write_and_the_skip_setting_lets_it_pass(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+    live = emulator("batch")
+    live.seed({"credentials": [{"api_key": APIKEY, "project_key": PROJECT}]})
+    live.configure(indexing_seconds=0.02)
+    stack = make_stack("batch_lifecycle")
+    stack.config("name", "preview_vip")
+    stack.config("batch:baseUrl", live.base_url)
+    stack.config("batch:projectKey", PROJECT)
+    stack.config("batch:apiKey", APIKEY, secret=True)
+    stack.up()
+
+    # Unchanged stack, good key: preview asks Batch exactly once (the credential read).
+    live.clear_requests()
+    stack.preview()
+    assert [f"{r['method']} {r['path']}" for r in live.requests()] == ["GET /2.8/audiences/list"]
+
+    # The key is revoked: the plan is no longer green.
+    stack.config("batch:apiKey", REVOKED, secret=True)
+    live.clear_requests()
+    out = stack.preview(check=False)
+    text = out.stdout + out.stderr
+    assert out.returncode != 0, text
+    assert "Batch rejected the configured credentials" in text
+    assert "batch:apiKey" in text and "The Rest API Key is not valid for this project" in text
+    assert REVOKED not in text and "Traceback" not in text
+    assert _writes(live) == [] and len(live.requests()) == 1
+
+    # Told not to ask, preview passes without a single request.
+    stack.config("batch:skipCredentialsValidation", "true")
+    live.clear_requests()
+    stack.preview()
+    assert live.requests() == []
+
+    stack.config("batch:skipCredentialsValidation", "false")
+    stack.config("batch:apiKey", APIKEY, secret=True)
+    stack.destroy()

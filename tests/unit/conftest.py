@@ -1,0 +1,15 @@
+"""Unit tests exercise one provider method at a time: the once-per-process credential read is off unless a test
+turns it on (tests/unit/test_credentials.py does)."""
+
+from __future__ import annotations
+
+import pytest
+
+from providers._core.dynamic import CREDENTIAL_CHECK
+
+
+@pytest.fixture(autouse=True)
+def _no_credential_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    for vendor in ("BATCH", "THRIVE", "SONARLY", "UNLEASHX"):
+        monkeypatch.setenv(f"{vendor}_SKIP_CREDENTIALS_VALIDATION", "true")
+    CREDENTIAL_CHECK.forget()
