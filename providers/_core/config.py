@@ -7,6 +7,7 @@ never put on the pickled provider or in resource outputs.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -64,10 +65,22 @@ class ConfigSource:
             raise ConfigurationError(f"{setting.key} must be a number, got {raw!r}") from None
 
 
+# `pulumi config set` refuses a plain value that looks random (a URL does) for a key whose name matches this
+# (the CLI's own pattern, pkg/cmd/pulumi/config): such settings need --plaintext.
+_SECRET_LOOKING_KEY = re.compile("passwd|pass|password|pwd|secret|token", re.IGNORECASE)
+
+
+def set_flag(setting: Setting) -> str:
+    """The `pulumi config set` flag a setting needs: --secret, --plaintext (secret-looking key), or none."""
+    if setting.secret:
+        return " --secret"
+    return " --plaintext" if _SECRET_LOOKING_KEY.search(setting.key.split(":", 1)[-1]) else ""
+
+
 def missing(*settings: Setting) -> ConfigurationError:
     lines = []
     for s in settings:
-        flag = " --secret" if s.secret else ""
+        flag = set_flag(s)
         example = "<value>" if s.secret else (s.default or "<value>")
         lines.append(f"  pulumi config set{flag} {s.key} {example}    (or environment variable {s.env})"
                      + (f" - {s.help}" if s.help else ""))

@@ -131,8 +131,12 @@ class BaseClient:
         ok: tuple[int, ...] = (200, 201, 202, 204, 207),
         form: Mapping[str, str] | None = None,
         authenticate: bool = True,
+        setting: str | None = None,
     ) -> httpx.Response:
-        """Send one logical request (with retries); return the response or raise an :class:`ApiError`."""
+        """Send one logical request (with retries); return the response or raise an :class:`ApiError`.
+
+        ``setting`` names where an absolute ``path`` came from (e.g. a token URL), for "could not connect" errors.
+        """
         if idempotent is None:
             idempotent = method.upper() in ("GET", "HEAD", "PUT", "DELETE", "OPTIONS")
         attempt_box = [0]
@@ -155,8 +159,9 @@ class BaseClient:
                 self._log(method, path, "connect-error", started, attempt_box[0])
                 # Refused connections and unknown hosts are wrong settings far more often than blips: name the
                 # URL and the setting; the retry policy gives them only a couple of quick attempts.
-                where = f"{self.settings.base_url.rstrip('/')}{path}"
-                check = f"; check {self.settings.base_url_setting}" if self.settings.base_url_setting else ""
+                where = path if "://" in path else f"{self.settings.base_url.rstrip('/')}{path}"
+                named = setting or self.settings.base_url_setting
+                check = f"; check {named}" if named else ""
                 raise TransportFailure(self.vendor, operation,
                                        f"could not connect to {where}: {redact(str(exc))}{check}",
                                        maybe_committed=False, unreachable=True) from None

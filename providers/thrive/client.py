@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 
@@ -31,18 +31,32 @@ def token_url(region: str, tenant_id: str) -> str:
     return f"https://{REGION_HOSTS[region]}/oauth2/token/{quote(tenant_id, safe='')}"
 
 
+def token_url_beside(base_url: str, tenant_id: str) -> str:
+    """The token endpoint that goes with a custom API base: ``https://h/p/rest/v1`` -> ``https://h/p/oauth2/token/{t}``.
+
+    Thrive serves both from one host (`/rest/v1` and `/oauth2/token/{tenantId}`), so a base URL pointed at a proxy,
+    a regional host or an emulator must take the token request along; before, it went to the production token
+    host. A base URL not ending in `/rest/v1` keeps only its origin.
+    """
+    parts = urlsplit(base_url.rstrip("/"))
+    prefix = parts.path[: -len("/rest/v1")] if parts.path.endswith("/rest/v1") else ""
+    return urlunsplit((parts.scheme, parts.netloc, f"{prefix}/oauth2/token/{quote(tenant_id, safe='')}", "", ""))
+
+
 class Client(BaseClient):
     vendor = "Thrive"
 
     def __init__(self, settings: ClientSettings, *, tenant_id: str, api_secret: str = "",
                  client_id: str = "", client_secret: str = "", token_endpoint: str = "",
-                 scope: str = "api/all") -> None:
+                 scope: str = "api/all", token_setting: str = "") -> None:
         super().__init__(settings, secrets=(api_secret or None, client_secret or None), identity=(tenant_id, client_id))
         self.oauth = bool(client_secret)
         self._basic = "Basic " + base64.b64encode(f"{tenant_id}:{api_secret}".encode()).decode()
         self._client_id = client_id or tenant_id
         self._client_secret = client_secret
         self._token_endpoint = token_endpoint
+        # Where the token endpoint came from, named when it can't be reached.
+        self._token_setting = token_setting or None
         self._scope = scope
         self._token: str | None = None
         self._token_expires = 0.0
@@ -51,6 +65,7 @@ class Client(BaseClient):
     # -- auth ------------------------------------------------------------------------------------
     def _fetch_token(self) -> None:
         resp = self.call("obtain OAuth token", "POST", self._token_endpoint, authenticate=False, idempotent=True,
+                         setting=self._token_setting,
                          form={"grant_type": "client_credentials", "client_id": self._client_id,
                                "client_secret": self._client_secret, "scope": self._scope})
         token = TokenResponse.model_validate(resp.json())

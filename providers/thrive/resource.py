@@ -15,7 +15,7 @@ from .._core.config import ConfigSource, Setting, client_settings, missing
 from .._core.dynamic import KEY_INDEX, VendorProvider, contains_unknown, create_or_adopt, user_inputs
 from .._core.errors import ApiError, ConfigurationError, Conflict, InputError, NotFound, ProviderError
 from .._core.util import chunks, remove_quietly
-from .client import REGION_HOSTS, Client, api_base_url, token_url
+from .client import REGION_HOSTS, Client, api_base_url, token_url, token_url_beside
 from .models import (
     MAX_USERS_PER_CALL,
     PERMISSION_FLAGS,
@@ -37,13 +37,27 @@ CLIENT_SECRET = Setting("thrive:clientSecret", "THRIVE_CLIENT_SECRET", secret=Tr
 REGION = Setting("thrive:region", "THRIVE_REGION", default="production",
                  help="production | staging | production-mea | staging-mea")
 BASE_URL = Setting("thrive:baseUrl", "THRIVE_BASE_URL", help="override the API base (…/rest/v1)")
-TOKEN_URL = Setting("thrive:tokenUrl", "THRIVE_TOKEN_URL", help="override the OAuth token endpoint")
+TOKEN_URL = Setting("thrive:tokenUrl", "THRIVE_TOKEN_URL",
+                    help="override the OAuth token endpoint (default: beside thrive:baseUrl, else the region's)")
 SCOPE = Setting("thrive:scope", "THRIVE_SCOPE", default="api/all")
 
 
 @dataclass(frozen=True)
 class ThriveConfig:
     client: Client
+
+
+def _token_endpoint(source: ConfigSource, region: str, tenant: str, custom_base: str | None) -> tuple[str, str]:
+    """The OAuth token URL and the setting it comes from: thrive:tokenUrl, else beside thrive:baseUrl, else the
+    region's host. (`pulumi config set` takes thrive:tokenUrl only with --plaintext: the CLI refuses plain values
+    of keys containing "token" that look random, and a URL does.)"""
+    explicit = source.get(TOKEN_URL)
+    if explicit:
+        return explicit, f"{TOKEN_URL.key} ({TOKEN_URL.env})"
+    if custom_base:
+        return (token_url_beside(custom_base, tenant),
+                f"{BASE_URL.key} ({BASE_URL.env}; the token URL follows it unless {TOKEN_URL.key} is set)")
+    return token_url(region, tenant), f"{REGION.key} ({REGION.env}) or {TOKEN_URL.key}"
 
 
 def load_thrive_config(source: ConfigSource) -> ThriveConfig:
@@ -56,12 +70,14 @@ def load_thrive_config(source: ConfigSource) -> ThriveConfig:
     region = source.require(REGION)
     if region not in REGION_HOSTS:
         raise ConfigurationError(f"thrive:region must be one of {', '.join(REGION_HOSTS)}, got {region!r}")
-    base = source.get(BASE_URL) or api_base_url(region)
+    custom_base = source.get(BASE_URL)
+    base = custom_base or api_base_url(region)
     settings = client_settings(source, "thrive", "THRIVE", base)
+    token_endpoint, token_setting = _token_endpoint(source, region, tenant, custom_base)
     client = Client.shared(settings, tenant_id=tenant, api_secret=secret or "",
                            client_id=source.get(CLIENT_ID) or "", client_secret=client_secret or "",
-                           token_endpoint=(source.get(TOKEN_URL) or token_url(region, tenant)) if client_secret else "",
-                           scope=source.require(SCOPE))
+                           token_endpoint=token_endpoint if client_secret else "",
+                           scope=source.require(SCOPE), token_setting=token_setting)
     return ThriveConfig(client)
 
 

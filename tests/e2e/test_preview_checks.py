@@ -50,3 +50,26 @@ def test_preview__revoked_key_fails_with_no_write_and_the_skip_setting_lets_it_p
     stack.config("batch:skipCredentialsValidation", "false")
     stack.config("batch:apiKey", APIKEY, secret=True)
     stack.destroy()
+
+
+def test_oauth__token_url_follows_a_custom_base_url(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+    live = emulator("thrive")
+    stack = make_stack("thrive_tree")
+    stack.config("thrive:baseUrl", live.base_url)
+    stack.config("thrive:tenantId", "demo-tenant")
+    stack.config("thrive:clientSecret", "demo-thrive-secret", secret=True)  # OAuth, and no thrive:tokenUrl
+    stack.preview()
+    assert any(r["method"] == "POST" and r["path"] == "/oauth2/token/demo-tenant" for r in live.requests())
+
+
+def test_preview__unknown_host_fails_fast_naming_the_token_url_and_the_setting(make_stack) -> None:  # type: ignore[no-untyped-def]
+    stack = make_stack("thrive_tree")
+    stack.config("thrive:baseUrl", "https://thrive-api.invalid/rest/v1")  # .invalid never resolves (RFC 6761)
+    stack.config("thrive:tenantId", "demo-tenant")
+    stack.config("thrive:clientSecret", "demo-thrive-secret", secret=True)
+    out = stack.preview(check=False)
+    text = out.stdout + out.stderr
+    assert out.returncode != 0
+    assert "could not connect to https://thrive-api.invalid/oauth2/token/demo-tenant" in text, text
+    assert "check thrive:baseUrl (THRIVE_BASE_URL; the token URL follows it" in text
+    assert "demo-thrive-secret" not in text

@@ -152,3 +152,32 @@ def test_check__sonarly_and_unleashx_use_their_documented_cheap_reads() -> None:
     with pytest.raises(CredentialsRejected, match="UnleashX rejected .*unleashx:token.*INVALID_TOKEN"):
         campaign.verify_credentials()
     assert seen == ["GET /v1/accounts", "POST /api/v1/global/verify"]
+
+
+def test_token_url_beside__follows_a_custom_base_url() -> None:
+    from providers.thrive.client import token_url_beside
+
+    assert token_url_beside("http://127.0.0.1:9/rest/v1", "t 1") == "http://127.0.0.1:9/oauth2/token/t%201"
+    assert token_url_beside("https://proxy.test/thrive/rest/v1/", "t1") == "https://proxy.test/thrive/oauth2/token/t1"
+    assert token_url_beside("https://proxy.test/api", "t1") == "https://proxy.test/oauth2/token/t1"
+
+
+def test_load_thrive_config__token_url_from_base_url_unless_set() -> None:
+    from providers.thrive.resource import load_thrive_config
+
+    base = {"thrive:tenantId": "t1", "thrive:clientSecret": SECRET, "thrive:baseUrl": "http://emu.test:1/rest/v1"}
+    client = load_thrive_config(ConfigSource(base, {})).client
+    assert client._token_endpoint == "http://emu.test:1/oauth2/token/t1"
+    assert "thrive:baseUrl" in str(client._token_setting)
+    told = load_thrive_config(ConfigSource({**base, "thrive:tokenUrl": "http://tok.test/x"}, {})).client
+    assert told._token_endpoint == "http://tok.test/x" and "thrive:tokenUrl" in str(told._token_setting)
+    region = load_thrive_config(ConfigSource({"thrive:tenantId": "t1", "thrive:clientSecret": SECRET}, {})).client
+    assert region._token_endpoint == "https://public.api.learn.link/oauth2/token/t1"
+
+
+def test_missing__secret_looking_plain_keys_are_shown_with_plaintext() -> None:
+    from providers._core.config import Setting, set_flag
+
+    assert set_flag(Setting("thrive:tokenUrl", "THRIVE_TOKEN_URL")) == " --plaintext"
+    assert set_flag(Setting("thrive:apiSecret", "THRIVE_API_SECRET", secret=True)) == " --secret"
+    assert set_flag(Setting("thrive:baseUrl", "THRIVE_BASE_URL")) == ""
