@@ -168,6 +168,10 @@ def add_routes(app: web.Application, state: ThriveState) -> None:
         return web.json_response(state.list_audiences(
             page, per_page, _bool_param(request, "apiControlled"), _datetime_param(request, "updatedSince")))
 
+    async def list_users(request: web.Request) -> web.Response:
+        page, per_page = _paging(request)
+        return web.json_response(state.list_users(page, per_page))
+
     async def create_audience(request: web.Request) -> web.Response:
         return web.json_response(state.create_audience(await _object(request)), status=201)
 
@@ -217,6 +221,7 @@ def add_routes(app: web.Application, state: ThriveState) -> None:
 
     app.router.add_post(TOKEN_PATH, token)
     _route(app, "/audiences", {"GET": ep(list_audiences), "POST": ep(create_audience)})
+    _route(app, "/users", {"GET": ep(list_users)})
     _route(app, "/audiences/{audienceId}", {
         "GET": ep(get_audience), "PATCH": ep(update_audience), "DELETE": ep(delete_audience)})
     _route(app, "/audiences/{audienceId}/members", {

@@ -298,6 +298,13 @@ class ThriveState:
                      and (updated_since is None or a.updated_at >= updated_since)]
             return _paged([self._view(a) for a in items], page, per_page)
 
+    def list_users(self, page: int, per_page: int) -> dict[str, Any]:
+        """GET /users: the documented basic user object (id, ref, email, ...); the other fields are left out."""
+        with self.lock:
+            items = [{"id": u.id, "ref": u.reference, "email": u.email, "isActive": True}
+                     for u in self.users.values()]
+            return _paged(items, page, per_page)
+
     def get_audience(self, key: str) -> dict[str, Any]:
         with self.lock:
             return self._view(self._find(key))

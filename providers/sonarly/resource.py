@@ -244,6 +244,29 @@ class AudienceProvider(_SonarlyProvider):
 
     # -- check / diff ----------------------------------------------------------------------------
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        result = self._check_adoption(_olds, news)
+        folder_id, type_ = result.inputs.get("folder_id"), result.inputs.get("type")
+        if (result.failures or not isinstance(folder_id, str) or not folder_id or contains_unknown(folder_id)
+                or contains_unknown(type_) or (_olds.get("folder_id"), _olds.get("type")) == (folder_id, type_)):
+            return result  # a folder id still unknown at preview is a folder this stack creates in this run
+        failure = self._folder_problem(folder_id, str(type_))
+        return CheckResult(result.inputs, [failure]) if failure else result
+
+    def _folder_problem(self, folder_id: str, wanted_type: str) -> CheckFailure | None:
+        """Read-only, at preview: the folder exists in the group and holds audiences of this type."""
+        group = self.config.account_group()
+        folder = _FOLDERS.get(self.config.client, group, folder_id)
+        if folder is None:
+            return CheckFailure("folder_id", f"{self.resource_label}: folder_id {folder_id!r}: no audience folder with "
+                                             f"this id in account group {group}. Nothing was changed.")
+        if folder.audience_type and folder.audience_type != wanted_type:
+            return CheckFailure("type", f"{self.resource_label}: type {wanted_type!r} does not match folder "
+                                        f"{folder_id!r} ({folder.name!r}), which holds {folder.audience_type} "
+                                        "audiences; Sonarly keeps an audience only in a folder of its own type. "
+                                        "Nothing was changed.")
+        return None
+
+    def _check_adoption(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         result = super().check(_olds, news)
         adopt_id = result.inputs.get("adopt_id")
         if (result.failures or not adopt_id or contains_unknown(adopt_id) or _olds.get("adopt_id") == adopt_id
@@ -397,6 +420,30 @@ class AudienceProvider(_SonarlyProvider):
         group = self._group(props)
         client = self.config.client
         self._when_ready(id_, "delete", lambda: client.delete_audience(group, id_), "pulumi destroy")
+
+
+class _FolderIndex:
+    """The folders of an account group, read through navigation once per process for preview-time checks.
+
+    A folder this stack created after the listing was read is not in it: a miss reads navigation again once.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._folders: dict[tuple[int, str], dict[str, FolderObject]] = {}
+
+    def get(self, client: Client, group: str, folder_id: str) -> FolderObject | None:
+        key = (id(client), group)
+        with self._lock:
+            cached = self._folders.get(key)
+            if cached is not None and folder_id in cached:
+                return cached[folder_id]
+            fresh: dict[str, FolderObject] = {f.id: f for f in client.get_navigation(group).folders}
+            self._folders[key] = fresh
+            return fresh.get(folder_id)
+
+
+_FOLDERS = _FolderIndex()
 
 
 _FOLDER_OUTPUTS = {"is_pinned": None, "position": None, "created_at": None, "updated_at": None,

@@ -12,7 +12,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import httpx
 
 from .._core.http import BaseClient, ClientSettings, ErrorDetails
-from .models import AudienceObject, AudiencePage, Manager, MemberPage, MembersOutcome, TokenResponse
+from .models import AudienceObject, AudiencePage, Manager, MemberPage, MembersOutcome, TokenResponse, User, UserPage
 
 # Hosts per region (shared/vendors/thrive.md §1); API under /rest/v1, tokens at /oauth2/token/{tenantId}.
 REGION_HOSTS = {
@@ -146,6 +146,18 @@ class Client(BaseClient):
 
     def delete_audience(self, key: str) -> None:
         self.call("delete audience", "DELETE", self._path(key))
+
+    # -- users -----------------------------------------------------------------------------------
+    def iter_users(self, per_page: int = 1000) -> Iterator[User]:
+        """Every user of the tenant, page by page (GET /users; 1000 per page is the documented maximum)."""
+        page = 1
+        while True:
+            resp = self.call("list users", "GET", "/users", params={"page": page, "perPage": per_page})
+            result = UserPage.model_validate(resp.json())
+            yield from result.results
+            if len(result.results) < per_page:
+                return
+            page += 1
 
     # -- members ---------------------------------------------------------------------------------
     def list_audience_members(self, key: str, page: int = 1, per_page: int = 1000) -> MemberPage:

@@ -114,6 +114,25 @@ class Member(BaseModel):
         return {v.lower() for v in (self.user_id, self.reference, self.email) if v}
 
 
+class User(BaseModel):
+    """A user of the tenant (search-users-and-return-basic-user-information): only what identifies them."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    ref: str | None = None
+    email: str | None = None
+
+    def known_as(self) -> set[str]:
+        return {v.lower() for v in (self.id, self.ref, self.email) if v}
+
+
+class UserPage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    results: list[User] = []
+
+
 class MemberPage(BaseModel):
     model_config = ConfigDict(extra="ignore")
 

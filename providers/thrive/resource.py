@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
 
 import pulumi
-from pulumi.dynamic import CheckFailure, Resource
+from pulumi.dynamic import CheckFailure, CheckResult, Resource
 from pydantic import BaseModel
 
 from .._core.config import ConfigSource, Setting, client_settings, missing
 from .._core.dynamic import KEY_INDEX, VendorProvider, contains_unknown, create_or_adopt, user_inputs
-from .._core.errors import ApiError, ConfigurationError, Conflict, InputError, NotFound, ProviderError
+from .._core.errors import ApiError, ConfigurationError, Conflict, Forbidden, InputError, NotFound, ProviderError
 from .._core.util import chunks, remove_quietly
 from .client import REGION_HOSTS, Client, api_base_url, token_url, token_url_beside
 from .models import (
@@ -246,6 +247,53 @@ class AudienceProvider(_ThriveProvider):
     def _parent_of(self, args: Any) -> str | None:
         return str(args.parent)
 
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        result = super().check(_olds, news)
+        parent = result.inputs.get("parent")
+        if (result.failures or not isinstance(parent, str) or contains_unknown(parent) or result.inputs.get("adopt")
+                or user_inputs(_olds).get("parent") == parent):
+            return result  # a parent still unknown at preview is made by this stack, so it will be API-controlled
+        problem = self._parent_problem(parent)
+        return CheckResult(result.inputs, [CheckFailure("parent", problem)] if problem else [])
+
+    def _parent_problem(self, parent: str) -> str | None:
+        """Read-only, at preview: Thrive lets the API create an audience only inside an API-made structure."""
+        try:
+            obj = _PARENTS.get(self.config.client, parent)
+        except NotFound:
+            return (f"{self.resource_label}: parent {parent!r}: Thrive has no structure with this id or reference. "
+                    "Nothing was changed.")
+        if obj.category != "structure":
+            return (f"{self.resource_label}: parent {parent!r} is a child audience ({obj.id}), not a structure; "
+                    "Thrive audiences live only in structures (two levels). Nothing was changed.")
+        if not obj.api_controlled:
+            return (f"{self.resource_label}: parent {parent!r} was made in the Thrive UI (apiControlled=false), and "
+                    "Thrive lets the API create audiences only inside API-created structures. Declare the structure "
+                    "with thrive.Structure in this stack (or create it through the API) and use its id. Nothing was "
+                    "changed.")
+        return None
+
+
+class _ParentCache:
+    """Parents looked up at preview, one GET per distinct parent and process; only settled answers are kept."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._found: dict[tuple[int, str], AudienceObject] = {}
+
+    def get(self, client: Client, key: str) -> AudienceObject:
+        with self._lock:
+            cached = self._found.get((id(client), key))
+        if cached is not None:
+            return cached
+        obj = client.get_audience(key)  # NotFound is not kept: the parent may be created later in the run
+        with self._lock:
+            self._found[(id(client), key)] = obj
+        return obj
+
+
+_PARENTS = _ParentCache()
+
 
 _OUTPUTS = {"thrive_id": None, "api_controlled": None, "category": None, "type": None, "parent_info": None,
             "created_at": None, "updated_at": None}
@@ -316,6 +364,43 @@ def _foreign_message(label: str, audience: str, kind: str, foreign: list[str]) -
             + (", or membership=\"additive\" to leave them alone" if kind == "member" else "") + ".")
 
 
+class _UserDirectory:
+    """Who exists in the tenant, read once per process (GET /users, 1000 a page) to check lists at preview."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._known: dict[int, set[str]] = {}
+
+    def missing(self, client: Client, users: list[str]) -> list[str]:
+        with self._lock:
+            known = self._known.get(id(client))
+            if known is None:
+                known = self._known[id(client)] = set().union(*(u.known_as() for u in client.iter_users()))
+        return [u for u in users if u.lower() not in known]
+
+
+_USERS = _UserDirectory()
+
+
+def _unknown_users_failure(provider: _ThriveBase, field: str, declared: list[str],
+                           before: list[str]) -> CheckFailure | None:
+    """At preview, read-only: users newly listed that Thrive does not have (the write would answer 207 for them)."""
+    had = {u.lower() for u in before}
+    new = [u for u in dict.fromkeys(declared) if u.lower() not in had]
+    if not new:
+        return None
+    try:
+        missing = _USERS.missing(provider.config.client, new)
+    except (Forbidden, NotFound):
+        return None  # this tenant or token can't list users: the write reports them instead
+    if not missing:
+        return None
+    shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+    return CheckFailure(field, f"{provider.resource_label}: {len(missing)} user(s) in {field} do not exist in "
+                               f"Thrive: {shown}. Thrive only adds users that already exist (by email, reference or "
+                               "id); create them in Thrive or fix the list. Nothing was changed.")
+
+
 class AudienceMembersProvider(_ThriveBase):
     resource_label = "thrive:AudienceMembers"
     args_model = AudienceMembersArgs
@@ -329,6 +414,15 @@ class AudienceMembersProvider(_ThriveBase):
         except NotFound:
             return []
         return [] if id_ in held else [(id_, f"members of audience {audience!r} ({count} now)")]
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        result = super().check(_olds, news)
+        members = result.inputs.get("members")
+        if result.failures or not isinstance(members, list) or contains_unknown(members):
+            return result
+        failure = _unknown_users_failure(self, "members", [str(u) for u in members],
+                                         [str(u) for u in user_inputs(_olds).get("members") or []])
+        return CheckResult(result.inputs, [failure]) if failure else result
 
     def _current(self, audience: str) -> list[Member]:
         client, members, page = self.config.client, [], 1
@@ -476,6 +570,15 @@ class AudienceManagersProvider(_ThriveBase):
     @staticmethod
     def _users(managers: Any) -> list[str]:
         return [str(m.get("user")) for m in managers or [] if isinstance(m, Mapping)]
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        result = super().check(_olds, news)
+        managers = result.inputs.get("managers")
+        if result.failures or not isinstance(managers, list) or contains_unknown(managers):
+            return result
+        failure = _unknown_users_failure(self, "managers", self._users(managers),
+                                         self._users(user_inputs(_olds).get("managers")))
+        return CheckResult(result.inputs, [failure]) if failure else result
 
     def ownership_failures(self, olds: Mapping[str, Any], inputs: Mapping[str, Any],
                            failures: list[CheckFailure]) -> list[CheckFailure]:

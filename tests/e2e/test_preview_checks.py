@@ -73,3 +73,64 @@ def test_preview__unknown_host_fails_fast_naming_the_token_url_and_the_setting(m
     assert "could not connect to https://thrive-api.invalid/oauth2/token/demo-tenant" in text, text
     assert "check thrive:baseUrl (THRIVE_BASE_URL; the token URL follows it" in text
     assert "demo-thrive-secret" not in text
+
+
+def _thrive_stack(make_stack, emulator):  # type: ignore[no-untyped-def]
+    live = emulator("thrive")
+    stack = make_stack("thrive_preview_checks")
+    stack.config("thrive:baseUrl", live.base_url)
+    stack.config("thrive:tenantId", "demo-tenant")
+    stack.config("thrive:apiSecret", "demo-thrive-secret", secret=True)
+    return live, stack
+
+
+def test_preview__thrive_audience_under_a_ui_made_or_missing_parent_fails(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+    live, stack = _thrive_stack(make_stack, emulator)
+    live.seed({"audiences": [{"name": "Made in the UI", "reference": "ui-struct", "apiControlled": False}]})
+    stack.config("parent", "ui-struct")
+    out = stack.preview(check=False)
+    text = out.stdout + out.stderr
+    assert out.returncode != 0
+    assert "thrive:Audience: parent 'ui-struct' was made in the Thrive UI (apiControlled=false)" in text, text
+    stack.config("parent", "no-such-structure")
+    out = stack.preview(check=False)
+    assert out.returncode != 0
+    assert "parent 'no-such-structure': Thrive has no structure with this id or reference" in out.stdout + out.stderr
+    assert _writes(live) == []
+
+
+def test_preview__thrive_members_that_do_not_exist_fail_before_any_write(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+    live, stack = _thrive_stack(make_stack, emulator)
+    stack.run("config", "set", "--path", "members[0]", "user1", "--stack", "e2e")
+    stack.run("config", "set", "--path", "members[1]", "nobody@example.com", "--stack", "e2e")
+    out = stack.preview(check=False)
+    text = out.stdout + out.stderr
+    assert out.returncode != 0
+    assert "thrive:AudienceMembers: 1 user(s) in members do not exist in Thrive: nobody@example.com" in text, text
+    assert "user1" not in text.split("do not exist in Thrive:")[1].split(".")[0]
+    assert _writes(live) == []
+    # Existing users only: the same preview passes.
+    stack.run("config", "set", "--path", "members[1]", "user2@example.com", "--stack", "e2e")
+    stack.preview()
+
+
+def test_preview__sonarly_audience_type_that_its_folder_does_not_hold_fails(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+    live = emulator("sonarly")
+    stack = make_stack("sonarly_lifecycle")
+    stack.config("sonarly:baseUrl", live.base_url)
+    stack.config("sonarly:accountGroupId", "ag_demo")
+    stack.config("sonarly:apiKey", "sk_live_demo_full", secret=True)
+    stack.up()
+    live.clear_requests()
+    stack.config("type", "monitoring")  # folder "a" holds on_demand audiences
+    out = stack.preview(check=False)
+    text = out.stdout + out.stderr
+    assert out.returncode != 0
+    assert "sonarly:Audience: type 'monitoring' does not match folder" in text, text
+    assert "which holds on_demand audiences" in text
+    assert _writes(live) == []
+    stack.config("folder", "m")  # the monitoring folder: consistent again
+    stack.preview()
+    stack.config("type", "on_demand")
+    stack.config("folder", "a")
+    stack.destroy()
