@@ -181,3 +181,4 @@ def test_missing__secret_looking_plain_keys_are_shown_with_plaintext() -> None:
     assert set_flag(Setting("thrive:tokenUrl", "THRIVE_TOKEN_URL")) == " --plaintext"
     assert set_flag(Setting("thrive:apiSecret", "THRIVE_API_SECRET", secret=True)) == " --secret"
     assert set_flag(Setting("thrive:baseUrl", "THRIVE_BASE_URL")) == ""
+

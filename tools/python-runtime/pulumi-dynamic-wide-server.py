@@ -60,7 +60,7 @@ def attribute_logs_to_resources(address: str) -> None:
     service, filling that URN into messages that name no resource. Ephemeral messages become the resource's status
     in the progress display; the others are listed under the resource in the diagnostics.
     """
-    import grpc  # type: ignore[import-untyped]
+    import grpc
     from pulumi.runtime import settings
     from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
     from pulumi.runtime.proto import engine_pb2_grpc, provider_pb2_grpc
