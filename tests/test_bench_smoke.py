@@ -53,19 +53,21 @@ def _methods(run: dict[str, Any], phase: str) -> dict[str, int]:
 def test_harness__us_and_floor_report_every_phase(report: dict[str, Any]) -> None:
     assert report["errors"] == []
     us, floor = _run(report, "us"), _run(report, "floor")
-    # Our up also lists the tenant's references once: the ownership check (a taken reference fails at preview).
-    assert _methods(us, "up") == {"POST": N, "GET": 1} and _methods(floor, "up") == {"POST": N}
+    # Our up also reads twice per provider process: the credential check (a revoked key fails at preview) and the
+    # listing of the tenant's references (the ownership check: a taken reference fails at preview).
+    assert _methods(us, "up") == {"POST": N, "GET": 2} and _methods(floor, "up") == {"POST": N}
     for run in (us, floor):
         assert _methods(run, "refresh") == {"GET": N}
         assert _methods(run, "destroy") == {"DELETE": N}
         assert run["phases"]["up"]["created"] == N
         for phase in ("up", "refresh", "destroy"):
             assert run["phases"][phase]["seconds"] > 0
-            expected = (N + 1) / N if run is us and phase == "up" else 1.0
+            expected = (N + 2) / N if run is us and phase == "up" else 1.0
             assert run["phases"][phase]["requests"]["per_resource"] == pytest.approx(expected, abs=0.01)
-    # A no-op preview of ours sends nothing and finds nothing to change; the floor needs no preview at all.
+    # A no-op preview of ours sends only the credential check and finds nothing to change; the floor needs no
+    # preview at all.
     assert us["phases"]["preview"]["no_changes"] is True
-    assert us["phases"]["preview"]["requests"]["total"] == 0
+    assert us["phases"]["preview"]["requests"]["by_method"] == {"GET": 1}
     assert floor["phases"]["preview"]["seconds"] is None
     assert us["state_bytes"] > 0 and us["state_detail"]["resources"] >= N
     assert us["phases"]["up"]["rss_kb"].get("provider", 0) > 0
@@ -80,7 +82,7 @@ def test_harness__us_and_floor_report_every_phase(report: dict[str, Any]) -> Non
 
 def test_harness__us_variant_runs_in_the_same_run_with_its_environment(report: dict[str, Any]) -> None:
     variant = _run(report, "us:sdkpool")
-    assert _methods(variant, "up") == {"POST": N, "GET": 1} and _methods(variant, "destroy") == {"DELETE": N}
+    assert _methods(variant, "up") == {"POST": N, "GET": 2} and _methods(variant, "destroy") == {"DELETE": N}
     assert report["us"]["dynamic_provider_grpc_workers"] == 32
     assert report["us"]["variants"]["sdkpool"] == {"env": {"PULUMI_DYNAMIC_PROVIDER_WORKERS": "4"},
                                                    "dynamic_provider_grpc_workers": 4}
