@@ -740,7 +740,7 @@ ID = "507f1f77bcf86cd799439011"
 ROUTES: list[tuple[str, str, str | None, set[int], Any]] = [
     ("GET", "/audiences", "audiences:read", {200, 400, 401, 403, 429, 500, 502}, None),
     ("POST", "/audiences", "audiences:write", {201, 400, 401, 403, 422, 429, 500}, {"name": "x", "type": "on_demand"}),
-    ("GET", "/audiences/navigation", "audiences:read", {200, 400, 401, 403, 429, 500, 502}, None),
+    ("GET", "/audiences/navigation", "audiences:read", {200, 400, 401, 403, 429, 500}, None),
     ("GET", f"/audiences/{ID}", "audiences:read", {200, 400, 401, 403, 404, 409, 429, 500, 502}, None),
     ("PATCH", f"/audiences/{ID}", "audiences:write", {200, 400, 401, 403, 404, 409, 422, 429, 500}, {"name": "x"}),
     ("DELETE", f"/audiences/{ID}", "audiences:write", {200, 400, 401, 403, 404, 409, 429, 500}, None),
