@@ -274,18 +274,11 @@ class AudienceProvider(_SonarlyProvider):
 
     def comparable(self, field: str, props: Mapping[str, Any], *, state: bool) -> Any:
         if field == "prospect_urls":
-            return _profiles(props.get(field))  # order and URL spelling don't matter, the profiles do
+            # Order and URL spelling don't matter, the profiles do. A change is always applied in place: added
+            # profiles are uploaded; a dropped one stays in the audience, since the list says who must be in it
+            # and Sonarly documents no way to remove a prospect (replace the audience to get rid of one).
+            return _profiles(props.get(field))
         return super().comparable(field, props, state=state)
-
-    def replacement_fields(self, changed: list[str], olds: Mapping[str, Any],
-                           news: Mapping[str, Any]) -> list[str]:
-        replaces = super().replacement_fields(changed, olds, news)
-        if "prospect_urls" in changed and not contains_unknown(news.get("prospect_urls")):
-            # Sonarly documents no way to remove a prospect from an audience: dropping a profile from the list
-            # can only be honoured by a new audience. Added profiles are uploaded in place.
-            if set(_profiles(olds.get("prospect_urls"))) - set(_profiles(news.get("prospect_urls"))):
-                replaces.append("prospect_urls")
-        return replaces
 
     # -- check / diff ----------------------------------------------------------------------------
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:

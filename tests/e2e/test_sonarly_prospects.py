@@ -77,10 +77,14 @@ def test_prospects__dropped_upload_answer_is_one_job_refresh_waits_for_a_running
     assert json.loads(upload["body"])["urls"] == ["https://www.linkedin.com/in/e2e-prospect-new"]
     assert _ours(live)["id"] == aud["id"] and _ours(live)["prospectCount"] == 8
 
-    # Dropping a profile can't be done in place (no documented prospect removal): preview says replace.
+    # Dropping a profile from the list removes nothing (Sonarly documents no prospect removal): an in-place
+    # update without writes, and the member stays.
     stack.config("urls", ",".join(PROFILES[:2]))
-    preview = stack.preview("--diff")
-    assert "prospect_urls" in preview.stdout and "replace" in preview.stdout.lower()
+    live.clear_requests()
+    out = stack.up()
+    assert "replaced" not in out.stdout
+    assert all(r["method"] == "GET" for r in live.requests())
+    assert "e2e-prospect-2" in _ours(live)["prospects"]
 
     live.clear_requests()
     stack.destroy()

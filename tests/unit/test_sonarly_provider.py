@@ -641,10 +641,10 @@ def test_upload__job_outlasting_the_timeout_names_the_job_and_rerun() -> None:
     assert "prospecting job job1" in text and "rerun `pulumi up`" in text and "does not start it again" in text
 
 
-def test_diff__removed_profile_replaces_added_or_reordered_updates_or_nothing() -> None:
+def test_diff__added_or_removed_profiles_update_in_place_respelled_or_reordered_is_no_change() -> None:
     olds = {**STATE, "prospect_urls": URLS}
     removed = AudienceProvider().diff("x", olds, {**NEWS, "prospect_urls": URLS[:1]})
-    assert removed.replaces == ["prospect_urls"]
+    assert removed.changes and removed.replaces == []
     added = AudienceProvider().diff("x", olds, {**NEWS, "prospect_urls": [*URLS, "https://www.linkedin.com/in/x"]})
     assert added.changes and added.replaces == []
     respelled = ["https://www.linkedin.com/in/grace-hopper", "http://www.linkedin.com/in/ADA-LOVELACE/"]
@@ -669,3 +669,12 @@ def test_error__403_on_prospecting_names_the_missing_permission_and_what_prospec
         provider_for(fake).update(aud["id"], {**STATE}, {**NEWS, "prospect_urls": URLS})
     assert "`prospecting:write`" in str(info.value) and "prospects:read" in str(info.value)
     assert KEY not in str(info.value)
+
+
+def test_update__dropped_profile_calls_nothing_and_keeps_the_prospect() -> None:
+    fake = FakeSonarly()
+    aud = fake.add("Founders", folder_id="f1")
+    fake.members[aud["id"]] = ["ada-lovelace", "grace-hopper"]
+    result = provider_for(fake).update(aud["id"], {**STATE, "prospect_urls": URLS}, {**NEWS, "prospect_urls": URLS[:1]})
+    assert {m for m, _ in fake.calls} == {"GET"} and fake.members[aud["id"]] == ["ada-lovelace", "grace-hopper"]
+    assert result.outs["prospect_urls"] == URLS[:1] and result.outs["prospect_count"] == 2
