@@ -24,6 +24,8 @@ from .models import (
     AudienceObject,
     AudiencePage,
     FolderObject,
+    JobListItem,
+    JobPage,
     JobStart,
     JobStatus,
     Navigation,
@@ -53,6 +55,7 @@ PERMISSIONS = {
     "list audience prospects": "prospects:read",
     "start prospecting job": "prospecting:write",
     "get prospecting job": "prospecting:read",
+    "list prospecting jobs": "prospecting:read",
 }
 PROSPECT_PERMISSIONS = ("prospects:read", "prospecting:read", "prospecting:write")
 _REQUIRED_PERMISSION = re.compile(r"requiredPermission:\s*([a-z_]+:[a-z_]+)")
@@ -248,6 +251,18 @@ class Client(BaseClient):
     def get_job(self, account_group_id: str, job_id: str) -> JobStatus:
         resp = self.call("get prospecting job", "GET", f"{self._ag(account_group_id)}/prospecting/{_seg(job_id)}")
         return JobStatus.model_validate(self._data(resp))
+
+    def iter_jobs(self, account_group_id: str, status: str | None = None) -> Iterator[JobListItem]:
+        cursor: str | None = None
+        while True:
+            params: dict[str, Any] = {"limit": PAGE_LIMIT, **({"status": status} if status else {}),
+                                      **({"cursor": cursor} if cursor else {})}
+            resp = self.call("list prospecting jobs", "GET", f"{self._ag(account_group_id)}/prospecting", params=params)
+            page = JobPage.model_validate(self._data(resp))
+            yield from page.items
+            if not page.has_more or not page.next_cursor:
+                return
+            cursor = page.next_cursor
 
     # -- folders ---------------------------------------------------------------------------------
     def create_folder(self, account_group_id: str, name: str, audience_type: str) -> FolderObject:

@@ -240,3 +240,20 @@ class JobStatus(BaseModel):
         parts += [f"{name} {stage.status} {stage.progress:.0%}" for name, stage in self.stages.items()
                   if stage.progress is not None]
         return ", ".join(parts)
+
+
+class JobListItem(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    job_id: str = Field(alias="jobId")
+    status: str
+
+
+class JobPage(BaseModel):
+    """One page of ``GET /prospecting?cursor&limit&status`` (prospecting-jobs-list)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    items: list[JobListItem] = []
+    next_cursor: str | None = Field(default=None, alias="nextCursor")
+    has_more: bool = Field(default=False, alias="hasMore")

@@ -32,6 +32,7 @@ from .._core.errors import ApiError, ConfigurationError, Conflict, InputError, N
 from .._core.wait import repeat_while_refused, wait_until
 from .client import DEFAULT_BASE_URL, NOT_READY, Client
 from .models import (
+    ACTIVE_JOB_STATUSES,
     AUDIENCE_TYPES,
     MAX_UPLOAD_URLS,
     AudienceArgs,
@@ -334,6 +335,22 @@ class AudienceProvider(_SonarlyProvider):
                                    rerun)
         return {p for p in (m.profile() for m in members) if p}
 
+    def _wait_no_active_jobs(self, group: str) -> None:
+        """Wait until no prospecting job runs in the group: the audience list hides audiences being populated.
+
+        A run killed while its upload was filling the new audience left it hidden; the recovery must see it, or
+        it would conclude the create never happened and the rerun would create (and fill) a second one.
+        """
+        cfg = self.config
+
+        def active() -> list[str]:
+            return [j.job_id for status in ACTIVE_JOB_STATUSES for j in cfg.client.iter_jobs(group, status)]
+
+        wait_until(active, lambda jobs: not jobs, timeout=cfg.not_ready_timeout, interval=cfg.poll_interval,
+                   max_interval=5.0, what=f"the prospecting jobs running in Sonarly account group {group} to finish",
+                   on_timeout="Audiences being populated are hidden from Sonarly's audience list, so the recovery "
+                              "can't look for the interrupted create yet; rerun it once the jobs have finished")
+
     def _wait_job(self, group: str, job_id: str, what: str, rerun: str) -> JobStatus:
         cfg = self.config
         return wait_until(
@@ -458,6 +475,8 @@ class AudienceProvider(_SonarlyProvider):
         # Names repeat in Sonarly: every audience that matches the request and that the stack doesn't hold is a
         # candidate; more than one is left to the user (the recovery lists them with their creation times).
         args, group = self.parse(inputs), self.config.account_group()
+        if args.prospect_urls:
+            self._wait_no_active_jobs(group)
         return [(a.id, f"audience {a.id} (name {a.name!r}, created {a.created_at or 'at an unknown time'})")
                 for page in self.config.client.iter_audience_pages(group) for a in page.items
                 if self._same_request(a, args) and a.id not in held]

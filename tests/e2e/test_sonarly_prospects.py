@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -14,10 +20,10 @@ FOREIGN = "f0" * 12
 PROFILES = [f"https://www.linkedin.com/in/e2e-prospect-{i}" for i in range(3)]
 
 
-def _stack(make_stack, emulator):  # type: ignore[no-untyped-def]
+def _stack(make_stack, emulator, foreign_name: str = "E2E prospect upload"):  # type: ignore[no-untyped-def]
     live = emulator("sonarly")
     # Someone else's audience in the same account group, with its own members: never touched by the stack.
-    live.seed({"audiences": [{"id": FOREIGN, "name": "E2E prospect upload", "prospectUrls": PROFILES[:1],
+    live.seed({"audiences": [{"id": FOREIGN, "name": foreign_name, "prospectUrls": PROFILES[:1],
                               "prospectCount": 4}]})
     live.configure(job_seconds=1.5)
     stack = make_stack("sonarly_prospects")
@@ -103,3 +109,45 @@ def test_prospects__bad_profile_url_fails_preview_before_any_write(make_stack, e
     assert out.returncode != 0
     assert "sonarly:Audience" in text and "prospect_urls[1]" in text and "Traceback" not in text
     assert all(r["method"] == "GET" for r in live.requests())
+
+
+def _reap(workdir: Path) -> None:
+    """Kill the provider processes a SIGKILLed run orphaned (plugins run outside the CLI's process group)."""
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and os.readlink(proc / "cwd") == str(workdir) \
+                    and b"pulumi" in (proc / "cmdline").read_bytes():
+                os.kill(int(proc.name), signal.SIGKILL)
+        except OSError:
+            continue
+
+
+def test_prospects__run_killed_while_its_upload_runs_is_recovered_with_one_audience_and_one_job(  # type: ignore[no-untyped-def]
+        make_stack, emulator) -> None:
+    # A namesake would make the recovery refuse to choose (names are not unique in Sonarly; it lists both).
+    live, stack = _stack(make_stack, emulator, foreign_name="Someone else's list")
+    live.configure(job_seconds=8)
+    stack.config("urls", ",".join(PROFILES))
+    proc = subprocess.Popen(["pulumi", "up", "--yes", "--non-interactive", "--skip-preview", "--stack", stack.name],
+                            cwd=stack.dir, env=stack.env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not live.state()["jobs"] and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before its upload started"
+    os.killpg(proc.pid, signal.SIGKILL)  # the job is running at Sonarly; the create never reached the state
+    proc.wait()
+    _reap(stack.dir)
+
+    stack.run("cancel", "--yes", "--stack", stack.name, check=False)
+    # The new audience is hidden from the list while its job runs: the recovery waits for the job, then finds it.
+    recovered = subprocess.run([sys.executable, "-m", "providers.recover", "--stack", stack.name, "--yes"],
+                               cwd=stack.dir, env=stack.env, capture_output=True, text=True, timeout=300)
+    assert recovered.returncode == 0, recovered.stdout + recovered.stderr
+    stack.up()
+    ours = [a for a in live.state()["audiences"].values() if a["id"] != FOREIGN]
+    assert len(ours) == 1 and sorted(ours[0]["prospects"]) == [f"e2e-prospect-{i}" for i in range(3)]
+    assert len(live.state()["jobs"]) == 1  # the rerun waited for the killed run's job and started none
+    stack.preview("--expect-no-changes")
+    stack.destroy()
+    assert set(live.state()["audiences"]) == {FOREIGN}
