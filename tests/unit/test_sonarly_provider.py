@@ -101,6 +101,11 @@ class FakeSonarly:
             return ok(self.add(body["name"], body["type"], body.get("description")), 201)
         if route == f"accounts/{GROUP}/prospecting" and request.method == "POST":
             return self._start(request)
+        if route == f"accounts/{GROUP}/prospecting" and request.method == "GET":
+            wanted = request.url.params.get("status")
+            items = [{"jobId": j["id"], "status": j["status"]} for j in self.jobs.values()
+                     if wanted in (None, j["status"])]
+            return ok({"items": items, "nextCursor": None, "hasMore": False})
         if route == f"accounts/{GROUP}/prospecting/{{id}}" and request.method == "GET":
             job = self.jobs[parts[3]]
             if job["status"] == "running":
@@ -678,3 +683,24 @@ def test_update__dropped_profile_calls_nothing_and_keeps_the_prospect() -> None:
     result = provider_for(fake).update(aud["id"], {**STATE, "prospect_urls": URLS}, {**NEWS, "prospect_urls": URLS[:1]})
     assert {m for m, _ in fake.calls} == {"GET"} and fake.members[aud["id"]] == ["ada-lovelace", "grace-hopper"]
     assert result.outs["prospect_urls"] == URLS[:1] and result.outs["prospect_count"] == 2
+
+
+def test_locate__with_prospect_urls_waits_for_running_jobs_then_finds_the_hidden_audience() -> None:
+    fake = FakeSonarly()
+    aud = fake.add("Founders")
+    fake.jobs["job1"] = {"id": "job1", "key": None, "audience": aud["id"], "status": "running", "polls": 3,
+                         "urls": URLS, "profiles": ["ada-lovelace", "grace-hopper"]}
+    fake.hidden.add(aud["id"])  # being populated: not in the audience list
+
+    def job_polled(request: httpx.Request) -> httpx.Response | None:
+        job = fake.jobs["job1"]
+        job["polls"] -= 1
+        if job["polls"] <= 0:
+            job["status"] = "completed"
+            fake.hidden.discard(aud["id"])
+        return None
+
+    fake.on[("GET", f"accounts/{GROUP}/prospecting")] = job_polled
+    found = provider_for(fake).locate({**ARGS, "prospect_urls": URLS}, set())
+    assert [i for i, _ in found] == [aud["id"]]
+    assert provider_for(fake).locate({**ARGS, "prospect_urls": URLS}, {aud["id"]}) == []
