@@ -371,7 +371,7 @@ class SonarlyState:
             }
 
     def seed(self, data: dict[str, Any]) -> None:
-        """Admin seed. Keys: accountGroups, keys, folders, audiences, jobs (applied in that order)."""
+        """Admin seed. Keys: accountGroups, keys, folders, audiences, removeProspects, jobs (in that order)."""
         with self.lock:
             for item in data.get("accountGroups", []):
                 self.account_groups[item["id"]] = AccountGroup(item["id"], item.get("name", item["id"]))
@@ -398,6 +398,13 @@ class SonarlyState:
                 self._add_synthetic(aud, int(item.get("prospectCount", 0)) - aud.prospect_count)
                 if "createdAt" in item:
                     aud.created_at = item["createdAt"]
+            for item in data.get("removeProspects", []):
+                # Stands in for a person removing members in the Sonarly app (the API documents no removal).
+                target = self.audiences.get(item["audienceId"])
+                if target is None:
+                    raise ValueError(f"seed removeProspects: unknown audienceId {item['audienceId']!r}")
+                gone = {profile_slug(u) for u in item["urls"]}
+                target.prospects = [p for p in target.prospects if p.public_identifier not in gone]
             for item in data.get("jobs", []):
                 target = self.audiences.get(item["audienceId"])
                 if target is None:

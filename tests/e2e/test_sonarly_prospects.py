@@ -36,6 +36,12 @@ def _uploads(live) -> list[dict]:  # type: ignore[no-untyped-def, type-arg]
     return [r for r in live.requests() if r["method"] == "POST" and r["path"].endswith("/prospecting")]
 
 
+def _recorded(stack) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    """The audience's outputs in the state (refresh updates these, not the stack's exports)."""
+    (res,) = [r for r in json.loads(stack.export())["deployment"]["resources"] if r["urn"].endswith("::prospects")]
+    return dict(res["outputs"])
+
+
 def _ours(live) -> dict:  # type: ignore[no-untyped-def, type-arg]
     (aud,) = [a for a in live.state()["audiences"].values() if a["id"] != FOREIGN]
     return aud  # type: ignore[no-any-return]
@@ -69,9 +75,20 @@ def test_prospects__dropped_upload_answer_is_one_job_refresh_waits_for_a_running
     stack.refresh()
     gets = [r for r in live.requests() if r["method"] == "GET" and r["path"].endswith(aud["id"])]
     assert gets[0]["status"] == 409 and gets[-1]["status"] == 200
-    state = json.loads(stack.export())["deployment"]["resources"]
-    (res,) = [r for r in state if r["urn"].endswith("::prospects")]
-    assert res["outputs"]["prospect_count"] == 7
+    assert _recorded(stack)["prospect_count"] == 7
+    stack.preview("--expect-no-changes")
+
+    # Someone removes a member in the Sonarly app: refresh sees it (the profile drops out of prospect_urls), the
+    # preview shows the change, and `up` uploads that one profile again.
+    live.seed({"removeProspects": [{"audienceId": aud["id"], "urls": PROFILES[1:2]}]})
+    stack.refresh()
+    assert _recorded(stack)["prospect_urls"] == [PROFILES[0], PROFILES[2]]
+    assert stack.preview("--expect-no-changes", check=False).returncode != 0
+    live.clear_requests()
+    stack.up()
+    (upload,) = _uploads(live)
+    assert json.loads(upload["body"])["urls"] == PROFILES[1:2]
+    assert "e2e-prospect-1" in _ours(live)["prospects"]
     stack.preview("--expect-no-changes")
 
     # One more profile: one more job with only that profile, same audience.
@@ -81,7 +98,7 @@ def test_prospects__dropped_upload_answer_is_one_job_refresh_waits_for_a_running
     assert "replaced" not in out.stdout
     (upload,) = _uploads(live)
     assert json.loads(upload["body"])["urls"] == ["https://www.linkedin.com/in/e2e-prospect-new"]
-    assert _ours(live)["id"] == aud["id"] and _ours(live)["prospectCount"] == 8
+    assert _ours(live)["id"] == aud["id"] and _ours(live)["prospectCount"] == 8  # 3 + 4 (other job) + 1
 
     # Dropping a profile from the list removes nothing (Sonarly documents no prospect removal): an in-place
     # update without writes, and the member stays.
