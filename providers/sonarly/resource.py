@@ -375,7 +375,8 @@ class AudienceProvider(_SonarlyProvider):
         wait_until(active, lambda jobs: not jobs, timeout=cfg.not_ready_timeout, interval=cfg.poll_interval,
                    max_interval=5.0, what=f"the prospecting jobs running in Sonarly account group {group} to finish",
                    on_timeout="Audiences being populated are hidden from Sonarly's audience list, so the recovery "
-                              "can't look for the interrupted create yet; rerun it once the jobs have finished")
+                              "can't look for the interrupted create yet; rerun it once the jobs have finished",
+                   describe=lambda jobs: f"{len(jobs)} running")
 
     def _wait_job(self, group: str, job_id: str, what: str, rerun: str) -> JobStatus:
         cfg = self.config
@@ -386,6 +387,7 @@ class AudienceProvider(_SonarlyProvider):
             on_timeout=f"The job keeps running in Sonarly; rerun `{rerun}` once it has finished (the rerun waits "
                        f"for it and does not start it again), or allow longer with "
                        f"`pulumi config set {NOT_READY_TIMEOUT.key} <seconds>`",
+            describe=lambda job: job.status,
         )
 
     def _fill(self, group: str, id_: str, urls: list[str] | None, rerun: str) -> list[str] | None:
