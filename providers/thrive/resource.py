@@ -181,6 +181,7 @@ class _ThriveProvider(_ThriveBase):
             return found if self._made_by(found, args) else None
 
         obj = create_or_adopt(create, find)
+        _PARENTS.remember(client, obj)  # its children's checks need not read back what this process just made
         return obj.id, self._outputs(args, obj)
 
     def _made_by(self, obj: AudienceObject, args: Any) -> bool:
@@ -290,6 +291,12 @@ class _ParentCache:
         with self._lock:
             self._found[(id(client), key)] = obj
         return obj
+
+    def remember(self, client: Client, obj: AudienceObject) -> None:
+        with self._lock:
+            for key in (obj.id, obj.reference):
+                if key:
+                    self._found[(id(client), key)] = obj
 
 
 _PARENTS = _ParentCache()
