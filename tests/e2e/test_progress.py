@@ -48,3 +48,15 @@ def test_up__retried_request_shows_on_the_audience_row(make_stack, emulator) -> 
     assert retries, out.stdout
     assert "HTTP 503" in retries[0] and APIKEY not in out.stdout
     stack.destroy()
+
+
+def test_up__debug_request_log_is_listed_under_the_resource(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+    _live, stack = _batch_stack(make_stack, emulator, indexing_seconds=0.05)
+    stack.env["AUDIENCE_PROVIDERS_LOG"] = "debug"
+    out = stack.up()
+    diagnostics = out.stdout.split("Diagnostics:", 1)[1] if "Diagnostics:" in out.stdout else ""
+    section = diagnostics.split("pulumi-python:dynamic/batch:Audience (aud):", 1)
+    assert len(section) == 2, out.stdout
+    assert "providers.http DEBUG Batch POST /audiences/create -> 202" in section[1].split("Outputs:")[0], out.stdout
+    assert APIKEY not in out.stdout + out.stderr
+    stack.destroy()
