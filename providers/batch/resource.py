@@ -231,7 +231,40 @@ class AudienceProvider(VendorProvider[AudienceArgs, BatchConfig]):
                             "Batch with all its ids (Batch lists no ids, so the ones this stack added can't be told "
                             "from the ones that were there). Remove it in Batch if it is no longer needed.")
             return
-        self.config.client.remove_audience(id_)
+        self._remove(id_)
+
+    def _remove(self, name: str) -> None:
+        """Remove the audience and wait until Batch no longer has it; an audience already gone is success.
+
+        The remove page documents 400/401/429/500/503 and no 404, and says nothing of a name that no longer
+        exists: Batch may refuse it as malformed (400), accept it (202) or answer view's 404. Whatever it says,
+        `view` (which documents 404) decides whether the audience is gone, so no reading is trusted blindly.
+        """
+        client = self.config.client
+        try:
+            token = client.remove_audience(name)
+        except ApiError as exc:
+            if exc.status not in (400, 404):
+                raise
+            try:
+                client.view_audience(name)
+            except NotFound:
+                return  # already removed (by us earlier, or outside the stack): what destroy wanted
+            raise exc from None
+        if not token:
+            return
+
+        def gone() -> bool:
+            try:
+                return client.view_audience(name, token).indexing_state in SETTLED
+            except NotFound:
+                return True
+
+        # The remove token is reported on by view like any write's (view page: "returned by the create, replace,
+        # update or remove routes"); waiting means a replacement that reuses the name can create it at once.
+        wait_until(gone, bool, timeout=self.config.indexing_timeout, interval=0.1, max_interval=2.0,
+                   what=f"Batch to remove audience {name!r} (token {token})",
+                   on_timeout="Batch accepted the removal and may still apply it")
 
 
 class Audience(Resource, module="batch", name="Audience"):
