@@ -54,13 +54,7 @@ def _batch_exists(client: BatchClient, name: str) -> bool:
 
 def sweep_thrive(prefix: str, apply: bool) -> list[str]:
     client = load_thrive_config(ConfigSource(None)).client
-    found, page = [], 1
-    while True:
-        result = client.list_audiences(page=page, per_page=1000, api_controlled=True)
-        found += [a for a in result.results if (a.reference or "").startswith(prefix)]
-        if len(result.results) < 1000:
-            break
-        page += 1
+    found = [a for a in client.iter_audiences(api_controlled=True) if (a.reference or "").startswith(prefix)]
     # Children first: Thrive refuses to delete a structure that still has child audiences.
     found.sort(key=lambda a: a.category == "structure")
     for aud in found if apply else []:
