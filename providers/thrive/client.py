@@ -106,8 +106,8 @@ class Client(BaseClient):
     def iter_audiences(self, per_page: int = 1000, api_controlled: bool | None = None) -> Iterator[AudienceObject]:
         """Every audience of the tenant (structures and children), page by page (up to 1,000 per page)."""
         return self.paginate(lambda page: self.list_audiences(page, per_page, api_controlled),
-                             lambda result: result.results, Numbered(per_page, total_pages=_total_pages),
-                             what="list audiences")
+                             lambda result: result.results,
+                             Numbered[AudiencePage](per_page, total_pages=_total_pages), what="list audiences")
 
     def create_audience(self, name: str, reference: str, category: str, parent_id: str | None) -> AudienceObject:
         body: dict[str, Any] = {"name": name, "reference": reference, "category": category}
@@ -139,8 +139,8 @@ class Client(BaseClient):
     def iter_audience_members(self, key: str, per_page: int = 1000) -> Iterator[Member]:
         """Every member of the audience, page by page."""
         return self.paginate(lambda page: self.list_audience_members(key, page, per_page),
-                             lambda result: result.results, Numbered(per_page, total_pages=_total_pages),
-                             what="list audience members")
+                             lambda result: result.results,
+                             Numbered[MemberPage](per_page, total_pages=_total_pages), what="list audience members")
 
     def add_audience_members(self, key: str, users: list[str]) -> MembersOutcome:
         """POST: 1-100 users; 207 reports the ones that failed. Adding a member twice is harmless."""

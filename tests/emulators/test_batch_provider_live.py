@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 
 import pytest
 
 import providers.batch.resource as batch_resource
 from providers._core.config import ConfigSource
-from providers._core.dynamic import KeyIndex
 from providers._core.errors import ApiError
 from providers.batch.members import Members
 from providers.batch.resource import AudienceProvider
@@ -25,7 +25,7 @@ def live(emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ig
     monkeypatch.setenv("BATCH_PROJECT_KEY", PROJECT)
     monkeypatch.setenv("BATCH_SNAPSHOT_DIR", str(tmp_path / "snap"))
     # One listing per provider process is cached; each test is its own "process" here.
-    monkeypatch.setattr(batch_resource, "KEY_INDEX", KeyIndex())
+    monkeypatch.setattr(batch_resource, "_LISTINGS", weakref.WeakKeyDictionary())
     return emu
 
 
@@ -60,9 +60,11 @@ def test_adopt__an_audience_beyond_the_first_page_is_adopted_and_nothing_else_is
     p = _provider()
     inputs = {"name": "seed_125", "membership": "additive", "adopt": True,
               "members": Members.of(["new"]).spec()}
-    assert p.check({}, inputs).failures == []
+    checked = p.check({}, inputs)
+    assert checked.failures == []
+    assert len(_lists(live)) == 2  # found by listing, across pages
     live.clear_requests()
-    result = p.create(p.check({}, inputs).inputs)
+    result = p.create(checked.inputs)
     assert result.id == "seed_125" and result.outs["adopted"] is True
     writes = [r for r in live.requests() if r["method"] == "POST"]
     assert writes and all('"seed_125"' in r["body"] for r in writes)

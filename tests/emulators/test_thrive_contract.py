@@ -216,7 +216,8 @@ def test_oauth_token__missing_client_id_is_401(thrive: Thrive) -> None:
 
 def test_oauth_token__client_of_another_tenant_is_401(thrive: Thrive) -> None:
     thrive.admin().seed({"tenants": [{"tenantId": "other-tenant", "apiSecret": "x"}],
-                         "oauthClients": [{"clientId": "other-client", "clientSecret": "s", "tenantId": "other-tenant"}]})
+                         "oauthClients": [{"clientId": "other-client", "clientSecret": "s",
+                                           "tenantId": "other-tenant"}]})
     resp = httpx.post(thrive.token_url, data={"grant_type": "client_credentials", "client_id": "other-client",
                                               "client_secret": "s"})
     assert resp.status_code == 401
