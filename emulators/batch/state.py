@@ -118,8 +118,8 @@ class BatchState:
 
     def _settle(self, aud: Audience) -> None:
         now = time.monotonic()
-        for op in aud.ops:
-            if op.applied or op.apply_at > now:
+        for op in [o for o in aud.ops if not o.applied]:
+            if op.apply_at > now:
                 break  # operations apply in order
             if op.kind == "remove":
                 op.applied = True
