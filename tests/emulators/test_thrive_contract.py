@@ -708,3 +708,59 @@ def test_state__dump_lists_members_managers_and_demo_users(thrive: Thrive) -> No
     assert [m["reference"] for m in dumped["managers"]] == ["user3"]
     live.reset()
     assert live.state()["audiences"] == []
+
+
+# -- every route, every documented status ------------------------------------------------------------------------
+# errors-error-handling documents 400, 401, 403, 404, 409, 422, 429 and 500 in one body shape; each route's own
+# statuses are tested above (400/409/422 on create and PATCH, 207 on members/managers, 404 on get, ...). These
+# cover the statuses every route shares.
+ROUTES = [
+    ("GET", "/audiences", None), ("POST", "/audiences", {"name": "X", "reference": "ct-x", "category": "structure"}),
+    ("GET", "/audiences/{a}", None), ("PATCH", "/audiences/{a}", {"name": "Y"}), ("DELETE", "/audiences/{a}", None),
+    ("GET", "/audiences/{a}/members", None), ("POST", "/audiences/{a}/members", ["user1"]),
+    ("PATCH", "/audiences/{a}/members", ["user1"]), ("DELETE", "/audiences/{a}/members/user1", None),
+    ("GET", "/audiences/{a}/managers", None), ("POST", "/audiences/{a}/managers", [{"reference": "user1"}]),
+    ("PATCH", "/audiences/{a}/managers", [{"reference": "user1"}]), ("DELETE", "/audiences/{a}/managers/user1", None),
+]
+ROUTE_IDS = [f"{m} {p}" for m, p, _ in ROUTES]
+
+
+def _call(client: httpx.Client, method: str, path: str, body: Any, audience: str) -> httpx.Response:
+    return client.request(method, path.replace("{a}", audience), json=body)
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ROUTES, ids=ROUTE_IDS)
+def test_every_route__401_without_credentials(thrive: Thrive, method: str, path: str, body: Any) -> None:
+    with thrive.client() as c:
+        assert_error(_call(c, method, path, body, "ct-none"), 401)
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ROUTES, ids=ROUTE_IDS)
+def test_every_route__429_in_the_error_shape(thrive: Thrive, method: str, path: str, body: Any) -> None:
+    thrive.admin().configure(rate_limit_rpm=1, rate_limit_burst=1)
+    with thrive.basic() as c:
+        _call(c, method, path, body, "ct-none")
+        assert_error(_call(c, method, path, body, "ct-none"), 429)
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ROUTES, ids=ROUTE_IDS)
+def test_every_route__500_in_the_error_shape(thrive: Thrive, method: str, path: str, body: Any) -> None:
+    thrive.admin().fault(kind="status", status=500, route=f"{method} /rest/v1/")
+    with thrive.basic() as c:
+        assert_error(_call(c, method, path, body, "ct-none"), 500)
+
+
+@pytest.mark.parametrize(("method", "path", "body"), [r for r in ROUTES if "{a}" in r[1]],
+                         ids=[i for i, r in zip(ROUTE_IDS, ROUTES, strict=True) if "{a}" in r[1]])
+def test_every_audience_route__unknown_audience_is_404(thrive: Thrive, method: str, path: str, body: Any) -> None:
+    with thrive.basic() as c:
+        assert_error(_call(c, method, path, body, "ct-no-such-audience"), 404)
+
+
+@pytest.mark.parametrize(("method", "path", "body"), [r for r in ROUTES if r[0] != "GET" and "{a}" in r[1]],
+                         ids=[i for i, r in zip(ROUTE_IDS, ROUTES, strict=True) if r[0] != "GET" and "{a}" in r[1]])
+def test_every_audience_write__ui_made_audience_is_403(thrive: Thrive, method: str, path: str, body: Any) -> None:
+    thrive.admin().seed({"audiences": [{"name": "UI made", "reference": "ct-ui", "apiControlled": False,
+                                        "category": "structure", "members": ["user1"]}]})
+    with thrive.basic() as c:
+        assert_error(_call(c, method, path, body, "ct-ui"), 403)
