@@ -172,6 +172,7 @@ class BaseClient:
         ok: tuple[int, ...] = (200, 201, 202, 204, 207),
         form: Mapping[str, str] | None = None,
         authenticate: bool = True,
+        headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """Send one logical request (with retries); return the response or raise an :class:`ApiError`."""
         if idempotent is None:
@@ -185,11 +186,12 @@ class BaseClient:
                 self.limiter.acquire()
             started = time.monotonic()
             try:
-                headers = dict(self.auth_headers()) if authenticate else {}
+                sent = dict(self.auth_headers()) if authenticate else {}
+                sent.update(headers or {})  # per-request headers, e.g. an Idempotency-Key
                 if json_body is not None:
-                    headers["Content-Type"] = "application/json"
+                    sent["Content-Type"] = "application/json"
                 response = self.http.request(
-                    method, path, params=params, headers=headers, data=form,
+                    method, path, params=params, headers=sent, data=form,
                     content=None if json_body is None else json.dumps(json_body).encode(),
                 )
             except httpx.ConnectError as exc:
