@@ -9,6 +9,11 @@ from __future__ import annotations
 
 # Shown in the results JSON beside the tofu figures.
 NOT_EXPRESSIBLE = {
+    "batch": "members: Batch's create takes no ids, so each audience's members are a second restapi_object whose "
+             "create is POST /audiences/update (ids with action add). Removing the audience drops its ids, so that "
+             "object's destroy is a read (GET /audiences/view), the nearest restapi has to 'nothing to send'; tofu "
+             "therefore holds 2 objects per Batch audience and refreshes both. restapi never waits for Batch's "
+             "indexing token; our provider polls view until each write is applied.",
     "unleashx": "destroy: UnleashX has no campaign delete; our provider pauses the campaign with POST "
                 "/update-campaign {id, campaign_status: pause}. restapi's destroy_data is a fixed JSON document that "
                 "cannot name the object's own id (only *_path may hold {id}), so tofu's destroy of a campaign sends "
@@ -129,8 +134,9 @@ resource "restapi_object" "sonarly_audience" {{
     if b:
         c = creds["batch"]
         parts.append(f'''
-# Batch: the name is the id; create takes the members in the same call (ids without action); writes answer 202
-# with an indexing token, which restapi does not wait for. Remove is a POST naming the audience in the body.
+# Batch: the name is the id. Create takes no ids (emulators/batch/COVERAGE.md), so the members are a second object
+# whose create is the update call (ids with action add); writes answer 202 with an indexing token, which restapi
+# does not wait for. Remove is a POST naming the audience in the body; see NOT_EXPRESSIBLE for the members' destroy.
 provider "restapi" {{
   alias                = "batch"
   uri                  = "{urls['batch']}"
@@ -153,9 +159,23 @@ resource "restapi_object" "batch_audience" {{
     name         = format("compass_%04d", count.index)
     display_name = format("Compass %04d", count.index)
     type         = "custom_ids"
-    ids          = [for m in range({members}) : {{ id = format("member-%04d-%d", count.index, m) }}]
   }})
   destroy_data = jsonencode({{ name = format("compass_%04d", count.index) }})
+}}
+
+resource "restapi_object" "batch_members" {{
+  provider       = restapi.batch
+  count          = {b}
+  path           = "/audiences"
+  create_path    = "/audiences/update"
+  read_path      = "/audiences/view?name={{id}}"
+  destroy_method = "GET"
+  destroy_path   = "/audiences/view?name={{id}}"
+  object_id      = restapi_object.batch_audience[count.index].id
+  data = jsonencode({{
+    name = restapi_object.batch_audience[count.index].id
+    ids  = [for m in range({members}) : {{ id = format("member-%04d-%d", count.index, m), action = "add" }}]
+  }})
 }}
 ''')
     if u:

@@ -238,11 +238,16 @@ class CompassWorkload(Workload):
                         "start_date": "2026-01-05", "end_date": "2026-03-31", "max_retry": 1})
                     memo.setdefault("unleashx", []).append(made["data"]["id"])
 
+                async def batch_up(i: int) -> None:
+                    # Create takes no ids: the members follow in one update (without waiting for indexing).
+                    name = f"compass_{i:04d}"
+                    await send("batch", "POST", "/audiences/create", {"name": name, "display_name": f"Compass {i:04d}",
+                                                                       "type": "custom_ids"})
+                    ids = [{"id": f"member-{i:04d}-{m}", "action": "add"} for m in range(self.members)]
+                    await send("batch", "POST", "/audiences/update", {"name": name, "ids": ids})
+
                 jobs += [sonarly_up(i) for i in range(s)]
-                # Batch's create takes the members in the same call: the fewest requests that make the object.
-                jobs += [send("batch", "POST", "/audiences/create", {
-                    "name": f"compass_{i:04d}", "display_name": f"Compass {i:04d}", "type": "custom_ids",
-                    "ids": [{"id": f"member-{i:04d}-{m}"} for m in range(self.members)]}) for i in range(b)]
+                jobs += [batch_up(i) for i in range(b)]
                 jobs += [unleashx_up(i) for i in range(u)]
             elif phase == "refresh":
                 jobs += [send("sonarly", "GET", f"{ag}/{i}") for i in memo.get("sonarly", [])]
@@ -267,6 +272,10 @@ class CompassWorkload(Workload):
             if vendor == "unleashx":
                 # Destroy pauses a campaign (there is no delete): a paused one counts as gone.
                 out[vendor] = sum(1 for c in state["campaigns"].values() if c.get("campaign_status") != "pause")
+            elif vendor == "batch":
+                # Remove is asynchronous (it settles like any write): an accepted removal counts as gone, since
+                # restapi and the floor do not wait for it.
+                out[vendor] = sum(1 for a in state["audiences"].values() if not a.get("removing"))
             else:
                 out[vendor] = len(state["audiences"])
         return out
