@@ -18,7 +18,20 @@ from urllib.parse import quote
 import httpx
 
 from .._core.http import BaseClient, ClientSettings, ErrorDetails
-from .models import AccountGroup, AccountGroupPage, AudienceObject, AudiencePage, FolderObject, Navigation
+from .models import (
+    AccountGroup,
+    AccountGroupPage,
+    AudienceObject,
+    AudiencePage,
+    FolderObject,
+    JobListItem,
+    JobPage,
+    JobStart,
+    JobStatus,
+    Navigation,
+    ProspectObject,
+    ProspectPage,
+)
 
 DEFAULT_BASE_URL = "https://api.sonarly.io/v1"
 PAGE_LIMIT = 100  # the docs give no maximum; the emulator caps at 100
@@ -38,7 +51,13 @@ PERMISSIONS = {
     "create audience folder": WRITE,
     "rename audience folder": WRITE,
     "delete audience folder": WRITE,
+    # audiences-prospects-list and the prospecting pages' "Permissions" notes.
+    "list audience prospects": "prospects:read",
+    "start prospecting job": "prospecting:write",
+    "get prospecting job": "prospecting:read",
+    "list prospecting jobs": "prospecting:read",
 }
+PROSPECT_PERMISSIONS = ("prospects:read", "prospecting:read", "prospecting:write")
 _REQUIRED_PERMISSION = re.compile(r"requiredPermission:\s*([a-z_]+:[a-z_]+)")
 
 
@@ -96,6 +115,11 @@ class Client(BaseClient):
                         "(GET /v1/accounts lists the groups the key can use)")
             named = _REQUIRED_PERMISSION.search(details.message)
             permission = named.group(1) if named else PERMISSIONS.get(operation)
+            if permission in PROSPECT_PERMISSIONS:
+                return (f"the API key lacks the `{permission}` permission needed to {operation}; filling an "
+                        f"audience from `prospect_urls` needs a key with `{READ}`, `{WRITE}`, "
+                        + ", ".join(f"`{p}`" for p in PROSPECT_PERMISSIONS)
+                        + " - set it with `pulumi config set --secret sonarly:apiKey <key>`")
             if permission:
                 return (f"the API key lacks the `{permission}` permission needed to {operation}; managing audiences "
                         f"needs a key with `{READ}` and `{WRITE}` - set it with "
@@ -191,6 +215,54 @@ class Client(BaseClient):
         nav = Navigation.model_validate(self._data(resp))
         nav.server_time = server_time(resp)
         return nav
+
+    def list_prospects(self, account_group_id: str, audience_id: str, cursor: str | None = None,
+                       limit: int = PAGE_LIMIT) -> ProspectPage:
+        """One page of the audience's members; 409 AUDIENCE_NOT_READY while a prospecting job fills it."""
+        params: dict[str, Any] = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+        resp = self.call("list audience prospects", "GET", self._audience(account_group_id, audience_id) + "/prospects",
+                         params=params)
+        return ProspectPage.model_validate(self._data(resp))
+
+    def iter_prospects(self, account_group_id: str, audience_id: str) -> Iterator[ProspectObject]:
+        cursor: str | None = None
+        while True:
+            page = self.list_prospects(account_group_id, audience_id, cursor)
+            yield from page.items
+            if not page.has_more or not page.next_cursor:
+                return
+            cursor = page.next_cursor
+
+    # -- prospecting -----------------------------------------------------------------------------
+    def start_url_upload(self, account_group_id: str, audience_id: str, urls: list[str],
+                         idempotency_key: str) -> JobStart:
+        """Start a ``url_upload`` job (1-1000 profile URLs) filling ``audience_id``.
+
+        prospecting-jobs-start: "send a stable Idempotency-Key header when retrying this request"; the same key
+        and body answer with the same job (200 once it completed), so with a key the POST may be resent.
+        """
+        body = {"audienceId": audience_id, "source": "url_upload", "urls": urls}
+        resp = self.call("start prospecting job", "POST", f"{self._ag(account_group_id)}/prospecting",
+                         json_body=body, idempotent=True, headers={"Idempotency-Key": idempotency_key})
+        start = JobStart.model_validate(self._data(resp))
+        start.replayed = resp.status_code == 200
+        return start
+
+    def get_job(self, account_group_id: str, job_id: str) -> JobStatus:
+        resp = self.call("get prospecting job", "GET", f"{self._ag(account_group_id)}/prospecting/{_seg(job_id)}")
+        return JobStatus.model_validate(self._data(resp))
+
+    def iter_jobs(self, account_group_id: str, status: str | None = None) -> Iterator[JobListItem]:
+        cursor: str | None = None
+        while True:
+            params: dict[str, Any] = {"limit": PAGE_LIMIT, **({"status": status} if status else {}),
+                                      **({"cursor": cursor} if cursor else {})}
+            resp = self.call("list prospecting jobs", "GET", f"{self._ag(account_group_id)}/prospecting", params=params)
+            page = JobPage.model_validate(self._data(resp))
+            yield from page.items
+            if not page.has_more or not page.next_cursor:
+                return
+            cursor = page.next_cursor
 
     # -- folders ---------------------------------------------------------------------------------
     def create_folder(self, account_group_id: str, name: str, audience_type: str) -> FolderObject:
