@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import httpx
 
-from .._core.http import BaseClient, ClientSettings, ErrorDetails
+from .._core.http import BaseClient, ClientSettings, Cursor, ErrorDetails
 from .models import (
     AccountGroup,
     AccountGroupPage,
@@ -35,6 +35,8 @@ from .models import (
 
 DEFAULT_BASE_URL = "https://api.sonarly.io/v1"
 PAGE_LIMIT = 100  # the docs give no maximum; the emulator caps at 100
+# Every Sonarly list pages the same way: `nextCursor` names the next page while `hasMore` is true.
+_CURSOR: Cursor[Any] = Cursor(next_of=lambda page: page.next_cursor if page.has_more else None)
 NOT_READY = "AUDIENCE_NOT_READY"  # documented code: a prospecting job is still populating the audience
 
 READ, WRITE = "audiences:read", "audiences:write"
@@ -146,16 +148,12 @@ class Client(BaseClient):
     # -- accounts --------------------------------------------------------------------------------
     def list_accounts(self) -> list[AccountGroup]:
         """Every account group this key can use (any valid key may call it)."""
-        groups: list[AccountGroup] = []
-        cursor: str | None = None
-        while True:
+        def fetch(cursor: str | None) -> AccountGroupPage:
             params = {"cursor": cursor} if cursor else None
-            page = AccountGroupPage.model_validate(
+            return AccountGroupPage.model_validate(
                 self._data(self.call("list account groups", "GET", "/accounts", params=params)))
-            groups.extend(page.items)
-            if not page.has_more or not page.next_cursor:
-                return groups
-            cursor = page.next_cursor
+
+        return list(self.paginate(fetch, lambda page: page.items, _CURSOR, what="list account groups"))
 
     def verify_credentials(self) -> None:
         """One cheap authenticated read: the first page of GET /v1/accounts, which any valid key may call."""
@@ -171,13 +169,9 @@ class Client(BaseClient):
         return page
 
     def iter_audience_pages(self, account_group_id: str) -> Iterator[AudiencePage]:
-        cursor: str | None = None
-        while True:
-            page = self.list_audiences(account_group_id, cursor)
-            yield page
-            if not page.has_more or not page.next_cursor:
-                return
-            cursor = page.next_cursor
+        """Whole pages, not audiences: callers read each page's server time (``Date``) beside its items."""
+        return self.paginate(lambda cursor: self.list_audiences(account_group_id, cursor), lambda page: [page],
+                             _CURSOR, what="list audiences")
 
     def create_audience(self, account_group_id: str, name: str, type_: str,
                         description: str | None) -> AudienceObject:
@@ -229,13 +223,8 @@ class Client(BaseClient):
         return ProspectPage.model_validate(self._data(resp))
 
     def iter_prospects(self, account_group_id: str, audience_id: str) -> Iterator[ProspectObject]:
-        cursor: str | None = None
-        while True:
-            page = self.list_prospects(account_group_id, audience_id, cursor)
-            yield from page.items
-            if not page.has_more or not page.next_cursor:
-                return
-            cursor = page.next_cursor
+        return self.paginate(lambda cursor: self.list_prospects(account_group_id, audience_id, cursor),
+                             lambda page: page.items, _CURSOR, what="list audience prospects")
 
     # -- prospecting -----------------------------------------------------------------------------
     def start_url_upload(self, account_group_id: str, audience_id: str, urls: list[str],
@@ -257,16 +246,13 @@ class Client(BaseClient):
         return JobStatus.model_validate(self._data(resp))
 
     def iter_jobs(self, account_group_id: str, status: str | None = None) -> Iterator[JobListItem]:
-        cursor: str | None = None
-        while True:
+        def fetch(cursor: str | None) -> JobPage:
             params: dict[str, Any] = {"limit": PAGE_LIMIT, **({"status": status} if status else {}),
                                       **({"cursor": cursor} if cursor else {})}
             resp = self.call("list prospecting jobs", "GET", f"{self._ag(account_group_id)}/prospecting", params=params)
-            page = JobPage.model_validate(self._data(resp))
-            yield from page.items
-            if not page.has_more or not page.next_cursor:
-                return
-            cursor = page.next_cursor
+            return JobPage.model_validate(self._data(resp))
+
+        return self.paginate(fetch, lambda page: page.items, _CURSOR, what="list prospecting jobs")
 
     # -- folders ---------------------------------------------------------------------------------
     def create_folder(self, account_group_id: str, name: str, audience_type: str) -> FolderObject:

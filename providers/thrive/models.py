@@ -131,6 +131,7 @@ class UserPage(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     results: list[User] = []
+    pagination: dict[str, Any] | None = None
 
 
 class MemberPage(BaseModel):

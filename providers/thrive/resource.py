@@ -30,9 +30,12 @@ from .models import (
     StructureArgs,
 )
 
-TENANT_ID = Setting("thrive:tenantId", "THRIVE_TENANT_ID", help="Tenant ID (also the OAuth client_id)")
+TENANT_ID = Setting("thrive:tenantId", "THRIVE_TENANT_ID", help="Tenant ID (Basic username; names the token URL)")
 API_SECRET = Setting("thrive:apiSecret", "THRIVE_API_SECRET", secret=True, help="API secret (Basic auth)")
-CLIENT_ID = Setting("thrive:clientId", "THRIVE_CLIENT_ID", help="OAuth client id (defaults to the tenant id)")
+# The OAuth overview issues "Client ID", "Client Secret" and "Tenant ID" as three values
+# (https://docs.thrivelearning.com/apidocs/oauth-api-authentication), so the client id has no default.
+CLIENT_ID = Setting("thrive:clientId", "THRIVE_CLIENT_ID",
+                    help="OAuth client id, issued with the client secret (not the tenant id)")
 CLIENT_SECRET = Setting("thrive:clientSecret", "THRIVE_CLIENT_SECRET", secret=True,
                         help="OAuth client secret; setting it selects OAuth2 client credentials")
 REGION = Setting("thrive:region", "THRIVE_REGION", default="production",
@@ -68,6 +71,9 @@ def load_thrive_config(source: ConfigSource) -> ThriveConfig:
         raise missing(*([TENANT_ID] if tenant is None else []),
                       *([API_SECRET] if secret is None and client_secret is None else []))
     assert tenant is not None
+    client_id = source.get(CLIENT_ID)
+    if client_secret is not None and client_id is None:
+        raise missing(CLIENT_ID)
     region = source.require(REGION)
     if region not in REGION_HOSTS:
         raise ConfigurationError(f"thrive:region must be one of {', '.join(REGION_HOSTS)}, got {region!r}")
@@ -76,7 +82,7 @@ def load_thrive_config(source: ConfigSource) -> ThriveConfig:
     settings = client_settings(source, "thrive", "THRIVE", base)
     token_endpoint, token_setting = _token_endpoint(source, region, tenant, custom_base)
     client = Client.shared(settings, tenant_id=tenant, api_secret=secret or "",
-                           client_id=source.get(CLIENT_ID) or "", client_secret=client_secret or "",
+                           client_id=client_id or "", client_secret=client_secret or "",
                            token_endpoint=token_endpoint if client_secret else "",
                            scope=source.require(SCOPE), token_setting=token_setting)
     return ThriveConfig(client)
@@ -92,7 +98,7 @@ class _ThriveBase(VendorProvider[Any, ThriveConfig]):
 
     def credential_settings(self) -> str:
         if self.config.client.oauth:
-            return (f"OAuth client {CLIENT_ID.key} (defaults to {TENANT_ID.key}) with {CLIENT_SECRET.key} "
+            return (f"OAuth client {CLIENT_ID.key} ({CLIENT_ID.env}) with {CLIENT_SECRET.key} "
                     f"({CLIENT_SECRET.env})")
         return f"{TENANT_ID.key} ({TENANT_ID.env}) with {API_SECRET.key} ({API_SECRET.env})"
 
@@ -432,13 +438,7 @@ class AudienceMembersProvider(_ThriveBase):
         return CheckResult(result.inputs, [failure]) if failure else result
 
     def _current(self, audience: str) -> list[Member]:
-        client, members, page = self.config.client, [], 1
-        while True:
-            result = client.list_audience_members(audience, page=page, per_page=1000)
-            members += result.results
-            if len(result.results) < 1000:
-                return members
-            page += 1
+        return list(self.config.client.iter_audience_members(audience))
 
     @staticmethod
     def _foreign(current: list[Member], declared: list[str]) -> list[str]:

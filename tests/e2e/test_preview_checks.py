@@ -57,7 +57,8 @@ def test_oauth__token_url_follows_a_custom_base_url(make_stack, emulator) -> Non
     stack = make_stack("thrive_tree")
     stack.config("thrive:baseUrl", live.base_url)
     stack.config("thrive:tenantId", "demo-tenant")
-    stack.config("thrive:clientSecret", "demo-thrive-secret", secret=True)  # OAuth, and no thrive:tokenUrl
+    stack.config("thrive:clientId", "demo-thrive-client")
+    stack.config("thrive:clientSecret", "demo-thrive-client-secret", secret=True)  # OAuth, and no thrive:tokenUrl
     stack.preview()
     assert any(r["method"] == "POST" and r["path"] == "/oauth2/token/demo-tenant" for r in live.requests())
 
@@ -66,6 +67,7 @@ def test_preview__unknown_host_fails_fast_naming_the_token_url_and_the_setting(m
     stack = make_stack("thrive_tree")
     stack.config("thrive:baseUrl", "https://thrive-api.invalid/rest/v1")  # .invalid never resolves (RFC 6761)
     stack.config("thrive:tenantId", "demo-tenant")
+    stack.config("thrive:clientId", "demo-client")
     stack.config("thrive:clientSecret", "demo-thrive-secret", secret=True)
     out = stack.preview(check=False)
     text = out.stdout + out.stderr

@@ -144,14 +144,14 @@ def test_check__sonarly_and_unleashx_use_their_documented_cheap_reads() -> None:
         folder.check({}, {"name": "F", "audience_type": "monitoring"})
 
     def unleashx(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(401, json={"error": True, "message": "INVALID_TOKEN"})
+        return httpx.Response(401, json={"error": True, "message": "INVALID_TOKEN"})  # any route, bad token
 
     campaign = CampaignProvider()
     campaign._config = UnleashXConfig(UnleashXClient(_settings("https://unleashx.test/api/v1/global", unleashx,
                                                                seen), token=SECRET))
     with pytest.raises(CredentialsRejected, match="UnleashX rejected .*unleashx:token.*INVALID_TOKEN"):
         campaign.verify_credentials()
-    assert seen == ["GET /v1/accounts", "POST /api/v1/global/verify"]
+    assert seen == ["GET /v1/accounts", "GET /api/v1/global/agents/get"]
 
 
 def test_token_url_beside__follows_a_custom_base_url() -> None:
@@ -165,13 +165,15 @@ def test_token_url_beside__follows_a_custom_base_url() -> None:
 def test_load_thrive_config__token_url_from_base_url_unless_set() -> None:
     from providers.thrive.resource import load_thrive_config
 
-    base = {"thrive:tenantId": "t1", "thrive:clientSecret": SECRET, "thrive:baseUrl": "http://emu.test:1/rest/v1"}
+    base = {"thrive:tenantId": "t1", "thrive:clientId": "c1", "thrive:clientSecret": SECRET,
+            "thrive:baseUrl": "http://emu.test:1/rest/v1"}
     client = load_thrive_config(ConfigSource(base, {})).client
     assert client._token_endpoint == "http://emu.test:1/oauth2/token/t1"
     assert "thrive:baseUrl" in str(client._token_setting)
     told = load_thrive_config(ConfigSource({**base, "thrive:tokenUrl": "http://tok.test/x"}, {})).client
     assert told._token_endpoint == "http://tok.test/x" and "thrive:tokenUrl" in str(told._token_setting)
-    region = load_thrive_config(ConfigSource({"thrive:tenantId": "t1", "thrive:clientSecret": SECRET}, {})).client
+    region = load_thrive_config(ConfigSource({"thrive:tenantId": "t1", "thrive:clientId": "c1",
+                                              "thrive:clientSecret": SECRET}, {})).client
     assert region._token_endpoint == "https://public.api.learn.link/oauth2/token/t1"
 
 
