@@ -120,7 +120,7 @@ def test_check__thrive_oauth_rejected_client_names_the_oauth_settings() -> None:
 
     settings = _settings("https://thrive.test/rest/v1", handler, seen)
     provider = StructureProvider()
-    provider._config = ThriveConfig(ThriveClient(settings, tenant_id="t1", client_secret=SECRET,
+    provider._config = ThriveConfig(ThriveClient(settings, tenant_id="t1", client_id="c1", client_secret=SECRET,
                                                  token_endpoint="https://thrive.test/oauth2/token/t1"))
     with pytest.raises(CredentialsRejected) as info:
         provider.check({}, {"name": "Eng", "reference": "eng", "adopt": False})
