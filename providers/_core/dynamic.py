@@ -7,14 +7,18 @@ forces a replacement, and implements ``create_resource``/``read_resource``/``upd
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
+import pkgutil
+import re
 import sys
 import threading
 import traceback
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
+import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -22,6 +26,7 @@ from pulumi.dynamic import (
     CreateResult,
     DiffResult,
     ReadResult,
+    Resource,
     ResourceProvider,
     UpdateResult,
 )
@@ -30,7 +35,16 @@ from pydantic import BaseModel, ValidationError
 
 from . import source_positions
 from .config import ConfigSource
-from .errors import ApiError, ConfigurationError, Conflict, NotFound, ProviderError, ServerError, TransportFailure
+from .errors import (
+    ApiError,
+    ConfigurationError,
+    Conflict,
+    InputError,
+    NotFound,
+    ProviderError,
+    ServerError,
+    TransportFailure,
+)
 
 # Every vendor's resource module imports this one, so resources declared through the package get trimmed traces.
 source_positions.install()
@@ -177,6 +191,11 @@ def create_or_adopt(
 RECOVERY_COMMAND = "python -m providers.recover --stack <stack>"
 
 
+def _docs_page(label: str) -> str:
+    vendor, _, kind = label.partition(":")
+    return f"docs/{vendor}/{re.sub(r'(?<!^)(?=[A-Z])', '-', kind).lower()}.md"
+
+
 class VendorProvider(ResourceProvider, Generic[ArgsT, CfgT]):
     """Shared behaviour of all our dynamic providers. Holds nothing when pickled (see ``__getstate__``)."""
 
@@ -193,6 +212,9 @@ class VendorProvider(ResourceProvider, Generic[ArgsT, CfgT]):
     adopt_field: ClassVar[str | None] = None
     # The provider object is pickled into every resource's state: it holds no secret, so don't encrypt it.
     serialize_as_secret_always = False
+    # Why a read by id alone (`import_=`, `pulumi import`, `Resource.get`) can't rebuild this resource's inputs;
+    # None when it can. The message then points to ``adopt_field`` (or says how else to declare it).
+    read_by_id_unsupported: ClassVar[str | None] = None
 
     _config: CfgT | None
     _config_error: Exception | None
@@ -362,9 +384,29 @@ class VendorProvider(ResourceProvider, Generic[ArgsT, CfgT]):
         id_, outs = self.create_resource(args)
         return CreateResult(id_, outs)
 
+    def read_by_id(self, id_: str) -> dict[str, Any] | None:
+        """Outputs of an object known only by its id (import or get): inputs the vendor can't report take their
+        defaults, as if the program had left them unset."""
+        if self.read_by_id_unsupported is not None:
+            how = (f"declare it with {self.adopt_field}= instead, which takes it over on the next `pulumi up`"
+                   if self.adopt_field else "declare it in the program instead")
+            raise InputError(f"{self.resource_label} {id_!r} can't be imported or read by id: "
+                             f"{self.read_by_id_unsupported}. Remove the `import_` option (or the `.get` call) and "
+                             f"{how} ({_docs_page(self.resource_label)}).")
+        outs = self.read_resource(id_, {})
+        if outs is None:
+            return None
+        for field, info in self.args_model.model_fields.items():
+            if outs.get(field) is None and not info.is_required():
+                outs[field] = info.get_default(call_default_factory=True)
+        return outs
+
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         try:
-            outs = self.read_resource(id_, props)
+            if any(v is not None for v in user_inputs(props).values()):
+                outs = self.read_resource(id_, props)
+            else:  # `import_=`/`pulumi import` (no props at all) or `Resource.get` (every prop None)
+                outs = self.read_by_id(id_)
         except NotFound:
             outs = None
         if outs is None:
@@ -379,3 +421,55 @@ class VendorProvider(ResourceProvider, Generic[ArgsT, CfgT]):
             self.delete_resource(id_, props)
         except NotFound:
             pass  # already gone is what we wanted
+
+
+RT = TypeVar("RT", bound="ReadableResource")
+
+
+class ReadableResource:
+    """Mixin giving our dynamic resources Pulumi's ``get`` and making ``import_=`` find their provider.
+
+    A class sets ``provider_class``; ``provider_for_type`` (the ``pulumi.dynamic_providers`` entry point, used by
+    tools/python-runtime/pulumi-dynamic-wide-server.py) maps the engine's type token back to it, because an
+    import's Read carries no serialized provider.
+    """
+
+    provider_class: ClassVar[type[VendorProvider[Any, Any]]]
+
+    @classmethod
+    def get(cls: type[RT], resource_name: str, id: pulumi.Input[str],
+            opts: pulumi.ResourceOptions | None = None) -> RT:
+        """Look up an existing vendor object by its id, read-only: the stack never changes or deletes it."""
+        outputs = {name: None for klass in reversed(cls.__mro__) for name in getattr(klass, "__annotations__", {})
+                   if klass.__module__.startswith(_ROOT_PACKAGE) and name != "provider_class"}
+        resource = cls.__new__(cls)
+        Resource.__init__(resource, cls.provider_class(), resource_name, outputs,  # type: ignore[arg-type]
+                          pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id)))
+        return resource
+
+
+_ROOT_PACKAGE = __name__.split(".")[0]
+
+
+def _all_readable() -> Iterable[type[ReadableResource]]:
+    pending = list(ReadableResource.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        yield cls
+
+
+def provider_for_type(type_token: str) -> ResourceProvider | None:
+    """The provider of our resource type ``type_token`` (e.g. ``pulumi-python:dynamic/batch:Audience``), or None."""
+    root = importlib.import_module(_ROOT_PACKAGE)
+    for module in pkgutil.iter_modules(root.__path__):
+        if module.ispkg and not module.name.startswith("_"):
+            try:
+                importlib.import_module(f"{_ROOT_PACKAGE}.{module.name}.resource")
+            except ModuleNotFoundError:
+                continue
+    for cls in _all_readable():
+        name = getattr(cls, "_resource_type_name", None)
+        if name is not None and f"pulumi-python:{name}" == type_token and hasattr(cls, "provider_class"):
+            return cls.provider_class()
+    return None

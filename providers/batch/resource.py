@@ -10,7 +10,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure, Resource
 
 from .._core.config import ConfigSource, Setting, client_settings, missing
-from .._core.dynamic import KEY_INDEX, VendorProvider, create_or_adopt
+from .._core.dynamic import KEY_INDEX, ReadableResource, VendorProvider, create_or_adopt
 from .._core.errors import ApiError, InputError, NotFound
 from .._core.util import chunks
 from .._core.wait import wait_until
@@ -200,13 +200,24 @@ class AudienceProvider(VendorProvider[AudienceArgs, BatchConfig]):
         additive = args.membership == "additive"
         if args.members is not None and args.members.digest != old_digest:
             new = resolve(args.members)
-            old = {} if old_spec is None or old_spec.get("count") == 0 else SnapshotStore().load(old_digest)
+            old: MemberMap | None
+            if old_spec is None:
+                # Never declared: empty if the stack made it; unknown if it was adopted or imported with its ids.
+                old = None if olds.get("adopted") and not additive else {}
+            else:
+                old = {} if old_spec.get("count") == 0 else SnapshotStore().load(old_digest)
             self._apply(id_, old, new, additive)
             SnapshotStore().save(new)
         elif args.members is None and old_spec is not None and old_spec.get("count") and not additive:
             self._apply(id_, SnapshotStore().load(old_digest), {}, False)
         # Whether the stack created the audience or adopted it is fixed at create, whatever `adopt` says now.
         return {**self._outputs(args, self.config.client.view_audience(id_)), "adopted": bool(olds.get("adopted"))}
+
+    def read_by_id(self, id_: str) -> dict[str, Any] | None:
+        outs = super().read_by_id(id_)
+        # Imported: the stack did not create it, and its current ids are unknown (Batch lists none), so a declared
+        # authoritative list rewrites it, as adopt=True does.
+        return None if outs is None else {**outs, "adopted": True}
 
     def read_resource(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
         view = self.config.client.view_audience(id_)
@@ -234,8 +245,10 @@ class AudienceProvider(VendorProvider[AudienceArgs, BatchConfig]):
         self.config.client.remove_audience(id_)
 
 
-class Audience(Resource, module="batch", name="Audience"):
+class Audience(ReadableResource, Resource, module="batch", name="Audience"):
     """A Batch custom-id audience. See docs/batch/audience.md."""
+
+    provider_class = AudienceProvider
 
     name: pulumi.Output[str]
     display_name: pulumi.Output[str | None]

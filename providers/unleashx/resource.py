@@ -18,7 +18,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure, Resource
 
 from .._core.config import ConfigSource, Setting, client_settings, missing
-from .._core.dynamic import VendorProvider, create_or_adopt
+from .._core.dynamic import ReadableResource, VendorProvider, create_or_adopt
 from .._core.errors import ApiError, Conflict, InputError, NotFound, ProviderError, ServerError, TransportFailure
 from .client import DEFAULT_BASE_URL, Client, is_delete_all_refused
 from .models import (
@@ -121,6 +121,7 @@ class _UnleashXBase(VendorProvider[Any, UnleashXConfig]):
 
 class CampaignProvider(_UnleashXBase):
     resource_label = "unleashx:Campaign"
+    read_by_id_unsupported = "UnleashX documents no endpoint that reads a campaign's fields back"
     args_model = CampaignArgs
     # Every field is accepted by update-campaign, so nothing forces a replacement (which would also be
     # impossible: the old campaign can't be deleted and keeps its unique name).
@@ -269,6 +270,9 @@ class CampaignProvider(_UnleashXBase):
 # -- CampaignAudience ----------------------------------------------------------------------------------------
 class CampaignAudienceProvider(_UnleashXBase):
     resource_label = "unleashx:CampaignAudience"
+    read_by_id_unsupported = ("it owns the records of the phone numbers the program declares, which an id can't "
+                              "name; declare campaign_id and phone_numbers and the next `pulumi up` takes the "
+                              "matching records over")
     args_model = CampaignAudienceArgs
     # Records belong to one campaign: another campaign means other records (adopt new, delete old).
     replace_fields = frozenset({"campaign_id"})
@@ -362,8 +366,10 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime.date) else value
 
 
-class Campaign(Resource, module="unleashx", name="Campaign"):
+class Campaign(ReadableResource, Resource, module="unleashx", name="Campaign"):
     """An UnleashX calling campaign. Destroy pauses it (no delete API). See docs/unleashx/campaign.md."""
+
+    provider_class = CampaignProvider
 
     campaign_name: pulumi.Output[str]
     agent_id: pulumi.Output[int]
@@ -414,8 +420,10 @@ class Campaign(Resource, module="unleashx", name="Campaign"):
         super().__init__(CampaignProvider(), resource_name, props, opts)
 
 
-class CampaignAudience(Resource, module="unleashx", name="CampaignAudience"):
+class CampaignAudience(ReadableResource, Resource, module="unleashx", name="CampaignAudience"):
     """Existing audience records of one campaign, owned by phone number. See docs/unleashx/campaign-audience.md."""
+
+    provider_class = CampaignAudienceProvider
 
     campaign_id: pulumi.Output[int]
     phone_numbers: pulumi.Output[list[str]]

@@ -7,6 +7,13 @@ resources in flight. This runs the very same SDK module — same servicer, same 
 `grpc.server` a larger pool. Nothing else changes, so any dynamic provider (ours or not) behaves as before.
 
 PULUMI_DYNAMIC_PROVIDER_WORKERS sets the pool size (default 32, 1..512).
+
+It also lets the engine read a dynamic resource it knows only by type and id. The SDK finds a resource's provider
+in its serialized `__provider` property, but the Read of `ResourceOptions(import_=...)` and `pulumi import` carries
+no properties at all (engine 3.276, ImportStep.Apply), so the SDK fails with `KeyError: '__provider'`. For such a
+Read the provider is asked of the packages that register a resolver in the `pulumi.dynamic_providers` entry-point
+group (a callable from type token to provider instance, or None), serialized as the SDK serializes it in a program,
+and handed to the SDK's own Read. A type no resolver knows gets a message saying so instead of the KeyError.
 """
 
 from __future__ import annotations
@@ -20,6 +27,8 @@ from typing import Any
 import grpc  # type: ignore[import-untyped]  # grpcio ships no type stubs
 
 DEFAULT_WORKERS = 32
+PROVIDER_KEY = "__provider"
+RESOLVER_GROUP = "pulumi.dynamic_providers"
 
 
 def worker_count() -> int:
@@ -35,6 +44,46 @@ def worker_count() -> int:
     return value
 
 
+def resolve_provider(type_token: str) -> Any:
+    """The provider instance a registered resolver gives for ``type_token``, or None."""
+    from importlib.metadata import entry_points
+
+    for entry in sorted(entry_points(group=RESOLVER_GROUP), key=lambda e: e.name):
+        provider = entry.load()(type_token)
+        if provider is not None:
+            return provider
+    return None
+
+
+def type_of(request: Any) -> str:
+    # The type is the URN's third `::` part; a child's carries its parents' types first, `$`-separated.
+    return str(getattr(request, "type", "") or request.urn.split("::")[2].split("$")[-1])
+
+
+def supply_provider(read: Any) -> Any:
+    """Wrap the servicer's Read so a Read without `__provider` (import) gets the provider of its type."""
+
+    def wrapped(request: Any, context: Any) -> Any:
+        if PROVIDER_KEY not in request.properties.fields and PROVIDER_KEY not in request.inputs.fields:
+            token = type_of(request)
+            try:
+                provider = resolve_provider(token)
+            except Exception as exc:  # noqa: BLE001 -- the resolver is someone else's code: report, don't crash
+                context.abort(grpc.StatusCode.UNKNOWN, f"cannot find the provider of {token}: {exc}")
+            if provider is None:
+                context.abort(grpc.StatusCode.UNKNOWN,
+                              f"{token} {request.id!r}: this dynamic resource can't be imported or read by id: no "
+                              f"installed package registers its type in the '{RESOLVER_GROUP}' entry-point group, "
+                              "and the engine sends no serialized provider for an import. Declare it in the program "
+                              "instead (without import_=)")
+            from pulumi.dynamic.dynamic import serialize_provider
+
+            request.properties[PROVIDER_KEY] = serialize_provider(provider)
+        return read(request, context)
+
+    return wrapped
+
+
 def main() -> None:
     workers = worker_count()
     make_server = grpc.server
@@ -46,6 +95,16 @@ def main() -> None:
         return make_server(pool, *args, **kwargs)
 
     grpc.server = wide_server
+
+    from pulumi.runtime.proto import provider_pb2_grpc
+
+    add_servicer = provider_pb2_grpc.add_ResourceProviderServicer_to_server
+
+    def add_with_import_reads(servicer: Any, server: Any) -> Any:
+        servicer.Read = supply_provider(servicer.Read)
+        return add_servicer(servicer, server)
+
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server = add_with_import_reads
     runpy.run_module("pulumi.dynamic", run_name="__main__", alter_sys=True)
 
 
