@@ -388,8 +388,9 @@ class VendorProvider(ResourceProvider, Generic[ArgsT, CfgT]):
         """Outputs of an object known only by its id (import or get): inputs the vendor can't report take their
         defaults, as if the program had left them unset."""
         if self.read_by_id_unsupported is not None:
-            how = (f"declare it with {self.adopt_field}= instead, which takes it over on the next `pulumi up`"
-                   if self.adopt_field else "declare it in the program instead")
+            adopt = self.adopt_field or ("adopt" if "adopt" in self.args_model.model_fields else None)
+            how = (f"declare it with {adopt}= instead, which takes it over on the next `pulumi up`"
+                   if adopt else "declare it in the program instead")
             raise InputError(f"{self.resource_label} {id_!r} can't be imported or read by id: "
                              f"{self.read_by_id_unsupported}. Remove the `import_` option (or the `.get` call) and "
                              f"{how} ({_docs_page(self.resource_label)}).")
