@@ -15,7 +15,7 @@ from .._core.errors import ApiError, InputError, NotFound
 from .._core.util import chunks
 from .._core.wait import wait_until
 from .client import DEFAULT_BASE_URL, Client
-from .members import MemberMap, Members, SnapshotStore, digest_of, plan_changes, resolve
+from .members import MemberMap, Members, MembersError, SnapshotStore, digest_of, plan_changes, resolve
 from .models import MAX_IDS_PER_CALL, AudienceArgs, AudienceView
 
 API_KEY = Setting("batch:apiKey", "BATCH_API_KEY", secret=True, help="REST API key of the project")
@@ -271,10 +271,15 @@ class Audience(ReadableResource, Resource, module="batch", name="Audience"):
     ) -> None:
         if members is not None and not isinstance(members, Members):
             members = Members.of(members)
+        try:
+            spec = members.spec() if members is not None else None
+        except MembersError as exc:
+            # A clean one-line error at preview (RunError: no traceback), naming the resource, file and line.
+            raise pulumi.RunError(f"{AudienceProvider.resource_label} {resource_name!r}: {exc}") from None
         props: dict[str, Any] = {
             "name": name,
             "display_name": display_name,
-            "members": members.spec() if members is not None else None,
+            "members": spec,
             "membership": membership,
             "adopt": adopt,
             "adopted": None,
