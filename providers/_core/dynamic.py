@@ -351,15 +351,40 @@ class VendorProvider(ResourceProvider, Generic[ArgsT, CfgT]):
         """True when old and new can't coexist (same natural key): delete first, then create."""
         return False
 
+    def detailed_paths(self, field: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, str] | None:
+        """Finer property paths (e.g. list items) for a changed ``field``, or None to report the field as a whole."""
+        return None
+
+    def detailed_diff(self, changed: list[str], replaces: list[str], olds: Mapping[str, Any],
+                      news: Mapping[str, Any]) -> dict[str, str]:
+        """What the engine shows for a change: exactly the changed inputs, nothing else.
+
+        Without it the engine diffs whole property maps, so a replacement lists the outputs the vendor computed
+        (ids, counts, timestamps) as removals and a list shows every shifted position as a change.
+        """
+        detailed: dict[str, str] = {}
+        for field in changed:
+            paths = self.detailed_paths(field, olds, news)
+            if paths is None:
+                old, new = olds.get(field), news.get(field)
+                paths = {field: "add" if old is None else "delete" if new is None and not contains_unknown(new)
+                         else "update"}
+            for path, kind in paths.items():
+                detailed[path] = f"{kind}-replace" if field in replaces else kind
+        return detailed
+
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         changed = self.changed_fields(olds, news)
         replaces = self.replacement_fields(changed, olds, news)
-        return DiffResult(
+        result = DiffResult(
             changes=bool(changed),
             replaces=replaces,
             stables=[f for f in self.args_model.model_fields if f not in changed],
             delete_before_replace=bool(replaces) and self.delete_before_replace(olds, news),
         )
+        # Read by tools/python-runtime/pulumi-dynamic-wide-server.py (the SDK's DiffResult has no such field).
+        result.detailed_diff = self.detailed_diff(changed, replaces, olds, news)  # type: ignore[attr-defined]
+        return result
 
     # -- lifecycle -----------------------------------------------------------------------------
     def create_resource(self, args: ArgsT) -> tuple[str, dict[str, Any]]:

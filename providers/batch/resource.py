@@ -102,6 +102,29 @@ class AudienceProvider(VendorProvider[AudienceArgs, BatchConfig]):
             return spec.get("digest") if isinstance(spec, Mapping) else None
         return props.get(field)
 
+    def detailed_paths(self, field: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, str] | None:
+        old, new = olds.get(field), news.get(field)
+        if field != "members" or not isinstance(old, Mapping) or not isinstance(new, Mapping):
+            return None
+        paths = {f"members.{k}": "update" for k in ("digest", "count", "file") if old.get(k) != new.get(k)}
+        before, after = old.get("inline"), new.get("inline")
+        if not isinstance(before, list) or not isinstance(after, list):
+            if before != after:
+                paths["members.inline"] = "add" if before is None else "delete" if after is None else "update"
+            return paths
+        # A member list is a set: show the ids added and removed, not every position that shifted.
+        def by_id(items: list[Any]) -> dict[str, tuple[int, Any]]:
+            return {str(m.get("id")): (i, m.get("attributes") or None) for i, m in enumerate(items)
+                    if isinstance(m, Mapping)}
+        was, now = by_id(before), by_id(after)
+        for member, (index, attrs) in was.items():
+            if member not in now or now[member][1] != attrs:
+                paths[f"members.inline[{index}]"] = "delete"
+        for member, (index, attrs) in now.items():
+            if member not in was or was[member][1] != attrs:
+                paths[f"members.inline[{index}]"] = "add" if f"members.inline[{index}]" not in paths else "update"
+        return paths
+
     def delete_before_replace(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
         # Names are unique: a replacement that keeps the name must delete the old audience first.
         return olds.get("name") == news.get("name")

@@ -14,6 +14,11 @@ no properties at all (engine 3.276, ImportStep.Apply), so the SDK fails with `Ke
 Read the provider is asked of the packages that register a resolver in the `pulumi.dynamic_providers` entry-point
 group (a callable from type token to provider instance, or None), serialized as the SDK serializes it in a program,
 and handed to the SDK's own Read. A type no resolver knows gets a message saying so instead of the KeyError.
+
+And it passes on a provider's detailed diff: the SDK's DiffResult has no field for one, so the engine diffs whole
+property maps and shows computed outputs and shifted list positions as changes. A DiffResult carrying a
+`detailed_diff` attribute ({property path: "add" | "delete" | "update", optionally "-replace"}) is answered with
+exactly those paths; any other DiffResult gets the SDK's own answer.
 """
 
 from __future__ import annotations
@@ -84,6 +89,41 @@ def supply_provider(read: Any) -> Any:
     return wrapped
 
 
+def with_detailed_diff(sdk_diff: Any) -> Any:
+    """The SDK servicer's Diff (3.272, __main__.py), answering also with the provider's detailed diff if any.
+
+    Re-stated rather than wrapped because the SDK's Diff drops the DiffResult it gets; the changes, replaces and
+    deleteBeforeReplace fields are filled exactly as the SDK fills them.
+    """
+    namespace = sdk_diff.__globals__  # the SDK module run as __main__
+    rpc, proto, get_provider = namespace["rpc"], namespace["proto"], namespace["get_provider"]
+    kinds = proto.PropertyDiff.Kind
+
+    @namespace["_abort_with_traceback"]
+    def diff(self: Any, request: Any, context: Any) -> Any:
+        olds = rpc.deserialize_properties(request.olds, True)
+        news = rpc.deserialize_properties(request.news, True)
+        provider = get_provider(olds if news[PROVIDER_KEY] == rpc.UNKNOWN else news, self._config)
+        result = provider.diff(request.id, olds, news)
+        fields: dict[str, Any] = {}
+        if result.changes is None:
+            fields["changes"] = proto.DiffResponse.DIFF_UNKNOWN
+        else:
+            fields["changes"] = proto.DiffResponse.DIFF_SOME if result.changes else proto.DiffResponse.DIFF_NONE
+        if result.replaces is not None:
+            fields["replaces"] = result.replaces
+        if result.delete_before_replace is not None:
+            fields["deleteBeforeReplace"] = result.delete_before_replace
+        detailed = getattr(result, "detailed_diff", None)
+        if detailed is not None:
+            fields["hasDetailedDiff"] = True
+            fields["detailedDiff"] = {path: proto.PropertyDiff(kind=kinds.Value(kind.upper().replace("-", "_")))
+                                      for path, kind in detailed.items()}
+        return proto.DiffResponse(**fields)
+
+    return diff
+
+
 def main() -> None:
     workers = worker_count()
     make_server = grpc.server
@@ -102,6 +142,7 @@ def main() -> None:
 
     def add_with_import_reads(servicer: Any, server: Any) -> Any:
         servicer.Read = supply_provider(servicer.Read)
+        servicer.Diff = with_detailed_diff(type(servicer).Diff).__get__(servicer)
         return add_servicer(servicer, server)
 
     provider_pb2_grpc.add_ResourceProviderServicer_to_server = add_with_import_reads
