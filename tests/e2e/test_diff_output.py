@@ -46,18 +46,23 @@ def test_preview_diff__inline_members_diff_as_a_set(make_stack, emulator) -> Non
     stack.destroy()
 
 
-def test_up_diff__replacement_shows_changed_inputs_not_outputs(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(("key", "value", "shown"), [
+    ("name", "e2e_other", r'name\s*: "e2e_diff" => "e2e_other"'),  # create the new one, then delete the old
+    ("displayName", "Other", r'display_name\s*: "VIP" => "Other"'),  # create-only at Batch: delete first
+])
+def test_diff__replacement_shows_changed_inputs_not_outputs(make_stack, emulator, key: str, value: str,  # type: ignore[no-untyped-def]
+                                                            shown: str) -> None:
     live, stack = _stack(make_stack, emulator)
-    stack.config("displayName", "Other")  # create-only at Batch: replace
+    stack.config(key, value)
     preview = stack.preview("--diff").stdout
     # `up --diff` then adds an `--outputs:--` section, the engine's own: for a delete-before-replace replacement it
     # shows the replace event between the delete and the create, so every old output reads as removed there
     # (pulumi 3.276 backend/display/object_diff.go); only the resource's diff itself is ours to keep clean.
     up = stack.up("--diff").stdout.split("--outputs:--")[0]
     for text in (preview, up):
-        assert re.search(r'display_name\s*: "VIP" => "Other"', text), text
+        assert re.search(shown, text), text
         for output in ("nb_ids", "indexing_state", "adopted"):
             assert not re.search(rf"^\s*- {output}\b", text, re.M), text  # vendor-computed, not a removal
-        assert "- members" not in text, text
-    assert live.state()["audiences"]["e2e_diff"]["display_name"] == "Other"
+        assert "u2" not in text, text  # unchanged inputs are not listed
     stack.destroy()
+    assert live.state()["audiences"] == {}
