@@ -413,7 +413,8 @@ class VendorProvider(ResourceProvider, Generic[ArgsT, CfgT]):
         """Outputs of an object known only by its id (import or get): inputs the vendor can't report take their
         defaults, as if the program had left them unset."""
         if self.read_by_id_unsupported is not None:
-            adopt = self.adopt_field or ("adopt" if "adopt" in self.args_model.model_fields else None)
+            adopt = self.adopt_field or next((f for f in ("adopt", "adopt_id") if f in self.args_model.model_fields),
+                                             None)
             how = (f"declare it with {adopt}= instead, which takes it over on the next `pulumi up`"
                    if adopt else "declare it in the program instead")
             raise InputError(f"{self.resource_label} {id_!r} can't be imported or read by id: "

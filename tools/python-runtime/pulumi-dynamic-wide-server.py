@@ -99,7 +99,6 @@ def with_detailed_diff(sdk_diff: Any) -> Any:
     rpc, proto, get_provider = namespace["rpc"], namespace["proto"], namespace["get_provider"]
     kinds = proto.PropertyDiff.Kind
 
-    @namespace["_abort_with_traceback"]
     def diff(self: Any, request: Any, context: Any) -> Any:
         olds = rpc.deserialize_properties(request.olds, True)
         news = rpc.deserialize_properties(request.news, True)
@@ -121,7 +120,9 @@ def with_detailed_diff(sdk_diff: Any) -> Any:
                                       for path, kind in detailed.items()}
         return proto.DiffResponse(**fields)
 
-    return diff
+    # The SDK's own error handling: a failure answers with its (shortened, see _core.dynamic) traceback.
+    abort_with_traceback: Any = namespace["_abort_with_traceback"]
+    return abort_with_traceback(diff)
 
 
 def main() -> None:
