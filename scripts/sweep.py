@@ -16,7 +16,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from providers._core.config import ConfigSource  # noqa: E402
-from providers._core.errors import NotFound  # noqa: E402
+from providers._core.errors import ApiError, NotFound  # noqa: E402
+from providers._core.wait import wait_until  # noqa: E402
+from providers.batch.client import Client as BatchClient  # noqa: E402
 from providers.batch.resource import AudienceProvider as BatchProvider  # noqa: E402
 from providers.sonarly.resource import load_sonarly_config  # noqa: E402
 from providers.thrive.resource import load_thrive_config  # noqa: E402
@@ -24,30 +26,35 @@ from providers.thrive.resource import load_thrive_config  # noqa: E402
 
 def sweep_batch(prefix: str, apply: bool) -> list[str]:
     client = BatchProvider().load_config(ConfigSource(None)).client
-    names, start = [], None
-    while True:
-        page = client.list_audiences(start, 100)
-        names += [a.name for a in page.audiences if a.name.startswith(prefix)]
-        if not page.has_more or not page.next_from:
-            break
-        start = page.next_from
-    for name in names if apply else []:
+    # Through the paged list (`next_from` while `has_more`): Batch answers 10 per page unless asked for more.
+    names = [a.name for a in client.iter_audiences() if a.name.startswith(prefix)]
+    if not apply:
+        return names
+    for name in names:
         try:
             client.remove_audience(name)
-        except NotFound:
-            pass
+        except ApiError as exc:
+            # Batch documents no answer for a name already gone (400 is the likeliest); view's 404 tells.
+            if exc.status not in (400, 404) or _batch_exists(client, name):
+                raise
+    # Removal is applied asynchronously, like every Batch write: wait until view no longer finds them.
+    for name in names:
+        wait_until(lambda n=name: _batch_exists(client, n), lambda exists: not exists, timeout=600, interval=0.1,
+                   max_interval=2.0, what=f"Batch to remove audience {name!r}")
     return names
+
+
+def _batch_exists(client: BatchClient, name: str) -> bool:
+    try:
+        client.view_audience(name)
+    except NotFound:
+        return False
+    return True
 
 
 def sweep_thrive(prefix: str, apply: bool) -> list[str]:
     client = load_thrive_config(ConfigSource(None)).client
-    found, page = [], 1
-    while True:
-        result = client.list_audiences(page=page, per_page=1000, api_controlled=True)
-        found += [a for a in result.results if (a.reference or "").startswith(prefix)]
-        if len(result.results) < 1000:
-            break
-        page += 1
+    found = [a for a in client.iter_audiences(api_controlled=True) if (a.reference or "").startswith(prefix)]
     # Children first: Thrive refuses to delete a structure that still has child audiences.
     found.sort(key=lambda a: a.category == "structure")
     for aud in found if apply else []:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-# The docs name the shape and the statuses (400, 401, 404, 429, 500, 503) but not the code strings:
-# these codes are invented (see COVERAGE.md).
+# The docs name the shape (`Error` schema: required error_code, error_message) and the statuses per route (400,
+# 401, 429, 500, 503 on every route, 404 on view only) but not the code strings: these codes are invented.
 DEFAULT_CODES = {
     400: "INVALID_REQUEST",
     401: "AUTHENTICATION_INVALID",

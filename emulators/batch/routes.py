@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from .errors import BatchError, error_response
-from .state import BatchState
+from .state import LIST_DEFAULT_LIMIT, BatchState
 
 PREFIX = "/2.8"
 
@@ -67,7 +67,7 @@ def add_routes(app: web.Application, state: BatchState) -> None:
 
     async def list_(request: web.Request) -> web.Response:
         try:
-            limit = int(request.query.get("limit", "20"))
+            limit = int(request.query.get("limit", str(LIST_DEFAULT_LIMIT)))
         except ValueError:
             raise BatchError(400, "limit must be an integer", "INVALID_PARAMETER") from None
         return web.json_response(state.list(request.query.get("from"), limit))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import itertools
 import re
 import threading
@@ -15,6 +17,14 @@ from .errors import BatchError
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 MAX_IDS_PER_CALL = 10_000
 MAX_ATTRIBUTES = 15
+# list: "limit integer · max: 100 · Default: 10" (https://doc.batch.com/developer/api/cep/audiences/list).
+LIST_DEFAULT_LIMIT = 10
+LIST_MAX_LIMIT = 100
+CREATE_FIELDS = frozenset({"name", "type", "display_name"})
+# How remove answers a name that does not exist: the remove page lists 400/401/429/500/503 and no 404, and says
+# nothing of this case, so both readings are offered (COVERAGE.md): "error" -> 400 (the body's `name` must be
+# "the name of the existing audience"), "accepted" -> 202 with a token, as if the removal were a no-op.
+REMOVE_UNKNOWN_MODES = ("error", "accepted")
 
 
 def _now_iso() -> str:
@@ -25,7 +35,7 @@ def _now_iso() -> str:
 class Operation:
     token: str
     apply_at: float
-    kind: str  # create | update | replace
+    kind: str  # create | update | replace | remove
     ids: list[dict[str, Any]]
     applied: bool = False
     replaced: bool = False
@@ -39,6 +49,8 @@ class Audience:
     created: str = field(default_factory=_now_iso)
     updated: str = field(default_factory=_now_iso)
     ops: list[Operation] = field(default_factory=list)
+    # The pending removal, if any: the audience stays visible (IN_PROGRESS) until it applies.
+    removing: Operation | None = None
 
 
 DEMO_API_KEY = "demo-batch-rest-key"
@@ -51,6 +63,7 @@ class BatchState:
         # (api key, project key) pairs that authenticate; seed can add more (e.g. canary keys in tests).
         self.credentials: set[tuple[str, str]] = {(DEMO_API_KEY, DEMO_PROJECT_KEY)}
         self.indexing_seconds = 0.2
+        self.remove_unknown = "error"
         self.audiences: dict[str, Audience] = {}
         self.tokens: dict[str, tuple[str, Operation]] = {}
         self._seq = itertools.count(1)
@@ -61,11 +74,17 @@ class BatchState:
             self.audiences.clear()
             self.tokens.clear()
             self.indexing_seconds = 0.2
+            self.remove_unknown = "error"
             self.credentials = {(DEMO_API_KEY, DEMO_PROJECT_KEY)}
 
     def configure(self, options: dict[str, Any]) -> None:
         if "indexing_seconds" in options:
             self.indexing_seconds = float(options["indexing_seconds"])
+        if "remove_unknown" in options:
+            mode = options["remove_unknown"]
+            if mode not in REMOVE_UNKNOWN_MODES:
+                raise ValueError(f"remove_unknown must be one of {REMOVE_UNKNOWN_MODES}")
+            self.remove_unknown = mode
 
     def dump(self) -> dict[str, Any]:
         with self.lock:
@@ -78,6 +97,7 @@ class BatchState:
                         "nb_ids": len(a.members),
                         "ids": sorted(a.members) if len(a.members) <= 1000 else None,
                         "pending_operations": sum(1 for op in a.ops if not op.applied),
+                        "removing": a.removing is not None,
                     }
                     for a in self.audiences.values()
                 }
@@ -98,9 +118,13 @@ class BatchState:
 
     def _settle(self, aud: Audience) -> None:
         now = time.monotonic()
-        for op in aud.ops:
-            if op.applied or op.apply_at > now:
+        for op in [o for o in aud.ops if not o.applied]:
+            if op.apply_at > now:
                 break  # operations apply in order
+            if op.kind == "remove":
+                op.applied = True
+                self._drop(aud.name)
+                return
             if op.kind == "replace":
                 aud.members = {}
             for item in op.ids:
@@ -113,8 +137,14 @@ class BatchState:
         aud.ops = [op for op in aud.ops if not op.applied] + [op for op in aud.ops if op.applied][-5:]
 
     def _settle_all(self) -> None:
-        for aud in self.audiences.values():
+        for aud in list(self.audiences.values()):
             self._settle(aud)
+
+    def _drop(self, name: str) -> None:
+        del self.audiences[name]
+        for token, (owner, _) in list(self.tokens.items()):
+            if owner == name:
+                del self.tokens[token]
 
     def _enqueue(self, aud: Audience, kind: str, ids: list[dict[str, Any]]) -> str:
         op = Operation(self._token(), time.monotonic() + self.indexing_seconds, kind, ids)
@@ -161,49 +191,72 @@ class BatchState:
             cleaned.append(item)
         return cleaned
 
-    def _get(self, name: str) -> Audience:
+    def _get(self, name: str, status: int = 404) -> Audience:
+        """The audience, settled; ``status`` is how the route reports an unknown name (view 404, writes 400)."""
         aud = self.audiences.get(name)
+        if aud is not None:
+            self._settle(aud)
+            aud = self.audiences.get(name)
         if aud is None:
-            raise BatchError(404, f"Audience '{name}' not found", "AUDIENCE_NOT_FOUND")
+            raise BatchError(status, f"Audience '{name}' not found", "AUDIENCE_NOT_FOUND")
+        return aud
+
+    def _writable(self, name: str) -> Audience:
+        # update/replace document 400 and no 404, and name "the name of the existing audience": 400.
+        aud = self._get(name, status=400)
+        if aud.removing is not None:
+            raise BatchError(400, f"Audience '{name}' is being removed", "AUDIENCE_BEING_REMOVED")
         return aud
 
     def create(self, body: dict[str, Any]) -> str:
         name = self._check_name(body)
-        if body.get("type", "custom_ids") != "custom_ids":
+        unknown = sorted(set(body) - CREATE_FIELDS)
+        if unknown:
+            raise BatchError(400, f"unknown field(s): {', '.join(unknown)}", "INVALID_PARAMETER")
+        if "type" not in body:
+            raise BatchError(400, "type is required", "MISSING_PARAMETER")
+        if body["type"] != "custom_ids":
             raise BatchError(400, "type must be custom_ids", "INVALID_PARAMETER")
         display_name = body.get("display_name")
         if display_name is not None and not isinstance(display_name, str):
             raise BatchError(400, "display_name must be a string", "INVALID_PARAMETER")
         with self.lock:
+            existing = self.audiences.get(name)
+            if existing is not None:
+                self._settle(existing)
             if name in self.audiences:
                 raise BatchError(400, f"Audience '{name}' already exists", "AUDIENCE_ALREADY_EXISTS")
             aud = self.audiences[name] = Audience(name, display_name)
-            ids = body.get("ids") or []
-            return self._enqueue(aud, "create", self._check_ids(body, False) if ids else [])
+            return self._enqueue(aud, "create", [])
 
     def update(self, body: dict[str, Any]) -> str:
         name = self._check_name(body)
         ids = self._check_ids(body, True)
         with self.lock:
-            aud = self._get(name)
-            return self._enqueue(aud, "update", ids)
+            return self._enqueue(self._writable(name), "update", ids)
 
     def replace(self, body: dict[str, Any]) -> str:
         name = self._check_name(body)
         ids = self._check_ids(body, False)
         with self.lock:
-            aud = self._get(name)
-            return self._enqueue(aud, "replace", ids)
+            return self._enqueue(self._writable(name), "replace", ids)
 
     def remove(self, body: dict[str, Any]) -> str:
         name = self._check_name(body)
         with self.lock:
-            self._get(name)
-            del self.audiences[name]
-            for token, (owner, _) in list(self.tokens.items()):
-                if owner == name:
-                    del self.tokens[token]
-            return self._token()
+            aud = self.audiences.get(name)
+            if aud is not None:
+                self._settle(aud)
+                aud = self.audiences.get(name)
+            if aud is None:
+                if self.remove_unknown == "accepted":
+                    return self._token()
+                raise BatchError(400, f"Audience '{name}' not found", "AUDIENCE_NOT_FOUND")
+            if aud.removing is not None:
+                return aud.removing.token  # removing twice is one removal
+            token = self._enqueue(aud, "remove", [])
+            aud.removing = self.tokens[token][1] if token in self.tokens else None
+            return token
 
     def _view_of(self, aud: Audience, op: Operation | None) -> dict[str, Any]:
         pending = [o for o in aud.ops if not o.applied]
@@ -226,7 +279,6 @@ class BatchState:
             raise BatchError(400, "name is required", "MISSING_PARAMETER")
         with self.lock:
             aud = self._get(name)
-            self._settle(aud)
             op = None
             if token:
                 found = self.tokens.get(token)
@@ -236,19 +288,34 @@ class BatchState:
                 op = found[1]
             return self._view_of(aud, op)
 
+    @staticmethod
+    def _cursor(name: str) -> str:
+        # The docs call `from` "an opaque value returned by a previous call": ours hides the name it encodes.
+        return base64.urlsafe_b64encode(name.encode()).decode().rstrip("=")
+
+    @staticmethod
+    def _after(cursor: str) -> str:
+        try:
+            return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            raise BatchError(400, "from is not a value returned by a previous list call", "INVALID_PARAMETER") from None
+
     def list(self, start: str | None, limit: int) -> dict[str, Any]:
-        if limit < 1 or limit > 100:
-            raise BatchError(400, "limit must be between 1 and 100", "INVALID_PARAMETER")
+        if limit < 1 or limit > LIST_MAX_LIMIT:
+            raise BatchError(400, f"limit must be between 1 and {LIST_MAX_LIMIT}", "INVALID_PARAMETER")
+        after = self._after(start) if start else None
         with self.lock:
             self._settle_all()
             names = sorted(self.audiences)
-            if start:
-                names = [n for n in names if n > start]
+            if after is not None:
+                names = [n for n in names if n > after]
             page = names[:limit]
             has_more = len(names) > limit
-            return {
+            out: dict[str, Any] = {
                 "audiences": [self._view_of(self.audiences[n], None) for n in page],
                 "has_more": has_more,
-                "next_from": page[-1] if has_more and page else None,
-                "count": len(page),
+                "next_from": self._cursor(page[-1]) if has_more and page else None,
             }
+            if not start:
+                out["count"] = len(self.audiences)  # "count is only returned for the first page"
+            return out

@@ -75,6 +75,11 @@ def add_routes(app: web.Application, state: SonarlyState) -> None:
     async def get_audience(request: web.Request, key: ApiKey) -> tuple[int, Any]:
         return 200, state.get_audience(ag(request), request.match_info["audienceId"])
 
+    async def list_prospects(request: web.Request, key: ApiKey) -> tuple[int, Any]:
+        limit = parse_limit(request.query.get("limit"))
+        return 200, state.list_prospects(ag(request), request.match_info["audienceId"],
+                                         request.query.get("cursor") or None, limit)
+
     async def update_audience(request: web.Request, key: ApiKey) -> tuple[int, Any]:
         return 200, state.update_audience(ag(request), request.match_info["audienceId"], await _body(request))
 
@@ -127,6 +132,8 @@ def add_routes(app: web.Application, state: SonarlyState) -> None:
     r.add_get(AG + "/audiences/{audienceId}", _endpoint(state, read, get_audience))
     r.add_patch(AG + "/audiences/{audienceId}", _endpoint(state, write, update_audience))
     r.add_delete(AG + "/audiences/{audienceId}", _endpoint(state, write, delete_audience))
+    # "prospects:read for listing prospects in an audience" (audiences-prospects-list integration notes).
+    r.add_get(AG + "/audiences/{audienceId}/prospects", _endpoint(state, "prospects:read", list_prospects))
     r.add_post(AG + "/audiences/{audienceId}/move-to-folder", _endpoint(state, write, move_to_folder))
     r.add_post(AG + "/audiences/{audienceId}/remove-from-folder", _endpoint(state, write, remove_from_folder))
     r.add_post(AG + "/prospecting", _endpoint(state, "prospecting:write", start_job))

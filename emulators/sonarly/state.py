@@ -2,7 +2,11 @@
 
 Prospecting jobs are not run; their status is derived from the clock (queued, then running, then
 completed/failed after ``seconds``) and settled lazily whenever state is read. An audience with a queued or
-running job is "not ready": hidden from list and navigation, and guarded against mutation (409).
+running job is "not ready": hidden from list and navigation, and its get, prospect listing and mutations answer
+409 AUDIENCE_NOT_READY (audiences-get "Readiness guard", audiences-delete "Delete guard").
+
+An audience holds prospect records; ``prospectCount`` is their number. A completed ``url_upload`` job adds one
+prospect per distinct LinkedIn profile not yet in the audience; other sources add synthetic prospects.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import binascii
 import hashlib
 import itertools
 import json
+import re
 import secrets
 import threading
 import time
@@ -36,6 +41,8 @@ MAX_RESULTS_CAP = 2000  # the highest documented plan cap (Scale/Enterprise)
 MAX_UPLOAD_URLS = 1000
 DEFAULT_PROSPECTS = 25  # what a search "finds" when maxResults is absent (invented)
 MAX_NAME_LENGTH = 255  # invented: the docs give no limit
+# "url_upload requires 1-1000 LinkedIn profile URLs" (prospecting-jobs-start); what counts as a profile URL is ours.
+PROFILE_URL = re.compile(r"^https?://(?:[a-z]{2,3}\.)?linkedin\.com/in/([^/?#\s]+)/?(?:[?#]\S*)?$", re.IGNORECASE)
 DEFAULT_LIMIT = 20  # invented
 MAX_LIMIT = 100  # invented
 DEFAULT_JOB_SECONDS = 1.0
@@ -110,8 +117,12 @@ class Audience:
     description: str | None
     seq: int
     folder_id: str | None = None
-    prospect_count: int = 0
+    prospects: list[Prospect] = field(default_factory=list)
     created_at: str = field(default_factory=lambda: _iso(_now()))
+
+    @property
+    def prospect_count(self) -> int:
+        return len(self.prospects)
 
     def view(self) -> dict[str, Any]:
         return {
@@ -125,6 +136,37 @@ class Audience:
         }
 
 
+def profile_slug(url: str) -> str | None:
+    """The public identifier of a LinkedIn profile URL (``.../in/<slug>``), lower-cased; None if not one."""
+    match = PROFILE_URL.match(url.strip())
+    return match.group(1).lower() if match else None
+
+
+@dataclass
+class Prospect:
+    id: str
+    seq: int
+    public_identifier: str
+    created_at: str = field(default_factory=lambda: _iso(_now()))
+
+    def view(self) -> dict[str, Any]:
+        # Field names from the audiences-prospects-list example; values are ours (no enrichment is simulated).
+        words = [w for w in re.split(r"[-_]+", self.public_identifier) if w and not w.isdigit()] or ["prospect"]
+        first, last = words[0].title(), " ".join(w.title() for w in words[1:])
+        return {
+            "id": self.id,
+            "firstName": first,
+            "lastName": last or None,
+            "name": " ".join(p for p in (first, last) if p),
+            "headline": None,
+            "about": None,
+            "photoUrl": None,
+            "linkedinUrl": f"https://www.linkedin.com/in/{self.public_identifier}",
+            "publicIdentifier": self.public_identifier,
+            "company": None,
+        }
+
+
 @dataclass
 class Job:
     id: str
@@ -135,6 +177,8 @@ class Job:
     prospects: int
     outcome: str  # what the job ends as: "completed" or "failed"
     source: str | None = None
+    # url_upload: the profiles' public identifiers, added on completion (other sources add `prospects` synthetic).
+    slugs: list[str] | None = None
     started_mono: float = field(default_factory=time.monotonic)
     started_wall: datetime = field(default_factory=_now)
     cancelled_wall: datetime | None = None
@@ -167,6 +211,9 @@ class Job:
         if status == "running":
             return _iso(self.started_wall + timedelta(seconds=self.seconds * QUEUED_FRACTION))
         return _iso(self.started_wall + timedelta(seconds=self.seconds))
+
+    def cancel_view(self) -> dict[str, Any]:
+        return {"jobId": self.id, "status": self.status()}  # ProspectingJobCancelSuccessResponse example
 
     def start_view(self) -> dict[str, Any]:
         return {"jobId": self.id, "status": self.status(), "createdAt": _iso(self.started_wall)}
@@ -206,9 +253,10 @@ class _Issues:
     def add(self, field_name: str, problem: str) -> None:
         self.items.append(f"{field_name}: {problem}")
 
-    def raise_if_any(self) -> None:
+    def raise_if_any(self, status: int = 400, message: str = "Request validation failed") -> None:
         if self.items:
-            raise validation("; ".join(self.items))
+            # 422s carry VALIDATION_ERROR too: prospecting-jobs-cancel documents "422 VALIDATION_ERROR".
+            raise SonarlyError(status, message, "VALIDATION_ERROR", "; ".join(self.items))
 
 
 def _check_name(issues: _Issues, body: dict[str, Any], field_name: str = "name", required: bool = True) -> None:
@@ -311,17 +359,19 @@ class SonarlyState:
                 "accountGroups": {g.id: g.view() for g in self.account_groups.values()},
                 "keys": {k.key: {"permissions": sorted(k.permissions), "accountGroups": sorted(k.account_groups)}
                          for k in self.keys.values()},
-                "audiences": {a.id: {**a.view(), "accountGroupId": a.account_group, "ready": self._ready(a.id)}
+                "audiences": {a.id: {**a.view(), "accountGroupId": a.account_group, "ready": self._ready(a.id),
+                                     "prospects": [p.public_identifier for p in a.prospects]}
                               for a in self.audiences.values()},
                 "folders": {f.id: {**f.view(), "accountGroupId": f.account_group} for f in self.folders.values()},
                 "jobs": {j.id: {**j.status_view(), "accountGroupId": j.account_group, "prospects": j.prospects,
+                                "source": j.source, "urls": len(j.slugs) if j.slugs is not None else None,
                                 "seconds": j.seconds, "idempotencyKey": j.idempotency[1] if j.idempotency else None}
                          for j in self.jobs.values()},
                 "job_seconds": self.job_seconds,
             }
 
     def seed(self, data: dict[str, Any]) -> None:
-        """Admin seed. Keys: accountGroups, keys, folders, audiences, jobs (applied in that order)."""
+        """Admin seed. Keys: accountGroups, keys, folders, audiences, removeProspects, jobs (in that order)."""
         with self.lock:
             for item in data.get("accountGroups", []):
                 self.account_groups[item["id"]] = AccountGroup(item["id"], item.get("name", item["id"]))
@@ -343,9 +393,18 @@ class SonarlyState:
                 aud = self._new_audience(ag, item["name"], item.get("type", "on_demand"), item.get("description"),
                                          item.get("id"))
                 aud.folder_id = item.get("folderId")
-                aud.prospect_count = int(item.get("prospectCount", 0))
+                # `prospectUrls` seeds real profiles; `prospectCount` pads with synthetic ones up to that number.
+                self._add_prospects(aud, [s for s in (profile_slug(u) for u in item.get("prospectUrls", [])) if s])
+                self._add_synthetic(aud, int(item.get("prospectCount", 0)) - aud.prospect_count)
                 if "createdAt" in item:
                     aud.created_at = item["createdAt"]
+            for item in data.get("removeProspects", []):
+                # Stands in for a person removing members in the Sonarly app (the API documents no removal).
+                target = self.audiences.get(item["audienceId"])
+                if target is None:
+                    raise ValueError(f"seed removeProspects: unknown audienceId {item['audienceId']!r}")
+                gone = {profile_slug(u) for u in item["urls"]}
+                target.prospects = [p for p in target.prospects if p.public_identifier not in gone]
             for item in data.get("jobs", []):
                 target = self.audiences.get(item["audienceId"])
                 if target is None:
@@ -354,7 +413,9 @@ class SonarlyState:
                 outcome = item.get("outcome", "completed")
                 if outcome not in ("completed", "failed"):
                     raise ValueError("seed job: outcome must be completed or failed")
-                self._new_job(target, seconds, int(item.get("prospects", DEFAULT_PROSPECTS)), outcome, None)
+                slugs = [s for s in (profile_slug(u) for u in item["urls"]) if s] if "urls" in item else None
+                self._new_job(target, seconds, int(item.get("prospects", DEFAULT_PROSPECTS)), outcome,
+                              "url_upload" if slugs is not None else None, slugs)
 
     # -- internals ---------------------------------------------------------------------------
     def _new_folder(self, ag: str, name: str, audience_type: str, folder_id: str | None = None) -> Folder:
@@ -369,8 +430,22 @@ class SonarlyState:
         self.audiences[aud.id] = aud
         return aud
 
-    def _new_job(self, aud: Audience, seconds: float, prospects: int, outcome: str, source: str | None) -> Job:
-        job = Job(_object_id(), aud.account_group, aud.id, next(self._seq), seconds, prospects, outcome, source)
+    def _add_prospects(self, aud: Audience, slugs: list[str]) -> None:
+        # One prospect per profile: a profile already in the audience is not added twice (our choice).
+        present = {p.public_identifier for p in aud.prospects}
+        for slug in slugs:
+            if slug not in present:
+                present.add(slug)
+                aud.prospects.append(Prospect(_object_id(), next(self._seq), slug))
+
+    def _add_synthetic(self, aud: Audience, count: int) -> None:
+        start = aud.prospect_count
+        self._add_prospects(aud, [f"prospect-{aud.id[-6:]}-{start + i + 1}" for i in range(max(0, count))])
+
+    def _new_job(self, aud: Audience, seconds: float, prospects: int, outcome: str, source: str | None,
+                 slugs: list[str] | None = None) -> Job:
+        job = Job(_object_id(), aud.account_group, aud.id, next(self._seq), seconds, prospects, outcome, source,
+                  slugs=slugs)
         self.jobs[job.id] = job
         self._settle(job)  # a zero-second job completes at once
         return job
@@ -382,7 +457,10 @@ class SonarlyState:
         job.settled = True
         aud = self.audiences.get(job.audience_id)
         if aud is not None and job.status() == "completed":
-            aud.prospect_count += job.prospects
+            if job.slugs is not None:
+                self._add_prospects(aud, job.slugs)
+            else:
+                self._add_synthetic(aud, job.prospects)
 
     def _settle_all(self) -> None:
         for job in self.jobs.values():
@@ -468,19 +546,44 @@ class SonarlyState:
     def get_audience(self, ag: str, audience_id: str) -> dict[str, Any]:
         with self.lock:
             self._settle_all()
-            return self._audience(ag, audience_id).view()
+            aud = self._audience(ag, audience_id)
+            self._guard_ready(aud)  # audiences-get "Readiness guard": 409 while active prospecting populates it
+            return aud.view()
+
+    def list_prospects(self, ag: str, audience_id: str, cursor: str | None, limit: int) -> dict[str, Any]:
+        after = _decode_cursor(cursor) if cursor else 0
+        with self.lock:
+            self._settle_all()
+            aud = self._audience(ag, audience_id)
+            self._guard_ready(aud)  # audiences-prospects-list documents the same 409 AUDIENCE_NOT_READY
+            rest = [p for p in aud.prospects if p.seq > after]
+            page = rest[:limit]
+            has_more = len(rest) > limit
+            return {
+                "items": [p.view() for p in page],
+                "nextCursor": _encode_cursor(page[-1].created_at, page[-1].seq) if has_more else None,
+                "hasMore": has_more,
+            }
 
     def update_audience(self, ag: str, audience_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        # 400 when the body does not fit the documented schema (fields name/description, strings); 422 "Audience
+        # update failed validation" when it does but breaks an update rule ("At least one mutable field is
+        # required", a blank or too long name). The split is our reading of audiences-update, which lists both.
         issues = _Issues()
         _check_unknown(issues, body, ("name", "description"), {
             "type": "cannot be changed; create a new audience instead",
             "folderId": "cannot be patched; use move-to-folder or remove-from-folder",
         })
-        _check_name(issues, body, required=False)
+        if "name" in body and not isinstance(body["name"], str):
+            issues.add("name", "must be a string")
         _check_description(issues, body)
-        if not issues.items and "name" not in body and "description" not in body:
-            issues.add("body", "at least one of name, description is required")
         issues.raise_if_any()
+        rules = _Issues()
+        if "name" not in body and "description" not in body:
+            rules.add("body", "at least one mutable field (name, description) is required")
+        if isinstance(body.get("name"), str):
+            _check_name(rules, body)
+        rules.raise_if_any(422, "Audience update failed validation")
         with self.lock:
             self._settle_all()
             aud = self._audience(ag, audience_id)
@@ -585,9 +688,13 @@ class SonarlyState:
             issues.add("source", f"must be one of {', '.join(PROSPECTING_SOURCES)}")
         elif source == "url_upload":
             urls = body.get("urls")
-            if (not isinstance(urls, list) or not 1 <= len(urls) <= MAX_UPLOAD_URLS
-                    or not all(isinstance(u, str) and u for u in urls)):
+            if not isinstance(urls, list) or not 1 <= len(urls) <= MAX_UPLOAD_URLS:
                 issues.add("urls", f"url_upload requires 1-{MAX_UPLOAD_URLS} LinkedIn profile URLs")
+            else:
+                bad = [i for i, u in enumerate(urls) if not isinstance(u, str) or profile_slug(u) is None]
+                if bad:
+                    issues.add("urls", "not LinkedIn profile URLs (https://www.linkedin.com/in/<id>): indexes "
+                                       + ", ".join(str(i) for i in bad[:20]) + (" ..." if len(bad) > 20 else ""))
         elif not any(isinstance(body.get(f), str) and body.get(f) for f in PROSPECTING_SOURCES[source]):
             issues.add(" or ".join(PROSPECTING_SOURCES[source]), f"is required for source {source}")
         max_results = body.get("maxResults")
@@ -609,13 +716,22 @@ class SonarlyState:
                                                "IDEMPOTENCY_KEY_REUSED", f"Idempotency-Key: {idempotency_key}")
                         # Documented: a completed job replays as 200; an in-flight one answers like the original.
                         return (200 if job.status() == "completed" else 202), job.start_view()
-            aud = self._audience(ag, audience_id)
-            self._guard_ready(aud)
+            aud = self.audiences.get(audience_id)
+            if aud is None or aud.account_group != ag:
+                # The start page documents no 404: an unknown target audience is a request validation failure.
+                raise validation(f"audienceId: no audience {audience_id} in this account group")
+            job = self._active_job(aud.id)
+            if job is not None:
+                # Documented generically: 409 "Conflict - resource is in a state that prevents this operation".
+                raise SonarlyError(409, "Audience is still being populated by an active prospecting job",
+                                   "AUDIENCE_NOT_READY", f"jobId: {job.id}")
+            slugs = None
             if source == "url_upload":
-                prospects = len(body["urls"])
+                slugs = [profile_slug(u) or "" for u in body["urls"]]
+                prospects = len(set(slugs))
             else:
                 prospects = max_results if isinstance(max_results, int) else DEFAULT_PROSPECTS
-            job = self._new_job(aud, self.job_seconds, prospects, "completed", source)
+            job = self._new_job(aud, self.job_seconds, prospects, "completed", source, slugs)
             if idempotency_key:
                 job.idempotency = (key.key, idempotency_key)
                 job.fingerprint = fingerprint
@@ -653,8 +769,10 @@ class SonarlyState:
             self._settle_all()
             job = self._job(ag, job_id)
             if not job.active:
-                raise SonarlyError(409, f"Prospecting job {job_id} is already {job.status()}", "JOB_NOT_CANCELLABLE",
-                                   f"status: {job.status()}")
+                # prospecting-jobs-cancel: "Completed or failed jobs return 422 VALIDATION_ERROR"; a cancelled one
+                # is not "queued or running" either, so it gets the same answer (inferred).
+                raise SonarlyError(422, "Job is not in a cancellable status", "VALIDATION_ERROR",
+                                   f"status: {job.status()} (only queued or running jobs can be cancelled)")
             job.cancelled_wall = _now()
             self._settle(job)  # cancelled jobs add no prospects; the audience becomes ready again
-            return job.status_view()
+            return job.cancel_view()

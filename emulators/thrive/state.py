@@ -14,6 +14,10 @@ from .errors import ThriveError
 
 DEMO_TENANT_ID = "demo-tenant"
 DEMO_API_SECRET = "demo-thrive-secret"
+# The OAuth overview issues "Client ID", "Client Secret" and "Tenant ID" as three values
+# (https://docs.thrivelearning.com/apidocs/oauth-api-authentication): the demo client is its own pair.
+DEMO_CLIENT_ID = "demo-thrive-client"
+DEMO_CLIENT_SECRET = "demo-thrive-client-secret"
 DEMO_USER_COUNT = 50
 
 MAX_TEXT = 100
@@ -97,6 +101,8 @@ class ThriveState:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.tenants: dict[str, str] = {}
+        # client id -> (client secret, tenant id the client belongs to)
+        self.oauth_clients: dict[str, tuple[str, str]] = {}
         self.users: dict[str, User] = {}
         self.audiences: dict[str, Audience] = {}
         self.tokens: dict[str, Token] = {}
@@ -107,6 +113,7 @@ class ThriveState:
     def reset(self) -> None:
         with self.lock:
             self.tenants = {DEMO_TENANT_ID: DEMO_API_SECRET}
+            self.oauth_clients = {DEMO_CLIENT_ID: (DEMO_CLIENT_SECRET, DEMO_TENANT_ID)}
             self.users = {}
             for n in range(1, DEMO_USER_COUNT + 1):
                 user = User(demo_user_id(n), f"user{n}", f"user{n}@example.com")
@@ -130,6 +137,7 @@ class ThriveState:
                 audiences.append(item)
             return {
                 "tenants": sorted(self.tenants),
+                "oauth_clients": {cid: tenant for cid, (_, tenant) in sorted(self.oauth_clients.items())},
                 "users": [u.as_member() for u in self.users.values()],
                 "audiences": audiences,
                 "token_ttl_seconds": self.token_ttl_seconds,
@@ -141,6 +149,8 @@ class ThriveState:
         with self.lock:
             for item in data.get("tenants", []):
                 self.tenants[item["tenantId"]] = item["apiSecret"]
+            for item in data.get("oauthClients", []):
+                self.oauth_clients[item["clientId"]] = (item["clientSecret"], item.get("tenantId", DEMO_TENANT_ID))
             for item in data.get("users", []):
                 ref = item["reference"]
                 user = User(item.get("id") or _object_id(), ref, item.get("email") or f"{ref}@example.com")
@@ -175,9 +185,12 @@ class ThriveState:
                     grant_type: str | None, scope: str | None) -> dict[str, Any]:
         if grant_type != "client_credentials":
             raise ThriveError(400, "unsupported_grant_type: grant_type must be client_credentials")
-        # The docs say the tenant id doubles as the OAuth client_id, so a missing client_id means the path's.
-        client_id = client_id or path_tenant
-        if client_id != path_tenant or not client_secret or not self.check_basic(client_id, client_secret):
+        # Client id, client secret and tenant id are three issued values (OAuth overview): the client must be
+        # one of the path tenant's, with its own secret. The tenant's Basic API secret is not a client secret.
+        with self.lock:
+            known = self.oauth_clients.get(client_id or "")
+        if (not client_id or not client_secret or known is None or known[1] != path_tenant
+                or not secrets.compare_digest(known[0], client_secret)):
             raise ThriveError(401, "invalid_client: client authentication failed")
         requested = scope.split() if scope else ["api/all"]
         unknown = [s for s in requested if s not in API_SCOPES]
@@ -189,7 +202,7 @@ class ThriveState:
             self.tokens = {k: t for k, t in self.tokens.items() if t.expires_at > now}
             value = secrets.token_urlsafe(32)
             ttl = self.token_ttl_seconds
-            self.tokens[value] = Token(value, client_id, frozenset(requested), now + ttl)
+            self.tokens[value] = Token(value, path_tenant, frozenset(requested), now + ttl)
         return {"access_token": value, "token_type": "Bearer", "expires_in": max(0, int(ttl)),
                 "scope": " ".join(dict.fromkeys(requested))}
 

@@ -72,6 +72,13 @@ def add_routes(app: web.Application, state: UnleashXState) -> None:
         del request, workspace  # reaching here means the token authenticated
         return web.json_response({"message": "Token is valid"})
 
+    async def get_agents(request: web.Request, workspace: str) -> web.Response:
+        # Documented as GET with query parameters or POST with the same fields in a JSON body.
+        params: dict[str, Any] = dict(request.query)
+        if request.method == "POST" and request.body_exists:
+            params = await _body(request)
+        return web.json_response(state.get_agents(workspace, params))
+
     async def create_campaign(request: web.Request, workspace: str) -> web.Response:
         return web.json_response(state.create_campaign(workspace, await _body(request)))
 
@@ -94,6 +101,8 @@ def add_routes(app: web.Application, state: UnleashXState) -> None:
         return web.json_response({"message": state.delete_audience(workspace, await _body(request))})
 
     app.router.add_post(PREFIX + "/verify", _endpoint(state, verify))
+    app.router.add_get(PREFIX + "/agents/get", _endpoint(state, get_agents))
+    app.router.add_post(PREFIX + "/agents/get", _endpoint(state, get_agents))
     app.router.add_post(PREFIX + "/create-campaign", _endpoint(state, create_campaign))
     app.router.add_post(PREFIX + "/update-campaign", _endpoint(state, update_campaign))
     app.router.add_get(PREFIX + "/audience-list", _endpoint(state, audience_list))

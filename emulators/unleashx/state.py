@@ -14,6 +14,7 @@ import json
 import math
 import re
 import threading
+import time
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -86,6 +87,10 @@ def _duration_text(seconds: int) -> str:
     return " ".join(parts)
 
 
+# agents/get "Agent Types": 2 Chat, 3 Telephony ("for making calls"), 4 General.
+AGENT_TYPES = (2, 3, 4)
+
+
 @dataclass
 class Agent:
     id: int
@@ -93,6 +98,27 @@ class Agent:
     workspace: str
     # The agent's "metadata input" fields: they become the extra columns of the audience template.
     input_fields: list[str] = field(default_factory=list)
+    agent_type: int = 3
+    description: str = ""
+    status: int = 1  # documented "1 = Active"
+    calling_type: int | None = 1  # documented 1 Outbound, 2 Inbound, null not set
+    created_on: str = field(default_factory=lambda: datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z"))
+
+    def view(self) -> dict[str, Any]:
+        # Field names of the documented single-agent answer (agents/get); voice fields are emulator placeholders.
+        return {
+            "agent_id": self.id,
+            "agent_name": self.name,
+            "description": self.description,
+            "status": self.status,
+            "agent_type": self.agent_type,
+            "voice_id": None,
+            "voice_provider": None,
+            "transcriber_provider": None,
+            "calling_type": self.calling_type,
+            "created_on": self.created_on,
+            "updated_on": self.created_on,
+        }
 
 
 @dataclass
@@ -202,7 +228,8 @@ class UnleashXState:
                     self.tokens[item["token"]] = item.get("workspace", DEMO_WORKSPACE)
             for item in data.get("agents", []):
                 agent = Agent(int(item["id"]), item.get("name", f"Agent {item['id']}"),
-                              item.get("workspace", DEMO_WORKSPACE), list(item.get("input_fields", [])))
+                              item.get("workspace", DEMO_WORKSPACE), list(item.get("input_fields", [])),
+                              agent_type=int(item.get("agent_type", 3)), calling_type=item.get("calling_type", 1))
                 self.agents[agent.id] = agent
             for item in data.get("campaigns", []):
                 cid = int(item["id"]) if "id" in item else next(self._campaign_ids)
@@ -331,6 +358,32 @@ class UnleashXState:
                 if rule.get("operator") not in CONDITION_OPERATORS:
                     raise UnleashXError(400, f"operator must be one of {', '.join(sorted(CONDITION_OPERATORS))}")
         return raw
+
+    # -- agents ---------------------------------------------------------------------------------
+    def get_agents(self, workspace: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """agents/get: one agent by `agent_id`, or every agent of the workspace, optionally by `agent_type`."""
+        raw_id, raw_type = params.get("agent_id"), params.get("agent_type")
+        agent_id = _int(raw_id) if raw_id not in (None, "") else None
+        agent_type = _int(raw_type) if raw_type not in (None, "") else None
+        if raw_id not in (None, "") and agent_id is None:
+            raise UnleashXError(400, "agent_id must be an integer")
+        if raw_type not in (None, "") and agent_type is None:
+            raise UnleashXError(400, "agent_type must be an integer")
+        with self.lock:
+            mine = sorted((a for a in self.agents.values() if a.workspace == workspace), key=lambda a: a.id)
+            if agent_type is not None:
+                mine = [a for a in mine if a.agent_type == agent_type]
+            if agent_id is not None:
+                match = [a for a in mine if a.id == agent_id]
+                if not match:
+                    raise UnleashXError(404, "Voice agent not found")
+                data: Any = match[0].view()
+                message = "Voice agent retrieved successfully"
+            else:
+                data = [a.view() for a in mine]
+                message = "Voice agents retrieved successfully"
+        return {"error": False, "code": 200, "message": message, "timestamp": int(time.time() * 1000),
+                "data": {"success": True, "message": message, "data": data}}
 
     # -- campaigns ------------------------------------------------------------------------------
     def create_campaign(self, workspace: str, body: dict[str, Any]) -> dict[str, Any]:

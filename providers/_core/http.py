@@ -11,14 +11,14 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import httpx
 
 from .. import __version__
-from .errors import ApiError, TransportFailure, error_class_for
+from .errors import ApiError, ProviderError, TransportFailure, error_class_for
 from .ratelimit import RateLimiter, shared_limiter
 from .redact import RedactingFilter, redact, register_secret
 from .retry import RetryPolicy, parse_retry_after, run_with_retries
@@ -29,6 +29,8 @@ log = logging.getLogger("providers.http")
 log.addFilter(RedactingFilter())
 
 C = TypeVar("C", bound="BaseClient")
+PageT = TypeVar("PageT")
+ItemT = TypeVar("ItemT")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,45 @@ def credential_digest(*parts: str | None) -> str:
         h.update((part or "").encode())
         h.update(b"\0")
     return h.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Cursor(Generic[PageT]):
+    """Paging by an opaque cursor the previous answer names (Batch `next_from`, Sonarly `nextCursor`).
+
+    ``next_of`` returns the cursor of the following page, or None on the last one.
+    """
+
+    next_of: Callable[[PageT], str | None]
+
+    def first(self) -> str | None:
+        return None
+
+    def after(self, key: Any, page: PageT, count: int) -> str | None:
+        return self.next_of(page) or None
+
+
+@dataclass(frozen=True)
+class Numbered(Generic[PageT]):
+    """Paging by page number (Thrive `page`/`perPage`, UnleashX `page`/`limit`).
+
+    The last page is the one ``total_pages`` names when the vendor reports it, else the first short or empty one.
+    """
+
+    per_page: int
+    total_pages: Callable[[PageT], int | None] | None = None
+    start: int = 1
+
+    def first(self) -> int:
+        return self.start
+
+    def after(self, key: Any, page: PageT, count: int) -> int | None:
+        if count == 0:
+            return None
+        total = self.total_pages(page) if self.total_pages is not None else None
+        if total is not None:
+            return int(key) + 1 if int(key) < total else None
+        return int(key) + 1 if count >= self.per_page else None
 
 
 @dataclass
@@ -131,6 +172,7 @@ class BaseClient:
         ok: tuple[int, ...] = (200, 201, 202, 204, 207),
         form: Mapping[str, str] | None = None,
         authenticate: bool = True,
+        headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """Send one logical request (with retries); return the response or raise an :class:`ApiError`."""
         if idempotent is None:
@@ -144,11 +186,12 @@ class BaseClient:
                 self.limiter.acquire()
             started = time.monotonic()
             try:
-                headers = dict(self.auth_headers()) if authenticate else {}
+                sent = dict(self.auth_headers()) if authenticate else {}
+                sent.update(headers or {})  # per-request headers, e.g. an Idempotency-Key
                 if json_body is not None:
-                    headers["Content-Type"] = "application/json"
+                    sent["Content-Type"] = "application/json"
                 response = self.http.request(
-                    method, path, params=params, headers=headers, data=form,
+                    method, path, params=params, headers=sent, data=form,
                     content=None if json_body is None else json.dumps(json_body).encode(),
                 )
             except httpx.ConnectError as exc:
@@ -197,6 +240,29 @@ class BaseClient:
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s %s %s -> %s in %.1fms (attempt %d)", self.vendor, method, path, status,
                       (time.monotonic() - started) * 1000, attempt)
+
+    # -- paged lists -----------------------------------------------------------------------------
+    # Most vendors cap a page (Batch 100, Thrive 1000) and default to less (Batch 10): a client that reads one
+    # page silently misses objects. Every paged list goes through here so the stop rule is written once.
+    MAX_PAGES: ClassVar[int] = 100_000
+
+    def paginate(self, fetch: Callable[[Any], PageT], items: Callable[[PageT], Sequence[ItemT]],
+                 strategy: Cursor[PageT] | Numbered[PageT], *, what: str = "list") -> Iterator[ItemT]:
+        """Yield every item of a paged list: ``fetch(key)`` gets one page (key = cursor or page number)."""
+        key: Any = strategy.first()
+        seen: set[Any] = set()
+        for _ in range(self.MAX_PAGES):
+            page = fetch(key)
+            batch = items(page)
+            yield from batch
+            key = strategy.after(key, page, len(batch))
+            if key is None:
+                return
+            if key in seen:
+                # A vendor handing back a cursor it gave before would loop forever; say so instead.
+                raise ProviderError(f"{self.vendor} {what}: the vendor returned page {key!r} twice; stopped paging")
+            seen.add(key)
+        raise ProviderError(f"{self.vendor} {what}: more than {self.MAX_PAGES} pages; stopped paging")
 
     @staticmethod
     def json_of(response: httpx.Response) -> Any:

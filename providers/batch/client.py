@@ -10,10 +10,13 @@ from typing import Any
 
 import httpx
 
-from .._core.http import BaseClient, ClientSettings, ErrorDetails
+from .._core.http import BaseClient, ClientSettings, Cursor, ErrorDetails
 from .models import AudienceList, AudienceView
 
 DEFAULT_BASE_URL = "https://api.batch.com/2.8"
+# list: "limit integer · max: 100 · Default: 10" (https://doc.batch.com/developer/api/cep/audiences/list). We ask
+# for the maximum: the default would take ten round trips per hundred audiences.
+LIST_PAGE_SIZE = 100
 
 
 class Client(BaseClient):
@@ -56,6 +59,11 @@ class Client(BaseClient):
         return str(resp.json()["indexing_token"])
 
     def remove_audience(self, name: str) -> str:
+        """POST /audiences/remove -> the indexing token, which `view` reports on until the audience is gone.
+
+        The remove page lists 400/401/429/500/503 and no 404: how Batch answers a name that is already gone is
+        not documented (see ``remove_audience`` in resource.py for how the provider copes with either reading).
+        """
         resp = self.call("remove audience", "POST", "/audiences/remove", json_body={"name": name},
                          idempotent=True)
         return str((self.json_of(resp) or {}).get("indexing_token", ""))
@@ -65,17 +73,14 @@ class Client(BaseClient):
         resp = self.call("view audience", "GET", "/audiences/view", params=params)
         return AudienceView.model_validate(resp.json())
 
-    def list_audiences(self, from_: str | None = None, limit: int = 100) -> AudienceList:
-        params: dict[str, Any] = {"limit": limit, **({"from": from_} if from_ else {})}
+    def list_audiences(self, from_: str | None = None, limit: int | None = LIST_PAGE_SIZE) -> AudienceList:
+        """One page; ``limit=None`` leaves Batch's default (10). `count` (the total) comes on the first page only."""
+        params: dict[str, Any] = {**({"limit": limit} if limit else {}), **({"from": from_} if from_ else {})}
         resp = self.call("list audiences", "GET", "/audiences/list", params=params)
         return AudienceList.model_validate(resp.json())
 
-    def iter_audiences(self, limit: int = 100) -> Iterator[AudienceView]:
-        """Every audience of the project, following `next_from` (100 per page is the documented maximum)."""
-        cursor: str | None = None
-        while True:
-            page = self.list_audiences(cursor, limit=limit)
-            yield from page.audiences
-            if not page.has_more or not page.next_from:
-                return
-            cursor = page.next_from
+    def iter_audiences(self, limit: int | None = LIST_PAGE_SIZE) -> Iterator[AudienceView]:
+        """Every audience of the project, following `next_from` while `has_more`."""
+        return self.paginate(lambda cursor: self.list_audiences(cursor, limit=limit), lambda page: page.audiences,
+                             Cursor(lambda page: page.next_from if page.has_more else None),
+                             what="list audiences")

@@ -64,3 +64,5 @@ class AudienceList(BaseModel):
     audiences: list[AudienceView] = []
     has_more: bool = False
     next_from: str | None = None
+    # "count is only returned for the first page" (list page): the project's total, not this page's length.
+    count: int | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +12,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure, Resource
 
 from .._core.config import ConfigSource, Setting, client_settings, missing
-from .._core.dynamic import KEY_INDEX, ReadableResource, VendorProvider, create_or_adopt
+from .._core.dynamic import ReadableResource, VendorProvider, create_or_adopt
 from .._core.errors import ApiError, InputError, NotFound
 from .._core.util import chunks
 from .._core.wait import wait_until
@@ -23,6 +25,10 @@ PROJECT_KEY = Setting("batch:projectKey", "BATCH_PROJECT_KEY", help="project key
 BASE_URL = Setting("batch:baseUrl", "BATCH_BASE_URL", default=DEFAULT_BASE_URL)
 INDEXING_TIMEOUT = Setting("batch:indexingTimeout", "BATCH_INDEXING_TIMEOUT", default="600")
 SETTLED = ("APPLIED", "REPLACED")
+# Audiences by name per client, read once per provider process (see AudienceProvider._listed).
+# Weak keys: a client dropped (tests build one per case) can't hand its listing to a new one at the same id().
+_LISTINGS: weakref.WeakKeyDictionary[Client, dict[str, AudienceView]] = weakref.WeakKeyDictionary()
+_LISTINGS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -59,10 +65,22 @@ class AudienceProvider(VendorProvider[AudienceArgs, BatchConfig]):
         shown = f", display name {view.display_name!r}" if view.display_name else ""
         return f"audience {view.name!r} ({view.nb_ids} ids{shown})"
 
-    def find_existing(self, key: str) -> str | None:
+    def _listed(self, name: str) -> AudienceView | None:
+        """The project's audience ``name`` as the paged list shows it, listed once per provider process.
+
+        Ownership checks and adoption share the one listing (`next_from` across pages, whatever their size), so
+        a preview of N audiences costs ceil(total/100) requests instead of N views.
+        """
         client = self.config.client
-        return KEY_INDEX.lookup(("batch", id(client)), key,
-                                lambda: ((a.name, self._describe(a)) for a in client.iter_audiences()))
+        with _LISTINGS_LOCK:
+            listing = _LISTINGS.get(client)
+            if listing is None:
+                listing = _LISTINGS[client] = {a.name: a for a in client.iter_audiences()}
+        return listing.get(name)
+
+    def find_existing(self, key: str) -> str | None:
+        view = self._listed(key)
+        return self._describe(view) if view is not None else None
 
     def adopt_hint(self) -> str:
         return ("set adopt=True on this resource (authoritative membership then rewrites it to exactly the declared "
@@ -85,9 +103,8 @@ class AudienceProvider(VendorProvider[AudienceArgs, BatchConfig]):
         return [CheckFailure("adopt", problem)] if problem else []
 
     def _adoption_problem(self, args: AudienceArgs) -> str | None:
-        try:
-            view = self.config.client.view_audience(args.name)
-        except NotFound:
+        view = self._listed(args.name)
+        if view is None:
             return f"{self.resource_label}: adopt=True but Batch has no audience named {args.name!r}"
         if args.display_name is not None and view.display_name != args.display_name:
             return (f"{self.resource_label}: adopt=True: audience {args.name!r} has display name "
@@ -265,7 +282,40 @@ class AudienceProvider(VendorProvider[AudienceArgs, BatchConfig]):
                             "Batch with all its ids (Batch lists no ids, so the ones this stack added can't be told "
                             "from the ones that were there). Remove it in Batch if it is no longer needed.")
             return
-        self.config.client.remove_audience(id_)
+        self._remove(id_)
+
+    def _remove(self, name: str) -> None:
+        """Remove the audience and wait until Batch no longer has it; an audience already gone is success.
+
+        The remove page documents 400/401/429/500/503 and no 404, and says nothing of a name that no longer
+        exists: Batch may refuse it as malformed (400), accept it (202) or answer view's 404. Whatever it says,
+        `view` (which documents 404) decides whether the audience is gone, so no reading is trusted blindly.
+        """
+        client = self.config.client
+        try:
+            token = client.remove_audience(name)
+        except ApiError as exc:
+            if exc.status not in (400, 404):
+                raise
+            try:
+                client.view_audience(name)
+            except NotFound:
+                return  # already removed (by us earlier, or outside the stack): what destroy wanted
+            raise exc from None
+        if not token:
+            return
+
+        def gone() -> bool:
+            try:
+                return client.view_audience(name, token).indexing_state in SETTLED
+            except NotFound:
+                return True
+
+        # The remove token is reported on by view like any write's (view page: "returned by the create, replace,
+        # update or remove routes"); waiting means a replacement that reuses the name can create it at once.
+        wait_until(gone, bool, timeout=self.config.indexing_timeout, interval=0.1, max_interval=2.0,
+                   what=f"Batch to remove audience {name!r} (token {token})",
+                   on_timeout="Batch accepted the removal and may still apply it")
 
 
 class Audience(ReadableResource, Resource, module="batch", name="Audience"):

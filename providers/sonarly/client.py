@@ -17,11 +17,26 @@ from urllib.parse import quote
 
 import httpx
 
-from .._core.http import BaseClient, ClientSettings, ErrorDetails
-from .models import AccountGroup, AccountGroupPage, AudienceObject, AudiencePage, FolderObject, Navigation
+from .._core.http import BaseClient, ClientSettings, Cursor, ErrorDetails
+from .models import (
+    AccountGroup,
+    AccountGroupPage,
+    AudienceObject,
+    AudiencePage,
+    FolderObject,
+    JobListItem,
+    JobPage,
+    JobStart,
+    JobStatus,
+    Navigation,
+    ProspectObject,
+    ProspectPage,
+)
 
 DEFAULT_BASE_URL = "https://api.sonarly.io/v1"
 PAGE_LIMIT = 100  # the docs give no maximum; the emulator caps at 100
+# Every Sonarly list pages the same way: `nextCursor` names the next page while `hasMore` is true.
+_CURSOR: Cursor[Any] = Cursor(next_of=lambda page: page.next_cursor if page.has_more else None)
 NOT_READY = "AUDIENCE_NOT_READY"  # documented code: a prospecting job is still populating the audience
 
 READ, WRITE = "audiences:read", "audiences:write"
@@ -38,7 +53,13 @@ PERMISSIONS = {
     "create audience folder": WRITE,
     "rename audience folder": WRITE,
     "delete audience folder": WRITE,
+    # audiences-prospects-list and the prospecting pages' "Permissions" notes.
+    "list audience prospects": "prospects:read",
+    "start prospecting job": "prospecting:write",
+    "get prospecting job": "prospecting:read",
+    "list prospecting jobs": "prospecting:read",
 }
+PROSPECT_PERMISSIONS = ("prospects:read", "prospecting:read", "prospecting:write")
 _REQUIRED_PERMISSION = re.compile(r"requiredPermission:\s*([a-z_]+:[a-z_]+)")
 
 
@@ -96,6 +117,11 @@ class Client(BaseClient):
                         "(GET /v1/accounts lists the groups the key can use)")
             named = _REQUIRED_PERMISSION.search(details.message)
             permission = named.group(1) if named else PERMISSIONS.get(operation)
+            if permission in PROSPECT_PERMISSIONS:
+                return (f"the API key lacks the `{permission}` permission needed to {operation}; filling an "
+                        f"audience from `prospect_urls` needs a key with `{READ}`, `{WRITE}`, "
+                        + ", ".join(f"`{p}`" for p in PROSPECT_PERMISSIONS)
+                        + " - set it with `pulumi config set --secret sonarly:apiKey <key>`")
             if permission:
                 return (f"the API key lacks the `{permission}` permission needed to {operation}; managing audiences "
                         f"needs a key with `{READ}` and `{WRITE}` - set it with "
@@ -122,16 +148,12 @@ class Client(BaseClient):
     # -- accounts --------------------------------------------------------------------------------
     def list_accounts(self) -> list[AccountGroup]:
         """Every account group this key can use (any valid key may call it)."""
-        groups: list[AccountGroup] = []
-        cursor: str | None = None
-        while True:
+        def fetch(cursor: str | None) -> AccountGroupPage:
             params = {"cursor": cursor} if cursor else None
-            page = AccountGroupPage.model_validate(
+            return AccountGroupPage.model_validate(
                 self._data(self.call("list account groups", "GET", "/accounts", params=params)))
-            groups.extend(page.items)
-            if not page.has_more or not page.next_cursor:
-                return groups
-            cursor = page.next_cursor
+
+        return list(self.paginate(fetch, lambda page: page.items, _CURSOR, what="list account groups"))
 
     # -- audiences -------------------------------------------------------------------------------
     def list_audiences(self, account_group_id: str, cursor: str | None = None,
@@ -143,13 +165,9 @@ class Client(BaseClient):
         return page
 
     def iter_audience_pages(self, account_group_id: str) -> Iterator[AudiencePage]:
-        cursor: str | None = None
-        while True:
-            page = self.list_audiences(account_group_id, cursor)
-            yield page
-            if not page.has_more or not page.next_cursor:
-                return
-            cursor = page.next_cursor
+        """Whole pages, not audiences: callers read each page's server time (``Date``) beside its items."""
+        return self.paginate(lambda cursor: self.list_audiences(account_group_id, cursor), lambda page: [page],
+                             _CURSOR, what="list audiences")
 
     def create_audience(self, account_group_id: str, name: str, type_: str,
                         description: str | None) -> AudienceObject:
@@ -191,6 +209,46 @@ class Client(BaseClient):
         nav = Navigation.model_validate(self._data(resp))
         nav.server_time = server_time(resp)
         return nav
+
+    def list_prospects(self, account_group_id: str, audience_id: str, cursor: str | None = None,
+                       limit: int = PAGE_LIMIT) -> ProspectPage:
+        """One page of the audience's members; 409 AUDIENCE_NOT_READY while a prospecting job fills it."""
+        params: dict[str, Any] = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+        resp = self.call("list audience prospects", "GET", self._audience(account_group_id, audience_id) + "/prospects",
+                         params=params)
+        return ProspectPage.model_validate(self._data(resp))
+
+    def iter_prospects(self, account_group_id: str, audience_id: str) -> Iterator[ProspectObject]:
+        return self.paginate(lambda cursor: self.list_prospects(account_group_id, audience_id, cursor),
+                             lambda page: page.items, _CURSOR, what="list audience prospects")
+
+    # -- prospecting -----------------------------------------------------------------------------
+    def start_url_upload(self, account_group_id: str, audience_id: str, urls: list[str],
+                         idempotency_key: str) -> JobStart:
+        """Start a ``url_upload`` job (1-1000 profile URLs) filling ``audience_id``.
+
+        prospecting-jobs-start: "send a stable Idempotency-Key header when retrying this request"; the same key
+        and body answer with the same job (200 once it completed), so with a key the POST may be resent.
+        """
+        body = {"audienceId": audience_id, "source": "url_upload", "urls": urls}
+        resp = self.call("start prospecting job", "POST", f"{self._ag(account_group_id)}/prospecting",
+                         json_body=body, idempotent=True, headers={"Idempotency-Key": idempotency_key})
+        start = JobStart.model_validate(self._data(resp))
+        start.replayed = resp.status_code == 200
+        return start
+
+    def get_job(self, account_group_id: str, job_id: str) -> JobStatus:
+        resp = self.call("get prospecting job", "GET", f"{self._ag(account_group_id)}/prospecting/{_seg(job_id)}")
+        return JobStatus.model_validate(self._data(resp))
+
+    def iter_jobs(self, account_group_id: str, status: str | None = None) -> Iterator[JobListItem]:
+        def fetch(cursor: str | None) -> JobPage:
+            params: dict[str, Any] = {"limit": PAGE_LIMIT, **({"status": status} if status else {}),
+                                      **({"cursor": cursor} if cursor else {})}
+            resp = self.call("list prospecting jobs", "GET", f"{self._ag(account_group_id)}/prospecting", params=params)
+            return JobPage.model_validate(self._data(resp))
+
+        return self.paginate(fetch, lambda page: page.items, _CURSOR, what="list prospecting jobs")
 
     # -- folders ---------------------------------------------------------------------------------
     def create_folder(self, account_group_id: str, name: str, audience_type: str) -> FolderObject:

@@ -4,12 +4,19 @@ Two vendor facts shape this module (shared/vendors/sonarly.md, emulators/sonarly
 
 - creates are **not idempotent** and names are **not unique**, so a create whose answer was lost is reconciled
   by listing, with a rule that never adopts an audience that existed before the attempt (see ``pick_created``);
-- while a prospecting job populates an audience, PATCH, folder moves and DELETE answer **409
-  AUDIENCE_NOT_READY**; the provider waits that out (``sonarly:notReadyTimeout``) and repeats the call.
+- while a prospecting job populates an audience, GET, the prospect listing, PATCH, folder moves and DELETE
+  answer **409 AUDIENCE_NOT_READY**; the provider waits that out (``sonarly:notReadyTimeout``) and repeats the
+  call, so read, refresh, adoption and update work on an audience that a job is filling.
+
+``prospect_urls`` fills an audience through ``url_upload`` prospecting jobs, the only documented way to add
+prospects. Each job carries an ``Idempotency-Key`` derived from what it asks for (see ``upload_key``), so a lost
+answer or a killed run never starts the same import twice.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -22,9 +29,20 @@ from pulumi.dynamic import CheckFailure, CheckResult, Resource
 from .._core.config import ConfigSource, Setting, client_settings, missing
 from .._core.dynamic import ReadableResource, VendorProvider, contains_unknown, create_or_adopt
 from .._core.errors import ApiError, ConfigurationError, Conflict, InputError, NotFound, ProviderError
-from .._core.wait import repeat_while_refused
+from .._core.wait import repeat_while_refused, wait_until
 from .client import DEFAULT_BASE_URL, NOT_READY, Client
-from .models import AUDIENCE_TYPES, AudienceArgs, AudienceFolderArgs, AudienceObject, FolderObject, parse_timestamp
+from .models import (
+    ACTIVE_JOB_STATUSES,
+    AUDIENCE_TYPES,
+    MAX_UPLOAD_URLS,
+    AudienceArgs,
+    AudienceFolderArgs,
+    AudienceObject,
+    FolderObject,
+    JobStatus,
+    parse_timestamp,
+    profile_id,
+)
 
 API_KEY = Setting("sonarly:apiKey", "SONARLY_API_KEY", secret=True,
                   help="API key (sk_live_...) with audiences:read and audiences:write")
@@ -138,6 +156,22 @@ def pick_created(label: str, name: str, candidates: Iterable[C], snapshot: Snaps
     return new[0] if new else None
 
 
+def upload_key(group: str, audience_id: str, profiles: Iterable[str], after_job: str = "") -> str:
+    """The Idempotency-Key of one url_upload: a function of what it asks for, never random per attempt.
+
+    The same import of the same profiles into the same audience gets the same key, in a retry after a lost
+    answer as in a rerun after a killed run, so Sonarly answers with the job it already has instead of starting
+    a second one. ``after_job`` is set only when Sonarly replays a job that ran earlier under this key and the
+    profiles are missing again (removed since): that is a new import, keyed off the job it follows.
+    """
+    material = json.dumps([group, audience_id, sorted(profiles), after_job], separators=(",", ":"))
+    return "pulumi-sonarly-" + hashlib.sha256(material.encode()).hexdigest()[:40]
+
+
+def _profiles(urls: Iterable[str] | None) -> list[str]:
+    return sorted({p for p in (profile_id(u) for u in urls or ()) if p})
+
+
 def _never_duplicate(_exc: ApiError) -> bool:
     return False  # names are not unique: a 409 on create never means "already exists"
 
@@ -239,6 +273,14 @@ class AudienceProvider(_SonarlyProvider):
     replace_fields = frozenset({"type"})
     create_only_fields = frozenset({"adopt_id"})
 
+    def comparable(self, field: str, props: Mapping[str, Any], *, state: bool) -> Any:
+        if field == "prospect_urls":
+            # Order and URL spelling don't matter, the profiles do. A change is always applied in place: added
+            # profiles are uploaded; a dropped one stays in the audience, since the list says who must be in it
+            # and Sonarly documents no way to remove a prospect (replace the audience to get rid of one).
+            return _profiles(props.get(field))
+        return super().comparable(field, props, state=state)
+
     # -- check / diff ----------------------------------------------------------------------------
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         result = super().check(_olds, news)
@@ -253,7 +295,7 @@ class AudienceProvider(_SonarlyProvider):
         """Read-only verification at preview: the audience exists in the group and has the declared type."""
         group = self.config.account_group()
         try:
-            existing = self.config.client.get_audience(group, adopt_id)
+            existing = self._get_ready(group, adopt_id, "pulumi preview")
         except NotFound:
             return CheckFailure("adopt_id", f"{self.resource_label}: adopt_id {adopt_id!r}: no audience with this "
                                             f"id in account group {group}")
@@ -280,6 +322,96 @@ class AudienceProvider(_SonarlyProvider):
                        f"until the job ends; rerun `{rerun}` once it has finished (or allow longer with "
                        f"`pulumi config set {NOT_READY_TIMEOUT.key} <seconds>`)",
         )
+
+    def _get_ready(self, group: str, id_: str, rerun: str) -> AudienceObject:
+        """GET the audience; audiences-get answers 409 AUDIENCE_NOT_READY while a job fills it: wait that out."""
+        client = self.config.client
+        return self._when_ready(id_, "read", lambda: client.get_audience(group, id_), rerun)
+
+    def _present(self, group: str, id_: str, rerun: str) -> set[str]:
+        """The profiles (public identifiers) among the audience's prospects, once no job is filling it."""
+        client = self.config.client
+        members = self._when_ready(id_, "list the prospects of", lambda: list(client.iter_prospects(group, id_)),
+                                   rerun)
+        return {p for p in (m.profile() for m in members) if p}
+
+    def _wait_no_active_jobs(self, group: str) -> None:
+        """Wait until no prospecting job runs in the group: the audience list hides audiences being populated.
+
+        A run killed while its upload was filling the new audience left it hidden; the recovery must see it, or
+        it would conclude the create never happened and the rerun would create (and fill) a second one.
+        """
+        cfg = self.config
+
+        def active() -> list[str]:
+            return [j.job_id for status in ACTIVE_JOB_STATUSES for j in cfg.client.iter_jobs(group, status)]
+
+        wait_until(active, lambda jobs: not jobs, timeout=cfg.not_ready_timeout, interval=cfg.poll_interval,
+                   max_interval=5.0, what=f"the prospecting jobs running in Sonarly account group {group} to finish",
+                   on_timeout="Audiences being populated are hidden from Sonarly's audience list, so the recovery "
+                              "can't look for the interrupted create yet; rerun it once the jobs have finished")
+
+    def _wait_job(self, group: str, job_id: str, what: str, rerun: str) -> JobStatus:
+        cfg = self.config
+        return wait_until(
+            lambda: cfg.client.get_job(group, job_id), lambda job: not job.active,
+            timeout=cfg.not_ready_timeout, interval=cfg.poll_interval, max_interval=5.0,
+            what=f"Sonarly prospecting job {job_id} ({what})",
+            on_timeout=f"The job keeps running in Sonarly; rerun `{rerun}` once it has finished (the rerun waits "
+                       f"for it and does not start it again), or allow longer with "
+                       f"`pulumi config set {NOT_READY_TIMEOUT.key} <seconds>`",
+        )
+
+    def _fill(self, group: str, id_: str, urls: list[str] | None, rerun: str) -> list[str] | None:
+        """Upload every declared profile that is not yet a prospect; the declared URLs now present, in order."""
+        if not urls:
+            return None
+        client = self.config.client
+        by_profile = {profile_id(u): u for u in urls}
+        present = self._present(group, id_, rerun)
+        missing = [p for p in _profiles(urls) if p not in present]
+        for start in range(0, len(missing), MAX_UPLOAD_URLS):
+            chunk = missing[start:start + MAX_UPLOAD_URLS]
+            chunk_urls = [by_profile[p] for p in chunk]
+            what = f"url_upload of {len(chunk)} profile(s) into audience {id_}"
+            after_job = ""
+            for _ in range(3):
+                job = client.start_url_upload(group, id_, chunk_urls, upload_key(group, id_, chunk, after_job))
+                earlier = job.replayed or job.status in ("failed", "cancelled")
+                if earlier:
+                    # Sonarly answered with a job that already ran under this key (a replay). If its profiles
+                    # are there, that job did this import (our own lost answer or killed run); if not, they were
+                    # removed since, and this is a new import keyed off that job.
+                    if job.status == "completed" and set(chunk) <= self._present(group, id_, rerun):
+                        break
+                    after_job = job.job_id
+                    continue
+                status = self._wait_job(group, job.job_id, what, rerun)
+                if status.status != "completed":
+                    reason = (f": {status.error.message or status.error.code}" if status.error else "")
+                    raise ProviderError(f"{self.resource_label}: Sonarly prospecting job {job.job_id} ({what}) ended "
+                                        f"{status.status}{reason}")
+                break
+            else:
+                raise ProviderError(f"{self.resource_label}: Sonarly kept replaying earlier prospecting jobs for the "
+                                    f"{what}; nothing was started")
+        present = self._present(group, id_, rerun) if missing else present
+        return [u for u in urls if profile_id(u) in present]
+
+    def _fill_new(self, group: str, obj: AudienceObject, args: AudienceArgs) -> tuple[AudienceObject, list[str] | None]:
+        """Fill a just-created audience; if that fails, delete it again so nothing leaks (as ``_move_new``)."""
+        try:
+            kept = self._fill(group, obj.id, args.prospect_urls, "pulumi up")
+            return self._get_ready(group, obj.id, "pulumi up"), kept
+        except ProviderError as exc:
+            try:
+                self.config.client.delete_audience(group, obj.id)
+                fate = "it was deleted again"
+            except ProviderError:
+                fate = (f"it could not be deleted again (a job may still be filling it): delete it in Sonarly or "
+                        f"adopt it with adopt_id={obj.id!r}")
+            raise ProviderError(f"{self.resource_label} {obj.name!r}: created audience {obj.id} but could not fill "
+                                f"it from prospect_urls ({fate}): {exc}") from exc
 
     def _patch(self, group: str, id_: str, current: Mapping[str, Any], args: AudienceArgs,
                rerun: str) -> AudienceObject | None:
@@ -334,12 +466,17 @@ class AudienceProvider(_SonarlyProvider):
         obj = create_or_adopt(create, find, is_duplicate=_never_duplicate)
         if args.folder_id and obj.folder_id != args.folder_id:
             obj = self._move_new(group, obj, args.folder_id)
-        return obj.id, self._outputs(args, obj, group)
+        kept = args.prospect_urls
+        if args.prospect_urls:
+            obj, kept = self._fill_new(group, obj, args)
+        return obj.id, {**self._outputs(args, obj, group), "prospect_urls": kept}
 
     def locate(self, inputs: Mapping[str, Any], held: set[str]) -> list[tuple[str, str]] | None:
         # Names repeat in Sonarly: every audience that matches the request and that the stack doesn't hold is a
         # candidate; more than one is left to the user (the recovery lists them with their creation times).
         args, group = self.parse(inputs), self.config.account_group()
+        if args.prospect_urls:
+            self._wait_no_active_jobs(group)
         return [(a.id, f"audience {a.id} (name {a.name!r}, created {a.created_at or 'at an unknown time'})")
                 for page in self.config.client.iter_audience_pages(group) for a in page.items
                 if self._same_request(a, args) and a.id not in held]
@@ -361,7 +498,7 @@ class AudienceProvider(_SonarlyProvider):
     def _adopt(self, group: str, args: AudienceArgs) -> tuple[str, dict[str, Any]]:
         assert args.adopt_id is not None
         try:
-            obj = self.config.client.get_audience(group, args.adopt_id)
+            obj = self._get_ready(group, args.adopt_id, "pulumi up")
         except NotFound:
             raise InputError(f"{self.resource_label}: adopt_id {args.adopt_id!r}: no audience with this id in "
                              f"account group {group}") from None
@@ -371,24 +508,34 @@ class AudienceProvider(_SonarlyProvider):
         current = {"name": obj.name, "description": obj.description}
         obj = self._patch(group, obj.id, current, args, "pulumi up") or obj
         obj = self._place(group, obj.id, obj.folder_id, args.folder_id, "pulumi up") or obj
-        return obj.id, self._outputs(args, obj, group)
+        kept = self._fill(group, obj.id, args.prospect_urls, "pulumi up")
+        if args.prospect_urls:
+            obj = self._get_ready(group, obj.id, "pulumi up")  # prospectCount after the upload
+        return obj.id, {**self._outputs(args, obj, group), "prospect_urls": kept}
 
     def read_resource(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
         group = self._group(props)
-        obj = self.config.client.get_audience(group, id_)
+        obj = self._get_ready(group, id_, "pulumi refresh")
         declared = props.get("type")
         # Keep the declared type unless Sonarly reports the other one of the two (a real change, so drift).
         kept = obj.type if (obj.type in AUDIENCE_TYPES and obj.type != declared) or not declared else declared
+        urls = props.get("prospect_urls") or None
+        if urls:
+            # Only the declared profiles are compared: prospects added by other jobs are not ours to judge. A
+            # declared profile that is no longer a prospect drops out, so the next `up` uploads it again.
+            present = self._present(group, id_, "pulumi refresh")
+            urls = [u for u in urls if profile_id(str(u)) in present]
         return {"name": obj.name, "type": kept, "description": obj.description, "adopt_id": props.get("adopt_id"),
-                **obj.outputs(), "account_group_id": group}
+                "prospect_urls": urls, **obj.outputs(), "account_group_id": group}
 
     def update_resource(self, id_: str, olds: Mapping[str, Any], args: AudienceArgs) -> dict[str, Any]:
         group = self._group(olds)
         obj = self._patch(group, id_, olds, args, "pulumi up")
         obj = self._place(group, id_, olds.get("folder_id"), args.folder_id, "pulumi up") or obj
-        if obj is None:
-            obj = self.config.client.get_audience(group, id_)
-        return self._outputs(args, obj, group)
+        kept = self._fill(group, id_, args.prospect_urls, "pulumi up")
+        if obj is None or args.prospect_urls:
+            obj = self._get_ready(group, id_, "pulumi up")
+        return {**self._outputs(args, obj, group), "prospect_urls": kept}
 
     def delete_resource(self, id_: str, props: Mapping[str, Any]) -> None:
         group = self._group(props)
@@ -430,6 +577,7 @@ class Audience(ReadableResource, Resource, module="sonarly", name="Audience"):
     description: pulumi.Output[str | None]
     folder_id: pulumi.Output[str | None]
     adopt_id: pulumi.Output[str | None]
+    prospect_urls: pulumi.Output[list[str] | None]
     prospect_count: pulumi.Output[int]
     created_at: pulumi.Output[str]
     reported_type: pulumi.Output[str]
@@ -437,11 +585,13 @@ class Audience(ReadableResource, Resource, module="sonarly", name="Audience"):
 
     def __init__(self, resource_name: str, *, name: pulumi.Input[str], type: pulumi.Input[str],
                  description: pulumi.Input[str] | None = None, folder_id: pulumi.Input[str] | None = None,
-                 adopt_id: pulumi.Input[str] | None = None, opts: pulumi.ResourceOptions | None = None) -> None:
+                 adopt_id: pulumi.Input[str] | None = None,
+                 prospect_urls: pulumi.Input[list[str]] | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
         props: dict[str, Any] = {"name": name, "type": type, "description": description, "folder_id": folder_id,
-                                 "adopt_id": adopt_id, **_AUDIENCE_OUTPUTS}
+                                 "adopt_id": adopt_id, "prospect_urls": prospect_urls, **_AUDIENCE_OUTPUTS}
         super().__init__(AudienceProvider(), resource_name, props, opts)
 
 
 __all__ = ["AmbiguousCreate", "Audience", "AudienceFolder", "AudienceFolderProvider", "AudienceProvider", "Snapshot",
-           "SonarlyConfig", "load_sonarly_config", "pick_created"]
+           "SonarlyConfig", "load_sonarly_config", "pick_created", "upload_key"]

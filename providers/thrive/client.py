@@ -11,8 +11,8 @@ from urllib.parse import quote
 
 import httpx
 
-from .._core.http import BaseClient, ClientSettings, ErrorDetails
-from .models import AudienceObject, AudiencePage, Manager, MemberPage, MembersOutcome, TokenResponse
+from .._core.http import BaseClient, ClientSettings, ErrorDetails, Numbered
+from .models import AudienceObject, AudiencePage, Manager, Member, MemberPage, MembersOutcome, TokenResponse
 
 # Hosts per region (shared/vendors/thrive.md §1); API under /rest/v1, tokens at /oauth2/token/{tenantId}.
 REGION_HOSTS = {
@@ -40,7 +40,10 @@ class Client(BaseClient):
         super().__init__(settings, secrets=(api_secret or None, client_secret or None), identity=(tenant_id, client_id))
         self.oauth = bool(client_secret)
         self._basic = "Basic " + base64.b64encode(f"{tenant_id}:{api_secret}".encode()).decode()
-        self._client_id = client_id or tenant_id
+        if client_secret and not client_id:
+            # Client id, client secret and tenant id are issued as three values (OAuth overview page).
+            raise ValueError("Thrive OAuth needs the client id issued with the client secret")
+        self._client_id = client_id
         self._client_secret = client_secret
         self._token_endpoint = token_endpoint
         self._scope = scope
@@ -83,7 +86,10 @@ class Client(BaseClient):
             return ("Writes need an OAuth token with scope api/write or api/all; "
                     "set `pulumi config set thrive:scope api/all` or use a client allowed that scope")
         if status == 401:
-            return "Check thrive:tenantId and thrive:apiSecret (or thrive:clientId/clientSecret for OAuth)"
+            if self.oauth:
+                return ("Check thrive:clientId and thrive:clientSecret (issued together, not the tenant id and API "
+                        "secret) and thrive:tenantId, which names the token URL")
+            return "Check thrive:tenantId and thrive:apiSecret (Basic auth)"
         return None
 
     # -- audiences -------------------------------------------------------------------------------
@@ -97,15 +103,11 @@ class Client(BaseClient):
             params["apiControlled"] = str(api_controlled).lower()
         return AudiencePage.model_validate(self.call("list audiences", "GET", "/audiences", params=params).json())
 
-    def iter_audiences(self, per_page: int = 1000) -> Iterator[AudienceObject]:
-        """Every audience of the tenant (structures and children), page by page."""
-        page = 1
-        while True:
-            result = self.list_audiences(page=page, per_page=per_page)
-            yield from result.results
-            if len(result.results) < per_page:
-                return
-            page += 1
+    def iter_audiences(self, per_page: int = 1000, api_controlled: bool | None = None) -> Iterator[AudienceObject]:
+        """Every audience of the tenant (structures and children), page by page (up to 1,000 per page)."""
+        return self.paginate(lambda page: self.list_audiences(page, per_page, api_controlled),
+                             lambda result: result.results,
+                             Numbered[AudiencePage](per_page, total_pages=_total_pages), what="list audiences")
 
     def create_audience(self, name: str, reference: str, category: str, parent_id: str | None) -> AudienceObject:
         body: dict[str, Any] = {"name": name, "reference": reference, "category": category}
@@ -133,6 +135,12 @@ class Client(BaseClient):
         resp = self.call("list audience members", "GET", self._path(key) + "/members",
                          params={"page": page, "perPage": per_page})
         return MemberPage.model_validate(resp.json())
+
+    def iter_audience_members(self, key: str, per_page: int = 1000) -> Iterator[Member]:
+        """Every member of the audience, page by page."""
+        return self.paginate(lambda page: self.list_audience_members(key, page, per_page),
+                             lambda result: result.results,
+                             Numbered[MemberPage](per_page, total_pages=_total_pages), what="list audience members")
 
     def add_audience_members(self, key: str, users: list[str]) -> MembersOutcome:
         """POST: 1-100 users; 207 reports the ones that failed. Adding a member twice is harmless."""
@@ -165,3 +173,9 @@ class Client(BaseClient):
 
     def remove_audience_manager(self, key: str, user: str) -> None:
         self.call("remove audience manager", "DELETE", self._path(key) + "/managers/" + quote(user, safe=""))
+
+
+def _total_pages(page: AudiencePage | MemberPage) -> int | None:
+    # `pagination.totalPages` (the envelope seen on gets-audiences); absent, a short page ends the list.
+    total = (page.pagination or {}).get("totalPages")
+    return int(total) if isinstance(total, (int, float)) else None

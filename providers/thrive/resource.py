@@ -29,9 +29,12 @@ from .models import (
     StructureArgs,
 )
 
-TENANT_ID = Setting("thrive:tenantId", "THRIVE_TENANT_ID", help="Tenant ID (also the OAuth client_id)")
+TENANT_ID = Setting("thrive:tenantId", "THRIVE_TENANT_ID", help="Tenant ID (Basic username; names the token URL)")
 API_SECRET = Setting("thrive:apiSecret", "THRIVE_API_SECRET", secret=True, help="API secret (Basic auth)")
-CLIENT_ID = Setting("thrive:clientId", "THRIVE_CLIENT_ID", help="OAuth client id (defaults to the tenant id)")
+# The OAuth overview issues "Client ID", "Client Secret" and "Tenant ID" as three values
+# (https://docs.thrivelearning.com/apidocs/oauth-api-authentication), so the client id has no default.
+CLIENT_ID = Setting("thrive:clientId", "THRIVE_CLIENT_ID",
+                    help="OAuth client id, issued with the client secret (not the tenant id)")
 CLIENT_SECRET = Setting("thrive:clientSecret", "THRIVE_CLIENT_SECRET", secret=True,
                         help="OAuth client secret; setting it selects OAuth2 client credentials")
 REGION = Setting("thrive:region", "THRIVE_REGION", default="production",
@@ -53,13 +56,16 @@ def load_thrive_config(source: ConfigSource) -> ThriveConfig:
         raise missing(*([TENANT_ID] if tenant is None else []),
                       *([API_SECRET] if secret is None and client_secret is None else []))
     assert tenant is not None
+    client_id = source.get(CLIENT_ID)
+    if client_secret is not None and client_id is None:
+        raise missing(CLIENT_ID)
     region = source.require(REGION)
     if region not in REGION_HOSTS:
         raise ConfigurationError(f"thrive:region must be one of {', '.join(REGION_HOSTS)}, got {region!r}")
     base = source.get(BASE_URL) or api_base_url(region)
     settings = client_settings(source, "thrive", "THRIVE", base)
     client = Client.shared(settings, tenant_id=tenant, api_secret=secret or "",
-                           client_id=source.get(CLIENT_ID) or "", client_secret=client_secret or "",
+                           client_id=client_id or "", client_secret=client_secret or "",
                            token_endpoint=(source.get(TOKEN_URL) or token_url(region, tenant)) if client_secret else "",
                            scope=source.require(SCOPE))
     return ThriveConfig(client)
@@ -315,13 +321,7 @@ class AudienceMembersProvider(_ThriveBase):
         return [] if id_ in held else [(id_, f"members of audience {audience!r} ({count} now)")]
 
     def _current(self, audience: str) -> list[Member]:
-        client, members, page = self.config.client, [], 1
-        while True:
-            result = client.list_audience_members(audience, page=page, per_page=1000)
-            members += result.results
-            if len(result.results) < 1000:
-                return members
-            page += 1
+        return list(self.config.client.iter_audience_members(audience))
 
     @staticmethod
     def _foreign(current: list[Member], declared: list[str]) -> list[str]:

@@ -6,16 +6,28 @@ statuses, so errors are classified by message as well as by status (see :meth:`C
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import httpx
 
 from .._core.errors import ApiError, Conflict, NotFound
-from .._core.http import BaseClient, ClientSettings, ErrorDetails
-from .models import AudiencePage, AudienceStats, CampaignObject, CampaignResponse
+from .._core.http import BaseClient, ClientSettings, ErrorDetails, Numbered
+from .models import (
+    Agent,
+    AgentsResponse,
+    AudiencePage,
+    AudienceRecord,
+    AudienceStats,
+    CampaignObject,
+    CampaignResponse,
+    canonical_phone,
+)
 
 DEFAULT_BASE_URL = "https://www.tryunleashx.com/api/v1/global"
+# Records per audience-list page. The default is 10 and no maximum is documented; 100 stays modest.
+PAGE_SIZE = 100
 
 # Documented verbatim on delete-audience (seed 003); matched on, whatever status carries them.
 CAMPAIGN_NOT_EXIST = "Campaign not exist"
@@ -51,6 +63,8 @@ class Client(BaseClient):
     def __init__(self, settings: ClientSettings, *, token: str) -> None:
         super().__init__(settings, secrets=(token,))
         self._headers = {"token": token}
+        self._agents: list[Agent] | None = None
+        self._agents_lock = threading.Lock()
 
     def auth_headers(self) -> Mapping[str, str]:
         return self._headers
@@ -74,6 +88,20 @@ class Client(BaseClient):
             return Conflict
         return None
 
+    # -- agents ------------------------------------------------------------------------------------
+    def get_agents(self, agent_type: int | None = None) -> list[Agent]:
+        """GET /agents/get: every agent of the workspace (or of one documented `agent_type`)."""
+        params = {"agent_type": agent_type} if agent_type is not None else None
+        resp = self.call("get agents", "GET", "/agents/get", params=params)
+        return AgentsResponse.model_validate(resp.json()).agents()
+
+    def agents(self) -> list[Agent]:
+        """The workspace's agents, read once per process: every campaign of a preview checks against one list."""
+        with self._agents_lock:
+            if self._agents is None:
+                self._agents = self.get_agents()
+            return self._agents
+
     # -- campaigns ---------------------------------------------------------------------------------
     def create_campaign(self, body: Mapping[str, Any]) -> CampaignResponse:
         """POST /create-campaign. Not idempotent (a repeat is refused: names are unique); never auto-retried."""
@@ -94,6 +122,52 @@ class Client(BaseClient):
         if mobile_no:
             params["mobile_no"] = mobile_no
         return AudiencePage.model_validate(self.call("list audience", "GET", "/audience-list", params=params).json())
+
+    def iter_records(self, campaign_id: int, *, mobile_no: str | None = None, start: int = 1,
+                     first: AudiencePage | None = None) -> Iterator[AudienceRecord]:
+        """Every record of the campaign (or matching `mobile_no`), page by page from page ``start``.
+
+        ``first`` is page ``start`` when the caller already holds it (no second request for it).
+        """
+        def fetch(page: int) -> AudiencePage:
+            if first is not None and page == start:
+                return first
+            return self.list_audience(campaign_id, page=page, limit=PAGE_SIZE, mobile_no=mobile_no)
+
+        return self.paginate(fetch, lambda p: p.datalist,
+                             Numbered(PAGE_SIZE, total_pages=lambda p: p.pagination.total_pages, start=start),
+                             what="list audience")
+
+    def find_records(self, campaign_id: int, phones: Sequence[str]) -> dict[str, list[AudienceRecord]]:
+        """The campaign's records for each phone number, keyed by the number's digits (read-only).
+
+        One audience-list page first: if the campaign is small, or scanning it costs no more calls than one
+        filtered search per number, every page is read; otherwise each number is searched with the documented
+        `mobile_no` filter (a partial match, so results are compared digit for digit). Raises NotFound when the
+        campaign is gone.
+        """
+        found: dict[str, list[AudienceRecord]] = {canonical_phone(p): [] for p in phones}
+
+        def take(records: Iterable[AudienceRecord]) -> None:
+            for rec in records:
+                bucket = found.get(canonical_phone(rec.mobile_no))
+                if bucket is not None and all(r.id != rec.id for r in bucket):
+                    bucket.append(rec)
+
+        first = self.list_audience(campaign_id, page=1, limit=PAGE_SIZE)
+        pages, total = first.pagination.total_pages, first.pagination.total_records
+        if pages <= 1 or not found or pages - 1 <= len(found):
+            take(self.iter_records(campaign_id, first=first) if found else first.datalist)
+            return found
+        take(first.datalist)
+        for digits in found:
+            result = self.list_audience(campaign_id, page=1, limit=PAGE_SIZE, mobile_no=digits)
+            if result.pagination.total_records >= total:
+                # The filter was ignored (it should match a handful of rows, not all): fall back to a full scan.
+                take(self.iter_records(campaign_id, start=2))
+                return found
+            take(self.iter_records(campaign_id, mobile_no=digits, first=result))
+        return found
 
     def campaign_audience_stats(self, campaign_id: int) -> AudienceStats:
         resp = self.call("get campaign audience stats", "GET", "/campaign-audience-stats",

@@ -218,3 +218,32 @@ class AudienceStats(BaseModel):
     total_attempt: int = 0
     total_duration: int = 0
     successful_calls: int = 0
+
+
+class Agent(BaseModel):
+    """One agent of agents/get (https://docs.unleashx.ai/api-reference/voice-ai/list-voice-agents)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    agent_id: int
+    agent_name: str | None = None
+    agent_type: int | None = None  # documented: 2 Chat, 3 Telephony (makes calls), 4 General
+
+    def describe(self) -> str:
+        kind = {2: "chat", 3: "telephony", 4: "general"}.get(self.agent_type or 0)
+        return f"{self.agent_id} ({self.agent_name or 'unnamed'}{', ' + kind if kind else ''})"
+
+
+class AgentsResponse(BaseModel):
+    """agents/get answers `{error, code, message, data: {success, message, data}}`; the inner `data` is one agent
+    when `agent_id` is given (documented) and, we infer, a list of them otherwise."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    data: dict[str, Any] | None = None
+
+    def agents(self) -> list[Agent]:
+        inner = (self.data or {}).get("data")
+        if isinstance(inner, dict):
+            inner = [inner]
+        return [Agent.model_validate(item) for item in inner or [] if isinstance(item, dict)]

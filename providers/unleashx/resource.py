@@ -10,7 +10,7 @@ What the UnleashX API does not offer shapes both resources (https://docs.unleash
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,8 +33,6 @@ from .models import (
 TOKEN = Setting("unleashx:token", "UNLEASHX_TOKEN", secret=True, help="API token of the UnleashX workspace")
 BASE_URL = Setting("unleashx:baseUrl", "UNLEASHX_BASE_URL", default=DEFAULT_BASE_URL)
 
-# Records per audience-list page. The default is 10 and no maximum is documented; 100 stays modest.
-PAGE_SIZE = 100
 # Record ids per delete-audience call; no maximum is documented.
 DELETE_CHUNK = 200
 
@@ -50,53 +48,6 @@ def load_unleashx_config(source: ConfigSource) -> UnleashXConfig:
         raise missing(TOKEN)
     settings = client_settings(source, "unleashx", "UNLEASHX", source.require(BASE_URL))
     return UnleashXConfig(Client.shared(settings, token=token))
-
-
-# -- finding records by phone number -------------------------------------------------------------------------
-def _pages(client: Client, campaign_id: int, first_page: int, last_page: int,
-           take: Callable[[Iterable[AudienceRecord]], None], mobile_no: str | None = None) -> None:
-    page = first_page
-    while page <= last_page:
-        result = client.list_audience(campaign_id, page=page, limit=PAGE_SIZE, mobile_no=mobile_no)
-        if not result.datalist:
-            return
-        take(result.datalist)
-        last_page = max(last_page, result.pagination.total_pages)
-        page += 1
-
-
-def find_records(client: Client, campaign_id: int, phones: Sequence[str]) -> dict[str, list[AudienceRecord]]:
-    """The campaign's records for each phone number, keyed by the number's digits (read-only).
-
-    One audience-list page first: if the campaign is small, or scanning it costs no more calls than one filtered
-    search per number, every page is read; otherwise each number is searched with the documented `mobile_no`
-    filter (a partial match, so results are compared digit for digit). Raises NotFound when the campaign is gone.
-    """
-    found: dict[str, list[AudienceRecord]] = {canonical_phone(p): [] for p in phones}
-
-    def take(records: Iterable[AudienceRecord]) -> None:
-        for rec in records:
-            bucket = found.get(canonical_phone(rec.mobile_no))
-            if bucket is not None and all(r.id != rec.id for r in bucket):
-                bucket.append(rec)
-
-    first = client.list_audience(campaign_id, page=1, limit=PAGE_SIZE)
-    take(first.datalist)
-    pages, total = first.pagination.total_pages, first.pagination.total_records
-    if pages <= 1 or not found:
-        return found
-    if pages - 1 <= len(found):
-        _pages(client, campaign_id, 2, pages, take)
-        return found
-    for digits in found:
-        result = client.list_audience(campaign_id, page=1, limit=PAGE_SIZE, mobile_no=digits)
-        if result.pagination.total_records >= total:
-            # The filter was ignored (it should match a handful of rows, not all): fall back to a full scan.
-            _pages(client, campaign_id, 2, pages, take)
-            return found
-        take(result.datalist)
-        _pages(client, campaign_id, 2, result.pagination.total_pages, take, mobile_no=digits)
-    return found
 
 
 def _missing_message(label: str, campaign_id: int, phones: Sequence[str]) -> str:
@@ -154,14 +105,29 @@ class CampaignProvider(_UnleashXBase):
     create_only_fields = frozenset({"adopt_id"})
 
     def extra_checks(self, args: CampaignArgs) -> list[CheckFailure]:
+        failures = self._agent_failures(args)
         if args.adopt_id is None:
-            return []
+            return failures
         try:
             self.config.client.campaign_audience_stats(args.adopt_id)
         except NotFound:
-            return [CheckFailure("adopt_id", f"{self.resource_label}: adopt_id={args.adopt_id}: UnleashX says "
-                                             "\"Campaign not exist\" for this id in the token's workspace")]
-        return []
+            failures.append(CheckFailure("adopt_id", f"{self.resource_label}: adopt_id={args.adopt_id}: UnleashX "
+                                                     "says \"Campaign not exist\" for this id in the token's "
+                                                     "workspace"))
+        return failures
+
+    def _agent_failures(self, args: CampaignArgs) -> list[CheckFailure]:
+        """agent_id must name an agent of the workspace (agents/get), checked at preview before any write.
+
+        Without it a typo surfaces only when create-campaign refuses it, mid-`up`. The list is read once per
+        provider process (``Client.agents``), so a preview of many campaigns costs one request.
+        """
+        agents = self.config.client.agents()
+        if any(a.agent_id == args.agent_id for a in agents):
+            return []
+        known = ", ".join(a.describe() for a in agents) or "none"
+        return [CheckFailure("agent_id", f"{self.resource_label} {args.campaign_name!r}: agent_id {args.agent_id} "
+                                         f"is not an agent of this workspace (UnleashX agents/get lists: {known})")]
 
     @staticmethod
     def _fields(args: CampaignArgs, olds: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -320,7 +286,7 @@ class CampaignAudienceProvider(_UnleashXBase):
     def extra_checks(self, args: CampaignAudienceArgs) -> list[CheckFailure]:
         # Read-only lookup at preview: a number without a record can't be created by any API, so say so now.
         try:
-            found = find_records(self.config.client, args.campaign_id, args.phone_numbers)
+            found = self.config.client.find_records(args.campaign_id, args.phone_numbers)
         except NotFound:
             return [CheckFailure("campaign_id", f"{self.resource_label}: campaign {args.campaign_id} does not exist "
                                                 "in the token's workspace (UnleashX: \"Campaign not exist\")")]
@@ -333,7 +299,7 @@ class CampaignAudienceProvider(_UnleashXBase):
         return []  # its create writes nothing (it looks records up): clearing the pending create loses nothing
 
     def _lookup(self, args: CampaignAudienceArgs) -> list[AudienceRecord]:
-        found = find_records(self.config.client, args.campaign_id, args.phone_numbers)
+        found = self.config.client.find_records(args.campaign_id, args.phone_numbers)
         absent = [p for p in args.phone_numbers if not found[canonical_phone(p)]]
         if absent:
             raise InputError(_missing_message(self.resource_label, args.campaign_id, absent))
@@ -372,7 +338,7 @@ class CampaignAudienceProvider(_UnleashXBase):
 
     def read_resource(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
         args = CampaignAudienceArgs.model_validate({k: props.get(k) for k in CampaignAudienceArgs.model_fields})
-        found = find_records(self.config.client, args.campaign_id, args.phone_numbers)  # NotFound -> gone
+        found = self.config.client.find_records(args.campaign_id, args.phone_numbers)  # NotFound -> gone
         # Numbers whose records were deleted outside the stack drop out of inputs too, so the next preview
         # shows them as additions (and says they can't be added by API).
         present = [p for p in args.phone_numbers if found[canonical_phone(p)]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import httpx
@@ -184,3 +185,63 @@ def test_foreign_audience__refused_at_preview_then_adopted_on_purpose(make_stack
         # Adopted and only added to: Batch can't say which ids were there before, so nothing is removed.
         assert live.state()["audiences"]["legacy_batch"]["ids"] == ["a", "b", "u1"]
         assert "left in Batch with all its ids" in out.stdout + out.stderr
+
+
+def test_adopt__found_by_listing_among_130_audiences_and_nothing_foreign_touched(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+    live, stack = _stack(make_stack, emulator)
+    # Batch lists 10 per page by default and at most 100: the one to adopt sits on the provider's second page.
+    live.seed({"audiences": [{"name": f"legacy_{i:03d}", "display_name": f"Legacy {i}", "ids": ["a", "b"]}
+                             for i in range(130)]})
+    target = "legacy_117"
+    _write_ids(stack.dir / "ids.txt", ["u1"])
+    stack.config("name", target)
+    stack.config("displayName", "Legacy 117")
+    stack.config("membersFile", "ids.txt")
+    stack.config("membership", "additive")
+    stack.config("adopt", "true")
+    live.clear_requests()
+    stack.up()
+    assert stack.outputs()["adopted"] is True and stack.outputs()["nb_ids"] == 3
+
+    lists = [r for r in live.requests() if r["path"].endswith("/audiences/list")]
+    assert len(lists) >= 2 and any("from=" in r["query"] for r in lists)  # found by paging, not by one page
+    writes = [r for r in live.requests() if r["method"] != "GET"]
+    assert writes and all(f'"name": "{target}"' in r["body"] for r in writes), writes
+    state = live.state()["audiences"]
+    assert state[target]["ids"] == ["a", "b", "u1"]
+    assert all(state[f"legacy_{i:03d}"]["ids"] == ["a", "b"] for i in range(130) if i != 117)
+
+    # Adopted additively: destroy leaves it (and every other audience) in Batch.
+    live.clear_requests()
+    stack.destroy()
+    assert [r for r in live.requests() if r["method"] != "GET"] == []
+    assert len(live.state()["audiences"]) == 130
+
+    # Not asked to adopt: a name taken on a later page is refused at preview, before any write.
+    stack.config("adopt", "false")
+    stack.config("name", "legacy_125")
+    stack.config("displayName", "Legacy 125")
+    live.clear_requests()
+    out = stack.preview(check=False)
+    assert out.returncode != 0 and "'legacy_125' is already taken in Batch" in out.stdout + out.stderr
+    assert [r for r in live.requests() if r["method"] != "GET"] == []
+
+
+@pytest.mark.parametrize("mode", ["error", "accepted"])  # the two readings of remove's unknown-name answer
+def test_destroy__audience_already_removed_outside_the_stack_succeeds(make_stack, emulator, mode: str) -> None:  # type: ignore[no-untyped-def]
+    live, stack = _stack(make_stack, emulator)
+    live.configure(remove_unknown=mode)
+    name = f"e2e_gone_{mode}"
+    stack.config("name", name)
+    stack.up()
+    resp = httpx.post(live.base_url + "/audiences/remove", json={"name": name},
+                      headers={"Authorization": f"Bearer {APIKEY_CANARY}", "X-Batch-Project": PROJECT})
+    assert resp.status_code == 202
+    time.sleep(0.3)  # past the emulator's indexing delay: the removal has applied
+    assert live.state()["audiences"] == {}
+    live.clear_requests()
+    out = stack.destroy()
+    assert "Traceback" not in out.stdout + out.stderr
+    removes = [r for r in live.requests() if r["path"].endswith("/remove")]
+    assert [r["status"] for r in removes] == [400 if mode == "error" else 202]
+    assert json.loads(stack.export())["deployment"].get("resources") in (None, [])

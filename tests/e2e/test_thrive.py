@@ -24,7 +24,8 @@ def test_tree__create_rename_move_refresh_adopt_destroy(make_stack, emulator, au
         stack.config("thrive:apiSecret", SECRET, secret=True)
     else:
         live.configure(token_ttl_seconds=2)  # forces refreshes during the run
-        stack.config("thrive:clientSecret", SECRET, secret=True)
+        stack.config("thrive:clientId", "demo-thrive-client")
+        stack.config("thrive:clientSecret", "demo-thrive-client-secret", secret=True)
         stack.config("thrive:tokenUrl", f"{live.root_url}/oauth2/token/{TENANT}")
 
     stack.up()

@@ -171,3 +171,28 @@ def test_create__unknown_campaign_id_is_explained_then_adopt_id_takes_over(make_
     assert _campaign(live, int(cid))["campaign_status"] == "inprogress"
     stack.destroy()
     assert _campaign(live, int(cid))["campaign_status"] == "pause"
+
+
+def test_preview__agent_id_typo_is_refused_naming_the_agents_with_no_write(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+    live, stack = _stack(make_stack, emulator)
+    stack.config("agentId", "110")  # a typo of 101
+    live.clear_requests()
+    for run in (stack.preview, stack.up):
+        out = run(check=False)
+        text = _text(out)
+        assert out.returncode != 0
+        assert "unleashx:Campaign" in text and "agent_id 110" in text and "agents/get" in text, text
+        assert "101 (Demo Sales Agent, telephony)" in text and "102 (Demo Reminder Agent, telephony)" in text
+        assert "Traceback" not in text
+    requests = live.requests()
+    assert [r for r in requests if r["method"] != "GET"] == []  # no create-campaign, nothing written
+    assert {r["path"].rsplit("/", 2)[-2] + "/" + r["path"].rsplit("/", 1)[-1] for r in requests} == {"agents/get"}
+    assert live.state()["campaigns"] == {}
+
+    # The right id goes through, with the agents read once per command.
+    stack.config("agentId", "101")
+    live.clear_requests()
+    stack.up()
+    assert sum(r["path"].endswith("/agents/get") for r in live.requests()) == 1
+    assert [c["agent_id"] for c in live.state()["campaigns"].values()] == [101]
+    stack.destroy()

@@ -143,6 +143,41 @@ def _wait_job(sonarly: Sonarly, api: httpx.Client, job_id: str) -> dict[str, Any
     raise AssertionError(f"job {job_id} never finished")
 
 
+def _wait_ready(sonarly: Sonarly, api: httpx.Client, audience_id: str) -> dict[str, Any]:
+    for _ in range(400):
+        resp = api.get(f"{sonarly.audiences_path}/{audience_id}")
+        if resp.status_code != 409:
+            return _ok(resp)  # type: ignore[no-any-return]
+        time.sleep(0.05)
+    raise AssertionError(f"audience {audience_id} never became ready")
+
+
+def _profiles(n: int, tag: str = "") -> list[str]:
+    tag = tag or uuid.uuid4().hex[:6]
+    return [f"https://www.linkedin.com/in/contract-{tag}-{i}" for i in range(n)]
+
+
+def _upload(sonarly: Sonarly, api: httpx.Client, audience_id: str, urls: list[str],
+            key: str | None = None) -> httpx.Response:
+    headers = {"Idempotency-Key": key} if key else {}
+    return api.post(f"/accounts/{sonarly.group}/prospecting", headers=headers,
+                    json={"audienceId": audience_id, "source": "url_upload", "urls": urls})
+
+
+def _all_prospects(sonarly: Sonarly, api: httpx.Client, audience_id: str, limit: int = 100) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"limit": limit}
+    for _ in range(1000):
+        page = _ok(api.get(f"{sonarly.audiences_path}/{audience_id}/prospects", params=params))
+        assert set(page) == {"items", "nextCursor", "hasMore"}
+        items.extend(page["items"])
+        if not page["hasMore"]:
+            assert page["nextCursor"] is None
+            return items
+        params["cursor"] = page["nextCursor"]
+    raise AssertionError("pagination never ended")
+
+
 # -- envelope and auth -----------------------------------------------------------------------------------
 
 def test_accounts__lists_usable_account_groups_in_the_envelope(sonarly: Sonarly, api: httpx.Client) -> None:
@@ -279,10 +314,31 @@ def test_patch__description_alone_keeps_the_name(sonarly: Sonarly, api: httpx.Cl
     assert (patched["name"], patched["description"]) == (created["name"], "only this")
 
 
-def test_patch__empty_body_is_400(sonarly: Sonarly, api: httpx.Client) -> None:
+def test_patch__empty_body_is_422_update_failed_validation(sonarly: Sonarly, api: httpx.Client) -> None:
     created = _create(sonarly, api)
-    error = _err(api.patch(f"{sonarly.audiences_path}/{created['id']}", json={}), 400)
-    assert error["code"] == "VALIDATION_ERROR"
+    # audiences-update: "At least one mutable field is required"; 422 "Audience update failed validation".
+    _err(api.patch(f"{sonarly.audiences_path}/{created['id']}", json={}), 422)
+
+
+@invented
+def test_patch__blank_or_too_long_name_is_422_and_changes_nothing(sonarly: Sonarly, api: httpx.Client) -> None:
+    created = _create(sonarly, api)
+    for name in ("   ", "x" * 256):
+        error = _err(api.patch(f"{sonarly.audiences_path}/{created['id']}", json={"name": name}), 422)
+        assert error["code"] == "VALIDATION_ERROR" and "name" in str(error["details"])
+    assert _ok(api.get(f"{sonarly.audiences_path}/{created['id']}"))["name"] == created["name"]
+
+
+@invented
+def test_patch__body_outside_the_schema_is_400(sonarly: Sonarly, api: httpx.Client) -> None:
+    created = _create(sonarly, api)
+    path = f"{sonarly.audiences_path}/{created['id']}"
+    assert "name" in str(_err(api.patch(path, json={"name": 7}), 400)["details"])
+    _err(api.patch(path, content=b"{not json", headers={"Content-Type": "application/json"}), 400)
+
+
+def test_patch__unknown_audience_is_404(sonarly: Sonarly, api: httpx.Client) -> None:
+    _err(api.patch(f"{sonarly.audiences_path}/507f1f77bcf86cd799439011", json={"name": _name()}), 404)
 
 
 def test_patch__type_is_not_patchable_400(sonarly: Sonarly, api: httpx.Client) -> None:
@@ -317,10 +373,14 @@ def test_list__audience_being_populated_is_excluded(sonarly: Sonarly, api: httpx
 
 
 @needs_emulator
-def test_get__audience_being_populated_is_still_readable(sonarly: Sonarly, api: httpx.Client) -> None:
+def test_get__audience_being_populated_is_409_not_ready_then_200_once_the_job_ends(sonarly: Sonarly,
+                                                                                   api: httpx.Client) -> None:
     busy = _create(sonarly, api)
-    sonarly.live.seed({"jobs": [{"audienceId": busy["id"], "seconds": 30}]})
-    assert _ok(api.get(f"{sonarly.audiences_path}/{busy['id']}"))["id"] == busy["id"]
+    sonarly.live.seed({"jobs": [{"audienceId": busy["id"], "seconds": 0.5, "prospects": 3}]})
+    error = _err(api.get(f"{sonarly.audiences_path}/{busy['id']}"), 409)  # audiences-get "Readiness guard"
+    assert error["code"] == "AUDIENCE_NOT_READY"
+    _wait_ready(sonarly, api, busy["id"])
+    assert _ok(api.get(f"{sonarly.audiences_path}/{busy['id']}"))["prospectCount"] == 3
 
 
 @needs_emulator
@@ -396,9 +456,25 @@ def test_prospecting_cancel__makes_the_audience_ready_without_prospects(sonarly:
     audience = _create(sonarly, api)
     started = _ok(_start_job(sonarly, api, audience["id"]), 202)
     cancelled = _ok(api.post(f"/accounts/{sonarly.group}/prospecting/{started['jobId']}/cancel"))
-    assert cancelled["status"] == "cancelled"
+    assert cancelled == {"jobId": started["jobId"], "status": "cancelled"}  # ProspectingJobCancelSuccessResponse
     assert audience["id"] in {a["id"] for a in _all_listed(sonarly, api)}
     assert _ok(api.get(f"{sonarly.audiences_path}/{audience['id']}"))["prospectCount"] == 0
+    # Only queued or running jobs can be cancelled; a cancelled one is neither (inferred from the same page).
+    again = _err(api.post(f"/accounts/{sonarly.group}/prospecting/{started['jobId']}/cancel"), 422)
+    assert again["code"] == "VALIDATION_ERROR"
+
+
+@billable
+def test_prospecting_cancel__completed_job_is_422_validation_error(sonarly: Sonarly, api: httpx.Client) -> None:
+    audience = _create(sonarly, api)
+    started = _ok(_start_job(sonarly, api, audience["id"]), 202)
+    _wait_job(sonarly, api, started["jobId"])
+    error = _err(api.post(f"/accounts/{sonarly.group}/prospecting/{started['jobId']}/cancel"), 422)
+    assert error["code"] == "VALIDATION_ERROR"  # prospecting-jobs-cancel "Cancelable states"
+
+
+def test_prospecting_cancel__unknown_job_is_404(sonarly: Sonarly, api: httpx.Client) -> None:
+    _err(api.post(f"/accounts/{sonarly.group}/prospecting/507f1f77bcf86cd799439011/cancel"), 404)
 
 
 # -- folders -----------------------------------------------------------------------------------------------
@@ -515,3 +591,239 @@ def test_rate_limit__429_in_the_envelope_without_retry_after(sonarly: Sonarly, a
     assert _err(resp, 429)["code"] == "RATE_LIMITED" and "Retry-After" not in resp.headers
     with sonarly.client(DEMO_READONLY_KEY) as other:  # the bucket is per API key
         assert other.get("/accounts").status_code == 200
+
+
+# -- prospects of an audience (audiences-prospects-list) --------------------------------------------------
+
+@needs_emulator
+def test_prospects__cursor_pages_list_every_member_once_with_the_documented_shape(sonarly: Sonarly,
+                                                                                   api: httpx.Client) -> None:
+    urls = _profiles(7)
+    audience = _create(sonarly, api)
+    sonarly.live.seed({"jobs": [{"audienceId": audience["id"], "seconds": 0, "urls": urls}]})
+    first = _ok(api.get(f"{sonarly.audiences_path}/{audience['id']}/prospects", params={"limit": 3}))
+    assert len(first["items"]) == 3 and first["hasMore"] is True and isinstance(first["nextCursor"], str)
+    members = _all_prospects(sonarly, api, audience["id"], limit=3)
+    assert {"id", "firstName", "lastName", "name", "headline", "about", "photoUrl", "linkedinUrl",
+            "publicIdentifier", "company"} <= set(members[0])
+    assert len({m["id"] for m in members}) == 7
+    assert sorted(m["publicIdentifier"] for m in members) == sorted(u.rsplit("/", 1)[1] for u in urls)
+    assert _ok(api.get(f"{sonarly.audiences_path}/{audience['id']}"))["prospectCount"] == 7
+
+
+def test_prospects__new_audience_has_none(sonarly: Sonarly, api: httpx.Client) -> None:
+    audience = _create(sonarly, api)
+    page = _ok(api.get(f"{sonarly.audiences_path}/{audience['id']}/prospects"))
+    assert page == {"items": [], "nextCursor": None, "hasMore": False}
+
+
+@needs_emulator
+def test_prospects__audience_being_populated_is_409_not_ready(sonarly: Sonarly, api: httpx.Client) -> None:
+    busy = _create(sonarly, api)
+    sonarly.live.seed({"jobs": [{"audienceId": busy["id"], "seconds": 30}]})
+    error = _err(api.get(f"{sonarly.audiences_path}/{busy['id']}/prospects"), 409)
+    assert error["code"] == "AUDIENCE_NOT_READY"
+
+
+def test_prospects__unknown_audience_is_404(sonarly: Sonarly, api: httpx.Client) -> None:
+    _err(api.get(f"{sonarly.audiences_path}/507f1f77bcf86cd799439011/prospects"), 404)
+
+
+def test_prospects__non_numeric_limit_is_400(sonarly: Sonarly, api: httpx.Client) -> None:
+    audience = _create(sonarly, api)
+    error = _err(api.get(f"{sonarly.audiences_path}/{audience['id']}/prospects", params={"limit": "all"}), 400)
+    assert error["code"] == "VALIDATION_ERROR"
+
+
+@needs_emulator
+def test_prospects__key_without_prospects_read_is_403_even_with_audiences_read(sonarly: Sonarly) -> None:
+    with sonarly.client() as api:
+        audience = _create(sonarly, api)
+    with sonarly.client(DEMO_READONLY_KEY) as ro:  # audiences:read only
+        assert ro.get(f"{sonarly.audiences_path}/{audience['id']}/prospects").status_code == 403
+
+
+# -- url_upload prospecting (prospecting-jobs-start "Source requirements", "Idempotency") -----------------
+
+@billable
+def test_url_upload__202_job_takes_time_then_adds_one_prospect_per_profile(sonarly: Sonarly,
+                                                                           api: httpx.Client) -> None:
+    sonarly.live.configure(job_seconds=1.0)
+    audience = _create(sonarly, api)
+    urls = _profiles(5)
+    started = _ok(_upload(sonarly, api, audience["id"], urls + [urls[0]]), 202)
+    assert started["status"] == "queued"
+    status = _ok(api.get(f"/accounts/{sonarly.group}/prospecting/{started['jobId']}"))
+    assert status["status"] in ("queued", "running") and set(status["stages"]) == {"import", "enrichment"}
+    _err(api.get(f"{sonarly.audiences_path}/{audience['id']}"), 409)
+    assert _wait_job(sonarly, api, started["jobId"])["status"] == "completed"
+    assert _ok(api.get(f"{sonarly.audiences_path}/{audience['id']}"))["prospectCount"] == 5
+    # Uploading profiles that are already members adds nothing (our choice: one prospect per profile).
+    again = _ok(_upload(sonarly, api, audience["id"], urls[:2] + _profiles(1, "extra")), 202)
+    _wait_job(sonarly, api, again["jobId"])
+    assert len(_all_prospects(sonarly, api, audience["id"])) == 6
+
+
+@pytest.mark.parametrize("count", [0, 1001])
+def test_url_upload__outside_1_to_1000_urls_is_400(sonarly: Sonarly, api: httpx.Client, count: int) -> None:
+    audience = _create(sonarly, api)
+    error = _err(_upload(sonarly, api, audience["id"], _profiles(count)), 400)
+    assert error["code"] == "VALIDATION_ERROR"
+
+
+@billable
+def test_url_upload__exactly_1000_urls_is_accepted(sonarly: Sonarly, api: httpx.Client) -> None:
+    sonarly.live.configure(job_seconds=0)
+    audience = _create(sonarly, api)
+    _ok(_upload(sonarly, api, audience["id"], _profiles(1000)), 202)
+    assert _ok(api.get(f"{sonarly.audiences_path}/{audience['id']}"))["prospectCount"] == 1000
+
+
+@invented
+def test_url_upload__url_that_is_not_a_linkedin_profile_is_400_naming_its_index(sonarly: Sonarly,
+                                                                                 api: httpx.Client) -> None:
+    audience = _create(sonarly, api)
+    urls = _profiles(2) + ["https://example.com/in/someone"]
+    error = _err(_upload(sonarly, api, audience["id"], urls), 400)
+    assert "urls" in str(error["details"]) and "2" in str(error["details"])
+
+
+@invented
+def test_url_upload__unknown_audience_is_400_not_404(sonarly: Sonarly, api: httpx.Client) -> None:
+    # The start page documents no 404.
+    error = _err(_upload(sonarly, api, "507f1f77bcf86cd799439011", _profiles(1)), 400)
+    assert "audienceId" in str(error["details"])
+
+
+@billable
+def test_url_upload__idempotency_key_replays_in_flight_then_completed_job_without_a_second_import(
+        sonarly: Sonarly, api: httpx.Client) -> None:
+    sonarly.live.configure(job_seconds=0.5)
+    audience = _create(sonarly, api)
+    urls, key = _profiles(3), uuid.uuid4().hex
+    first = _ok(_upload(sonarly, api, audience["id"], urls, key), 202)
+    assert _ok(_upload(sonarly, api, audience["id"], urls, key), 202)["jobId"] == first["jobId"]
+    _wait_job(sonarly, api, first["jobId"])
+    assert _ok(_upload(sonarly, api, audience["id"], urls, key), 200)["jobId"] == first["jobId"]
+    jobs = _ok(api.get(f"/accounts/{sonarly.group}/prospecting", params={"limit": 100}))["items"]
+    assert [j["jobId"] for j in jobs] == [first["jobId"]]
+    # Without a key the same upload is a new request (nothing new to import here, but it is a second job).
+    _ok(_upload(sonarly, api, audience["id"], urls), 202)
+
+
+@needs_emulator
+def test_url_upload__lost_answer_retried_with_the_same_key_is_one_job(sonarly: Sonarly) -> None:
+    sonarly.live.fault(kind="drop_after_commit", route=r"POST /v1/accounts/[^/]+/prospecting$")
+    with sonarly.client() as api:
+        audience = _create(sonarly, api)
+        urls, key = _profiles(2), uuid.uuid4().hex
+        with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+            _upload(sonarly, api, audience["id"], urls, key)
+    with sonarly.client() as api:
+        replay = _ok(_upload(sonarly, api, audience["id"], urls, key), 202)
+    assert list(sonarly.live.state()["jobs"]) == [replay["jobId"]]
+
+
+def test_prospecting_get__unknown_job_is_404(sonarly: Sonarly, api: httpx.Client) -> None:
+    _err(api.get(f"/accounts/{sonarly.group}/prospecting/507f1f77bcf86cd799439011"), 404)
+
+
+def test_prospecting_list__unknown_status_filter_is_400(sonarly: Sonarly, api: httpx.Client) -> None:
+    _err(api.get(f"/accounts/{sonarly.group}/prospecting", params={"status": "sleeping"}), 400)
+
+
+# -- every route: the statuses each page documents that any request can meet --------------------------------
+
+ID = "507f1f77bcf86cd799439011"
+# (method, path under /accounts/{ag}, permission, documented statuses, JSON body); paths from the pages under
+# https://app.sonarly.io/docs/api/ (see emulators/sonarly/COVERAGE.md for which page documents what).
+ROUTES: list[tuple[str, str, str | None, set[int], Any]] = [
+    ("GET", "/audiences", "audiences:read", {200, 400, 401, 403, 429, 500, 502}, None),
+    ("POST", "/audiences", "audiences:write", {201, 400, 401, 403, 422, 429, 500}, {"name": "x", "type": "on_demand"}),
+    ("GET", "/audiences/navigation", "audiences:read", {200, 400, 401, 403, 429, 500}, None),
+    ("GET", f"/audiences/{ID}", "audiences:read", {200, 400, 401, 403, 404, 409, 429, 500, 502}, None),
+    ("PATCH", f"/audiences/{ID}", "audiences:write", {200, 400, 401, 403, 404, 409, 422, 429, 500}, {"name": "x"}),
+    ("DELETE", f"/audiences/{ID}", "audiences:write", {200, 400, 401, 403, 404, 409, 429, 500}, None),
+    ("GET", f"/audiences/{ID}/prospects", "prospects:read", {200, 400, 401, 403, 404, 409, 429, 500, 502}, None),
+    ("POST", f"/audiences/{ID}/move-to-folder", "audiences:write", {200, 400, 401, 403, 404, 409, 422, 429, 500},
+     {"folderId": ID}),
+    ("POST", f"/audiences/{ID}/remove-from-folder", "audiences:write", {200, 400, 401, 403, 404, 409, 429, 500},
+     None),
+    ("POST", "/audiences/folders", "audiences:write", {201, 400, 401, 403, 429, 500},
+     {"name": "x", "audienceType": "on_demand"}),
+    ("PATCH", f"/audiences/folders/{ID}", "audiences:write", {200, 400, 401, 403, 404, 429, 500}, {"name": "x"}),
+    ("POST", "/prospecting", "prospecting:write", {200, 202, 400, 401, 403, 409, 429, 500, 502},
+     {"audienceId": ID, "source": "url_upload", "urls": ["https://www.linkedin.com/in/x"]}),
+    ("GET", "/prospecting", "prospecting:read", {200, 400, 401, 403, 429, 500}, None),
+    ("GET", f"/prospecting/{ID}", "prospecting:read", {200, 400, 401, 403, 404, 429, 500}, None),
+    ("POST", f"/prospecting/{ID}/cancel", "prospecting:write", {200, 400, 401, 403, 404, 422, 429, 500, 502}, None),
+]
+ROUTE_IDS = [f"{m} {p.replace(ID, '{id}')}" for m, p, *_ in ROUTES]
+
+
+def _send(sonarly: Sonarly, client: httpx.Client, method: str, path: str, body: Any) -> httpx.Response:
+    return client.request(method, f"/accounts/{sonarly.group}{path}", json=body)
+
+
+@pytest.mark.parametrize(("method", "path", "permission", "documented", "body"), ROUTES, ids=ROUTE_IDS)
+def test_every_route__unknown_key_is_401(sonarly: Sonarly, method: str, path: str, permission: str | None,
+                                         documented: set[int], body: Any) -> None:
+    assert 401 in documented
+    with sonarly.client("sk_live_not_a_real_key") as bad:
+        _err(_send(sonarly, bad, method, path, body), 401)
+
+
+@needs_emulator
+@pytest.mark.parametrize(("method", "path", "permission", "documented", "body"), ROUTES, ids=ROUTE_IDS)
+def test_every_route__key_lacking_its_permission_is_403_naming_it(sonarly: Sonarly, method: str, path: str,
+                                                                  permission: str, documented: set[int],
+                                                                  body: Any) -> None:
+    assert 403 in documented
+    others = [p for p in ("audiences:read", "audiences:write", "prospects:read", "prospecting:read",
+                          "prospecting:write") if p != permission]
+    sonarly.live.seed({"keys": [{"key": "sk_live_all_but_one", "permissions": others}]})
+    with sonarly.client("sk_live_all_but_one") as c:
+        assert permission in _err(_send(sonarly, c, method, path, body), 403)["message"]
+
+
+@needs_emulator
+@pytest.mark.parametrize(("method", "path", "permission", "documented", "body"), ROUTES, ids=ROUTE_IDS)
+def test_every_route__429_and_documented_5xx_answer_in_the_envelope(sonarly: Sonarly, api: httpx.Client,
+                                                                    method: str, path: str, permission: str,
+                                                                    documented: set[int], body: Any) -> None:
+    assert 429 in documented and 500 in documented
+    for status in sorted(documented & {500, 502}):
+        sonarly.live.fault(kind="status", status=status, route=f"{method} /v1/accounts/[^/]+{path}$")
+        _err(_send(sonarly, api, method, path, body), status)
+    sonarly.live.configure(rate_limit_rpm=60, rate_limit_burst=1)
+    _send(sonarly, api, method, path, body)
+    assert _err(_send(sonarly, api, method, path, body), 429)["code"] == "RATE_LIMITED"
+
+
+ID_ROUTES = [r for r in ROUTES if ID in r[1] and 404 in r[3] and r[1] != "/prospecting"]
+
+
+@pytest.mark.parametrize(("method", "path", "permission", "documented", "body"), ID_ROUTES,
+                         ids=[f"{m} {p.replace(ID, '{id}')}" for m, p, *_ in ID_ROUTES])
+def test_every_route__unknown_id_is_404(sonarly: Sonarly, api: httpx.Client, method: str, path: str,
+                                        permission: str, documented: set[int], body: Any) -> None:
+    if "move-to-folder" in path:
+        body = {"folderId": _create_folder(sonarly, api)["id"]}
+    _err(_send(sonarly, api, method, path, body), 404)
+
+
+GUARDED = [r for r in ROUTES if r[1].startswith(f"/audiences/{ID}") and 409 in r[3]]
+
+
+@needs_emulator
+@pytest.mark.parametrize(("method", "path", "permission", "documented", "body"), GUARDED,
+                         ids=[f"{m} {p.replace(ID, '{id}')}" for m, p, *_ in GUARDED])
+def test_every_route__audience_being_populated_is_409_audience_not_ready(sonarly: Sonarly, api: httpx.Client,
+                                                                         method: str, path: str,
+                                                                         permission: str, documented: set[int],
+                                                                         body: Any) -> None:
+    busy = _create(sonarly, api)
+    if "move-to-folder" in path:
+        body = {"folderId": _create_folder(sonarly, api)["id"]}
+    sonarly.live.seed({"jobs": [{"audienceId": busy["id"], "seconds": 30}]})
+    assert _err(_send(sonarly, api, method, path.replace(ID, busy["id"]), body), 409)["code"] == "AUDIENCE_NOT_READY"

@@ -24,9 +24,13 @@ REAL_TENANT = os.environ.get("THRIVE_TENANT_ID", "")
 REAL_SECRET = os.environ.get("THRIVE_API_SECRET", "")
 REAL_MODE = bool(REAL_BASE_URL and REAL_TENANT and REAL_SECRET)
 REAL_USERS = [u.strip() for u in os.environ.get("THRIVE_TEST_USERS", "").split(",") if u.strip()]
+REAL_CLIENT_ID = os.environ.get("THRIVE_CLIENT_ID", "")
+REAL_CLIENT_SECRET = os.environ.get("THRIVE_CLIENT_SECRET", "")
 
 DEMO_TENANT = "demo-tenant"
 DEMO_SECRET = "demo-thrive-secret"
+DEMO_CLIENT_ID = "demo-thrive-client"
+DEMO_CLIENT_SECRET = "demo-thrive-client-secret"
 
 
 @dataclass
@@ -54,8 +58,18 @@ class Thrive:
     def token_url(self) -> str:
         return f"{self.root_url}/oauth2/token/{self.tenant_id}"
 
+    @property
+    def client_id(self) -> str:
+        if self.live is None and not REAL_CLIENT_ID:
+            pytest.skip("set THRIVE_CLIENT_ID and THRIVE_CLIENT_SECRET for the OAuth tests against the real vendor")
+        return REAL_CLIENT_ID if self.live is None else DEMO_CLIENT_ID
+
+    @property
+    def client_secret(self) -> str:
+        return REAL_CLIENT_SECRET if self.live is None else DEMO_CLIENT_SECRET
+
     def token(self, scope: str | None = None) -> dict[str, Any]:
-        data = {"grant_type": "client_credentials", "client_id": self.tenant_id, "client_secret": self.secret}
+        data = {"grant_type": "client_credentials", "client_id": self.client_id, "client_secret": self.client_secret}
         if scope is not None:
             data["scope"] = scope
         resp = httpx.post(self.token_url, data=data, timeout=30)
@@ -165,28 +179,56 @@ def test_oauth_token__form_body_issues_bearer_token(thrive: Thrive) -> None:
 
 
 def test_oauth_token__json_body_is_accepted(thrive: Thrive) -> None:
-    resp = httpx.post(thrive.token_url, json={"grant_type": "client_credentials", "client_id": thrive.tenant_id,
-                                              "client_secret": thrive.secret, "scope": "api/read"})
+    resp = httpx.post(thrive.token_url, json={"grant_type": "client_credentials", "client_id": thrive.client_id,
+                                              "client_secret": thrive.client_secret, "scope": "api/read"})
     assert resp.status_code == 200, resp.text
     assert resp.json()["scope"] == "api/read"
 
 
 def test_oauth_token__basic_header_credentials_are_accepted(thrive: Thrive) -> None:
     resp = httpx.post(thrive.token_url, data={"grant_type": "client_credentials"},
-                      auth=(thrive.tenant_id, thrive.secret))
+                      auth=(thrive.client_id, thrive.client_secret))
     assert resp.status_code == 200, resp.text
     assert resp.json()["access_token"]
 
 
 def test_oauth_token__wrong_secret_is_401(thrive: Thrive) -> None:
-    resp = httpx.post(thrive.token_url, data={"grant_type": "client_credentials", "client_id": thrive.tenant_id,
+    resp = httpx.post(thrive.token_url, data={"grant_type": "client_credentials", "client_id": thrive.client_id,
                                               "client_secret": "wrong"})
     assert resp.status_code == 401
 
 
+def test_oauth_token__client_id_is_its_own_value_not_the_tenant_id(thrive: Thrive) -> None:
+    # OAuth overview: "Client ID", "Client Secret" and "Tenant ID (used in the token URL)" are issued separately;
+    # the tenant id and its Basic API secret are not client credentials.
+    thrive.emulator_only("the demo tenant's Basic pair is known not to be an OAuth client")
+    for client_id, secret in ((thrive.tenant_id, thrive.secret), (thrive.tenant_id, thrive.client_secret)):
+        resp = httpx.post(thrive.token_url, data={"grant_type": "client_credentials", "client_id": client_id,
+                                                  "client_secret": secret})
+        assert_error(resp, 401)
+
+
+def test_oauth_token__missing_client_id_is_401(thrive: Thrive) -> None:
+    resp = httpx.post(thrive.token_url, data={"grant_type": "client_credentials",
+                                              "client_secret": thrive.client_secret})
+    assert resp.status_code == 401
+
+
+def test_oauth_token__client_of_another_tenant_is_401(thrive: Thrive) -> None:
+    thrive.admin().seed({"tenants": [{"tenantId": "other-tenant", "apiSecret": "x"}],
+                         "oauthClients": [{"clientId": "other-client", "clientSecret": "s",
+                                           "tenantId": "other-tenant"}]})
+    resp = httpx.post(thrive.token_url, data={"grant_type": "client_credentials", "client_id": "other-client",
+                                              "client_secret": "s"})
+    assert resp.status_code == 401
+    other = httpx.post(f"{thrive.root_url}/oauth2/token/other-tenant",
+                       data={"grant_type": "client_credentials", "client_id": "other-client", "client_secret": "s"})
+    assert other.status_code == 200
+
+
 def test_oauth_token__unsupported_grant_type_is_400(thrive: Thrive) -> None:
-    resp = httpx.post(thrive.token_url, data={"grant_type": "password", "client_id": thrive.tenant_id,
-                                              "client_secret": thrive.secret})
+    resp = httpx.post(thrive.token_url, data={"grant_type": "password", "client_id": thrive.client_id,
+                                              "client_secret": thrive.client_secret})
     assert resp.status_code == 400
 
 
@@ -666,3 +708,59 @@ def test_state__dump_lists_members_managers_and_demo_users(thrive: Thrive) -> No
     assert [m["reference"] for m in dumped["managers"]] == ["user3"]
     live.reset()
     assert live.state()["audiences"] == []
+
+
+# -- every route, every documented status ------------------------------------------------------------------------
+# errors-error-handling documents 400, 401, 403, 404, 409, 422, 429 and 500 in one body shape; each route's own
+# statuses are tested above (400/409/422 on create and PATCH, 207 on members/managers, 404 on get, ...). These
+# cover the statuses every route shares.
+ROUTES = [
+    ("GET", "/audiences", None), ("POST", "/audiences", {"name": "X", "reference": "ct-x", "category": "structure"}),
+    ("GET", "/audiences/{a}", None), ("PATCH", "/audiences/{a}", {"name": "Y"}), ("DELETE", "/audiences/{a}", None),
+    ("GET", "/audiences/{a}/members", None), ("POST", "/audiences/{a}/members", ["user1"]),
+    ("PATCH", "/audiences/{a}/members", ["user1"]), ("DELETE", "/audiences/{a}/members/user1", None),
+    ("GET", "/audiences/{a}/managers", None), ("POST", "/audiences/{a}/managers", [{"reference": "user1"}]),
+    ("PATCH", "/audiences/{a}/managers", [{"reference": "user1"}]), ("DELETE", "/audiences/{a}/managers/user1", None),
+]
+ROUTE_IDS = [f"{m} {p}" for m, p, _ in ROUTES]
+
+
+def _call(client: httpx.Client, method: str, path: str, body: Any, audience: str) -> httpx.Response:
+    return client.request(method, path.replace("{a}", audience), json=body)
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ROUTES, ids=ROUTE_IDS)
+def test_every_route__401_without_credentials(thrive: Thrive, method: str, path: str, body: Any) -> None:
+    with thrive.client() as c:
+        assert_error(_call(c, method, path, body, "ct-none"), 401)
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ROUTES, ids=ROUTE_IDS)
+def test_every_route__429_in_the_error_shape(thrive: Thrive, method: str, path: str, body: Any) -> None:
+    thrive.admin().configure(rate_limit_rpm=1, rate_limit_burst=1)
+    with thrive.basic() as c:
+        _call(c, method, path, body, "ct-none")
+        assert_error(_call(c, method, path, body, "ct-none"), 429)
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ROUTES, ids=ROUTE_IDS)
+def test_every_route__500_in_the_error_shape(thrive: Thrive, method: str, path: str, body: Any) -> None:
+    thrive.admin().fault(kind="status", status=500, route=f"{method} /rest/v1/")
+    with thrive.basic() as c:
+        assert_error(_call(c, method, path, body, "ct-none"), 500)
+
+
+@pytest.mark.parametrize(("method", "path", "body"), [r for r in ROUTES if "{a}" in r[1]],
+                         ids=[i for i, r in zip(ROUTE_IDS, ROUTES, strict=True) if "{a}" in r[1]])
+def test_every_audience_route__unknown_audience_is_404(thrive: Thrive, method: str, path: str, body: Any) -> None:
+    with thrive.basic() as c:
+        assert_error(_call(c, method, path, body, "ct-no-such-audience"), 404)
+
+
+@pytest.mark.parametrize(("method", "path", "body"), [r for r in ROUTES if r[0] != "GET" and "{a}" in r[1]],
+                         ids=[i for i, r in zip(ROUTE_IDS, ROUTES, strict=True) if r[0] != "GET" and "{a}" in r[1]])
+def test_every_audience_write__ui_made_audience_is_403(thrive: Thrive, method: str, path: str, body: Any) -> None:
+    thrive.admin().seed({"audiences": [{"name": "UI made", "reference": "ct-ui", "apiControlled": False,
+                                        "category": "structure", "members": ["user1"]}]})
+    with thrive.basic() as c:
+        assert_error(_call(c, method, path, body, "ct-ui"), 403)

@@ -353,3 +353,76 @@ def test_rate_limit__429_with_vendor_error_body_and_no_retry_after(api: httpx.Cl
     codes = [api.post("/verify", json={}) for _ in range(3)]
     assert [r.status_code for r in codes] == [200, 200, 429]
     assert codes[2].json()["error"] is True and "Retry-After" not in codes[2].headers
+
+
+# -- agents/get (https://docs.unleashx.ai/api-reference/voice-ai/list-voice-agents) -------------------------------
+def _agents(resp: httpx.Response) -> Any:
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["error"] is False and body["data"]["success"] is True
+    return body["data"]["data"]
+
+
+def test_agents_get__without_agent_id_lists_every_agent(api: httpx.Client) -> None:
+    agents = _agents(api.get("/agents/get"))
+    assert isinstance(agents, list) and agents
+    assert {"agent_id", "agent_name", "agent_type", "status", "calling_type"} <= set(agents[0])
+    if not REAL:
+        assert [a["agent_id"] for a in agents] == [101, 102]
+
+
+def test_agents_get__by_agent_id_answers_one_agent_by_get_or_post(api: httpx.Client) -> None:
+    if REAL and not AGENT_ID:
+        pytest.skip("set UNLEASHX_AGENT_ID")
+    one = _agents(api.get("/agents/get", params={"agent_id": AGENT_ID}))
+    assert isinstance(one, dict) and one["agent_id"] == AGENT_ID
+    assert _agents(api.post("/agents/get", json={"agent_id": AGENT_ID}))["agent_id"] == AGENT_ID
+
+
+def test_agents_get__agent_type_filters(api: httpx.Client, admin: LiveEmulator) -> None:
+    admin.seed({"agents": [{"id": 201, "name": "Chat bot", "agent_type": 2}]})
+    assert [a["agent_id"] for a in _agents(api.get("/agents/get", params={"agent_type": 2}))] == [201]
+    assert [a["agent_id"] for a in _agents(api.post("/agents/get", json={"agent_type": 3}))] == [101, 102]
+
+
+def test_agents_get__unknown_agent_is_404_with_error_body(api: httpx.Client) -> None:
+    resp = api.get("/agents/get", params={"agent_id": MISSING_CAMPAIGN})
+    assert resp.status_code == 404 and resp.json()["error"] is True and resp.json()["message"]
+
+
+def test_agents_get__other_workspaces_agents_are_not_listed(api: httpx.Client, admin: LiveEmulator) -> None:
+    admin.seed({"agents": [{"id": 301, "name": "Theirs", "workspace": "other"}]})
+    assert 301 not in [a["agent_id"] for a in _agents(api.get("/agents/get"))]
+    assert api.get("/agents/get", params={"agent_id": 301}).status_code == 404
+
+
+def test_agents_get__missing_or_wrong_token_is_401(api: httpx.Client) -> None:
+    base = str(api.base_url).rstrip("/")
+    assert httpx.get(base + "/agents/get").status_code == 401
+    assert httpx.get(base + "/agents/get", headers={"token": "nope"}).status_code == 401
+
+
+def test_create_campaign__unknown_agent_is_agent_not_exist(api: httpx.Client) -> None:
+    resp = api.post("/create-campaign", json=_campaign_body(agent_id=MISSING_CAMPAIGN))
+    assert resp.status_code in (400, 404) and resp.json()["error"] is True
+
+
+ROUTES = [("POST", "/verify"), ("GET", "/agents/get"), ("POST", "/agents/get"), ("POST", "/create-campaign"),
+          ("POST", "/update-campaign"), ("GET", "/audience-list"), ("GET", "/campaign-audience-stats"),
+          ("GET", "/audience-format"), ("POST", "/delete-audience")]
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+def test_every_route__401_without_token(api: httpx.Client, method: str, path: str) -> None:
+    resp = httpx.request(method, str(api.base_url).rstrip("/") + path, json={} if method == "POST" else None)
+    assert resp.status_code == 401 and resp.json()["error"] is True
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+def test_every_route__429_in_the_vendor_error_shape(api: httpx.Client, admin: LiveEmulator, method: str,
+                                                    path: str) -> None:
+    admin.configure(rate_limit_rpm=1, rate_limit_burst=1)
+    api.request(method, path, json={} if method == "POST" else None)
+    resp = api.request(method, path, json={} if method == "POST" else None)
+    assert resp.status_code == 429 and resp.json() == {"error": True, "message": "Too many requests"}
+    assert "Retry-After" not in resp.headers

@@ -66,6 +66,11 @@ class FakeSonarly:
         self.calls: list[tuple[str, str]] = []
         self.on: dict[tuple[str, str], Callable[[httpx.Request], httpx.Response | None]] = {}
         self._n = 0
+        # Prospecting: members per audience (public identifiers), jobs, and how many status polls a job runs.
+        self.members: dict[str, list[str]] = {}
+        self.jobs: dict[str, dict[str, Any]] = {}
+        self.job_polls = 2
+        self.job_outcome = "completed"
 
     def add(self, name: str, type_: str = "on_demand", description: str | None = None, *,
             created: datetime | None = None, folder_id: str | None = None) -> dict[str, Any]:
@@ -94,10 +99,36 @@ class FakeSonarly:
         if route == f"accounts/{GROUP}/audiences" and request.method == "POST":
             body = json.loads(request.content)
             return ok(self.add(body["name"], body["type"], body.get("description")), 201)
+        if route == f"accounts/{GROUP}/prospecting" and request.method == "POST":
+            return self._start(request)
+        if route == f"accounts/{GROUP}/prospecting" and request.method == "GET":
+            wanted = request.url.params.get("status")
+            items = [{"jobId": j["id"], "status": j["status"]} for j in self.jobs.values()
+                     if wanted in (None, j["status"])]
+            return ok({"items": items, "nextCursor": None, "hasMore": False})
+        if route == f"accounts/{GROUP}/prospecting/{{id}}" and request.method == "GET":
+            job = self.jobs[parts[3]]
+            if job["status"] == "running":
+                job["polls"] -= 1
+                if job["polls"] <= 0:
+                    job["status"] = self.job_outcome
+                    if job["status"] == "completed":
+                        have = self.members.setdefault(job["audience"], [])
+                        have.extend(p for p in job["profiles"] if p not in have)
+            return ok({"jobId": job["id"], "type": "prospecting", "status": job["status"], "stages": {},
+                       "error": {"code": "X", "message": "import failed"} if job["status"] == "failed" else None})
+        if route.startswith(f"accounts/{GROUP}/audiences/{{id}}") and self._busy(parts[3]):
+            return fail(409, "AUDIENCE_NOT_READY", "Audience is still being populated by an active prospecting job")
+        if route == f"accounts/{GROUP}/audiences/{{id}}/prospects":
+            members = self.members.get(parts[3], [])
+            return ok({"items": [{"id": f"p{i}", "publicIdentifier": m,
+                                  "linkedinUrl": f"https://www.linkedin.com/in/{m}"} for i, m in enumerate(members)],
+                       "nextCursor": None, "hasMore": False})
         if route == f"accounts/{GROUP}/audiences/{{id}}":
             aud = self.audiences.get(parts[3])
             if aud is None:
                 return fail(404, "NOT_FOUND", f"Audience {parts[3]} not found")
+            aud["prospectCount"] = len(self.members.get(aud["id"], []))
             if request.method == "DELETE":
                 del self.audiences[aud["id"]]
                 return ok({"deleted": True})
@@ -105,6 +136,23 @@ class FakeSonarly:
                 aud.update(json.loads(request.content))
             return ok(aud)
         return fail(404, "NOT_FOUND", f"No route for {request.method} {path}")
+
+    def _busy(self, audience_id: str) -> bool:
+        return any(j["audience"] == audience_id and j["status"] == "running" for j in self.jobs.values())
+
+    def _start(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        key = request.headers.get("Idempotency-Key")
+        for job in self.jobs.values():
+            if key and job["key"] == key:
+                return ok({"jobId": job["id"], "status": job["status"]}, 200 if job["status"] == "completed" else 202)
+        if self._busy(body["audienceId"]):
+            return fail(409, "AUDIENCE_NOT_READY", "busy")
+        job_id = f"job{len(self.jobs) + 1}"
+        self.jobs[job_id] = {"id": job_id, "key": key, "audience": body["audienceId"], "status": "running",
+                             "polls": self.job_polls, "urls": body["urls"],
+                             "profiles": [u.rstrip("/").rsplit("/", 1)[1].lower() for u in body["urls"]]}
+        return ok({"jobId": job_id, "status": "queued"}, 202)
 
 
 def provider_for(handler: Handler, cls: type[AudienceProvider] | type[AudienceFolderProvider] = AudienceProvider,
@@ -456,3 +504,203 @@ def test_folder_delete__404_while_the_folder_exists_means_no_delete_endpoint() -
     with pytest.raises(ProviderError) as info:
         provider_for(handler, AudienceFolderProvider).delete("f1", {"account_group_id": GROUP})
     assert not isinstance(info.value, NotFound) and "retain_on_delete" in str(info.value)
+
+
+# -- reads wait out the readiness guard (audiences-get: 409 AUDIENCE_NOT_READY while a job fills it) -------
+def test_read__not_ready_get_is_waited_out_then_read() -> None:
+    fake = FakeSonarly()
+    aud = fake.add("Founders", folder_id="f1")
+    seen = _not_ready_for(fake, "GET", 3)
+    read = provider_for(fake).read(aud["id"], dict(STATE))
+    assert seen == [4] and read.id == aud["id"] and read.outs["name"] == "Founders"
+
+
+def test_read__not_ready_past_the_timeout_says_to_rerun_refresh() -> None:
+    fake = FakeSonarly()
+    aud = fake.add("Founders")
+    _not_ready_for(fake, "GET", 10_000)
+    with pytest.raises(WaitTimeout) as info:
+        provider_for(fake, timeout=0.1).read(aud["id"], dict(STATE))
+    assert "rerun `pulumi refresh`" in str(info.value) and "AUDIENCE_NOT_READY" in str(info.value)
+
+
+def test_check__adopting_an_audience_a_job_is_filling_waits_then_verifies_the_type() -> None:
+    fake = FakeSonarly()
+    mon = fake.add("Watch", "monitoring")
+    seen = _not_ready_for(fake, "GET", 2)
+    wrong = provider_for(fake).check({}, {**ARGS, "adopt_id": mon["id"]})
+    assert seen == [3] and [f.property for f in wrong.failures] == ["type"]
+
+
+# -- prospect_urls: url_upload jobs with a derived Idempotency-Key ------------------------------------------
+URLS = ["https://www.linkedin.com/in/ada-lovelace", "https://linkedin.com/in/Grace-Hopper/"]
+
+
+def _uploads(fake: FakeSonarly) -> list[tuple[str, str]]:
+    return [c for c in fake.calls if c == ("POST", f"accounts/{GROUP}/prospecting")]
+
+
+def test_upload_key__same_request_same_key_any_order_other_audience_or_profiles_other_key() -> None:
+    from providers.sonarly.resource import upload_key
+
+    key = upload_key(GROUP, "a1", ["x", "y"])
+    assert key == upload_key(GROUP, "a1", ["y", "x"]) and key.startswith("pulumi-sonarly-")
+    others = {upload_key("ag2", "a1", ["x", "y"]), upload_key(GROUP, "a2", ["x", "y"]),
+              upload_key(GROUP, "a1", ["x"]), upload_key(GROUP, "a1", ["x", "y"], after_job="job1")}
+    assert key not in others and len(others) == 4
+
+
+def test_create__prospect_urls_start_one_keyed_upload_wait_for_it_and_output_the_count() -> None:
+    fake = FakeSonarly()
+    sent: list[httpx.Request] = []
+    fake.on[("POST", f"accounts/{GROUP}/prospecting")] = lambda r: sent.append(r) or None  # type: ignore[func-returns-value]
+    result = provider_for(fake).create({**ARGS, "prospect_urls": URLS})
+    (job,) = fake.jobs.values()
+    assert job["audience"] == result.id and job["status"] == "completed"
+    assert sent[0].headers["Idempotency-Key"].startswith("pulumi-sonarly-")
+    assert sorted(job["profiles"]) == ["ada-lovelace", "grace-hopper"]
+    assert result.outs["prospect_count"] == 2 and result.outs["prospect_urls"] == URLS
+    assert ("GET", f"accounts/{GROUP}/prospecting/{{id}}") in fake.calls  # waited on the job status
+
+
+def test_create__lost_upload_answer_is_resent_with_the_same_key_and_makes_one_job() -> None:
+    fake = FakeSonarly()
+    keys: list[str] = []
+
+    def drop_first(request: httpx.Request) -> httpx.Response | None:
+        keys.append(request.headers["Idempotency-Key"])
+        if len(keys) == 1:
+            fake._start(request)  # the job is created, then the answer is lost
+            raise httpx.RemoteProtocolError("connection reset after commit")
+        return None
+
+    fake.on[("POST", f"accounts/{GROUP}/prospecting")] = drop_first
+    result = provider_for(fake).create({**ARGS, "prospect_urls": URLS})
+    assert len(keys) == 2 and keys[0] == keys[1]
+    assert len(fake.jobs) == 1 and result.outs["prospect_count"] == 2
+
+
+def test_update__added_profiles_upload_only_the_missing_ones() -> None:
+    fake = FakeSonarly()
+    aud = fake.add("Founders", folder_id="f1")
+    fake.members[aud["id"]] = ["ada-lovelace"]
+    olds = {**STATE, "prospect_urls": URLS[:1]}
+    news = {**NEWS, "prospect_urls": URLS}
+    assert AudienceProvider().diff(aud["id"], olds, news).replaces == []
+    result = provider_for(fake).update(aud["id"], olds, news)
+    (job,) = fake.jobs.values()
+    assert job["profiles"] == ["grace-hopper"] and result.outs["prospect_count"] == 2
+
+
+def test_update__nothing_missing_starts_no_job() -> None:
+    fake = FakeSonarly()
+    aud = fake.add("Founders", folder_id="f1")
+    fake.members[aud["id"]] = ["ada-lovelace", "grace-hopper", "someone-else"]
+    result = provider_for(fake).update(aud["id"], {**STATE, "prospect_urls": URLS}, {**NEWS, "prospect_urls": URLS,
+                                                                                    "name": "Renamed"})
+    assert fake.jobs == {} and _uploads(fake) == [] and result.outs["prospect_count"] == 3
+
+
+def test_update__replay_of_an_earlier_job_whose_profiles_are_gone_starts_a_new_keyed_import() -> None:
+    fake = FakeSonarly()
+    aud = fake.add("Founders", folder_id="f1")
+    provider = provider_for(fake)
+    provider.update(aud["id"], {**STATE}, {**NEWS, "prospect_urls": URLS})
+    assert len(fake.jobs) == 1
+    fake.members[aud["id"]] = []  # someone removed them in the Sonarly app
+    refreshed = provider.read(aud["id"], {**STATE, "prospect_urls": URLS})
+    assert refreshed.outs["prospect_urls"] == []  # drift: the declared profiles are gone
+    provider.update(aud["id"], refreshed.outs, {**NEWS, "prospect_urls": URLS})
+    assert len(fake.jobs) == 2 and sorted(fake.members[aud["id"]]) == ["ada-lovelace", "grace-hopper"]
+    first, second = (j["key"] for j in fake.jobs.values())
+    assert first != second
+
+
+def test_fill__more_than_1000_profiles_go_in_jobs_of_at_most_1000() -> None:
+    fake = FakeSonarly()
+    fake.job_polls = 1
+    aud = fake.add("Big", folder_id="f1")
+    urls = [f"https://www.linkedin.com/in/p{i}" for i in range(2300)]
+    result = provider_for(fake).update(aud["id"], {**STATE}, {**NEWS, "prospect_urls": urls})
+    assert sorted(len(j["urls"]) for j in fake.jobs.values()) == [300, 1000, 1000]
+    assert result.outs["prospect_count"] == 2300
+
+
+def test_create__failed_job_deletes_the_new_audience_and_says_why() -> None:
+    fake = FakeSonarly()
+    fake.job_outcome = "failed"
+    with pytest.raises(ProviderError) as info:
+        provider_for(fake).create({**ARGS, "prospect_urls": URLS})
+    text = str(info.value)
+    assert "ended failed: import failed" in text and "it was deleted again" in text
+    assert fake.audiences == {}
+
+
+def test_upload__job_outlasting_the_timeout_names_the_job_and_rerun() -> None:
+    fake = FakeSonarly()
+    fake.job_polls = 10_000
+    aud = fake.add("Founders", folder_id="f1")
+    with pytest.raises(WaitTimeout) as info:
+        provider_for(fake, timeout=0.1).update(aud["id"], {**STATE}, {**NEWS, "prospect_urls": URLS})
+    text = str(info.value)
+    assert "prospecting job job1" in text and "rerun `pulumi up`" in text and "does not start it again" in text
+
+
+def test_diff__added_or_removed_profiles_update_in_place_respelled_or_reordered_is_no_change() -> None:
+    olds = {**STATE, "prospect_urls": URLS}
+    removed = AudienceProvider().diff("x", olds, {**NEWS, "prospect_urls": URLS[:1]})
+    assert removed.changes and removed.replaces == []
+    added = AudienceProvider().diff("x", olds, {**NEWS, "prospect_urls": [*URLS, "https://www.linkedin.com/in/x"]})
+    assert added.changes and added.replaces == []
+    respelled = ["https://www.linkedin.com/in/grace-hopper", "http://www.linkedin.com/in/ADA-LOVELACE/"]
+    assert AudienceProvider().diff("x", olds, {**NEWS, "prospect_urls": respelled}).changes is False
+
+
+def test_check__prospect_urls_not_a_profile_or_repeated_fail_at_preview_naming_the_index() -> None:
+    provider = provider_for(FakeSonarly())
+    bad = provider.check({}, {**ARGS, "prospect_urls": [URLS[0], "https://example.com/in/x"]})
+    assert [f.property for f in bad.failures] == ["prospect_urls"]
+    assert "prospect_urls[1]" in bad.failures[0].reason and "sonarly:Audience" in bad.failures[0].reason
+    dup = provider.check({}, {**ARGS, "prospect_urls": [URLS[0], URLS[0] + "/"]})
+    assert "same profile as prospect_urls[0]" in dup.failures[0].reason
+
+
+def test_error__403_on_prospecting_names_the_missing_permission_and_what_prospect_urls_needs() -> None:
+    fake = FakeSonarly()
+    aud = fake.add("Founders", folder_id="f1")
+    fake.on[("POST", f"accounts/{GROUP}/prospecting")] = lambda r: fail(
+        403, "FORBIDDEN", "Missing required permission", "requiredPermission: prospecting:write")
+    with pytest.raises(Forbidden) as info:
+        provider_for(fake).update(aud["id"], {**STATE}, {**NEWS, "prospect_urls": URLS})
+    assert "`prospecting:write`" in str(info.value) and "prospects:read" in str(info.value)
+    assert KEY not in str(info.value)
+
+
+def test_update__dropped_profile_calls_nothing_and_keeps_the_prospect() -> None:
+    fake = FakeSonarly()
+    aud = fake.add("Founders", folder_id="f1")
+    fake.members[aud["id"]] = ["ada-lovelace", "grace-hopper"]
+    result = provider_for(fake).update(aud["id"], {**STATE, "prospect_urls": URLS}, {**NEWS, "prospect_urls": URLS[:1]})
+    assert {m for m, _ in fake.calls} == {"GET"} and fake.members[aud["id"]] == ["ada-lovelace", "grace-hopper"]
+    assert result.outs["prospect_urls"] == URLS[:1] and result.outs["prospect_count"] == 2
+
+
+def test_locate__with_prospect_urls_waits_for_running_jobs_then_finds_the_hidden_audience() -> None:
+    fake = FakeSonarly()
+    aud = fake.add("Founders")
+    fake.jobs["job1"] = {"id": "job1", "key": None, "audience": aud["id"], "status": "running", "polls": 3,
+                         "urls": URLS, "profiles": ["ada-lovelace", "grace-hopper"]}
+    fake.hidden.add(aud["id"])  # being populated: not in the audience list
+
+    def job_polled(request: httpx.Request) -> httpx.Response | None:
+        job = fake.jobs["job1"]
+        job["polls"] -= 1
+        if job["polls"] <= 0:
+            job["status"] = "completed"
+            fake.hidden.discard(aud["id"])
+        return None
+
+    fake.on[("GET", f"accounts/{GROUP}/prospecting")] = job_polled
+    found = provider_for(fake).locate({**ARGS, "prospect_urls": URLS}, set())
+    assert [i for i, _ in found] == [aud["id"]]
+    assert provider_for(fake).locate({**ARGS, "prospect_urls": URLS}, {aud["id"]}) == []

@@ -31,7 +31,6 @@ from providers.unleashx.resource import (
     CampaignAudienceProvider,
     CampaignProvider,
     UnleashXConfig,
-    find_records,
 )
 
 TOKEN = "unit-unleashx-token-123"
@@ -55,6 +54,8 @@ class FakeUnleashX:
         self.ignore_mobile_filter = False
         self.drop_creates = 0  # commit, then lose the answer
         self._next = 1
+        self.agents = [{"agent_id": 101, "agent_name": "Sales", "agent_type": 3},
+                       {"agent_id": 102, "agent_name": "Reminders", "agent_type": 3}]
 
     def add_campaign(self, cid: int, status: str = "draft", name: str | None = None) -> None:
         self.campaigns[cid] = {"id": cid, "campaign_name": name or f"c{cid}", "campaign_status": status}
@@ -79,6 +80,14 @@ class FakeUnleashX:
         self.requests.append((request.method, path, body or params))
         if request.headers.get("token") != TOKEN:
             return self.error(401, "INVALID_TOKEN")
+        if path == "get":  # agents/get
+            data: Any = self.agents
+            if params.get("agent_id"):
+                data = next((a for a in self.agents if a["agent_id"] == int(params["agent_id"])), None)
+                if data is None:
+                    return self.error(404, "Voice agent not found")
+            return httpx.Response(200, json={"error": False, "code": 200, "message": "ok",
+                                             "data": {"success": True, "message": "ok", "data": data}})
         if path == "create-campaign":
             if any(c["campaign_name"].lower() == body["campaign_name"].lower() for c in self.campaigns.values()):
                 return self.error(400, "Campaign name already exists")
@@ -244,8 +253,9 @@ def test_check__campaign_rules_fail_at_preview_on_the_right_field(change: dict[s
 
 
 def test_check__single_try_needs_no_delay_and_delay_is_normalized() -> None:
-    assert CampaignProvider().check({}, {**CAMPAIGN, "max_retry": 1, "max_delay": None}).failures == []
-    result = CampaignProvider().check({}, {**CAMPAIGN, "max_delay": {"h": 2}})
+    provider = configured(CampaignProvider(), FakeUnleashX())
+    assert provider.check({}, {**CAMPAIGN, "max_retry": 1, "max_delay": None}).failures == []
+    result = provider.check({}, {**CAMPAIGN, "max_delay": {"h": 2}})
     assert result.failures == [] and result.inputs["max_delay"] == {"d": 0, "h": 2, "m": 0}
     assert result.inputs["status"] == "draft"
 
@@ -259,6 +269,24 @@ def test_check__adopt_id_of_a_missing_campaign_fails_at_preview() -> None:
     provider = configured(CampaignProvider(), FakeUnleashX())
     result = provider.check({}, {**CAMPAIGN, "adopt_id": 42})
     assert [f.property for f in result.failures] == ["adopt_id"] and "Campaign not exist" in result.failures[0].reason
+
+
+def test_check__unknown_agent_fails_on_agent_id_naming_the_agents_that_exist() -> None:
+    fake = FakeUnleashX()
+    result = configured(CampaignProvider(), fake).check({}, {**CAMPAIGN, "agent_id": 110})
+    assert [f.property for f in result.failures] == ["agent_id"]
+    reason = result.failures[0].reason
+    assert "unleashx:Campaign 'Winter'" in reason and "agent_id 110" in reason
+    assert "101 (Sales, telephony)" in reason and "102 (Reminders, telephony)" in reason
+    assert fake.writes() == []
+
+
+def test_check__agents_are_read_once_per_provider_process() -> None:
+    fake = FakeUnleashX()
+    provider = configured(CampaignProvider(), fake)
+    for name in ("a", "b", "c"):
+        assert provider.check({}, {**CAMPAIGN, "campaign_name": name}).failures == []
+    assert [r[1] for r in fake.requests] == ["get"]
 
 
 def _state(**extra: Any) -> dict[str, Any]:
@@ -404,7 +432,7 @@ def test_find__small_campaign_is_read_whole_and_matched_by_digits() -> None:
     fake.add_campaign(7)
     fake.add_record(1, 7, "+1 555-000-0001")
     fake.add_record(2, 7, "15550000002")
-    found = find_records(client_for(fake), 7, ["15550000001", "+1 (555) 000-0002", "+15550000003"])
+    found = client_for(fake).find_records(7, ["15550000001", "+1 (555) 000-0002", "+15550000003"])
     assert {k: [r.id for r in v] for k, v in found.items()} == {
         "15550000001": [1], "15550000002": [2], "15550000003": []}
     assert len(fake.requests) == 1
@@ -414,7 +442,7 @@ def test_find__large_campaign_uses_the_mobile_filter_and_ignores_partial_matches
     fake = FakeUnleashX()
     _many(fake, 1000)
     fake.add_record(5000, 7, "+4415550000042")  # contains the digits of +15550000042: not the same number
-    found = find_records(client_for(fake), 7, ["+15550000042"])
+    found = client_for(fake).find_records(7, ["+15550000042"])
     assert [r.id for r in found["15550000042"]] == [1042]
     assert len(fake.requests) == 2 and fake.requests[1][2]["mobile_no"] == "15550000042"
 
@@ -423,7 +451,7 @@ def test_find__an_ignored_filter_falls_back_to_a_full_scan() -> None:
     fake = FakeUnleashX()
     _many(fake, 1000)
     fake.ignore_mobile_filter = True
-    found = find_records(client_for(fake), 7, ["+15550000999"])
+    found = client_for(fake).find_records(7, ["+15550000999"])
     assert [r.id for r in found["15550000999"]] == [1999]
 
 

@@ -1,0 +1,170 @@
+"""Sonarly `prospect_urls` through the real engine: keyed url_upload jobs, lost answers, refresh while a job runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+FULL_KEY = "sk_live_demo_full"
+UPLOAD = r"POST /v1/accounts/[^/]+/prospecting$"
+FOREIGN = "f0" * 12
+PROFILES = [f"https://www.linkedin.com/in/e2e-prospect-{i}" for i in range(3)]
+
+
+def _stack(make_stack, emulator, foreign_name: str = "E2E prospect upload"):  # type: ignore[no-untyped-def]
+    live = emulator("sonarly")
+    # Someone else's audience in the same account group, with its own members: never touched by the stack.
+    live.seed({"audiences": [{"id": FOREIGN, "name": foreign_name, "prospectUrls": PROFILES[:1],
+                              "prospectCount": 4}]})
+    live.configure(job_seconds=1.5)
+    stack = make_stack("sonarly_prospects")
+    stack.config("sonarly:baseUrl", live.base_url)
+    stack.config("sonarly:apiKey", FULL_KEY, secret=True)
+    return live, stack
+
+
+def _uploads(live) -> list[dict]:  # type: ignore[no-untyped-def, type-arg]
+    return [r for r in live.requests() if r["method"] == "POST" and r["path"].endswith("/prospecting")]
+
+
+def _recorded(stack) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    """The audience's outputs in the state (refresh updates these, not the stack's exports)."""
+    (res,) = [r for r in json.loads(stack.export())["deployment"]["resources"] if r["urn"].endswith("::prospects")]
+    return dict(res["outputs"])
+
+
+def _ours(live) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    (aud,) = [a for a in live.state()["audiences"].values() if a["id"] != FOREIGN]
+    return aud  # type: ignore[no-any-return]
+
+
+def test_prospects__dropped_upload_answer_is_one_job_refresh_waits_for_a_running_job_destroy_leaves_nothing(  # type: ignore[no-untyped-def]
+        make_stack, emulator) -> None:
+    live, stack = _stack(make_stack, emulator)
+    foreign_before = live.state()["audiences"][FOREIGN]
+
+    # The job is created but its answer is lost: the retry carries the same Idempotency-Key, so Sonarly answers
+    # with the job it already has. Exactly one job, one import.
+    live.fault(kind="drop_after_commit", route=UPLOAD)
+    stack.config("urls", ",".join(PROFILES))
+    stack.up()
+    uploads = _uploads(live)
+    assert [str(r["status"]) for r in uploads] == ["dropped:202", "202"]
+    assert uploads[0]["body"] == uploads[1]["body"]
+    jobs = list(live.state()["jobs"].values())
+    assert len(jobs) == 1 and jobs[0]["status"] == "completed" and jobs[0]["urls"] == 3
+    assert jobs[0]["idempotencyKey"].startswith("pulumi-sonarly-")
+    aud = _ours(live)
+    assert sorted(aud["prospects"]) == [f"e2e-prospect-{i}" for i in range(3)]
+    assert stack.outputs()["prospect_count"] == 3
+    stack.preview("--expect-no-changes")
+
+    # A prospecting job (started elsewhere) is filling the audience: GET answers 409 AUDIENCE_NOT_READY, and
+    # refresh waits for the job instead of failing, then records the new count.
+    live.seed({"jobs": [{"audienceId": aud["id"], "seconds": 5, "prospects": 4}]})
+    live.clear_requests()
+    stack.refresh()
+    gets = [r for r in live.requests() if r["method"] == "GET" and r["path"].endswith(aud["id"])]
+    assert gets[0]["status"] == 409 and gets[-1]["status"] == 200
+    assert _recorded(stack)["prospect_count"] == 7
+    stack.preview("--expect-no-changes")
+
+    # Someone removes a member in the Sonarly app: refresh sees it (the profile drops out of prospect_urls), the
+    # preview shows the change, and `up` uploads that one profile again.
+    live.seed({"removeProspects": [{"audienceId": aud["id"], "urls": PROFILES[1:2]}]})
+    stack.refresh()
+    assert _recorded(stack)["prospect_urls"] == [PROFILES[0], PROFILES[2]]
+    assert stack.preview("--expect-no-changes", check=False).returncode != 0
+    live.clear_requests()
+    stack.up()
+    (upload,) = _uploads(live)
+    assert json.loads(upload["body"])["urls"] == PROFILES[1:2]
+    assert "e2e-prospect-1" in _ours(live)["prospects"]
+    stack.preview("--expect-no-changes")
+
+    # One more profile: one more job with only that profile, same audience.
+    stack.config("urls", ",".join([*PROFILES, "https://www.linkedin.com/in/e2e-prospect-new"]))
+    live.clear_requests()
+    out = stack.up()
+    assert "replaced" not in out.stdout
+    (upload,) = _uploads(live)
+    assert json.loads(upload["body"])["urls"] == ["https://www.linkedin.com/in/e2e-prospect-new"]
+    assert _ours(live)["id"] == aud["id"] and _ours(live)["prospectCount"] == 8  # 3 + 4 (other job) + 1
+
+    # Dropping a profile from the list removes nothing (Sonarly documents no prospect removal): an in-place
+    # update without writes, and the member stays.
+    stack.config("urls", ",".join(PROFILES[:2]))
+    live.clear_requests()
+    out = stack.up()
+    assert "replaced" not in out.stdout
+    assert all(r["method"] == "GET" for r in live.requests())
+    assert "e2e-prospect-2" in _ours(live)["prospects"]
+
+    live.clear_requests()
+    stack.destroy()
+    state_after = live.state()
+    assert set(state_after["audiences"]) == {FOREIGN}
+    assert state_after["audiences"][FOREIGN] == foreign_before
+    assert all(FOREIGN not in r["path"] and FOREIGN not in r.get("body", "") for r in live.requests())
+
+
+def test_prospects__bad_profile_url_fails_preview_before_any_write(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+    live, stack = _stack(make_stack, emulator)
+    stack.config("urls", f"{PROFILES[0]},https://example.com/in/not-linkedin")
+    live.clear_requests()
+    out = stack.preview(check=False)
+    text = str(out.stdout) + str(out.stderr)
+    assert out.returncode != 0
+    assert "sonarly:Audience" in text and "prospect_urls[1]" in text and "Traceback" not in text
+    assert all(r["method"] == "GET" for r in live.requests())
+
+
+def _reap(workdir: Path) -> None:
+    """Kill the provider processes a SIGKILLed run orphaned (plugins run outside the CLI's process group)."""
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and os.readlink(proc / "cwd") == str(workdir) \
+                    and b"pulumi" in (proc / "cmdline").read_bytes():
+                os.kill(int(proc.name), signal.SIGKILL)
+        except OSError:
+            continue
+
+
+def test_prospects__run_killed_while_its_upload_runs_is_recovered_with_one_audience_and_one_job(  # type: ignore[no-untyped-def]
+        make_stack, emulator) -> None:
+    # A namesake would make the recovery refuse to choose (names are not unique in Sonarly; it lists both).
+    live, stack = _stack(make_stack, emulator, foreign_name="Someone else's list")
+    live.configure(job_seconds=8)
+    stack.config("urls", ",".join(PROFILES))
+    proc = subprocess.Popen(["pulumi", "up", "--yes", "--non-interactive", "--skip-preview", "--stack", stack.name],
+                            cwd=stack.dir, env=stack.env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not live.state()["jobs"] and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before its upload started"
+    os.killpg(proc.pid, signal.SIGKILL)  # the job is running at Sonarly; the create never reached the state
+    proc.wait()
+    _reap(stack.dir)
+
+    stack.run("cancel", "--yes", "--stack", stack.name, check=False)
+    # The new audience is hidden from the list while its job runs: the recovery waits for the job, then finds it.
+    recovered = subprocess.run([sys.executable, "-m", "providers.recover", "--stack", stack.name, "--yes"],
+                               cwd=stack.dir, env=stack.env, capture_output=True, text=True, timeout=300)
+    assert recovered.returncode == 0, recovered.stdout + recovered.stderr
+    stack.up()
+    ours = [a for a in live.state()["audiences"].values() if a["id"] != FOREIGN]
+    assert len(ours) == 1 and sorted(ours[0]["prospects"]) == [f"e2e-prospect-{i}" for i in range(3)]
+    assert len(live.state()["jobs"]) == 1  # the rerun waited for the killed run's job and started none
+    stack.preview("--expect-no-changes")
+    stack.destroy()
+    assert set(live.state()["audiences"]) == {FOREIGN}

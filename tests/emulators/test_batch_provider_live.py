@@ -1,0 +1,108 @@
+"""The Batch provider against the emulator: listing through pages, adoption by listing, destroy robustness."""
+
+from __future__ import annotations
+
+import weakref
+from pathlib import Path
+
+import pytest
+
+import providers.batch.resource as batch_resource
+from providers._core.config import ConfigSource
+from providers._core.errors import ApiError
+from providers.batch.members import Members
+from providers.batch.resource import AudienceProvider
+
+KEY, PROJECT = "demo-batch-rest-key", "project_demo0000000000000000000000000"
+
+
+@pytest.fixture
+def live(emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
+    emu = emulator("batch")
+    emu.configure(indexing_seconds=0.05)
+    monkeypatch.setenv("BATCH_BASE_URL", emu.base_url)
+    monkeypatch.setenv("BATCH_API_KEY", KEY)
+    monkeypatch.setenv("BATCH_PROJECT_KEY", PROJECT)
+    monkeypatch.setenv("BATCH_SNAPSHOT_DIR", str(tmp_path / "snap"))
+    # One listing per provider process is cached; each test is its own "process" here.
+    monkeypatch.setattr(batch_resource, "_LISTINGS", weakref.WeakKeyDictionary())
+    return emu
+
+
+def _provider() -> AudienceProvider:
+    p = AudienceProvider()
+    p._config = p.load_config(ConfigSource(None))
+    p._config_error = None
+    return p
+
+
+def _lists(live) -> list[dict]:  # type: ignore[no-untyped-def, type-arg]
+    return [r for r in live.requests() if r["path"].endswith("/audiences/list")]
+
+
+def test_iter_audiences__follows_next_from_with_the_default_limit_of_10(live) -> None:  # type: ignore[no-untyped-def]
+    live.seed({"audiences": [{"name": f"seed_{i:02d}"} for i in range(25)]})
+    names = [a.name for a in _provider().config.client.iter_audiences(limit=None)]
+    assert names == [f"seed_{i:02d}" for i in range(25)]
+    assert len(_lists(live)) == 3 and all("limit" not in r["query"] for r in _lists(live))
+
+
+def test_ownership__a_taken_name_on_a_later_page_is_found(live) -> None:  # type: ignore[no-untyped-def]
+    live.seed({"audiences": [{"name": f"seed_{i:03d}", "display_name": f"Seed {i}"} for i in range(130)]})
+    result = _provider().check({}, {"name": "seed_120", "membership": "authoritative"})
+    assert [f.property for f in result.failures] == ["name"]
+    assert "'seed_120' is already taken in Batch" in result.failures[0].reason
+    assert len(_lists(live)) == 2  # 100 + 30: the page past the first was read
+
+
+def test_adopt__an_audience_beyond_the_first_page_is_adopted_and_nothing_else_is_written(live) -> None:  # type: ignore[no-untyped-def]
+    live.seed({"audiences": [{"name": f"seed_{i:03d}", "ids": ["a"]} for i in range(130)]})
+    p = _provider()
+    inputs = {"name": "seed_125", "membership": "additive", "adopt": True,
+              "members": Members.of(["new"]).spec()}
+    checked = p.check({}, inputs)
+    assert checked.failures == []
+    assert len(_lists(live)) == 2  # found by listing, across pages
+    live.clear_requests()
+    result = p.create(checked.inputs)
+    assert result.id == "seed_125" and result.outs["adopted"] is True
+    writes = [r for r in live.requests() if r["method"] == "POST"]
+    assert writes and all('"seed_125"' in r["body"] for r in writes)
+    state = live.state()["audiences"]
+    assert state["seed_125"]["ids"] == ["a", "new"]
+    assert all(state[f"seed_{i:03d}"]["ids"] == ["a"] for i in range(130) if i != 125)
+
+
+def test_adopt__unknown_name_fails_at_check(live) -> None:  # type: ignore[no-untyped-def]
+    live.seed({"audiences": [{"name": f"seed_{i:03d}"} for i in range(15)]})
+    result = _provider().check({}, {"name": "nope_1", "membership": "authoritative", "adopt": True})
+    assert [f.property for f in result.failures] == ["adopt"] and "no audience named 'nope_1'" in \
+        result.failures[0].reason
+
+
+def test_delete__waits_until_view_no_longer_finds_the_audience(live) -> None:  # type: ignore[no-untyped-def]
+    live.configure(indexing_seconds=0.3)
+    live.seed({"audiences": [{"name": "gone_soon"}, {"name": "keep_me"}]})
+    _provider().delete("gone_soon", {"name": "gone_soon", "membership": "authoritative"})
+    assert set(live.state()["audiences"]) == {"keep_me"}
+    views = [r for r in live.requests() if r["path"].endswith("/view") and "indexing_token" in r["query"]]
+    assert views  # the remove token was polled
+
+
+@pytest.mark.parametrize("mode", ["error", "accepted"])
+def test_delete__already_removed_succeeds_whatever_batch_answers(live, mode: str) -> None:  # type: ignore[no-untyped-def]
+    live.configure(remove_unknown=mode)
+    live.seed({"audiences": [{"name": "keep_me"}]})
+    _provider().delete("removed_elsewhere", {"name": "removed_elsewhere", "membership": "authoritative"})
+    removes = [r for r in live.requests() if r["path"].endswith("/remove")]
+    assert [r["status"] for r in removes] == [400 if mode == "error" else 202]
+    assert set(live.state()["audiences"]) == {"keep_me"}
+
+
+def test_delete__a_400_for_an_audience_that_still_exists_is_raised(live) -> None:  # type: ignore[no-untyped-def]
+    live.seed({"audiences": [{"name": "still_here"}]})
+    live.fault(kind="status", status=400, route="POST /audiences/remove$")
+    with pytest.raises(ApiError) as info:
+        _provider().delete("still_here", {"name": "still_here", "membership": "authoritative"})
+    assert info.value.status == 400
+    assert "still_here" in live.state()["audiences"]
