@@ -105,3 +105,24 @@ def test_import_option__unreadable_resource_fails_at_preview_pointing_to_adopt(m
     assert "thrive:AudienceMembers" in text and "adopt=" in text and "docs/thrive/audience-members.md" in text
     assert "KeyError" not in text and "Traceback" not in text
     assert [r for r in live.requests() if r["method"] != "GET"] == []
+
+
+def test_import_option__sonarly_audience_is_imported_then_renamed_in_place(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+    live = emulator("sonarly")
+    seeded = "a" * 24
+    live.seed({"audiences": [{"id": seeded, "name": "Made in the app", "type": "monitoring"}]})
+    stack = make_stack("pulumi_idioms")
+    stack.config("sonarly:baseUrl", live.base_url)
+    stack.config("sonarly:apiKey", "sk_live_demo_full", secret=True)
+    stack.config("case", "sonarly-import")
+    stack.config("target", seeded)
+    stack.config("name", "Made in the app")
+    live.clear_requests()
+    stack.up()
+    assert [r for r in live.requests() if r["method"] != "GET"] == []  # importing wrote nothing
+    assert "~" not in stack.preview("--diff").stdout
+    stack.config("name", "Renamed by the stack")
+    stack.up()
+    assert live.state()["audiences"][seeded]["name"] == "Renamed by the stack"  # same object, managed
+    stack.destroy()
+    assert live.state()["audiences"] == {}

@@ -2,7 +2,7 @@
 
 import pulumi
 
-from providers import batch, thrive, unleashx
+from providers import batch, sonarly, thrive, unleashx
 
 cfg = pulumi.Config()
 case = cfg.require("case")
@@ -22,5 +22,9 @@ elif case == "thrive-structure-get":
 elif case == "thrive-members-import":
     thrive.AudienceMembers("members", audience=target, members=["a@example.com"],
                            opts=pulumi.ResourceOptions(import_=f"{target}/members"))
+elif case == "sonarly-import":
+    aud = sonarly.Audience("aud", name=cfg.require("name"), type="monitoring",
+                           opts=pulumi.ResourceOptions(import_=target))
+    pulumi.export("prospect_count", aud.prospect_count)
 elif case == "unleashx-get":
     pulumi.export("campaign_id", unleashx.Campaign.get("got", target).campaign_id)
