@@ -141,6 +141,8 @@ def main() -> None:
 
     add_servicer = provider_pb2_grpc.add_ResourceProviderServicer_to_server
 
+    # Installed last so it runs first: Diff is re-stated from the SDK class's method, and any wrapper installed
+    # before this one (e.g. one that attributes logs to the resource) then wraps these instance attributes.
     def add_with_import_reads(servicer: Any, server: Any) -> Any:
         servicer.Read = supply_provider(servicer.Read)
         servicer.Diff = with_detailed_diff(type(servicer).Diff).__get__(servicer)
