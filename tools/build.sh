@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the real `pulumi` CLI and Python language host from Go modules (no prebuilt downloads) and
 # install them, with the language host's exec shim from the Pulumi SDK module and our Python runtime scripts
-# (tools/python-runtime), into a cache keyed by version.
+# (tools/python-runtime, among them the `pulumi-language-python` wrapper the engine starts), into a cache keyed by
+# version.
 # Prints the bin directory on stdout. Safe to rerun: a complete cache is reused.
 set -euo pipefail
 
@@ -20,7 +21,7 @@ bin="$cache_root/pulumi-v${CLI_VERSION}-lh${HOST_VERSION}/bin"
 install_launcher() {
   local name
   for name in pulumi-resource-pulumi-python pulumi-dynamic-wide-server.py pulumi-python-cmd \
-              pulumi-installed-packages.py; do
+              pulumi-installed-packages.py pulumi-language-python; do
     if ! cmp -s "$here/python-runtime/$name" "$1/$name"; then
       install -m 0755 "$here/python-runtime/$name" "$1/.$name.$$"
       mv -f "$1/.$name.$$" "$1/$name"
@@ -28,7 +29,15 @@ install_launcher() {
   done
 }
 
-if [ -x "$bin/pulumi" ] && [ -x "$bin/pulumi-language-python" ] && [ -x "$bin/pulumi-language-python-exec" ] \
+# The language host binary is pulumi-language-python-host; pulumi-language-python is our wrapper around it (it reads
+# the project's virtualenv option, see there). A toolchain cached before the wrapper holds the binary under the
+# plugin's name: link it to its new name first, so the plugin name never goes missing for a concurrent run.
+if [ -x "$bin/pulumi-language-python" ] && [ ! -x "$bin/pulumi-language-python-host" ] \
+   && [ "$(head -c 2 "$bin/pulumi-language-python")" != "#!" ]; then
+  ln -f "$bin/pulumi-language-python" "$bin/pulumi-language-python-host"
+fi
+
+if [ -x "$bin/pulumi" ] && [ -x "$bin/pulumi-language-python-host" ] && [ -x "$bin/pulumi-language-python-exec" ] \
    && [ "$("$bin/pulumi" version 2>/dev/null)" = "v${CLI_VERSION}" ]; then
   install_launcher "$bin"
   echo "$bin"
@@ -46,7 +55,7 @@ echo "building pulumi v${CLI_VERSION} and pulumi-language-python v${HOST_VERSION
   -o "$tmp/" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
 (cd "$here/pulumi-language-python" && go build -trimpath \
   -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v${HOST_VERSION}" \
-  -o "$tmp/" github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python)
+  -o "$tmp/pulumi-language-python-host" github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python)
 # The exec shim ships inside the sdk/v3 module of the CLI's version; the dynamic-provider launcher is ours.
 sdk_dir="$(cd "$here/pulumi-cli" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)"
 install -m 0755 "$sdk_dir/python/cmd/pulumi-language-python-exec" "$tmp/"

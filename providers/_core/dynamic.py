@@ -33,7 +33,7 @@ from pulumi.dynamic import (
 from pulumi.output import Unknown
 from pydantic import BaseModel, ValidationError
 
-from . import source_positions
+from . import registry, source_positions
 from .config import ConfigSource
 from .errors import (
     ApiError,
@@ -197,7 +197,7 @@ def _docs_page(label: str) -> str:
 
 
 class VendorProvider(ResourceProvider, Generic[ArgsT, CfgT]):
-    """Shared behaviour of all our dynamic providers. Holds nothing when pickled (see ``__getstate__``)."""
+    """Shared behaviour of all our dynamic providers. Holds nothing when pickled (see ``__reduce__``)."""
 
     vendor: ClassVar[str]
     resource_label: ClassVar[str]  # e.g. "batch:Audience", used in messages
@@ -219,11 +219,22 @@ class VendorProvider(ResourceProvider, Generic[ArgsT, CfgT]):
     _config: CfgT | None
     _config_error: Exception | None
 
-    def __getstate__(self) -> dict[str, Any]:
-        # Only the class reference is pickled: configuration and clients are rebuilt in the provider process.
-        return {}
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "resource_label" in vars(cls):  # a concrete provider: states refer to it by this key
+            registry.register(cls.resource_label, cls)
+
+    def __reduce__(self) -> tuple[Callable[[str], Any], tuple[str]]:
+        # Pickled as the call audience_provider_ref.provider("<vendor>:<Resource>"): a stable key instead of the
+        # module path, so states survive moved modules and a renamed package (see _core/registry.py). Nothing
+        # of the instance goes in: configuration and clients are rebuilt in the provider process.
+        import audience_provider_ref
+
+        return audience_provider_ref.provider, (self.resource_label,)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        # States written before the registry pickled the class by module path with an empty state; they still
+        # load (tests/unit/test_provider_registry.py).
         self.__dict__.update(state)
 
     # -- configuration -------------------------------------------------------------------------
