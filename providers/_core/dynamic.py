@@ -7,10 +7,8 @@ forces a replacement, and implements ``create_resource``/``read_resource``/``upd
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
-import pkgutil
 import re
 import sys
 import threading
@@ -468,8 +466,8 @@ class ReadableResource:
     """Mixin giving our dynamic resources Pulumi's ``get`` and making ``import_=`` find their provider.
 
     A class sets ``provider_class``; ``provider_for_type`` (the ``pulumi.dynamic_providers`` entry point, used by
-    tools/python-runtime/pulumi-dynamic-wide-server.py) maps the engine's type token back to it, because an
-    import's Read carries no serialized provider.
+    tools/python-runtime/pulumi-dynamic-wide-server.py) maps the engine's type token back to the provider, because
+    an import's Read carries no serialized provider.
     """
 
     provider_class: ClassVar[type[VendorProvider[Any, Any]]]
@@ -487,27 +485,20 @@ class ReadableResource:
 
 
 _ROOT_PACKAGE = __name__.split(".")[0]
-
-
-def _all_readable() -> Iterable[type[ReadableResource]]:
-    pending = list(ReadableResource.__subclasses__())
-    while pending:
-        cls = pending.pop()
-        pending.extend(cls.__subclasses__())
-        yield cls
+DYNAMIC_TYPE_PREFIX = "pulumi-python:dynamic/"
 
 
 def provider_for_type(type_token: str) -> ResourceProvider | None:
-    """The provider of our resource type ``type_token`` (e.g. ``pulumi-python:dynamic/batch:Audience``), or None."""
-    root = importlib.import_module(_ROOT_PACKAGE)
-    for module in pkgutil.iter_modules(root.__path__):
-        if module.ispkg and not module.name.startswith("_"):
-            try:
-                importlib.import_module(f"{_ROOT_PACKAGE}.{module.name}.resource")
-            except ModuleNotFoundError:
-                continue
-    for cls in _all_readable():
-        name = getattr(cls, "_resource_type_name", None)
-        if name is not None and f"pulumi-python:{name}" == type_token and hasattr(cls, "provider_class"):
-            return cls.provider_class()
-    return None
+    """The provider of our resource type ``type_token`` (e.g. ``pulumi-python:dynamic/batch:Audience``), or None.
+
+    A resource's type token is ``pulumi-python:dynamic/<resource_label>``, and the registry knows every provider
+    by its label (importing just that vendor).
+    """
+    if not type_token.startswith(DYNAMIC_TYPE_PREFIX):
+        return None
+    try:
+        cls = registry.provider_class(type_token[len(DYNAMIC_TYPE_PREFIX):])
+    except registry.UnknownProvider:
+        return None
+    provider: ResourceProvider = cls()
+    return provider

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import importlib
 import importlib.util
 from pathlib import Path
 
@@ -34,7 +35,8 @@ def _readable() -> list[type[ReadableResource]]:
 
 
 def test_provider_for_type__every_resource_maps_back_to_its_provider() -> None:
-    provider_for_type("")  # imports every vendor's resource module
+    for vendor in ("batch", "sonarly", "thrive", "unleashx"):
+        importlib.import_module(f"providers.{vendor}.resource")
     resources = _readable()
     assert len(resources) == 9
     for cls in resources:
