@@ -1,6 +1,8 @@
-"""Smoke: the comparison harness (bench/harness.py) runs end to end at N=10 and reports every phase and count.
+"""Smoke: the comparison harness (bench/harness.py) runs end to end at N=10 and reports every phase and count;
+the compass benchmark (bench/compass.py) runs at N=8 and reports every figure of issue #20 beside its target.
 
-It asserts what was measured, never how fast. The us-vs-floor part always runs; the OpenTofu part is skipped,
+It asserts what was measured, never how fast (a target's pass flag is reported, not asserted).
+The us-vs-floor part always runs; the OpenTofu part is skipped,
 with the build error as the reason, only when bench/tofu/build.sh could not build OpenTofu + restapi.
 """
 
@@ -101,3 +103,96 @@ def test_harness__tofu_restapi_reports_every_phase(report: dict[str, Any]) -> No
     assert tofu["state_bytes"] > 0 and tofu["state_detail"]["resources"] == N
     assert tofu["phases"]["up"]["rss_kb"].get("provider", 0) > 0
     assert f"up@{N} us/tofu" in report["ratios"]
+
+
+# -- compass (bench/compass.py) ------------------------------------------------------------------------------
+VENDORS = ("thrive", "sonarly", "batch", "unleashx")
+COMPASS_N, SOLO_N, LOAD_N = 8, 12, 6
+
+
+@pytest.fixture(scope="module")
+def compass(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("compass")
+    proc = subprocess.run([sys.executable, "-m", "bench.compass", "--n", str(COMPASS_N), "--repeat", "1",
+                           "--latency-ms", "2", "--solo-n", str(SOLO_N), "--load-n", str(LOAD_N),
+                           "--rate-rpm", "240", "--import-repeat", "2", "--out", str(out), "--name", "smoke"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=2400)
+    assert proc.returncode == 0, f"compass failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr[-5000:]}"
+    files = list(out.glob("smoke-*.json"))
+    assert len(files) == 1, files
+    assert (out / files[0].name.replace(".json", ".png")).exists()
+    data: dict[str, Any] = json.loads(files[0].read_text())
+    return data
+
+
+def _compass_run(report: dict[str, Any], tool: str, n: int = COMPASS_N) -> dict[str, Any]:
+    runs = [r for r in report["runs"] if r["tool"] == tool and r["n"] == n]
+    assert len(runs) == 1, runs
+    run: dict[str, Any] = runs[0]
+    assert run["error"] is None, run["error"]
+    assert set(run["phases"]) == set(PHASES)
+    return run
+
+
+def test_compass__us_and_floor_manage_every_vendor_in_one_run(compass: dict[str, Any]) -> None:
+    assert compass["errors"] == []
+    split = compass["split"][str(COMPASS_N)]
+    assert set(split) == set(VENDORS) and sum(split.values()) == COMPASS_N
+    for tool in ("us", "floor"):
+        run = _compass_run(compass, tool)
+        assert run["phases"]["up"]["created_by_vendor"] == split
+        refresh = run["phases"]["refresh"]["requests"]["by_vendor"]
+        for vendor, count in split.items():
+            assert refresh[vendor]["by_method"] == {"GET": count}, (tool, vendor, refresh[vendor])
+    floor_up = _compass_run(compass, "floor")["phases"]["up"]["requests"]["by_vendor"]
+    # Batch: create, then one update with the members (its create takes no ids).
+    assert all(floor_up[v]["by_method"] == {"POST": split[v] * (2 if v == "batch" else 1)} for v in VENDORS), floor_up
+    assert compass["summary"]["us"][str(SOLO_N)]["phases"]["up"]["seconds"]["median"] > 0
+
+
+def test_compass__tofu_restapi_manages_the_same_objects(compass: dict[str, Any]) -> None:
+    error = compass.get("tofu", {}).get("error")
+    if error:
+        pytest.skip(f"OpenTofu + restapi could not be built by bench/tofu/build.sh: {error}")
+    run = _compass_run(compass, "tofu")
+    split = compass["split"][str(COMPASS_N)]
+    assert run["phases"]["up"]["created_by_vendor"] == split
+    assert run["phases"]["preview"]["no_changes"] is True
+    up = run["phases"]["up"]["requests"]["by_vendor"]
+    assert all(up[v]["by_method"].get("POST") == split[v] * (2 if v == "batch" else 1) for v in VENDORS), up
+    assert {"unleashx", "batch"} <= set(compass["tofu"]["not_expressible"])
+    for phase in PHASES:
+        assert f"{phase}@{COMPASS_N} us/tofu" in compass["ratios"]
+
+
+def test_compass__every_figure_is_reported_beside_its_target(compass: dict[str, Any]) -> None:
+    targets, figures = compass["targets"], compass["figures"]
+
+    def reported(entry: dict[str, Any]) -> None:
+        assert entry["measured"] is not None and isinstance(entry["pass"], bool) and entry["target"], entry
+
+    if not compass.get("tofu", {}).get("error"):
+        assert set(targets["wall_time"]) == {f"{p}@{COMPASS_N} us/tofu" for p in PHASES}
+        for entry in targets["wall_time"].values():
+            reported(entry)
+    vendors_with_state = {e["vendor"] for e in targets["state_bytes_per_resource"].values()}
+    assert vendors_with_state == set(VENDORS)
+    for entry in targets["state_bytes_per_resource"].values():
+        reported(entry)
+    assert set(targets["import_seconds"]) == set(VENDORS)
+    for entry in targets["import_seconds"].values():
+        reported(entry)
+    reported(targets["provider_peak_rss_mb"])
+    assert targets["provider_peak_rss_mb"]["n"] == SOLO_N
+    assert figures["solo"]["state_bytes_per_resource"] > 0
+    assert set(figures["solo"]["seconds_per_resource"]) == {"up", "preview", "refresh", "destroy"}
+    assert set(targets["refresh_requests_per_resource"]) == {f"{v}@{n}" for v in VENDORS
+                                                             for n in (COMPASS_N, SOLO_N)}
+    for entry in targets["refresh_requests_per_resource"].values():
+        reported(entry)
+    assert set(targets["load_held"]) == set(VENDORS)
+    for vendor, entry in targets["load_held"].items():
+        reported(entry)
+        held = figures["load_held"][vendor]
+        assert held["created"] == LOAD_N and held["failed_operations"] == 0, held
+        assert held["rate_limit_rpm"] == 240 and held["successful_writes"] >= LOAD_N

@@ -1,0 +1,204 @@
+"""Metering a command from /proc: wall time, peak RSS (VmHWM) and threads per role, CPU of the process tree.
+
+Used by every benchmark contender that runs a CLI (pulumi, tofu); the in-process floor uses CpuMeter alone.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+COMMAND_TIMEOUT = 3600.0
+
+# -- peak RSS and CPU of a process tree, from /proc ---------------------------------------------------
+HZ = os.sysconf("SC_CLK_TCK")
+
+
+def _stat_fields(pid: int | str) -> list[bytes] | None:
+    """/proc/<pid>/stat fields after the parenthesised command name (index 0 = state, 1 = ppid)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            raw = fh.read()
+    except OSError:
+        return None
+    return raw[raw.rfind(b")") + 2:].split()
+
+
+def _cpu_ticks(pid: int) -> int:
+    fields = _stat_fields(pid)
+    return int(fields[11]) + int(fields[12]) if fields else 0  # utime + stime
+
+
+def _system_busy_ticks() -> int:
+    with open("/proc/stat") as fh:
+        values = [int(v) for v in fh.readline().split()[1:9]]
+    return sum(values) - values[3] - values[4]  # all but idle and iowait
+
+
+def _ppid_map() -> dict[int, int]:
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            fields = _stat_fields(entry)
+            if fields:
+                parents[int(entry)] = int(fields[1])
+    return parents
+
+
+def _read_status(pid: int) -> tuple[int | None, int | None]:
+    """(VmHWM in kB, Threads) from /proc/<pid>/status; None where the process is gone."""
+    hwm = threads = None
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    hwm = int(line.split()[1])
+                elif line.startswith("Threads:"):
+                    threads = int(line.split()[1])
+    except OSError:
+        pass
+    return hwm, threads
+
+
+def _cmdline(pid: int) -> list[str]:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return [p.decode(errors="replace") for p in fh.read().split(b"\0") if p]
+    except OSError:
+        return []
+
+
+class CpuMeter:
+    """CPU seconds during a phase: the tool (its process tree, or this process for the in-process floor
+    client), the emulator, this harness (the /proc sampler), and foreign: anything else busy on the machine,
+    a sign the timings were contended."""
+
+    def __init__(self, emulator_pid: int, tool_is_harness: bool = False) -> None:
+        self.emulator_pid = emulator_pid
+        self.tool_is_harness = tool_is_harness
+        self.busy = _system_busy_ticks()
+        self.emulator = _cpu_ticks(emulator_pid)
+        self.harness = _cpu_ticks(os.getpid())
+
+    def finish(self, tree_ticks: int = 0) -> dict[str, float]:
+        busy = _system_busy_ticks() - self.busy
+        emulator = _cpu_ticks(self.emulator_pid) - self.emulator
+        harness = _cpu_ticks(os.getpid()) - self.harness
+        tool = harness if self.tool_is_harness else tree_ticks
+        harness = 0 if self.tool_is_harness else harness
+        return {"tool_s": round(tool / HZ, 2), "emulator_s": round(emulator / HZ, 2),
+                "harness_s": round(harness / HZ, 2),
+                "foreign_s": round(max(0, busy - tool - emulator - harness) / HZ, 2)}
+
+
+def wait_quiet(max_wait: float, threshold: float = 0.25, window: float = 2.0) -> float:
+    """Wait (up to ``max_wait`` s) until the machine's CPUs are less than ``threshold`` busy; seconds waited."""
+    started = time.monotonic()
+    cpus = len(os.sched_getaffinity(0))
+    while time.monotonic() - started < max_wait:
+        before = _system_busy_ticks()
+        time.sleep(window)
+        if (_system_busy_ticks() - before) / HZ / window / cpus < threshold:
+            break
+    return round(time.monotonic() - started, 1)
+
+
+class PeakRss:
+    """Samples every descendant of ``root``: the largest VmHWM (peak RSS, kB) and thread count per role, CPU ticks.
+
+    Thread pools grow on demand, so the provider's peak thread count shows how many calls it really ran at once.
+    """
+
+    def __init__(self, root: int, classify: Callable[[list[str]], str], interval: float = 0.1) -> None:
+        self.root = root
+        self.classify = classify
+        self.interval = interval
+        self.peaks: dict[str, int] = {}
+        self.threads: dict[str, int] = {}
+        self.processes: dict[str, int] = Counter()
+        self.ticks: dict[int, int] = {}  # last seen utime+stime per pid (misses each process's last interval)
+        self._roles: dict[int, str] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        parents = _ppid_map()
+        children: dict[int, list[int]] = {}
+        for pid, ppid in parents.items():
+            children.setdefault(ppid, []).append(pid)
+        todo, tree = [self.root], []
+        while todo:
+            pid = todo.pop()
+            tree.append(pid)
+            todo.extend(children.get(pid, ()))
+        for pid in tree:
+            role = self._roles.get(pid)
+            if role is None:
+                argv = _cmdline(pid)
+                if not argv:
+                    continue
+                role = self._roles[pid] = self.classify(argv)
+                self.processes[role] += 1
+            hwm, threads = _read_status(pid)
+            if hwm is not None and hwm > self.peaks.get(role, 0):
+                self.peaks[role] = hwm
+            if threads is not None and threads > self.threads.get(role, 0):
+                self.threads[role] = threads
+            ticks = _cpu_ticks(pid)
+            if ticks:
+                self.ticks[pid] = ticks
+
+    def cpu_by_role(self) -> dict[str, float]:
+        by_role: dict[str, float] = {}
+        for pid, ticks in self.ticks.items():
+            role = self._roles[pid]
+            by_role[role] = by_role.get(role, 0.0) + ticks / HZ
+        return {role: round(seconds, 2) for role, seconds in sorted(by_role.items())}
+
+    def _run(self) -> None:
+        while True:
+            self._sample()
+            if self._stop.wait(self.interval):
+                return
+
+
+@dataclass
+class Command:
+    seconds: float
+    returncode: int
+    stdout: str
+    stderr: str
+    rss_kb: dict[str, int]
+    cpu: dict[str, Any] = field(default_factory=dict)
+
+
+def run_command(argv: list[str], cwd: Path, env: dict[str, str], classify: Callable[[list[str]], str],
+                emulator_pid: int) -> Command:
+    meter = CpuMeter(emulator_pid)
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with PeakRss(proc.pid, classify) as rss:
+        try:
+            out, err = proc.communicate(timeout=COMMAND_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+    seconds = time.perf_counter() - started
+    cpu: dict[str, Any] = {**meter.finish(sum(rss.ticks.values())), "tool_by_role_s": rss.cpu_by_role(),
+                           "threads_peak_by_role": dict(sorted(rss.threads.items()))}
+    return Command(seconds, proc.returncode, out, err, dict(rss.peaks), cpu)

@@ -1,0 +1,285 @@
+"""What a benchmark manages: the same objects as a Pulumi program, an OpenTofu configuration and floor requests.
+
+:class:`ThriveWorkload` is the original comparison (1 Thrive structure + N-1 audiences). :class:`CompassWorkload`
+is the mixed one of issue #20: N resources split across the four vendors (Thrive structure + audiences, Sonarly
+audiences, Batch audiences with members, UnleashX campaigns).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any, Protocol
+
+import httpx
+
+from .tofu_hcl import compass_hcl, thrive_hcl
+
+if TYPE_CHECKING:
+    from .contenders import Emulator
+
+# The emulators' demo credentials (emulators/<vendor>/__init__.py), not secrets.
+CREDS = {
+    "thrive": {"tenant": "demo-tenant", "secret": "demo-thrive-secret"},
+    "sonarly": {"api_key": "sk_live_demo_full", "account_group": "ag_demo"},
+    "batch": {"api_key": "demo-batch-rest-key", "project_key": "project_demo0000000000000000000000000"},
+    "unleashx": {"token": "demo-unleashx-token"},
+}
+VENDORS = ("thrive", "sonarly", "batch", "unleashx")
+
+
+
+class Send(Protocol):
+    def __call__(self, vendor: str, method: str, path: str, body: dict[str, Any] | None = None,
+                 params: dict[str, Any] | None = None) -> Awaitable[Any]: ...
+
+
+class Workload:
+    name = ""
+    project = ""
+    vendors: tuple[str, ...] = ()
+    emulator_config: dict[str, dict[str, Any]] = {}
+
+    def split(self, n: int) -> dict[str, int]:
+        raise NotImplementedError
+
+    def program(self, n: int) -> str:
+        raise NotImplementedError
+
+    def config(self, emu: Emulator) -> list[str]:
+        """Arguments of `pulumi config set-all`."""
+        raise NotImplementedError
+
+    def hcl(self, emu: Emulator, n: int) -> str:
+        raise NotImplementedError
+
+    async def floor(self, phase: str, emu: Emulator, n: int, concurrency: int, memo: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def live(self, emu: Emulator) -> dict[str, int]:
+        """Objects per vendor that still exist as far as the workload is concerned."""
+        raise NotImplementedError
+
+    def emptied_by(self, tool: str) -> tuple[str, ...]:
+        """Vendors whose objects `destroy` of this tool must leave at 0."""
+        return self.vendors
+
+
+def _config_args(vendor: str, emu: Emulator) -> list[str]:
+    url, c = emu.base_urls[vendor], CREDS[vendor]
+    plain = {
+        "thrive": {"baseUrl": url, "tenantId": c.get("tenant", "")},
+        "sonarly": {"baseUrl": url, "accountGroupId": c.get("account_group", "")},
+        "batch": {"baseUrl": url, "projectKey": c.get("project_key", "")},
+        "unleashx": {"baseUrl": url},
+    }[vendor]
+    secret = {"thrive": ("apiSecret", c.get("secret")), "sonarly": ("apiKey", c.get("api_key")),
+              "batch": ("apiKey", c.get("api_key")), "unleashx": ("token", c.get("token"))}[vendor]
+    args = [a for k, v in plain.items() for a in ("--plaintext", f"{vendor}:{k}={v}")]
+    return [*args, "--secret", f"{vendor}:{secret[0]}={secret[1]}"]
+
+
+def _sender(clients: dict[str, httpx.AsyncClient], concurrency: int) -> Send:
+    gate = asyncio.Semaphore(concurrency)  # one budget across vendors, as tofu's -parallelism is
+
+    async def send(vendor: str, method: str, path: str, body: dict[str, Any] | None = None,
+                   params: dict[str, Any] | None = None) -> Any:
+        async with gate:
+            resp = await clients[vendor].request(method, path, json=body, params=params)
+        resp.raise_for_status()
+        return resp.json() if resp.content else None
+
+    return send
+
+
+def _clients(emu: Emulator, vendors: tuple[str, ...], concurrency: int) -> dict[str, httpx.AsyncClient]:
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    headers = {
+        "thrive": {},
+        "sonarly": {"Authorization": f"Bearer {CREDS['sonarly']['api_key']}"},
+        "batch": {"Authorization": f"Bearer {CREDS['batch']['api_key']}",
+                  "X-Batch-Project": CREDS["batch"]["project_key"]},
+        "unleashx": {"token": CREDS["unleashx"]["token"]},
+    }
+    auth = httpx.BasicAuth(CREDS["thrive"]["tenant"], CREDS["thrive"]["secret"])
+    return {v: httpx.AsyncClient(base_url=emu.base_urls[v], headers=headers[v], limits=limits, timeout=60,
+                                 auth=auth if v == "thrive" else None) for v in vendors}
+
+
+async def _thrive_floor(send: Send, phase: str, count: int, memo: dict[str, Any], prefix: str) -> None:
+    if phase == "up":
+        root = await send("thrive", "POST", "/audiences", {"name": f"{prefix.title()} root",
+                                                             "reference": f"{prefix}-root", "category": "structure"})
+        memo["thrive_root"] = root["id"]
+        made = await asyncio.gather(*(
+            send("thrive", "POST", "/audiences", {"name": f"{prefix.title()} {i}", "reference": f"{prefix}-{i:04d}",
+                                                  "category": "audience", "parentId": root["id"]})
+            for i in range(count - 1)))
+        memo["thrive"] = [m["id"] for m in made]
+    elif phase == "refresh":
+        await asyncio.gather(*(send("thrive", "GET", f"/audiences/{i}")
+                               for i in [memo["thrive_root"], *memo["thrive"]]))
+    elif phase == "destroy":
+        await asyncio.gather(*(send("thrive", "DELETE", f"/audiences/{i}") for i in memo["thrive"]))
+        await send("thrive", "DELETE", f"/audiences/{memo['thrive_root']}")
+
+
+class ThriveWorkload(Workload):
+    """1 Thrive structure + N-1 audiences under it."""
+
+    name = "thrive"
+    project = "thrive-bench"
+    vendors = ("thrive",)
+
+    def split(self, n: int) -> dict[str, int]:
+        return {"thrive": n}
+
+    def program(self, n: int) -> str:
+        return f'''\
+"""Generated by bench/harness.py: 1 structure + {n - 1} audiences under it."""
+
+from providers import thrive
+
+root = thrive.Structure("root", name="Bench root", reference="bench-root")
+for i in range({n - 1}):
+    thrive.Audience(f"a{{i}}", name=f"Bench {{i}}", reference=f"bench-{{i:04d}}", parent=root.id)
+'''
+
+    def config(self, emu: Emulator) -> list[str]:
+        return _config_args("thrive", emu)
+
+    def hcl(self, emu: Emulator, n: int) -> str:
+        return thrive_hcl(emu.base_url, CREDS["thrive"]["tenant"], CREDS["thrive"]["secret"], n)
+
+    async def floor(self, phase: str, emu: Emulator, n: int, concurrency: int, memo: dict[str, Any]) -> None:
+        clients = _clients(emu, self.vendors, concurrency)
+        try:
+            await _thrive_floor(_sender(clients, concurrency), phase, n, memo, "bench")
+        finally:
+            for client in clients.values():
+                await client.aclose()
+
+    def live(self, emu: Emulator) -> dict[str, int]:
+        return {"thrive": emu.audience_count()}
+
+
+class CompassWorkload(Workload):
+    """N resources split across the four vendors (or only ``vendors``), the same objects for every contender.
+
+    Thrive gets the remainder and at least 2 (a structure and an audience); Batch audiences carry ``members`` ids.
+    """
+
+    name = "compass"
+    project = "compass-bench"
+
+    def __init__(self, vendors: tuple[str, ...] = VENDORS, members: int = 3,
+                 emulator_config: dict[str, dict[str, Any]] | None = None) -> None:
+        self.vendors = vendors
+        self.members = members
+        self.emulator_config = emulator_config or {}
+
+    def split(self, n: int) -> dict[str, int]:
+        share = n // len(self.vendors)
+        split = {v: share for v in self.vendors}
+        split[self.vendors[0]] += n - share * len(self.vendors)
+        if split.get("thrive", 2) < 2:
+            raise ValueError(f"N={n} leaves Thrive fewer than 2 resources (a structure and an audience)")
+        return split
+
+    def program(self, n: int) -> str:
+        split = self.split(n)
+        t, s, b, u = (split.get(v, 0) for v in VENDORS)
+        lines = [f'"""Generated by bench/compass.py: the compass workload {split}."""', "",
+                 f"from providers import {', '.join(sorted(self.vendors))}", ""]
+        if t:
+            lines += ['root = thrive.Structure("t-root", name="Compass root", reference="compass-root")',
+                      f"for i in range({t - 1}):",
+                      '    thrive.Audience(f"t{i}", name=f"Compass {i}", reference=f"compass-{i:04d}", parent=root.id)']
+        if s:
+            lines += [f"for i in range({s}):",
+                      '    sonarly.Audience(f"s{i}", name=f"Compass {i:04d}", type="monitoring",',
+                      '                     description="compass benchmark")']
+        if b:
+            lines += [f"for i in range({b}):",
+                      '    batch.Audience(f"b{i}", name=f"compass_{i:04d}", display_name=f"Compass {i:04d}",',
+                      f'                   members=[f"member-{{i:04d}}-{{m}}" for m in range({self.members})])']
+        if u:
+            lines += [f"for i in range({u}):",
+                      '    unleashx.Campaign(f"u{i}", campaign_name=f"Compass {i:04d}", agent_id=101,',
+                      '                      description="compass benchmark", start_date="2026-01-05",',
+                      '                      end_date="2026-03-31", max_retry=1)']
+        return "\n".join(lines) + "\n"
+
+    def config(self, emu: Emulator) -> list[str]:
+        return [a for v in self.vendors for a in _config_args(v, emu)]
+
+    def hcl(self, emu: Emulator, n: int) -> str:
+        return compass_hcl(emu.base_urls, self.split(n), CREDS, self.members)
+
+    async def floor(self, phase: str, emu: Emulator, n: int, concurrency: int, memo: dict[str, Any]) -> None:
+        split = self.split(n)
+        clients = _clients(emu, self.vendors, concurrency)
+        send = _sender(clients, concurrency)
+        ag = f"/accounts/{CREDS['sonarly']['account_group']}/audiences"
+        jobs: list[Awaitable[Any]] = []
+        try:
+            if split.get("thrive"):
+                jobs.append(_thrive_floor(send, phase, split["thrive"], memo, "compass"))
+            s, b, u = split.get("sonarly", 0), split.get("batch", 0), split.get("unleashx", 0)
+            if phase == "up":
+                async def sonarly_up(i: int) -> None:
+                    made = await send("sonarly", "POST", ag, {"name": f"Compass {i:04d}", "type": "monitoring",
+                                                             "description": "compass benchmark"})
+                    memo.setdefault("sonarly", []).append(made["data"]["id"])
+
+                async def unleashx_up(i: int) -> None:
+                    made = await send("unleashx", "POST", "/create-campaign", {
+                        "campaign_name": f"Compass {i:04d}", "agent_id": 101, "description": "compass benchmark",
+                        "start_date": "2026-01-05", "end_date": "2026-03-31", "max_retry": 1})
+                    memo.setdefault("unleashx", []).append(made["data"]["id"])
+
+                async def batch_up(i: int) -> None:
+                    # Create takes no ids: the members follow in one update (without waiting for indexing).
+                    name = f"compass_{i:04d}"
+                    await send("batch", "POST", "/audiences/create", {"name": name, "display_name": f"Compass {i:04d}",
+                                                                       "type": "custom_ids"})
+                    ids = [{"id": f"member-{i:04d}-{m}", "action": "add"} for m in range(self.members)]
+                    await send("batch", "POST", "/audiences/update", {"name": name, "ids": ids})
+
+                jobs += [sonarly_up(i) for i in range(s)]
+                jobs += [batch_up(i) for i in range(b)]
+                jobs += [unleashx_up(i) for i in range(u)]
+            elif phase == "refresh":
+                jobs += [send("sonarly", "GET", f"{ag}/{i}") for i in memo.get("sonarly", [])]
+                jobs += [send("batch", "GET", "/audiences/view", None, {"name": f"compass_{i:04d}"}) for i in range(b)]
+                jobs += [send("unleashx", "GET", "/campaign-audience-stats", None, {"campaign_id": i})
+                         for i in memo.get("unleashx", [])]
+            elif phase == "destroy":
+                jobs += [send("sonarly", "DELETE", f"{ag}/{i}") for i in memo.get("sonarly", [])]
+                jobs += [send("batch", "POST", "/audiences/remove", {"name": f"compass_{i:04d}"}) for i in range(b)]
+                # No campaign delete in UnleashX: pausing is what our provider's destroy does.
+                jobs += [send("unleashx", "POST", "/update-campaign", {"id": i, "campaign_status": "pause"})
+                         for i in memo.get("unleashx", [])]
+            await asyncio.gather(*jobs)
+        finally:
+            for client in clients.values():
+                await client.aclose()
+
+    def live(self, emu: Emulator) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for vendor in self.vendors:
+            state = emu.state(vendor)
+            if vendor == "unleashx":
+                # Destroy pauses a campaign (there is no delete): a paused one counts as gone.
+                out[vendor] = sum(1 for c in state["campaigns"].values() if c.get("campaign_status") != "pause")
+            elif vendor == "batch":
+                # Remove is asynchronous (it settles like any write): an accepted removal counts as gone, since
+                # restapi and the floor do not wait for it.
+                out[vendor] = sum(1 for a in state["audiences"].values() if not a.get("removing"))
+            else:
+                out[vendor] = len(state["audiences"])
+        return out
+
+    def emptied_by(self, tool: str) -> tuple[str, ...]:
+        # tofu cannot express UnleashX's pause-as-destroy (bench/tofu_hcl.py NOT_EXPRESSIBLE).
+        return tuple(v for v in self.vendors if not (tool == "tofu" and v == "unleashx"))
