@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import threading
 import traceback
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
+import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -22,6 +24,7 @@ from pulumi.dynamic import (
     CreateResult,
     DiffResult,
     ReadResult,
+    Resource,
     ResourceProvider,
     UpdateResult,
 )
@@ -36,6 +39,7 @@ from .errors import (
     Conflict,
     CredentialsRejected,
     Forbidden,
+    InputError,
     NotFound,
     ProviderError,
     ServerError,
@@ -235,6 +239,11 @@ def create_or_adopt(
 RECOVERY_COMMAND = "python -m providers.recover --stack <stack>"
 
 
+def _docs_page(label: str) -> str:
+    vendor, _, kind = label.partition(":")
+    return f"docs/{vendor}/{re.sub(r'(?<!^)(?=[A-Z])', '-', kind).lower()}.md"
+
+
 class VendorProvider(ResourceProvider, Generic[ArgsT, CfgT]):
     """Shared behaviour of all our dynamic providers. Holds nothing when pickled (see ``__reduce__``)."""
 
@@ -251,6 +260,9 @@ class VendorProvider(ResourceProvider, Generic[ArgsT, CfgT]):
     adopt_field: ClassVar[str | None] = None
     # The provider object is pickled into every resource's state: it holds no secret, so don't encrypt it.
     serialize_as_secret_always = False
+    # Why a read by id alone (`import_=`, `pulumi import`, `Resource.get`) can't rebuild this resource's inputs;
+    # None when it can. The message then points to ``adopt_field`` (or says how else to declare it).
+    read_by_id_unsupported: ClassVar[str | None] = None
 
     _config: CfgT | None
     _config_error: Exception | None
@@ -443,15 +455,40 @@ class VendorProvider(ResourceProvider, Generic[ArgsT, CfgT]):
         """True when old and new can't coexist (same natural key): delete first, then create."""
         return False
 
+    def detailed_paths(self, field: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, str] | None:
+        """Finer property paths (e.g. list items) for a changed ``field``, or None to report the field as a whole."""
+        return None
+
+    def detailed_diff(self, changed: list[str], replaces: list[str], olds: Mapping[str, Any],
+                      news: Mapping[str, Any]) -> dict[str, str]:
+        """What the engine shows for a change: exactly the changed inputs, nothing else.
+
+        Without it the engine diffs whole property maps, so a replacement lists the outputs the vendor computed
+        (ids, counts, timestamps) as removals and a list shows every shifted position as a change.
+        """
+        detailed: dict[str, str] = {}
+        for field in changed:
+            paths = self.detailed_paths(field, olds, news)
+            if paths is None:
+                old, new = olds.get(field), news.get(field)
+                paths = {field: "add" if old is None else "delete" if new is None and not contains_unknown(new)
+                         else "update"}
+            for path, kind in paths.items():
+                detailed[path] = f"{kind}-replace" if field in replaces else kind
+        return detailed
+
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         changed = self.changed_fields(olds, news)
         replaces = self.replacement_fields(changed, olds, news)
-        return DiffResult(
+        result = DiffResult(
             changes=bool(changed),
             replaces=replaces,
             stables=[f for f in self.args_model.model_fields if f not in changed],
             delete_before_replace=bool(replaces) and self.delete_before_replace(olds, news),
         )
+        # Read by tools/python-runtime/pulumi-dynamic-wide-server.py (the SDK's DiffResult has no such field).
+        result.detailed_diff = self.detailed_diff(changed, replaces, olds, news)  # type: ignore[attr-defined]
+        return result
 
     # -- lifecycle -----------------------------------------------------------------------------
     def create_resource(self, args: ArgsT) -> tuple[str, dict[str, Any]]:
@@ -476,9 +513,31 @@ class VendorProvider(ResourceProvider, Generic[ArgsT, CfgT]):
         id_, outs = self.create_resource(args)
         return CreateResult(id_, outs)
 
+    def read_by_id(self, id_: str) -> dict[str, Any] | None:
+        """Outputs of an object known only by its id (import or get): inputs the vendor can't report take their
+        defaults, as if the program had left them unset."""
+        if self.read_by_id_unsupported is not None:
+            adopt = self.adopt_field or next((f for f in ("adopt", "adopt_id") if f in self.args_model.model_fields),
+                                             None)
+            how = (f"declare it with {adopt}= instead, which takes it over on the next `pulumi up`"
+                   if adopt else "declare it in the program instead")
+            raise InputError(f"{self.resource_label} {id_!r} can't be imported or read by id: "
+                             f"{self.read_by_id_unsupported}. Remove the `import_` option (or the `.get` call) and "
+                             f"{how} ({_docs_page(self.resource_label)}).")
+        outs = self.read_resource(id_, {})
+        if outs is None:
+            return None
+        for field, info in self.args_model.model_fields.items():
+            if outs.get(field) is None and not info.is_required():
+                outs[field] = info.get_default(call_default_factory=True)
+        return outs
+
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         try:
-            outs = self.read_resource(id_, props)
+            if any(v is not None for v in user_inputs(props).values()):
+                outs = self.read_resource(id_, props)
+            else:  # `import_=`/`pulumi import` (no props at all) or `Resource.get` (every prop None)
+                outs = self.read_by_id(id_)
         except NotFound:
             outs = None
         if outs is None:
@@ -493,3 +552,48 @@ class VendorProvider(ResourceProvider, Generic[ArgsT, CfgT]):
             self.delete_resource(id_, props)
         except NotFound:
             pass  # already gone is what we wanted
+
+
+RT = TypeVar("RT", bound="ReadableResource")
+
+
+class ReadableResource:
+    """Mixin giving our dynamic resources Pulumi's ``get`` and making ``import_=`` find their provider.
+
+    A class sets ``provider_class``; ``provider_for_type`` (the ``pulumi.dynamic_providers`` entry point, used by
+    tools/python-runtime/pulumi-dynamic-wide-server.py) maps the engine's type token back to the provider, because
+    an import's Read carries no serialized provider.
+    """
+
+    provider_class: ClassVar[type[VendorProvider[Any, Any]]]
+
+    @classmethod
+    def get(cls: type[RT], resource_name: str, id: pulumi.Input[str],
+            opts: pulumi.ResourceOptions | None = None) -> RT:
+        """Look up an existing vendor object by its id, read-only: the stack never changes or deletes it."""
+        outputs = {name: None for klass in reversed(cls.__mro__) for name in getattr(klass, "__annotations__", {})
+                   if klass.__module__.startswith(_ROOT_PACKAGE) and name != "provider_class"}
+        resource = cls.__new__(cls)
+        Resource.__init__(resource, cls.provider_class(), resource_name, outputs,  # type: ignore[arg-type]
+                          pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id)))
+        return resource
+
+
+_ROOT_PACKAGE = __name__.split(".")[0]
+DYNAMIC_TYPE_PREFIX = "pulumi-python:dynamic/"
+
+
+def provider_for_type(type_token: str) -> ResourceProvider | None:
+    """The provider of our resource type ``type_token`` (e.g. ``pulumi-python:dynamic/batch:Audience``), or None.
+
+    A resource's type token is ``pulumi-python:dynamic/<resource_label>``, and the registry knows every provider
+    by its label (importing just that vendor).
+    """
+    if not type_token.startswith(DYNAMIC_TYPE_PREFIX):
+        return None
+    try:
+        cls = registry.provider_class(type_token[len(DYNAMIC_TYPE_PREFIX):])
+    except registry.UnknownProvider:
+        return None
+    provider: ResourceProvider = cls()
+    return provider

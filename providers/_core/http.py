@@ -225,7 +225,8 @@ class BaseClient:
         def on_retry(n: int, exc: BaseException, sleep: float) -> None:
             log.info("%s %s retry %d after %.2fs: %s", self.vendor, operation, n, sleep, exc)
 
-        return run_with_retries(attempt, idempotent=idempotent, policy=self.settings.retry, on_retry=on_retry)
+        return run_with_retries(attempt, idempotent=idempotent, policy=self.settings.retry, on_retry=on_retry,
+                                read=method.upper() in ("GET", "HEAD"))
 
     def _error(self, operation: str, response: httpx.Response) -> ApiError:
         try:

@@ -4,6 +4,11 @@ tenacity drives the loop (stop/wait/retry predicates composed, well kept, thread
 states our policy. A non-idempotent request is retried only when it provably never reached the server
 (connect failure, or a 429 that the vendor answered without acting); anything else bubbles up so the
 resource layer can reconcile by reading before it tries again (see ``dynamic.create_or_adopt``).
+
+A 500 is retried on reads only (GET/HEAD: list, view, get). A read changes nothing, so asking again is always
+safe, and vendors answer transient faults with a bare 500 as often as with 502-504. A 500 on a write is not
+retried even when the write is idempotent: it is as likely a deterministic refusal of that body as a blip, and
+the user should see it at once rather than after the retry deadline.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from .errors import ApiError, TransportFailure
 T = TypeVar("T")
 
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+# Statuses retried only on reads, which have no effect to repeat (see the module docstring).
+READ_RETRYABLE_STATUSES = RETRYABLE_STATUSES | {500}
 
 
 @dataclass(frozen=True)
@@ -53,12 +60,16 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
-def is_retryable(exc: BaseException, idempotent: bool) -> bool:
+def is_retryable(exc: BaseException, idempotent: bool, read: bool = False) -> bool:
+    """``read``: the request only reads (GET/HEAD); a read is idempotent whatever ``idempotent`` says."""
+    idempotent = idempotent or read
     if isinstance(exc, TransportFailure):
         return idempotent or not exc.maybe_committed
     if isinstance(exc, ApiError):
         if exc.status == 429:
             return True
+        if read:
+            return exc.status in READ_RETRYABLE_STATUSES
         return idempotent and exc.status in RETRYABLE_STATUSES
     return False
 
@@ -81,6 +92,7 @@ def run_with_retries(
     *,
     idempotent: bool,
     policy: RetryPolicy,
+    read: bool = False,
     on_retry: Callable[[int, BaseException, float], None] | None = None,
 ) -> T:
     started = time.monotonic()
@@ -115,7 +127,7 @@ def run_with_retries(
             unreachable[0] += 1
             if unreachable[0] >= policy.unreachable_attempts:
                 return False
-        return is_retryable(exc, idempotent)
+        return is_retryable(exc, idempotent, read)
 
     retrying = Retrying(
         retry=retry_if_exception(retryable),

@@ -13,6 +13,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from .._core.errors import InputError
 from .models import Member, MembersSpec
 
 SNAPSHOT_DIR_ENV = "BATCH_SNAPSHOT_DIR"
@@ -30,50 +33,142 @@ def digest_of(members: Mapping[str, dict[str, Any] | None]) -> str:
     return "sha256:" + hashlib.sha256(_canonical(members)).hexdigest()
 
 
-def normalize(items: Iterable[str | Mapping[str, Any] | Member]) -> MemberMap:
-    """Ids in order of first appearance; a later duplicate wins (as Batch applies the last action)."""
+class MembersError(InputError):
+    """A member list that breaks the rule below; the message names the file and line (or the list item)."""
+
+
+# The one rule for every source (inline list, text file, .jsonl file): an id is trimmed of surrounding whitespace;
+# an id that is empty after trimming is an error; an id listed twice is an error (Batch applies a list as a set,
+# and the other vendors' APIs refuse duplicates, so a repeat is almost always a mistake); in a text file, blank
+# lines and lines starting with `#` are skipped. Errors name the file and its 1-based line, or the list item.
+MAX_REPORTED = 10
+
+
+class _BadJson:
+    """A .jsonl line that isn't JSON, reported with the other broken entries."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def _member(item: Any) -> Member:
+    if isinstance(item, _BadJson):
+        raise ValueError(item.message)
+    if isinstance(item, Member):
+        return Member(id=item.id.strip(), attributes=item.attributes)
+    if isinstance(item, str):
+        return Member(id=item.strip())
+    if isinstance(item, Mapping):
+        raw = dict(item)
+        if isinstance(raw.get("id"), str):
+            raw["id"] = raw["id"].strip()
+        return Member.model_validate(raw)
+    raise ValueError(f"expected an id string or an object {{\"id\": ..., \"attributes\": {{...}}}}, got "
+                     f"{type(item).__name__}")
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err.get("loc", ())) or "entry"
+        msg = "is empty" if field == "id" and err.get("type") == "string_too_short" else err["msg"]
+        parts.append(f"{field}: {msg}")
+    return "; ".join(parts)
+
+
+def collect(entries: Iterable[tuple[str, Any]], source: str) -> MemberMap:
+    """Members from ``(where, item)`` pairs in order, or a :class:`MembersError` listing every broken entry."""
     out: MemberMap = {}
-    for item in items:
-        if isinstance(item, str):
-            member = Member(id=item)
-        elif isinstance(item, Member):
-            member = item
-        else:
-            member = Member.model_validate(item)
+    first: dict[str, str] = {}
+    problems: list[str] = []
+    for where, item in entries:
+        try:
+            member = _member(item)
+        except ValidationError as exc:
+            problems.append(f"{where}: {_describe(exc)}")
+            continue
+        except ValueError as exc:
+            problems.append(f"{where}: {exc}")
+            continue
+        if member.id in first:
+            problems.append(f"{where}: id {member.id!r} is listed twice (first at {first[member.id]}); "
+                            "remove one")
+            continue
+        first[member.id] = where
         out[member.id] = member.attributes
+    if problems:
+        more = f" (and {len(problems) - MAX_REPORTED} more)" if len(problems) > MAX_REPORTED else ""
+        raise MembersError(f"members {source}: " + "; ".join(problems[:MAX_REPORTED]) + more)
     return out
+
+
+def normalize(items: Iterable[str | Mapping[str, Any] | Member]) -> MemberMap:
+    """An inline list: ids in order (see the rule above)."""
+    return collect(((f"item {i}", item) for i, item in enumerate(items)), "inline list")
+
+
+def _jsonl_entries(lines: list[str]) -> Iterable[tuple[str, Any]]:
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield f"line {number}", json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield f"line {number}", _BadJson(f"not valid JSON ({exc.msg} at column {exc.colno})")
 
 
 def read_file(path: str | os.PathLike[str]) -> MemberMap:
     """``.jsonl``: one ``{"id": ..., "attributes": {...}}`` per line; anything else: one id per line."""
     p = Path(path)
-    text = p.read_text(encoding="utf-8")
+    source = f"file {str(path)!r}"
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MembersError(f"members {source}: cannot be read ({exc.__class__.__name__}: "
+                           f"{getattr(exc, 'strerror', None) or exc})") from None
+    lines = text.splitlines()
     if p.suffix == ".jsonl":
-        return normalize(json.loads(line) for line in text.splitlines() if line.strip())
-    return normalize(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+        entries: Iterable[tuple[str, Any]] = _jsonl_entries(lines)
+    else:
+        entries = ((f"line {n}", line) for n, line in enumerate(lines, start=1)
+                   if line.strip() and not line.lstrip().startswith("#"))
+    return collect(entries, source)
 
 
 class Members:
-    """A member list as the program declares it: ``Members.of([...])`` or ``Members.from_file(path)``."""
+    """A member list as the program declares it: ``Members.of([...])`` or ``Members.from_file(path)``.
 
-    def __init__(self, members: MemberMap, file: str | None = None) -> None:
-        self.members = members
+    The ids are read when the resource is declared (``spec``), so that a broken list is reported with the
+    resource's name as well as the file and line.
+    """
+
+    def __init__(self, members: MemberMap | None, file: str | None = None,
+                 items: list[str | Mapping[str, Any]] | None = None) -> None:
+        self._members = members
+        self._items = items
         self.file = file
+
+    @property
+    def members(self) -> MemberMap:
+        if self._members is None:
+            self._members = read_file(self.file) if self.file is not None else normalize(self._items or [])
+        return self._members
 
     @classmethod
     def of(cls, items: Iterable[str | Mapping[str, Any]]) -> Members:
-        return cls(normalize(items))
+        return cls(None, items=list(items))
 
     @classmethod
     def from_file(cls, path: str) -> Members:
-        return cls(read_file(path), file=path)
+        return cls(None, file=path)
 
     def spec(self) -> dict[str, Any]:
-        spec: dict[str, Any] = {"digest": digest_of(self.members), "count": len(self.members)}
+        members = self.members
+        spec: dict[str, Any] = {"digest": digest_of(members), "count": len(members)}
         if self.file is not None:
             spec["file"] = self.file
         else:
-            spec["inline"] = [{"id": k, **({"attributes": v} if v else {})} for k, v in self.members.items()]
+            spec["inline"] = [{"id": k, **({"attributes": v} if v else {})} for k, v in members.items()]
         return spec
 
 

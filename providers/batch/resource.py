@@ -12,12 +12,12 @@ import pulumi
 from pulumi.dynamic import CheckFailure, Resource
 
 from .._core.config import ConfigSource, Setting, client_settings, missing
-from .._core.dynamic import VendorProvider, create_or_adopt
+from .._core.dynamic import ReadableResource, VendorProvider, create_or_adopt
 from .._core.errors import ApiError, InputError, NotFound
 from .._core.util import chunks
 from .._core.wait import wait_until
 from .client import DEFAULT_BASE_URL, Client
-from .members import MemberMap, Members, SnapshotStore, digest_of, plan_changes, resolve
+from .members import MemberMap, Members, MembersError, SnapshotStore, digest_of, plan_changes, resolve
 from .models import MAX_IDS_PER_CALL, AudienceArgs, AudienceView
 
 API_KEY = Setting("batch:apiKey", "BATCH_API_KEY", secret=True, help="REST API key of the project")
@@ -122,6 +122,29 @@ class AudienceProvider(VendorProvider[AudienceArgs, BatchConfig]):
             return spec.get("digest") if isinstance(spec, Mapping) else None
         return props.get(field)
 
+    def detailed_paths(self, field: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, str] | None:
+        old, new = olds.get(field), news.get(field)
+        if field != "members" or not isinstance(old, Mapping) or not isinstance(new, Mapping):
+            return None
+        paths = {f"members.{k}": "update" for k in ("digest", "count", "file") if old.get(k) != new.get(k)}
+        before, after = old.get("inline"), new.get("inline")
+        if not isinstance(before, list) or not isinstance(after, list):
+            if before != after:
+                paths["members.inline"] = "add" if before is None else "delete" if after is None else "update"
+            return paths
+        # A member list is a set: show the ids added and removed, not every position that shifted.
+        def by_id(items: list[Any]) -> dict[str, tuple[int, Any]]:
+            return {str(m.get("id")): (i, m.get("attributes") or None) for i, m in enumerate(items)
+                    if isinstance(m, Mapping)}
+        was, now = by_id(before), by_id(after)
+        for member, (index, attrs) in was.items():
+            if member not in now or now[member][1] != attrs:
+                paths[f"members.inline[{index}]"] = "delete"
+        for member, (index, attrs) in now.items():
+            if member not in was or was[member][1] != attrs:
+                paths[f"members.inline[{index}]"] = "add" if f"members.inline[{index}]" not in paths else "update"
+        return paths
+
     def delete_before_replace(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
         # Names are unique: a replacement that keeps the name must delete the old audience first.
         return olds.get("name") == news.get("name")
@@ -221,13 +244,24 @@ class AudienceProvider(VendorProvider[AudienceArgs, BatchConfig]):
         additive = args.membership == "additive"
         if args.members is not None and args.members.digest != old_digest:
             new = resolve(args.members)
-            old = {} if old_spec is None or old_spec.get("count") == 0 else SnapshotStore().load(old_digest)
+            old: MemberMap | None
+            if old_spec is None:
+                # Never declared: empty if the stack made it; unknown if it was adopted or imported with its ids.
+                old = None if olds.get("adopted") and not additive else {}
+            else:
+                old = {} if old_spec.get("count") == 0 else SnapshotStore().load(old_digest)
             self._apply(id_, old, new, additive)
             SnapshotStore().save(new)
         elif args.members is None and old_spec is not None and old_spec.get("count") and not additive:
             self._apply(id_, SnapshotStore().load(old_digest), {}, False)
         # Whether the stack created the audience or adopted it is fixed at create, whatever `adopt` says now.
         return {**self._outputs(args, self.config.client.view_audience(id_)), "adopted": bool(olds.get("adopted"))}
+
+    def read_by_id(self, id_: str) -> dict[str, Any] | None:
+        outs = super().read_by_id(id_)
+        # Imported: the stack did not create it, and its current ids are unknown (Batch lists none), so a declared
+        # authoritative list rewrites it, as adopt=True does.
+        return None if outs is None else {**outs, "adopted": True}
 
     def read_resource(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
         view = self.config.client.view_audience(id_)
@@ -288,8 +322,10 @@ class AudienceProvider(VendorProvider[AudienceArgs, BatchConfig]):
                    on_timeout="Batch accepted the removal and may still apply it")
 
 
-class Audience(Resource, module="batch", name="Audience"):
+class Audience(ReadableResource, Resource, module="batch", name="Audience"):
     """A Batch custom-id audience. See docs/batch/audience.md."""
+
+    provider_class = AudienceProvider
 
     name: pulumi.Output[str]
     display_name: pulumi.Output[str | None]
@@ -312,10 +348,15 @@ class Audience(Resource, module="batch", name="Audience"):
     ) -> None:
         if members is not None and not isinstance(members, Members):
             members = Members.of(members)
+        try:
+            spec = members.spec() if members is not None else None
+        except MembersError as exc:
+            # A clean one-line error at preview (RunError: no traceback), naming the resource, file and line.
+            raise pulumi.RunError(f"{AudienceProvider.resource_label} {resource_name!r}: {exc}") from None
         props: dict[str, Any] = {
             "name": name,
             "display_name": display_name,
-            "members": members.spec() if members is not None else None,
+            "members": spec,
             "membership": membership,
             "adopt": adopt,
             "adopted": None,

@@ -27,7 +27,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, Resource
 
 from .._core.config import ConfigSource, Setting, client_settings, missing
-from .._core.dynamic import VendorProvider, contains_unknown, create_or_adopt
+from .._core.dynamic import ReadableResource, VendorProvider, contains_unknown, create_or_adopt
 from .._core.errors import ApiError, ConfigurationError, Conflict, InputError, NotFound, ProviderError
 from .._core.wait import repeat_while_refused, wait_until
 from .client import DEFAULT_BASE_URL, NOT_READY, Client
@@ -600,8 +600,10 @@ _FOLDER_OUTPUTS = {"is_pinned": None, "position": None, "created_at": None, "upd
 _AUDIENCE_OUTPUTS = {"prospect_count": None, "created_at": None, "reported_type": None, "account_group_id": None}
 
 
-class AudienceFolder(Resource, module="sonarly", name="AudienceFolder"):
+class AudienceFolder(ReadableResource, Resource, module="sonarly", name="AudienceFolder"):
     """A Sonarly audience folder (holds audiences of one type). See docs/sonarly/audience-folder.md."""
+
+    provider_class = AudienceFolderProvider
 
     name: pulumi.Output[str]
     audience_type: pulumi.Output[str]
@@ -617,8 +619,10 @@ class AudienceFolder(Resource, module="sonarly", name="AudienceFolder"):
                          {"name": name, "audience_type": audience_type, **_FOLDER_OUTPUTS}, opts)
 
 
-class Audience(Resource, module="sonarly", name="Audience"):
+class Audience(ReadableResource, Resource, module="sonarly", name="Audience"):
     """A Sonarly audience (on_demand or monitoring), optionally in a folder. See docs/sonarly/audience.md."""
+
+    provider_class = AudienceProvider
 
     name: pulumi.Output[str]
     type: pulumi.Output[str]

@@ -13,7 +13,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, Resource
 from pydantic import BaseModel
 
 from .._core.config import ConfigSource, Setting, client_settings, missing
-from .._core.dynamic import KEY_INDEX, VendorProvider, contains_unknown, create_or_adopt, user_inputs
+from .._core.dynamic import KEY_INDEX, ReadableResource, VendorProvider, contains_unknown, create_or_adopt, user_inputs
 from .._core.errors import ApiError, ConfigurationError, Conflict, Forbidden, InputError, NotFound, ProviderError
 from .._core.util import chunks, remove_quietly
 from .client import REGION_HOSTS, Client, api_base_url, token_url, token_url_beside
@@ -312,8 +312,10 @@ _OUTPUTS = {"thrive_id": None, "api_controlled": None, "category": None, "type":
             "created_at": None, "updated_at": None}
 
 
-class Structure(Resource, module="thrive", name="Structure"):
+class Structure(ReadableResource, Resource, module="thrive", name="Structure"):
     """A Thrive structure: a top-level audience (category `structure`). See docs/thrive/structure.md."""
+
+    provider_class = StructureProvider
 
     name: pulumi.Output[str]
     reference: pulumi.Output[str]
@@ -329,8 +331,10 @@ class Structure(Resource, module="thrive", name="Structure"):
                          {"name": name, "reference": reference, "adopt": adopt, **_OUTPUTS}, opts)
 
 
-class Audience(Resource, module="thrive", name="Audience"):
+class Audience(ReadableResource, Resource, module="thrive", name="Audience"):
     """A Thrive child audience inside a structure (category `audience`). See docs/thrive/audience.md."""
+
+    provider_class = AudienceProvider
 
     name: pulumi.Output[str]
     reference: pulumi.Output[str]
@@ -416,6 +420,8 @@ def _unknown_users_failure(provider: _ThriveBase, field: str, declared: list[str
 
 class AudienceMembersProvider(_ThriveBase):
     resource_label = "thrive:AudienceMembers"
+    read_by_id_unsupported = ("its inputs are the members the program declares, which Thrive can't tell from the "
+                              "others in the audience")
     args_model = AudienceMembersArgs
     replace_fields = frozenset({"audience"})
     create_only_fields = frozenset({"adopt"})
@@ -536,8 +542,10 @@ class AudienceMembersProvider(_ThriveBase):
             remove_quietly(partial(self.config.client.remove_audience_member, audience, str(user)))
 
 
-class AudienceMembers(Resource, module="thrive", name="AudienceMembers"):
+class AudienceMembers(ReadableResource, Resource, module="thrive", name="AudienceMembers"):
     """The members of a Thrive audience. See docs/thrive/audience-members.md."""
+
+    provider_class = AudienceMembersProvider
 
     audience: pulumi.Output[str]
     members: pulumi.Output[list[str]]
@@ -557,6 +565,8 @@ class AudienceManagersProvider(_ThriveBase):
     """The complete manager list of one audience (authoritative), with Thrive's permission objects."""
 
     resource_label = "thrive:AudienceManagers"
+    read_by_id_unsupported = ("its inputs are the managers the program declares, which Thrive can't tell from the "
+                              "others of the audience")
     args_model = AudienceManagersArgs
     replace_fields = frozenset({"audience"})
     create_only_fields = frozenset({"adopt"})
@@ -660,8 +670,10 @@ class AudienceManagersProvider(_ThriveBase):
             remove_quietly(partial(self.config.client.remove_audience_manager, audience, str(manager.get("user"))))
 
 
-class AudienceManagers(Resource, module="thrive", name="AudienceManagers"):
+class AudienceManagers(ReadableResource, Resource, module="thrive", name="AudienceManagers"):
     """The managers of a Thrive audience or structure. See docs/thrive/audience-managers.md."""
+
+    provider_class = AudienceManagersProvider
 
     audience: pulumi.Output[str]
     managers: pulumi.Output[list[dict[str, Any]]]

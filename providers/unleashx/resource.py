@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckFailure, Resource
+from pulumi.dynamic import CheckFailure, CheckResult, Resource
 
 from .._core.config import ConfigSource, Setting, client_settings, missing
-from .._core.dynamic import VendorProvider, create_or_adopt
+from .._core.dynamic import ReadableResource, VendorProvider, create_or_adopt
 from .._core.errors import ApiError, Conflict, InputError, NotFound, ProviderError, ServerError, TransportFailure
 from .client import DEFAULT_BASE_URL, Client, is_delete_all_refused
 from .models import (
@@ -73,9 +73,35 @@ class _UnleashXBase(VendorProvider[Any, UnleashXConfig]):
         return load_unleashx_config(source)
 
 
+ON_DESTROY = "on_destroy"
+
+
+def _on_destroy(delete_records: bool) -> str:
+    """What `pulumi destroy` does to a campaign. The engine asks no provider anything when it previews a delete and
+    shows the resource's recorded inputs, so ``check`` records this among them: `pulumi destroy --diff` (and
+    `preview --diff` of a removed campaign) then say it on the resource before anything runs."""
+    records = "deletes its audience records" if delete_records else "keeps its audience records"
+    return (f"pause: UnleashX has no campaign delete, so destroy pauses the campaign, {records} and leaves it in "
+            "UnleashX")
+
+
 class CampaignProvider(_UnleashXBase):
     resource_label = "unleashx:Campaign"
+    read_by_id_unsupported = "UnleashX documents no endpoint that reads a campaign's fields back"
     args_model = CampaignArgs
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        result = super().check(_olds, news)
+        if not result.failures:
+            result.inputs[ON_DESTROY] = _on_destroy(bool(result.inputs.get("delete_records_on_destroy")))
+        return result
+
+    def parse(self, props: Mapping[str, Any]) -> CampaignArgs:
+        args: CampaignArgs = super().parse({k: v for k, v in props.items() if k != ON_DESTROY})
+        return args
+
+    def inputs_from_state(self, outs: Mapping[str, Any]) -> dict[str, Any]:
+        return {**super().inputs_from_state(outs), ON_DESTROY: outs.get(ON_DESTROY)}
+
     # Every field is accepted by update-campaign, so nothing forces a replacement (which would also be
     # impossible: the old campaign can't be deleted and keeps its unique name).
     replace_fields = frozenset()
@@ -122,6 +148,7 @@ class CampaignProvider(_UnleashXBase):
         return {
             **args.model_dump(mode="json"),
             "campaign_id": campaign_id,
+            "on_destroy": _on_destroy(args.delete_records_on_destroy),
             # Not every answer carries them (undocumented): keep the first value seen.
         "created_at": prev.get("created_at") or (obj.created_at if obj else None),
             "updated_at": (obj.updated_at if obj else None) or prev.get("updated_at"),
@@ -190,7 +217,8 @@ class CampaignProvider(_UnleashXBase):
         # in the UnleashX UI is invisible; the recorded inputs are kept.
         self.config.client.campaign_audience_stats(_int(id_))
         outs = {k: props.get(k) for k in CampaignArgs.model_fields}
-        outs.update(campaign_id=_int(id_), created_at=props.get("created_at"), updated_at=props.get("updated_at"))
+        outs.update(campaign_id=_int(id_), created_at=props.get("created_at"), updated_at=props.get("updated_at"),
+                    on_destroy=_on_destroy(bool(props.get("delete_records_on_destroy"))))
         return outs
 
     def update_resource(self, id_: str, olds: Mapping[str, Any], args: CampaignArgs) -> dict[str, Any]:
@@ -228,7 +256,9 @@ class CampaignProvider(_UnleashXBase):
             # the API, so destroy never deletes them unless told to.
             records += " (set delete_records_on_destroy=True to delete them at destroy)"
         # No documented campaign delete: pausing stops calls; the campaign stays in UnleashX.
-        client.update_campaign(campaign_id, {"campaign_status": "pause"})  # NotFound -> already gone
+        paused = client.update_campaign(campaign_id, {"campaign_status": "pause"})  # NotFound -> already gone
+        if paused is not None and paused.campaign_name:
+            name = paused.campaign_name  # its current name: it may have been renamed in the UnleashX UI
         pulumi.log.warn(
             f"{self.resource_label} {name!r} (id {campaign_id}) remains in UnleashX with status 'pause'; {records}. "
             "UnleashX has no API to delete campaigns. It is removed from this stack; delete it in the UnleashX UI "
@@ -238,6 +268,9 @@ class CampaignProvider(_UnleashXBase):
 # -- CampaignAudience ----------------------------------------------------------------------------------------
 class CampaignAudienceProvider(_UnleashXBase):
     resource_label = "unleashx:CampaignAudience"
+    read_by_id_unsupported = ("it owns the records of the phone numbers the program declares, which an id can't "
+                              "name; declare campaign_id and phone_numbers and the next `pulumi up` takes the "
+                              "matching records over")
     args_model = CampaignAudienceArgs
     # Records belong to one campaign: another campaign means other records (adopt new, delete old).
     replace_fields = frozenset({"campaign_id"})
@@ -331,8 +364,10 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime.date) else value
 
 
-class Campaign(Resource, module="unleashx", name="Campaign"):
+class Campaign(ReadableResource, Resource, module="unleashx", name="Campaign"):
     """An UnleashX calling campaign. Destroy pauses it (no delete API). See docs/unleashx/campaign.md."""
+
+    provider_class = CampaignProvider
 
     campaign_name: pulumi.Output[str]
     agent_id: pulumi.Output[int]
@@ -344,6 +379,7 @@ class Campaign(Resource, module="unleashx", name="Campaign"):
     status: pulumi.Output[str]
     conditions: pulumi.Output[list[dict[str, Any]] | None]
     campaign_id: pulumi.Output[int]
+    on_destroy: pulumi.Output[str]
     created_at: pulumi.Output[str | None]
     updated_at: pulumi.Output[str | None]
 
@@ -377,14 +413,17 @@ class Campaign(Resource, module="unleashx", name="Campaign"):
             "adopt_id": adopt_id,
             "delete_records_on_destroy": delete_records_on_destroy,
             "campaign_id": None,
+            "on_destroy": None,
             "created_at": None,
             "updated_at": None,
         }
         super().__init__(CampaignProvider(), resource_name, props, opts)
 
 
-class CampaignAudience(Resource, module="unleashx", name="CampaignAudience"):
+class CampaignAudience(ReadableResource, Resource, module="unleashx", name="CampaignAudience"):
     """Existing audience records of one campaign, owned by phone number. See docs/unleashx/campaign-audience.md."""
+
+    provider_class = CampaignAudienceProvider
 
     campaign_id: pulumi.Output[int]
     phone_numbers: pulumi.Output[list[str]]

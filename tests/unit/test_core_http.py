@@ -68,10 +68,11 @@ def test_get__connect_error_is_retried() -> None:
     assert len(seen) == 2
 
 
-def test_get__500_is_not_retried() -> None:
+def test_put__500_is_not_retried() -> None:
+    # Reads retry a 500 (tests/unit/test_retry_policy.py); an idempotent write does not.
     handler, seen = scripted(500, 200)
     with pytest.raises(ServerError) as info:
-        client_for(handler).call("get thing", "GET", "/x")
+        client_for(handler).call("put thing", "PUT", "/x", json_body={})
     assert len(seen) == 1 and info.value.status == 500
 
 

@@ -10,6 +10,18 @@ PULUMI_DYNAMIC_PROVIDER_WORKERS sets the pool size (default 32, 1..512).
 
 It also lets a provider's `pulumi.log` messages reach the engine attributed to the resource being served (see
 `attribute_logs_to_resources`); the SDK's launcher drops them to stderr, where the engine shows them on the Stack.
+
+It also lets the engine read a dynamic resource it knows only by type and id. The SDK finds a resource's provider
+in its serialized `__provider` property, but the Read of `ResourceOptions(import_=...)` and `pulumi import` carries
+no properties at all (engine 3.276, ImportStep.Apply), so the SDK fails with `KeyError: '__provider'`. For such a
+Read the provider is asked of the packages that register a resolver in the `pulumi.dynamic_providers` entry-point
+group (a callable from type token to provider instance, or None), serialized as the SDK serializes it in a program,
+and handed to the SDK's own Read. A type no resolver knows gets a message saying so instead of the KeyError.
+
+And it passes on a provider's detailed diff: the SDK's DiffResult has no field for one, so the engine diffs whole
+property maps and shows computed outputs and shifted list positions as changes. A DiffResult carrying a
+`detailed_diff` attribute ({property path: "add" | "delete" | "update", optionally "-replace"}) is answered with
+exactly those paths; any other DiffResult gets the SDK's own answer.
 """
 
 from __future__ import annotations
@@ -25,6 +37,8 @@ from typing import Any
 import grpc  # type: ignore[import-untyped]  # grpcio ships no type stubs
 
 DEFAULT_WORKERS = 32
+PROVIDER_KEY = "__provider"
+RESOLVER_GROUP = "pulumi.dynamic_providers"
 
 
 def worker_count() -> int:
@@ -108,6 +122,81 @@ def attribute_logs_to_resources(address: str) -> None:
 
     provider_pb2_grpc.add_ResourceProviderServicer_to_server = add_servicer
 
+def resolve_provider(type_token: str) -> Any:
+    """The provider instance a registered resolver gives for ``type_token``, or None."""
+    from importlib.metadata import entry_points
+
+    for entry in sorted(entry_points(group=RESOLVER_GROUP), key=lambda e: e.name):
+        provider = entry.load()(type_token)
+        if provider is not None:
+            return provider
+    return None
+
+
+def type_of(request: Any) -> str:
+    # The type is the URN's third `::` part; a child's carries its parents' types first, `$`-separated.
+    return str(getattr(request, "type", "") or request.urn.split("::")[2].split("$")[-1])
+
+
+def supply_provider(read: Any) -> Any:
+    """Wrap the servicer's Read so a Read without `__provider` (import) gets the provider of its type."""
+
+    def wrapped(request: Any, context: Any) -> Any:
+        if PROVIDER_KEY not in request.properties.fields and PROVIDER_KEY not in request.inputs.fields:
+            token = type_of(request)
+            try:
+                provider = resolve_provider(token)
+            except Exception as exc:  # noqa: BLE001 -- the resolver is someone else's code: report, don't crash
+                context.abort(grpc.StatusCode.UNKNOWN, f"cannot find the provider of {token}: {exc}")
+            if provider is None:
+                context.abort(grpc.StatusCode.UNKNOWN,
+                              f"{token} {request.id!r}: this dynamic resource can't be imported or read by id: no "
+                              f"installed package registers its type in the '{RESOLVER_GROUP}' entry-point group, "
+                              "and the engine sends no serialized provider for an import. Declare it in the program "
+                              "instead (without import_=)")
+            from pulumi.dynamic.dynamic import serialize_provider
+
+            request.properties[PROVIDER_KEY] = serialize_provider(provider)
+        return read(request, context)
+
+    return wrapped
+
+
+def with_detailed_diff(sdk_diff: Any) -> Any:
+    """The SDK servicer's Diff (3.272, __main__.py), answering also with the provider's detailed diff if any.
+
+    Re-stated rather than wrapped because the SDK's Diff drops the DiffResult it gets; the changes, replaces and
+    deleteBeforeReplace fields are filled exactly as the SDK fills them.
+    """
+    namespace = sdk_diff.__globals__  # the SDK module run as __main__
+    rpc, proto, get_provider = namespace["rpc"], namespace["proto"], namespace["get_provider"]
+    kinds = proto.PropertyDiff.Kind
+
+    def diff(self: Any, request: Any, context: Any) -> Any:
+        olds = rpc.deserialize_properties(request.olds, True)
+        news = rpc.deserialize_properties(request.news, True)
+        provider = get_provider(olds if news[PROVIDER_KEY] == rpc.UNKNOWN else news, self._config)
+        result = provider.diff(request.id, olds, news)
+        fields: dict[str, Any] = {}
+        if result.changes is None:
+            fields["changes"] = proto.DiffResponse.DIFF_UNKNOWN
+        else:
+            fields["changes"] = proto.DiffResponse.DIFF_SOME if result.changes else proto.DiffResponse.DIFF_NONE
+        if result.replaces is not None:
+            fields["replaces"] = result.replaces
+        if result.delete_before_replace is not None:
+            fields["deleteBeforeReplace"] = result.delete_before_replace
+        detailed = getattr(result, "detailed_diff", None)
+        if detailed is not None:
+            fields["hasDetailedDiff"] = True
+            fields["detailedDiff"] = {path: proto.PropertyDiff(kind=kinds.Value(kind.upper().replace("-", "_")))
+                                      for path, kind in detailed.items()}
+        return proto.DiffResponse(**fields)
+
+    # The SDK's own error handling: a failure answers with its (shortened, see _core.dynamic) traceback.
+    abort_with_traceback: Any = namespace["_abort_with_traceback"]
+    return abort_with_traceback(diff)
+
 
 def main() -> None:
     address = engine_address(sys.argv)
@@ -123,6 +212,19 @@ def main() -> None:
         return make_server(pool, *args, **kwargs)
 
     grpc.server = wide_server
+
+    from pulumi.runtime.proto import provider_pb2_grpc
+
+    add_servicer = provider_pb2_grpc.add_ResourceProviderServicer_to_server
+
+    # Installed last so it runs first: Diff is re-stated from the SDK class's method, and any wrapper installed
+    # before this one (e.g. one that attributes logs to the resource) then wraps these instance attributes.
+    def add_with_import_reads(servicer: Any, server: Any) -> Any:
+        servicer.Read = supply_provider(servicer.Read)
+        servicer.Diff = with_detailed_diff(type(servicer).Diff).__get__(servicer)
+        return add_servicer(servicer, server)
+
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server = add_with_import_reads
     runpy.run_module("pulumi.dynamic", run_name="__main__", alter_sys=True)
 
 

@@ -1,0 +1,30 @@
+"""Pulumi's own idioms on our resources: `ResourceOptions(import_=...)` and `Resource.get`, chosen by config."""
+
+import pulumi
+
+from providers import batch, sonarly, thrive, unleashx
+
+cfg = pulumi.Config()
+case = cfg.require("case")
+target = cfg.require("target")  # the vendor id to import or get
+
+if case == "batch-import":
+    aud = batch.Audience("aud", name=target, display_name=cfg.get("displayName"),
+                         members=cfg.get_object("members"), opts=pulumi.ResourceOptions(import_=target))
+    pulumi.export("adopted", aud.adopted)
+    pulumi.export("nb_ids", aud.nb_ids)
+elif case == "batch-get":
+    got = batch.Audience.get("got", target)
+    pulumi.export("display_name", got.display_name)
+    pulumi.export("nb_ids", got.nb_ids)
+elif case == "thrive-structure-get":
+    pulumi.export("reference", thrive.Structure.get("got", target).reference)
+elif case == "thrive-members-import":
+    thrive.AudienceMembers("members", audience=target, members=["a@example.com"],
+                           opts=pulumi.ResourceOptions(import_=f"{target}/members"))
+elif case == "sonarly-import":
+    aud = sonarly.Audience("aud", name=cfg.require("name"), type="monitoring",
+                           opts=pulumi.ResourceOptions(import_=target))
+    pulumi.export("prospect_count", aud.prospect_count)
+elif case == "unleashx-get":
+    pulumi.export("campaign_id", unleashx.Campaign.get("got", target).campaign_id)

@@ -1,0 +1,128 @@
+"""Import/get by id and detailed diffs at the provider level (the CLI side is tests/e2e/test_pulumi_idioms.py)."""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import importlib.util
+from pathlib import Path
+
+import dill
+import httpx
+import pytest
+from pulumi.dynamic.dynamic import serialize_provider
+
+from providers._core.dynamic import ReadableResource, VendorProvider, provider_for_type
+from providers._core.errors import InputError
+from providers._core.http import ClientSettings
+from providers._core.retry import RetryPolicy
+from providers.batch.client import Client
+from providers.batch.members import Members
+from providers.batch.resource import AudienceProvider, BatchConfig
+from providers.thrive.resource import AudienceMembersProvider
+from providers.unleashx.resource import CampaignProvider
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _readable() -> list[type[ReadableResource]]:
+    pending, seen = list(ReadableResource.__subclasses__()), []
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        seen.append(cls)
+    return seen
+
+
+def test_provider_for_type__every_resource_maps_back_to_its_provider() -> None:
+    for vendor in ("batch", "sonarly", "thrive", "unleashx"):
+        importlib.import_module(f"providers.{vendor}.resource")
+    resources = _readable()
+    assert len(resources) == 9
+    for cls in resources:
+        provider = provider_for_type(f"pulumi-python:{cls._resource_type_name}")  # type: ignore[attr-defined]
+        assert type(provider) is cls.provider_class
+    assert provider_for_type("pulumi-python:dynamic/nope:Thing") is None
+
+
+def test_provider_for_type__serializes_like_the_program() -> None:
+    # The serialized provider the dynamic server puts into an imported resource's state must be the one a program
+    # sends, or every import would show a `__provider` change.
+    provider = provider_for_type("pulumi-python:dynamic/batch:Audience")
+    assert provider is not None
+    assert serialize_provider(provider) == serialize_provider(AudienceProvider())
+    assert type(dill.loads(base64.b64decode(serialize_provider(provider)))) is AudienceProvider
+
+
+@pytest.mark.parametrize(("provider", "adopt"), [(AudienceMembersProvider(), "adopt="),
+                                                 (CampaignProvider(), "adopt_id=")])
+def test_read__by_id_alone_of_an_unreadable_resource_points_to_adopt(provider: VendorProvider, adopt: str) -> None:  # type: ignore[type-arg]
+    with pytest.raises(InputError) as info:
+        provider.read("42", {"__provider": "x"})
+    assert provider.resource_label in str(info.value) and adopt in str(info.value)
+
+
+def _batch(audiences: dict[str, dict]) -> AudienceProvider:  # type: ignore[type-arg]
+    def handler(request: httpx.Request) -> httpx.Response:
+        name = request.url.params.get("name")
+        if request.url.path.endswith("/audiences/view") and name in audiences:
+            return httpx.Response(200, json=audiences[name])
+        return httpx.Response(404, json={"error_code": "AUDIENCE_NOT_FOUND", "error_message": "no"})
+
+    settings = ClientSettings(base_url="https://batch.test/2.8", transport=httpx.MockTransport(handler),
+                              retry=RetryPolicy(deadline=2, base_delay=0.001))
+    provider = AudienceProvider()
+    provider._config = BatchConfig(Client(settings, api_key="unit-key-123456", project_key="p"), 5)
+    return provider
+
+
+def test_read__import_of_batch_audience_takes_defaults_and_marks_it_adopted() -> None:
+    provider = _batch({"vip": {"name": "vip", "display_name": "VIP", "nb_ids": 3, "indexing_state": "APPLIED"}})
+    result = provider.read("vip", {"__provider": "x"})
+    assert result.outs["adopted"] is True and result.outs["nb_ids"] == 3
+    assert result.inputs == {"name": "vip", "display_name": "VIP", "members": None, "membership": "authoritative",
+                             "adopt": False}
+
+
+def test_read__get_of_a_missing_audience_is_gone() -> None:
+    result = _batch({}).read("nope", {"__provider": "x", "name": None, "nb_ids": None})
+    assert result.id is None
+
+
+def test_diff__inline_members_report_added_and_removed_ids_only() -> None:
+    old = {"name": "a", "membership": "authoritative", "members": Members.of(["u1", "u2", "u3"]).spec()}
+    new = {"name": "a", "membership": "authoritative", "members": Members.of(["u0", "u1", "u3"]).spec()}
+    detailed = AudienceProvider().diff("a", old, new).detailed_diff  # type: ignore[attr-defined]
+    assert detailed == {"members.digest": "update", "members.inline[0]": "add", "members.inline[1]": "delete"}
+
+
+def test_diff__replacement_lists_only_the_replacing_input() -> None:
+    old = {"name": "a", "display_name": "A", "membership": "authoritative", "nb_ids": 3, "adopted": False}
+    new = {"name": "a", "display_name": "B", "membership": "authoritative"}
+    result = AudienceProvider().diff("a", old, new)
+    assert result.replaces == ["display_name"]
+    assert result.detailed_diff == {"display_name": "update-replace"}  # type: ignore[attr-defined]
+
+
+def _server_module():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location(
+        "wide_server", ROOT / "tools" / "python-runtime" / "pulumi-dynamic-wide-server.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_wide_server__resolves_our_types_through_the_entry_point() -> None:
+    server = _server_module()
+    assert type(server.resolve_provider("pulumi-python:dynamic/thrive:Structure")).__name__ == "StructureProvider"
+    assert server.resolve_provider("pulumi-python:dynamic/other:Thing") is None
+    request = type("R", (), {"type": "", "urn": "urn:pulumi:s::p::a:b:C$pulumi-python:dynamic/batch:Audience::x"})
+    assert server.type_of(request) == "pulumi-python:dynamic/batch:Audience"
+
+
+def test_wide_server__detailed_diff_kinds_are_the_engine_enum() -> None:
+    from pulumi.runtime.proto import provider_pb2
+
+    for kind in ("add", "delete", "update", "add-replace", "delete-replace", "update-replace"):
+        provider_pb2.PropertyDiff.Kind.Value(kind.upper().replace("-", "_"))
