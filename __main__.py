@@ -2,7 +2,7 @@
 
 import pulumi
 
-from providers import batch, sonarly, thrive, unleashx
+from audience_providers import batch, sonarly, thrive, unleashx
 
 # Thrive Learning: a structure with two child audiences.
 engineering = thrive.Structure("engineering", name="Engineering", reference="eng")

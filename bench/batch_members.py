@@ -16,9 +16,9 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from audience_providers.batch.members import Members, plan_changes
+from audience_providers.batch.resource import AudienceProvider
 from emulators._server import EmulatorThread
-from providers.batch.members import Members, plan_changes
-from providers.batch.resource import AudienceProvider
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

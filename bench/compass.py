@@ -59,11 +59,12 @@ LOAD_HELD_SHARE = 0.9  # of the rate limit R
 
 
 # -- import time of one vendor's package, in a fresh interpreter ---------------------------------------------
-IMPORT_PROBE = "import time; t = time.perf_counter(); import providers.{v}; print(time.perf_counter() - t)"
+IMPORT_PROBE = "import time; t = time.perf_counter(); import audience_providers.{v}; print(time.perf_counter() - t)"
 
 
 def import_seconds(vendor: str, repeat: int) -> dict[str, Any]:
-    """`import providers.<vendor>` timed inside a fresh interpreter (startup excluded), and the whole process."""
+    """`import audience_providers.<vendor>` timed inside a fresh interpreter (startup excluded), and the whole
+    process."""
     inside, whole = [], []
     for _ in range(repeat):
         started = time.perf_counter()

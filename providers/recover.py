@@ -1,7 +1,7 @@
 """Recover the creates an interrupted `pulumi up` left pending: find each one's vendor object, record it in state.
 
-    python -m providers.recover --stack dev          # show what was found (changes nothing)
-    python -m providers.recover --stack dev --yes    # record it: state edit + `pulumi refresh`
+    python -m audience_providers.recover --stack dev          # show what was found (changes nothing)
+    python -m audience_providers.recover --stack dev --yes    # record it: state edit + `pulumi refresh`
 
 A create that reached the vendor but never reached the state (the run was killed, the machine lost power) is
 a *pending create* in the stack's state. The providers never adopt such an object on their own: to them it is
@@ -61,7 +61,7 @@ def _provider_for(resource_type: str) -> VendorProvider[Any, Any] | None:
     vendor = label.split(":", 1)[0]
     if vendor not in VENDORS:
         return None
-    module = importlib.import_module(f"providers.{vendor}.resource")
+    module = importlib.import_module(f"audience_providers.{vendor}.resource")
     for value in vars(module).values():
         if (isinstance(value, type) and issubclass(value, VendorProvider)
                 and getattr(value, "resource_label", None) == label and "args_model" in vars(value)):
@@ -163,7 +163,7 @@ def _report(findings: Sequence[Finding], out: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m providers.recover", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m audience_providers.recover", description=__doc__.split("\n\n")[0])
     parser.add_argument("--stack", help="stack to repair (default: the selected stack)")
     parser.add_argument("--cwd", help="the Pulumi project directory (default: the current one)")
     parser.add_argument("--id", action="append", default=[], metavar="URN=ID",

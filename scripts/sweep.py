@@ -15,13 +15,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from providers._core.config import ConfigSource  # noqa: E402
-from providers._core.errors import ApiError, NotFound  # noqa: E402
-from providers._core.wait import wait_until  # noqa: E402
-from providers.batch.client import Client as BatchClient  # noqa: E402
-from providers.batch.resource import AudienceProvider as BatchProvider  # noqa: E402
-from providers.sonarly.resource import load_sonarly_config  # noqa: E402
-from providers.thrive.resource import load_thrive_config  # noqa: E402
+from audience_providers._core.config import ConfigSource  # noqa: E402
+from audience_providers._core.errors import ApiError, NotFound  # noqa: E402
+from audience_providers._core.wait import wait_until  # noqa: E402
+from audience_providers.batch.client import Client as BatchClient  # noqa: E402
+from audience_providers.batch.resource import AudienceProvider as BatchProvider  # noqa: E402
+from audience_providers.sonarly.resource import load_sonarly_config  # noqa: E402
+from audience_providers.thrive.resource import load_thrive_config  # noqa: E402
 
 
 def sweep_batch(prefix: str, apply: bool) -> list[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from providers._core.dynamic import VendorProvider
+from audience_providers._core.dynamic import VendorProvider
 
 ROOT = Path(__file__).resolve().parent.parent
 VENDORS = ["batch", "thrive", "sonarly", "unleashx"]
@@ -23,7 +23,7 @@ def _providers() -> list[type[VendorProvider]]:  # type: ignore[type-arg]
     found = []
     for vendor in VENDORS:
         try:
-            module = importlib.import_module(f"providers.{vendor}.resource")
+            module = importlib.import_module(f"audience_providers.{vendor}.resource")
         except ModuleNotFoundError:
             continue
         for _, cls in inspect.getmembers(module, inspect.isclass):

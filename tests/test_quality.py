@@ -26,3 +26,14 @@ def test_mypy__strict_on_runtime_scripts() -> None:
     assert scripts
     out = subprocess.run([str(BIN / "mypy"), "--strict", *scripts], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_packaging__every_package_folder_is_installed_under_the_import_name() -> None:
+    # The folder is `providers/`, the import name `audience_providers` (pyproject maps one to the other and lists
+    # the packages by hand): a new subpackage missing from that list would be absent from the installed wheel.
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    folders = {".".join(("audience_providers", *p.parent.relative_to(ROOT / "providers").parts))
+               for p in (ROOT / "providers").rglob("__init__.py")}
+    assert listed == folders

@@ -168,7 +168,7 @@ def _setup_logging() -> None:
             # Inside a resource's call the line goes to the engine, listed under that resource.
             handler = progress.EngineHandler(stderr)
             handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
-            root = logging.getLogger("providers")
+            root = logging.getLogger("audience_providers")
             root.addHandler(handler)
             root.setLevel(getattr(logging, level, logging.DEBUG))
 
@@ -236,7 +236,7 @@ def create_or_adopt(
     raise last
 
 
-RECOVERY_COMMAND = "python -m providers.recover --stack <stack>"
+RECOVERY_COMMAND = "python -m audience_providers.recover --stack <stack>"
 
 
 def _docs_page(label: str) -> str:
@@ -427,7 +427,7 @@ class VendorProvider(ResourceProvider, Generic[ArgsT, CfgT]):
     def locate(self, inputs: Mapping[str, Any], held: set[str]) -> list[tuple[str, str]] | None:
         """(id, description) of each vendor object a create of ``inputs`` would have made, minus the ids in
         ``held`` (the stack's own); None when the vendor's API can't look such an object up. Read-only; used by
-        ``providers.recover`` for the creates an interrupted run left pending."""
+        ``audience_providers.recover`` for the creates an interrupted run left pending."""
         return None
 
     # -- diff ------------------------------------------------------------------------------------

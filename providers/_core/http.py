@@ -25,7 +25,7 @@ from .retry import RetryPolicy, parse_retry_after, run_with_retries
 
 USER_AGENT = f"pulumi-audience-providers/{__version__} (+httpx/{httpx.__version__})"
 
-log = logging.getLogger("providers.http")
+log = logging.getLogger("audience_providers.http")
 log.addFilter(RedactingFilter())
 
 C = TypeVar("C", bound="BaseClient")

@@ -5,7 +5,7 @@ A provider call that waits 17 s for a vendor used to show nothing between ``upda
 (tools/python-runtime/pulumi-dynamic-wide-server.py) attributes such lines to the resource whose call is being
 served, so an ephemeral line becomes that resource's status in the progress display and a lasting one is listed
 under the resource in the diagnostics. Without an engine connection (the SDK's own launcher, unit tests) the line
-goes to the ``providers.progress`` logger instead (stderr with ``AUDIENCE_PROVIDERS_LOG``).
+goes to the ``audience_providers.progress`` logger instead (stderr with ``AUDIENCE_PROVIDERS_LOG``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pulumi.runtime import settings
 
 from .redact import redact
 
-log = logging.getLogger("providers.progress")
+log = logging.getLogger("audience_providers.progress")
 
 
 def engine_attached() -> bool:

@@ -2,7 +2,7 @@
 
 The engine stores the pickled dynamic provider (``__provider``) in every resource's inputs and outputs, and
 unpickles it for every later diff, update, refresh and delete. Pickled by class it names the module path
-(``providers.thrive.resource.StructureProvider``), so moving a class or renaming the package would make every
+(``audience_providers.thrive.resource.StructureProvider``), so moving a class or renaming the package would make every
 existing stack unreadable. Instead a provider pickles as a call to ``audience_provider_ref.provider(key)``: a
 top-level module whose name never changes, holding one function that asks this registry for the class.
 

@@ -166,7 +166,7 @@ def test_foreign_audience__refused_at_preview_then_adopted_on_purpose(make_stack
         out = run(check=False)
         text = out.stdout + out.stderr
         assert out.returncode != 0 and "'legacy_batch' is already taken in Batch" in text, text
-        assert "2 ids" in text and "adopt=True" in text and "providers.recover" in text
+        assert "2 ids" in text and "adopt=True" in text and "audience_providers.recover" in text
     assert [r for r in live.requests() if r["method"] != "GET"] == []
     assert live.state()["audiences"]["legacy_batch"]["ids"] == ["a", "b"]
 

@@ -45,7 +45,7 @@ EXAMPLES = examples()
 def vendors_of(code: str) -> list[str]:
     used = set()
     for node in ast.walk(ast.parse(code)):
-        if isinstance(node, ast.ImportFrom) and node.module == "providers":
+        if isinstance(node, ast.ImportFrom) and node.module == "audience_providers":
             used.update(alias.name for alias in node.names)
     return [v for v in VENDORS if v in used]
 
@@ -114,7 +114,7 @@ def test_docs_example__runs_up_and_destroys_clean(name: str, code: str, spec: di
                                                   pulumi_bin: Path,
                                                   emulator: Callable[[str], LiveEmulator]) -> None:
     used = vendors_of(code)
-    assert used, f"{name} imports no vendor from providers"
+    assert used, f"{name} imports no vendor from audience_providers"
     workdir = tmp_path / "example"
     workdir.mkdir()
     (workdir / "Pulumi.yaml").write_text(f"name: docs-example-{re.sub(r'[^a-z0-9]+', '-', name)}\nruntime: python\n")

@@ -20,13 +20,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 PROGRAM = '''
 import pulumi
-import providers
-from providers import batch, thrive
+import audience_providers
+from audience_providers import batch, thrive
 
 root = thrive.Structure("root", name="Installed", reference="installed-root")
 thrive.Audience("team", name="Installed team", reference="installed-team", parent=root.id)
 batch.Audience("aud", name="installed_pkg", display_name="From the wheel", members=["u1", "u2"])
-pulumi.export("providers_file", providers.__file__)
+pulumi.export("providers_file", audience_providers.__file__)
 pulumi.export("python", sys.executable)
 '''
 PROGRAM = "import sys\n" + PROGRAM
@@ -68,7 +68,11 @@ def nothing_activated(stack, pulumi_bin: Path) -> None:  # type: ignore[no-untyp
 def test_installed__virtualenv_option_used_without_activation(user_repo: Path, pulumi_bin: Path, make_stack,  # type: ignore[no-untyped-def]
                                                                emulator) -> None:
     (user_repo / "Pulumi.yaml").write_text(VENV_PROJECT)
-    (user_repo / "__main__.py").write_text(PROGRAM)
+    # The user's repo has a `providers/` package of its own (#16 point 12): it must neither shadow ours nor be
+    # touched by it, in the program or in the dynamic-provider processes.
+    (user_repo / "providers").mkdir(exist_ok=True)
+    (user_repo / "providers" / "__init__.py").write_text('WHO = "the user\'s own providers package"\n')
+    (user_repo / "__main__.py").write_text(PROGRAM + 'import providers\npulumi.export("own", providers.WHO)\n')
     stack = make_stack("batch_lifecycle")
     stack.dir = user_repo
     nothing_activated(stack, pulumi_bin)
@@ -82,6 +86,7 @@ def test_installed__virtualenv_option_used_without_activation(user_repo: Path, p
     venv = user_repo / ".venv"
     assert str(outputs["python"]).startswith(str(venv / "bin"))  # the program ran on the project's venv
     assert str(outputs["providers_file"]).startswith(str(venv)) and "site-packages" in str(outputs["providers_file"])
+    assert outputs["own"] == "the user's own providers package"
     assert "installed_pkg" in batch_live.state()["audiences"]  # and so did the providers (they import the package)
     assert {a["reference"] for a in thrive_live.state()["audiences"]} == {"installed-root", "installed-team"}
     stack.destroy()

@@ -2,7 +2,7 @@
 or a foreign object touched.
 
 Recovery (documented in docs/recovery.md): `pulumi cancel --yes` (the killed run left its lock), then
-`python -m providers.recover --yes` (records the objects the killed run's pending creates made, clears the
+`python -m audience_providers.recover --yes` (records the objects the killed run's pending creates made, clears the
 ones that never took effect), then rerun the same command. The providers themselves never adopt an object by
 natural key, so without the recovery the rerun would stop at preview naming the taken key. A foreign object
 with the fleet's prefix sits beside the fleet throughout: it must come out untouched, with no write naming it
@@ -85,7 +85,7 @@ def _kill_during(stack, live, command: list[str], after_writes: int, delay: floa
 
 def _recover(stack, command: str) -> str:  # type: ignore[no-untyped-def]
     stack.run("cancel", "--yes", "--stack", stack.name, check=False)  # releases the killed run's lock
-    recovered = subprocess.run([sys.executable, "-m", "providers.recover", "--stack", stack.name, "--yes"],
+    recovered = subprocess.run([sys.executable, "-m", "audience_providers.recover", "--stack", stack.name, "--yes"],
                                cwd=stack.dir, env=stack.env, capture_output=True, text=True, timeout=300)
     assert recovered.returncode == 0, f"recovery failed:\n{recovered.stdout}\n{recovered.stderr}"
     if command == "up":

@@ -95,7 +95,7 @@ def test_same_program_in_two_stacks__second_refused_first_intact(pulumi_bin: Pat
     assert any(f"{key} is already taken in" in text
                for key in ("reference 'eng'", "reference 'eng-backend'", "reference 'eng-frontend'",
                            "name 'vip_customers'")), text
-    assert "adopt=True" in text and "providers.recover" in text
+    assert "adopt=True" in text and "audience_providers.recover" in text
     assert all(r["method"] == "GET" for emu in live.values() for r in emu.requests())
 
     # `up --continue-on-error` meets every conflict: Thrive and Batch at check, UnleashX at create (no lookup

@@ -57,6 +57,7 @@ def test_up__debug_request_log_is_listed_under_the_resource(make_stack, emulator
     diagnostics = out.stdout.split("Diagnostics:", 1)[1] if "Diagnostics:" in out.stdout else ""
     section = diagnostics.split("pulumi-python:dynamic/batch:Audience (aud):", 1)
     assert len(section) == 2, out.stdout
-    assert "providers.http DEBUG Batch POST /audiences/create -> 202" in section[1].split("Outputs:")[0], out.stdout
+    line = "audience_providers.http DEBUG Batch POST /audiences/create -> 202"
+    assert line in section[1].split("Outputs:")[0], out.stdout
     assert APIKEY not in out.stdout + out.stderr
     stack.destroy()

@@ -158,7 +158,7 @@ def test_prospects__run_killed_while_its_upload_runs_is_recovered_with_one_audie
 
     stack.run("cancel", "--yes", "--stack", stack.name, check=False)
     # The new audience is hidden from the list while its job runs: the recovery waits for the job, then finds it.
-    recovered = subprocess.run([sys.executable, "-m", "providers.recover", "--stack", stack.name, "--yes"],
+    recovered = subprocess.run([sys.executable, "-m", "audience_providers.recover", "--stack", stack.name, "--yes"],
                                cwd=stack.dir, env=stack.env, capture_output=True, text=True, timeout=300)
     assert recovered.returncode == 0, recovered.stdout + recovered.stderr
     stack.up()

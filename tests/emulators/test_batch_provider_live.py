@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-import providers.batch.resource as batch_resource
-from providers._core.config import ConfigSource
-from providers._core.errors import ApiError
-from providers.batch.members import Members
-from providers.batch.resource import AudienceProvider
+import audience_providers.batch.resource as batch_resource
+from audience_providers._core.config import ConfigSource
+from audience_providers._core.errors import ApiError
+from audience_providers.batch.members import Members
+from audience_providers.batch.resource import AudienceProvider
 
 KEY, PROJECT = "demo-batch-rest-key", "project_demo0000000000000000000000000"
 

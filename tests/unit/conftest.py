@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from providers._core.dynamic import CREDENTIAL_CHECK
+from audience_providers._core.dynamic import CREDENTIAL_CHECK
 
 
 @pytest.fixture(autouse=True)

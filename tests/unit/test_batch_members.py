@@ -7,8 +7,8 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from providers.batch.members import Members, MembersError, normalize, read_file
-from providers.batch.resource import Audience
+from audience_providers.batch.members import Members, MembersError, normalize, read_file
+from audience_providers.batch.resource import Audience
 
 
 def test_normalize__trims_inline_ids_like_file_ids(tmp_path: Path) -> None:

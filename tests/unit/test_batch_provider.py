@@ -11,14 +11,14 @@ import httpx
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from providers._core.config import ConfigSource
-from providers._core.dynamic import UNKNOWN
-from providers._core.errors import ApiError, ConfigurationError
-from providers._core.http import ClientSettings
-from providers._core.retry import RetryPolicy
-from providers.batch.client import Client
-from providers.batch.members import Members, SnapshotStore, digest_of, plan_changes
-from providers.batch.resource import AudienceProvider, BatchConfig
+from audience_providers._core.config import ConfigSource
+from audience_providers._core.dynamic import UNKNOWN
+from audience_providers._core.errors import ApiError, ConfigurationError
+from audience_providers._core.http import ClientSettings
+from audience_providers._core.retry import RetryPolicy
+from audience_providers.batch.client import Client
+from audience_providers.batch.members import Members, SnapshotStore, digest_of, plan_changes
+from audience_providers.batch.resource import AudienceProvider, BatchConfig
 
 
 @pytest.fixture(autouse=True)
@@ -166,7 +166,8 @@ def test_check__taken_name_fails_at_preview_naming_it_and_the_way_out() -> None:
     result = provider.check({}, {"name": "legacy", "membership": "authoritative"})
     (failure,) = result.failures
     assert failure.property == "name" and "'legacy' is already taken in Batch" in failure.reason
-    assert "2 ids" in failure.reason and "adopt=True" in failure.reason and "providers.recover" in failure.reason
+    assert "2 ids" in failure.reason and "adopt=True" in failure.reason
+    assert "audience_providers.recover" in failure.reason
 
 
 def test_check__taken_name_is_fine_when_adopting_or_already_held() -> None:

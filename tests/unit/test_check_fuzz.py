@@ -13,15 +13,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from providers._core.dynamic import UNKNOWN, VendorProvider
-from providers.batch.resource import AudienceProvider as BatchAudience
-from providers.sonarly.resource import AudienceFolderProvider as SonarlyFolder
-from providers.sonarly.resource import AudienceProvider as SonarlyAudience
-from providers.thrive.resource import AudienceManagersProvider as ThriveManagers
-from providers.thrive.resource import AudienceMembersProvider as ThriveMembers
-from providers.thrive.resource import AudienceProvider as ThriveAudience
-from providers.thrive.resource import StructureProvider as ThriveStructure
-from providers.unleashx.resource import CampaignProvider as UnleashxCampaign
+from audience_providers._core.dynamic import UNKNOWN, VendorProvider
+from audience_providers.batch.resource import AudienceProvider as BatchAudience
+from audience_providers.sonarly.resource import AudienceFolderProvider as SonarlyFolder
+from audience_providers.sonarly.resource import AudienceProvider as SonarlyAudience
+from audience_providers.thrive.resource import AudienceManagersProvider as ThriveManagers
+from audience_providers.thrive.resource import AudienceMembersProvider as ThriveMembers
+from audience_providers.thrive.resource import AudienceProvider as ThriveAudience
+from audience_providers.thrive.resource import StructureProvider as ThriveStructure
+from audience_providers.unleashx.resource import CampaignProvider as UnleashxCampaign
 
 EXAMPLES = 1000
 # provider -> inputs that must stay fixed because checking them reads the API
@@ -59,7 +59,7 @@ def test_check__fuzz_never_crashes_and_names_fields(provider: VendorProvider[Any
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(provider, "ownership_failures", lambda *_args: [])
     # The cross-resource lookups (parent, folder, users exist) read the API too; they have tests of their own.
-    import providers.thrive.resource as thrive_resource
+    import audience_providers.thrive.resource as thrive_resource
 
     monkeypatch.setattr(thrive_resource, "_unknown_users_failure", lambda *_args: None)
     for cls, name in ((ThriveAudience, "_parent_problem"), (SonarlyAudience, "_folder_problem")):

@@ -12,11 +12,11 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from providers._core.dynamic import create_or_adopt
-from providers._core.errors import ApiError, Conflict, RateLimited, ServerError, TransportFailure, Unauthorized
-from providers._core.http import USER_AGENT, BaseClient, ClientSettings, ErrorDetails
-from providers._core.ratelimit import RateLimiter
-from providers._core.retry import RetryPolicy, parse_retry_after
+from audience_providers._core.dynamic import create_or_adopt
+from audience_providers._core.errors import ApiError, Conflict, RateLimited, ServerError, TransportFailure, Unauthorized
+from audience_providers._core.http import USER_AGENT, BaseClient, ClientSettings, ErrorDetails
+from audience_providers._core.ratelimit import RateLimiter
+from audience_providers._core.retry import RetryPolicy, parse_retry_after
 
 SECRET = "sk_live_canary_123456789"
 
@@ -150,7 +150,7 @@ def test_error__vendor_echoing_the_credential_is_redacted(caplog: pytest.LogCapt
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(401, json={"message": f"bad key {SECRET}"})
 
-    caplog.set_level(logging.DEBUG, logger="providers")
+    caplog.set_level(logging.DEBUG, logger="audience_providers")
     with pytest.raises(Unauthorized) as info:
         client_for(handler).call("get", "GET", "/x")
     assert SECRET not in str(info.value) and "[redacted]" in str(info.value)
@@ -164,7 +164,7 @@ def test_request__sends_user_agent_and_logs_without_credentials(caplog: pytest.L
         seen.append(request)
         return httpx.Response(200, json={})
 
-    caplog.set_level(logging.DEBUG, logger="providers")
+    caplog.set_level(logging.DEBUG, logger="audience_providers")
     client_for(handler).call("get", "GET", "/x")
     assert seen[0].headers["User-Agent"] == USER_AGENT and "pulumi-audience-providers/" in USER_AGENT
     assert "GET /x -> 200" in caplog.text
@@ -233,8 +233,8 @@ def test_rate_limiter__holds_rate_across_threads() -> None:
 
 
 def test_repeat_while_refused__waits_out_refusals_then_returns() -> None:
-    from providers._core.errors import Conflict
-    from providers._core.wait import repeat_while_refused
+    from audience_providers._core.errors import Conflict
+    from audience_providers._core.wait import repeat_while_refused
 
     answers = iter([Conflict("V", "delete", 409, "busy", code="NOT_READY")] * 2 + ["deleted"])
 
@@ -249,8 +249,8 @@ def test_repeat_while_refused__waits_out_refusals_then_returns() -> None:
 
 
 def test_repeat_while_refused__timeout_names_what_and_last_refusal() -> None:
-    from providers._core.errors import Conflict, WaitTimeout
-    from providers._core.wait import repeat_while_refused
+    from audience_providers._core.errors import Conflict, WaitTimeout
+    from audience_providers._core.wait import repeat_while_refused
 
     def call() -> str:
         raise Conflict("V", "delete audience", 409, "job running", code="NOT_READY")
@@ -263,8 +263,8 @@ def test_repeat_while_refused__timeout_names_what_and_last_refusal() -> None:
 
 
 def test_repeat_while_refused__other_errors_propagate_at_once() -> None:
-    from providers._core.errors import NotFound
-    from providers._core.wait import repeat_while_refused
+    from audience_providers._core.errors import NotFound
+    from audience_providers._core.wait import repeat_while_refused
 
     calls = []
 
@@ -347,7 +347,7 @@ def _pages_client(pages: dict[str, dict[str, object]]) -> tuple[EchoClient, list
 
 
 def test_paginate__cursor_follows_next_until_none() -> None:
-    from providers._core.http import Cursor
+    from audience_providers._core.http import Cursor
 
     client, seen = _pages_client({"": {"items": [1, 2], "next": "b"}, "b": {"items": [3], "next": "c"},
                                   "c": {"items": [4], "next": None}})
@@ -360,7 +360,7 @@ def test_paginate__cursor_follows_next_until_none() -> None:
 
 
 def test_paginate__numbered_stops_at_the_reported_total_pages() -> None:
-    from providers._core.http import Numbered
+    from audience_providers._core.http import Numbered
 
     client, seen = _pages_client({"1": {"items": [1, 2], "pages": 2}, "2": {"items": [3, 4], "pages": 2}})
     fetch = lambda n: client.call("list", "GET", "/items", params={"page": n}).json()  # noqa: E731
@@ -369,7 +369,7 @@ def test_paginate__numbered_stops_at_the_reported_total_pages() -> None:
 
 
 def test_paginate__numbered_without_totals_stops_at_a_short_page() -> None:
-    from providers._core.http import Numbered
+    from audience_providers._core.http import Numbered
 
     client, seen = _pages_client({"1": {"items": [1, 2]}, "2": {"items": [3]}})
     fetch = lambda n: client.call("list", "GET", "/items", params={"page": n}).json()  # noqa: E731
@@ -377,8 +377,8 @@ def test_paginate__numbered_without_totals_stops_at_a_short_page() -> None:
 
 
 def test_paginate__a_cursor_handed_back_twice_is_an_error_not_a_loop() -> None:
-    from providers._core.errors import ProviderError
-    from providers._core.http import Cursor
+    from audience_providers._core.errors import ProviderError
+    from audience_providers._core.http import Cursor
 
     client, _ = _pages_client({"": {"items": [1], "next": "x"}, "x": {"items": [2], "next": "x"}})
     fetch = lambda c: client.call("list", "GET", "/items", params={"cursor": c} if c else None).json()  # noqa: E731

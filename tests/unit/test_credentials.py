@@ -5,19 +5,19 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from providers._core.config import ConfigSource, skip_credentials_validation
-from providers._core.errors import ConfigurationError, CredentialsRejected
-from providers._core.http import ClientSettings
-from providers._core.retry import RetryPolicy
-from providers.batch.client import Client as BatchClient
-from providers.batch.resource import AudienceProvider as BatchAudience
-from providers.batch.resource import BatchConfig
-from providers.sonarly.client import Client as SonarlyClient
-from providers.sonarly.resource import AudienceFolderProvider, SonarlyConfig
-from providers.thrive.client import Client as ThriveClient
-from providers.thrive.resource import StructureProvider, ThriveConfig
-from providers.unleashx.client import Client as UnleashXClient
-from providers.unleashx.resource import CampaignProvider, UnleashXConfig
+from audience_providers._core.config import ConfigSource, skip_credentials_validation
+from audience_providers._core.errors import ConfigurationError, CredentialsRejected
+from audience_providers._core.http import ClientSettings
+from audience_providers._core.retry import RetryPolicy
+from audience_providers.batch.client import Client as BatchClient
+from audience_providers.batch.resource import AudienceProvider as BatchAudience
+from audience_providers.batch.resource import BatchConfig
+from audience_providers.sonarly.client import Client as SonarlyClient
+from audience_providers.sonarly.resource import AudienceFolderProvider, SonarlyConfig
+from audience_providers.thrive.client import Client as ThriveClient
+from audience_providers.thrive.resource import StructureProvider, ThriveConfig
+from audience_providers.unleashx.client import Client as UnleashXClient
+from audience_providers.unleashx.resource import CampaignProvider, UnleashXConfig
 
 SECRET = "unit-secret-9d8c7b6a"
 
@@ -155,7 +155,7 @@ def test_check__sonarly_and_unleashx_use_their_documented_cheap_reads() -> None:
 
 
 def test_token_url_beside__follows_a_custom_base_url() -> None:
-    from providers.thrive.client import token_url_beside
+    from audience_providers.thrive.client import token_url_beside
 
     assert token_url_beside("http://127.0.0.1:9/rest/v1", "t 1") == "http://127.0.0.1:9/oauth2/token/t%201"
     assert token_url_beside("https://proxy.test/thrive/rest/v1/", "t1") == "https://proxy.test/thrive/oauth2/token/t1"
@@ -163,7 +163,7 @@ def test_token_url_beside__follows_a_custom_base_url() -> None:
 
 
 def test_load_thrive_config__token_url_from_base_url_unless_set() -> None:
-    from providers.thrive.resource import load_thrive_config
+    from audience_providers.thrive.resource import load_thrive_config
 
     base = {"thrive:tenantId": "t1", "thrive:clientId": "c1", "thrive:clientSecret": SECRET,
             "thrive:baseUrl": "http://emu.test:1/rest/v1"}
@@ -178,7 +178,7 @@ def test_load_thrive_config__token_url_from_base_url_unless_set() -> None:
 
 
 def test_missing__secret_looking_plain_keys_are_shown_with_plaintext() -> None:
-    from providers._core.config import Setting, set_flag
+    from audience_providers._core.config import Setting, set_flag
 
     assert set_flag(Setting("thrive:tokenUrl", "THRIVE_TOKEN_URL")) == " --plaintext"
     assert set_flag(Setting("thrive:apiSecret", "THRIVE_API_SECRET", secret=True)) == " --secret"

@@ -6,7 +6,7 @@ import pytest
 
 
 def test_wait_until__long_waits_report_their_state_once_a_second(monkeypatch: pytest.MonkeyPatch) -> None:
-    from providers._core import progress, wait
+    from audience_providers._core import progress, wait
 
     lines: list[str] = []
     monkeypatch.setattr(progress, "report", lambda message, ephemeral=True: lines.append(message))
@@ -21,8 +21,8 @@ def test_wait_until__long_waits_report_their_state_once_a_second(monkeypatch: py
 
 
 def test_report__without_an_engine_goes_to_the_providers_logger(caplog: pytest.LogCaptureFixture) -> None:
-    from providers._core import progress
+    from audience_providers._core import progress
 
-    with caplog.at_level("INFO", logger="providers.progress"):
+    with caplog.at_level("INFO", logger="audience_providers.progress"):
         progress.report("waiting for something: PENDING, 3 s of 600 s")
     assert "waiting for something" in caplog.text

@@ -12,15 +12,15 @@ import httpx
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from providers._core.dynamic import ReadableResource, VendorProvider, provider_for_type
-from providers._core.errors import InputError
-from providers._core.http import ClientSettings
-from providers._core.retry import RetryPolicy
-from providers.batch.client import Client
-from providers.batch.members import Members
-from providers.batch.resource import AudienceProvider, BatchConfig
-from providers.thrive.resource import AudienceMembersProvider
-from providers.unleashx.resource import CampaignProvider
+from audience_providers._core.dynamic import ReadableResource, VendorProvider, provider_for_type
+from audience_providers._core.errors import InputError
+from audience_providers._core.http import ClientSettings
+from audience_providers._core.retry import RetryPolicy
+from audience_providers.batch.client import Client
+from audience_providers.batch.members import Members
+from audience_providers.batch.resource import AudienceProvider, BatchConfig
+from audience_providers.thrive.resource import AudienceMembersProvider
+from audience_providers.unleashx.resource import CampaignProvider
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,7 +36,7 @@ def _readable() -> list[type[ReadableResource]]:
 
 def test_provider_for_type__every_resource_maps_back_to_its_provider() -> None:
     for vendor in ("batch", "sonarly", "thrive", "unleashx"):
-        importlib.import_module(f"providers.{vendor}.resource")
+        importlib.import_module(f"audience_providers.{vendor}.resource")
     resources = _readable()
     assert len(resources) == 9
     for cls in resources:

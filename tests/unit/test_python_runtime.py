@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
-from providers._core import source_positions
-from providers._core.source_positions import program_frames
+from audience_providers._core import source_positions
+from audience_providers._core.source_positions import program_frames
 
 ROOT = Path(__file__).resolve().parents[2]
 PKG, PROJECT, RUNTIME = "file:///x/pkg/providers/", "file:///x/stack/", ("file:///x/python/lib/",)

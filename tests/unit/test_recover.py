@@ -1,4 +1,4 @@
-"""providers.recover: which pending creates are recorded, cleared or left, and how the state is rewritten."""
+"""audience_providers.recover: which pending creates are recorded, cleared or left, and how the state is rewritten."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from providers import recover
-from providers.recover import Finding, apply, find_pending
+from audience_providers import recover
+from audience_providers.recover import Finding, apply, find_pending
 
 URN = "urn:pulumi:dev::p::pulumi-python:dynamic/batch:Audience::"
 

@@ -7,9 +7,9 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from providers._core.errors import ServerError, ValidationFailed
-from providers._core.http import BaseClient, ClientSettings
-from providers._core.retry import RetryPolicy, is_retryable
+from audience_providers._core.errors import ServerError, ValidationFailed
+from audience_providers._core.http import BaseClient, ClientSettings
+from audience_providers._core.retry import RetryPolicy, is_retryable
 
 
 class Plain(BaseClient):

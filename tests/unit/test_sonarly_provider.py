@@ -14,8 +14,8 @@ import httpx
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from providers._core.config import ConfigSource
-from providers._core.errors import (
+from audience_providers._core.config import ConfigSource
+from audience_providers._core.errors import (
     ConfigurationError,
     Conflict,
     Forbidden,
@@ -24,11 +24,11 @@ from providers._core.errors import (
     Unauthorized,
     WaitTimeout,
 )
-from providers._core.http import ClientSettings
-from providers._core.retry import RetryPolicy
-from providers.sonarly.client import Client
-from providers.sonarly.models import AudienceObject
-from providers.sonarly.resource import (
+from audience_providers._core.http import ClientSettings
+from audience_providers._core.retry import RetryPolicy
+from audience_providers.sonarly.client import Client
+from audience_providers.sonarly.models import AudienceObject
+from audience_providers.sonarly.resource import (
     AmbiguousCreate,
     AudienceFolderProvider,
     AudienceProvider,
@@ -541,7 +541,7 @@ def _uploads(fake: FakeSonarly) -> list[tuple[str, str]]:
 
 
 def test_upload_key__same_request_same_key_any_order_other_audience_or_profiles_other_key() -> None:
-    from providers.sonarly.resource import upload_key
+    from audience_providers.sonarly.resource import upload_key
 
     key = upload_key(GROUP, "a1", ["x", "y"])
     assert key == upload_key(GROUP, "a1", ["y", "x"]) and key.startswith("pulumi-sonarly-")

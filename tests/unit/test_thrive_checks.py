@@ -7,10 +7,10 @@ import json
 import httpx
 import pytest
 
-from providers._core.http import ClientSettings
-from providers._core.retry import RetryPolicy
-from providers.thrive.client import Client
-from providers.thrive.resource import (
+from audience_providers._core.http import ClientSettings
+from audience_providers._core.retry import RetryPolicy
+from audience_providers.thrive.client import Client
+from audience_providers.thrive.resource import (
     AudienceMembersProvider,
     AudienceProvider,
     PartialFailure,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from providers._core.config import ConfigSource
-from providers._core.errors import ConfigurationError
-from providers._core.http import ClientSettings
-from providers.thrive.client import Client
-from providers.thrive.resource import load_thrive_config
+from audience_providers._core.config import ConfigSource
+from audience_providers._core.errors import ConfigurationError
+from audience_providers._core.http import ClientSettings
+from audience_providers.thrive.client import Client
+from audience_providers.thrive.resource import load_thrive_config
 
 BASE = {"thrive:tenantId": "eu-west-2_Unit", "thrive:baseUrl": "https://thrive.test/rest/v1"}
 

@@ -12,9 +12,9 @@ import httpx
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from providers._core.config import ConfigSource
-from providers._core.dynamic import UNKNOWN
-from providers._core.errors import (
+from audience_providers._core.config import ConfigSource
+from audience_providers._core.dynamic import UNKNOWN
+from audience_providers._core.errors import (
     ConfigurationError,
     Conflict,
     InputError,
@@ -23,11 +23,11 @@ from providers._core.errors import (
     Unauthorized,
     ValidationFailed,
 )
-from providers._core.http import ClientSettings
-from providers._core.retry import RetryPolicy
-from providers.unleashx import resource as unleashx_resource
-from providers.unleashx.client import Client
-from providers.unleashx.resource import (
+from audience_providers._core.http import ClientSettings
+from audience_providers._core.retry import RetryPolicy
+from audience_providers.unleashx import resource as unleashx_resource
+from audience_providers.unleashx.client import Client
+from audience_providers.unleashx.resource import (
     CampaignAudienceProvider,
     CampaignProvider,
     UnleashXConfig,

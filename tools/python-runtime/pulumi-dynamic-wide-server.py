@@ -39,6 +39,8 @@ import grpc  # type: ignore[import-untyped]  # grpcio ships no type stubs
 DEFAULT_WORKERS = 32
 PROVIDER_KEY = "__provider"
 RESOLVER_GROUP = "pulumi.dynamic_providers"
+# Entry points `old = "new"`: a renamed package's old import name, for states that pickled it (see below).
+ALIAS_GROUP = "pulumi.dynamic_module_aliases"
 
 
 def worker_count() -> int:
@@ -198,7 +200,61 @@ def with_detailed_diff(sdk_diff: Any) -> Any:
     return abort_with_traceback(diff)
 
 
+def install_module_aliases() -> None:
+    """Imports of module names a package has renamed (entry-point group ``ALIAS_GROUP``, ``old = "new"``).
+
+    A state written by an older release pickles its provider by module path; after the package renamed its
+    import name, unpickling imports the old name. With the alias, ``old`` and ``old.x`` are the very modules
+    ``new`` and ``new.x`` (one copy, same classes). A package really importable as ``old`` (a user's own
+    ``providers/``, say) always wins: the alias applies only when nothing else provides the top-level name.
+    """
+    import importlib
+    import importlib.abc
+    import importlib.machinery
+    import importlib.util
+
+    from importlib.metadata import entry_points
+
+    # Read before the finder is installed: reading entry points imports modules, which would ask the finder.
+    aliases = {e.name: e.value for e in entry_points(group=ALIAS_GROUP)}
+    if not aliases:
+        return
+
+    def target_of(head: str) -> str | None:
+        return aliases.get(head)
+
+    class AliasLoader(importlib.abc.Loader):
+        def __init__(self, real: str) -> None:
+            self.real = real
+
+        def create_module(self, spec: Any) -> Any:
+            return importlib.import_module(self.real)
+
+        def exec_module(self, module: Any) -> None:
+            pass  # executed already, under its real name
+
+    class AliasFinder(importlib.abc.MetaPathFinder):
+        def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+            head, dot, rest = name.partition(".")
+            new = target_of(head)
+            if new is None:
+                return None
+            if not dot:
+                if importlib.machinery.PathFinder.find_spec(head) is not None:
+                    return None  # a real package of that name exists here: it is the one meant
+            elif sys.modules.get(head) is not sys.modules.get(new):
+                return None  # the old name is a real package, not our alias: import its submodules normally
+            real = new + dot + rest
+            if importlib.util.find_spec(real) is None:
+                return None
+            return importlib.util.spec_from_loader(name, AliasLoader(real))
+
+    # First on the path, so a submodule of the alias is never found again as a second copy by the path finder.
+    sys.meta_path.insert(0, AliasFinder())
+
+
 def main() -> None:
+    install_module_aliases()
     address = engine_address(sys.argv)
     if address is not None:
         attribute_logs_to_resources(address)

@@ -1,6 +1,6 @@
 import pulumi
 
-from providers import batch
+from audience_providers import batch
 
 cfg = pulumi.Config()
 members = cfg.get("membersFile")

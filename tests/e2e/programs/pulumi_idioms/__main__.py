@@ -2,7 +2,7 @@
 
 import pulumi
 
-from providers import batch, sonarly, thrive, unleashx
+from audience_providers import batch, sonarly, thrive, unleashx
 
 cfg = pulumi.Config()
 case = cfg.require("case")

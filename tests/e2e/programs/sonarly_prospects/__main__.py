@@ -1,6 +1,6 @@
 import pulumi
 
-from providers import sonarly
+from audience_providers import sonarly
 
 cfg = pulumi.Config()
 urls = [u for u in (cfg.get("urls") or "").split(",") if u]

@@ -2,7 +2,7 @@
 
 import pulumi
 
-from providers import thrive
+from audience_providers import thrive
 
 cfg = pulumi.Config()
 members = thrive.AudienceMembers("members", audience=cfg.require("audience"), members=cfg.require_object("members"),

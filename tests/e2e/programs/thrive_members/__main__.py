@@ -1,6 +1,6 @@
 import pulumi
 
-from providers import thrive
+from audience_providers import thrive
 
 cfg = pulumi.Config()
 root = thrive.Structure("root", name="Members root", reference="mem-root")

@@ -1,6 +1,6 @@
 import pulumi
 
-from providers import thrive
+from audience_providers import thrive
 
 cfg = pulumi.Config()
 eng = thrive.Structure("eng", name="Engineering", reference="e2e-eng")

@@ -1,6 +1,6 @@
 import pulumi
 
-from providers import unleashx
+from audience_providers import unleashx
 
 cfg = pulumi.Config()
 camp = unleashx.Campaign(
