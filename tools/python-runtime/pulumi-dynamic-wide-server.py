@@ -212,7 +212,6 @@ def install_module_aliases() -> None:
     import importlib.abc
     import importlib.machinery
     import importlib.util
-
     from importlib.metadata import entry_points
 
     # Read before the finder is installed: reading entry points imports modules, which would ask the finder.
