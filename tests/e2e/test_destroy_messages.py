@@ -37,3 +37,9 @@ def test_destroy__warning_names_the_campaign_by_its_current_name(make_stack, emu
     text = _text(stack.destroy())
     assert "'renamed in the UI'" in text and "remains in UnleashX with status 'pause'" in text, text
     assert "'e2e winter calls'" not in text
+    # Listed under the campaign in the engine's diagnostics, not under the Stack (#16 point 9).
+    diagnostics = text.split("Diagnostics:", 1)[-1].splitlines()
+    (at,) = [i for i, line in enumerate(diagnostics) if "'renamed in the UI'" in line][:1]
+    heading = next(line for line in reversed(diagnostics[:at]) if line.startswith("  ") and line.rstrip().endswith(":")
+                   and not line.startswith("    "))
+    assert heading.strip().startswith("pulumi-python:dynamic/unleashx:Campaign ("), diagnostics
