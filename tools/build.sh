@@ -34,30 +34,36 @@ need_go() {
   export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
 }
 
-# The other language hosts (YAML, Node.js, Go): one line each, "name|module whose version names it|package|variable
-# the linker sets to v<version>". Each has its own tools/<name>/go.mod and its own cache dir keyed by its version, so
-# a toolchain cached before it (or after a bump of that host alone) gets the host built and added to bin/ without
-# rebuilding pulumi, and a pulumi bump doesn't rebuild them. Why these versions: docs/native-toolchain.md.
+# The other language hosts (YAML, Node.js, Go) and our SDK generator: one line each, "name|module whose version
+# names it|package|variable the linker sets to v<version> (- for none)". Each has its own tools/<name>/go.mod and its
+# own cache dir keyed by its version (and, for our own source, a hash of it), so a toolchain cached before it (or
+# after a bump of that one alone) gets it built and added to bin/ without rebuilding pulumi, and a pulumi bump doesn't
+# rebuild them. Why these versions: docs/native-toolchain.md.
 sdkver=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
 extra_hosts="pulumi-language-yaml|github.com/pulumi/pulumi-yaml|github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml|github.com/pulumi/pulumi-yaml/pkg/version.Version
 pulumi-language-nodejs|github.com/pulumi/pulumi/sdk/v3|github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs|$sdkver
-pulumi-language-go|github.com/pulumi/pulumi/sdk/v3|github.com/pulumi/pulumi/sdk/v3/go/pulumi-language-go|$sdkver"
+pulumi-language-go|github.com/pulumi/pulumi/sdk/v3|github.com/pulumi/pulumi/sdk/v3/go/pulumi-language-go|$sdkver
+pulumi-gen-sdk|github.com/pulumi/pulumi/pkg/v3|.|-"
 
 # Builds (once per version) and copies each extra host into bin/ $1 (temp file + mv, atomic): the engine finds
 # language hosts next to `pulumi` without the "using ... from $PATH" warning it prints for hosts found on PATH.
 install_extra_hosts() {
-  local name mod pkg var ver dir tmp start
+  local name mod pkg var ver dir tmp start ldflags
   while IFS='|' read -r name mod pkg var; do
     ver="$(modver "$here/$name/go.mod" "$mod")"
     [ -n "$ver" ] || { echo "build.sh: cannot read the $mod version from tools/$name/go.mod" >&2; exit 1; }
     dir="$cache_root/$name-v$ver"
+    if compgen -G "$here/$name/*.go" >/dev/null; then
+      dir="$dir-$(cat "$here/$name"/*.go "$here/$name/go.sum" | sha256sum | cut -c1-12)"
+    fi
     if [ ! -x "$dir/$name" ]; then
       need_go
       tmp="$dir.tmp.$$"; start=$(date +%s)
       rm -rf "$tmp"; mkdir -p "$tmp"
       echo "building $name v$ver (cold: ~2 min on 2 cores)..." >&2
       # Flags as in the upstream release builds (pulumi-yaml's .goreleaser.yml, pulumi's), plus -trimpath.
-      (cd "$here/$name" && go build -trimpath -ldflags "-s -w -X $var=v$ver" -o "$tmp/" "$pkg")
+      ldflags="-s -w"; [ "$var" = - ] || ldflags="$ldflags -X $var=v$ver"
+      (cd "$here/$name" && go build -trimpath -ldflags "$ldflags" -o "$tmp/$name" "$pkg")
       # A concurrent run may have finished first: keep its copy (mv -T refuses a non-empty target).
       mv -T "$tmp" "$dir" 2>/dev/null || rm -rf "$tmp"
       echo "built $name in $(( $(date +%s) - start ))s" >&2
