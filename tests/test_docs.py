@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from audience_providers._core.dynamic import VendorProvider
+from audience_providers._core.dynamic import DynamicProvider, VendorProvider
 
 ROOT = Path(__file__).resolve().parent.parent
 VENDORS = ["batch", "thrive", "sonarly", "unleashx"]
@@ -29,6 +29,8 @@ def _providers() -> list[type[VendorProvider]]:  # type: ignore[type-arg]
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if issubclass(cls, VendorProvider) and cls.__module__ == module.__name__ and "resource_label" in vars(cls):
                 found.append(cls)
+            elif issubclass(cls, DynamicProvider) and cls.__module__ == module.__name__ and "lifecycle" in vars(cls):
+                found.append(cls.lifecycle)  # type: ignore[arg-type]  # a lifecycle has the same two attributes
     return found
 
 

@@ -146,17 +146,22 @@ class DynamicProvider(ResourceProvider):
     """
 
     lifecycle: ClassVar[type[Lifecycle[Any, Any]]]
+    # The lifecycle's label, on the class too (set below), like VendorProvider's: tests and tools read it there.
+    resource_label: ClassVar[str]
     # The provider object is pickled into every resource's state: it holds no secret, so don't encrypt it.
     serialize_as_secret_always = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "lifecycle" in vars(cls):
+            cls.resource_label = cls.lifecycle.resource_label
             registry.register(cls.lifecycle.resource_label, cls)
 
     def __init__(self, impl: Lifecycle[Any, Any] | None = None) -> None:
         """``impl`` given (tests): serve that lifecycle, configured as it is."""
-        self._impl = impl
+        # Set only when given, so a fresh provider (as a state loads it) holds nothing, like a Lifecycle.
+        if impl is not None:
+            self._impl: Lifecycle[Any, Any] | None = impl
 
     @property
     def impl(self) -> Lifecycle[Any, Any]:
@@ -164,10 +169,6 @@ class DynamicProvider(ResourceProvider):
         if impl is None:
             impl = self._impl = self.lifecycle()
         return impl
-
-    @property
-    def resource_label(self) -> str:
-        return self.lifecycle.resource_label
 
     def __reduce__(self) -> tuple[Callable[[str], Any], tuple[str]]:
         return _reference(self.lifecycle.resource_label)

@@ -16,8 +16,9 @@ from audience_providers.sonarly.client import Client as SonarlyClient
 from audience_providers.sonarly.resource import AudienceFolderProvider, SonarlyConfig
 from audience_providers.thrive.client import Client as ThriveClient
 from audience_providers.thrive.resource import StructureProvider, ThriveConfig
+from audience_providers.unleashx.campaign import CampaignLifecycle
 from audience_providers.unleashx.client import Client as UnleashXClient
-from audience_providers.unleashx.resource import CampaignProvider, UnleashXConfig
+from audience_providers.unleashx.config import UnleashXConfig
 
 SECRET = "unit-secret-9d8c7b6a"
 
@@ -146,9 +147,8 @@ def test_check__sonarly_and_unleashx_use_their_documented_cheap_reads() -> None:
     def unleashx(request: httpx.Request) -> httpx.Response:
         return httpx.Response(401, json={"error": True, "message": "INVALID_TOKEN"})  # any route, bad token
 
-    campaign = CampaignProvider()
-    campaign._config = UnleashXConfig(UnleashXClient(_settings("https://unleashx.test/api/v1/global", unleashx,
-                                                               seen), token=SECRET))
+    campaign = CampaignLifecycle(UnleashXConfig(UnleashXClient(_settings("https://unleashx.test/api/v1/global",
+                                                                         unleashx, seen), token=SECRET)))
     with pytest.raises(CredentialsRejected, match="UnleashX rejected .*unleashx:token.*INVALID_TOKEN"):
         campaign.verify_credentials()
     assert seen == ["GET /v1/accounts", "GET /api/v1/global/agents/get"]
