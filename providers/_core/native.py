@@ -65,7 +65,8 @@ def plain(value: PropertyValue) -> Any:
 
 def wire(value: Any, *, secret: bool = False) -> PropertyValue:
     if value == UNKNOWN:
-        return PropertyValue.computed()
+        # The wire form of an unknown value; the SDK (3.272) can't marshal its own PropertyValue.computed().
+        return PropertyValue(UNKNOWN)
     if isinstance(value, Mapping):
         out = PropertyValue({str(k): wire(v) for k, v in value.items()})
     elif isinstance(value, (list, tuple)):
@@ -196,8 +197,10 @@ class NativeProvider(sdk.Provider):
     # -- resources -----------------------------------------------------------------------------------------------
     async def check(self, request: sdk.CheckRequest) -> sdk.CheckResponse:
         lifecycle = self.lifecycle(request.type)
-        checked = await self.run(request.urn, lifecycle.check, to_model(request.old_inputs),
-                                 to_model(request.new_inputs))
+        news = to_model(request.new_inputs)
+        if lifecycle.declared_schemas:
+            news = await self.run(request.urn, lifecycle.from_declared, news)
+        checked = await self.run(request.urn, lifecycle.check, to_model(request.old_inputs), news)
         return sdk.CheckResponse(inputs=to_wire(checked.inputs),
                                  failures=[sdk.CheckFailure(_path(f.property), f.reason) for f in checked.failures])
 

@@ -97,6 +97,8 @@ def _properties(model: type[BaseModel], types: _Types) -> tuple[JsonDict, list[s
 
 def resource_spec(package: str, lifecycle: type[Lifecycle[Any, Any]], types: _Types) -> JsonDict:
     inputs, required_inputs = _properties(lifecycle.args_model, types)
+    for name, declared in lifecycle.declared_schemas.items():
+        inputs[camel(name)] = types.property(declared, {})
     if lifecycle.state_model is not None:
         outputs, _ = _properties(lifecycle.state_model, types)
     else:
