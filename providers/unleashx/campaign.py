@@ -59,6 +59,8 @@ def on_destroy(delete_records: bool) -> str:
 
 
 class CampaignLifecycle(Lifecycle[CampaignArgs, UnleashXConfig]):
+    """An UnleashX calling campaign. Destroy pauses it (UnleashX has no campaign delete)."""
+
     vendor = "UnleashX"
     resource_label = "unleashx:Campaign"
     read_by_id_unsupported = "UnleashX documents no endpoint that reads a campaign's fields back"
@@ -248,6 +250,8 @@ class CampaignLifecycle(Lifecycle[CampaignArgs, UnleashXConfig]):
 
 # -- CampaignAudience ----------------------------------------------------------------------------------------
 class CampaignAudienceLifecycle(Lifecycle[CampaignAudienceArgs, UnleashXConfig]):
+    """Existing audience records of one UnleashX campaign, owned by phone number (the API can't add records)."""
+
     vendor = "UnleashX"
     resource_label = "unleashx:CampaignAudience"
     read_by_id_unsupported = ("it owns the records of the phone numbers the program declares, which an id can't "
