@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from audience_providers._core.dynamic import UNKNOWN, VendorProvider
-from audience_providers.batch.resource import AudienceProvider as BatchAudience
+from audience_providers.batch.audience import AudienceLifecycle as BatchAudience
 from audience_providers.sonarly.resource import AudienceFolderProvider as SonarlyFolder
 from audience_providers.sonarly.resource import AudienceProvider as SonarlyAudience
 from audience_providers.thrive.resource import AudienceManagersProvider as ThriveManagers
