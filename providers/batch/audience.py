@@ -31,6 +31,12 @@ def _already_exists(exc: ApiError) -> bool:
 
 
 class AudienceLifecycle(Lifecycle[AudienceArgs, BatchConfig]):
+    """A Batch custom-id audience: its name, display name and membership (authoritative or additive).
+
+    Names are unique in a Batch project and can't be changed, nor can display names: a change of either replaces
+    the audience. Membership is applied in calls of at most 10,000 ids, each awaited until Batch has indexed it.
+    """
+
     vendor = "Batch"
     resource_label = "batch:Audience"
     args_model = AudienceArgs
