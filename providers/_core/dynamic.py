@@ -146,10 +146,11 @@ class DynamicProvider(ResourceProvider):
     """
 
     lifecycle: ClassVar[type[Lifecycle[Any, Any]]]
-    # The lifecycle's label, on the class too (set below), like VendorProvider's: tests and tools read it there.
-    resource_label: ClassVar[str]
     # The provider object is pickled into every resource's state: it holds no secret, so don't encrypt it.
     serialize_as_secret_always = False
+
+    # The lifecycle's label, on the class too (tests and tools read it from the class, as of a VendorProvider).
+    resource_label: ClassVar[str]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -159,9 +160,8 @@ class DynamicProvider(ResourceProvider):
 
     def __init__(self, impl: Lifecycle[Any, Any] | None = None) -> None:
         """``impl`` given (tests): serve that lifecycle, configured as it is."""
-        # Set only when given, so a fresh provider (as a state loads it) holds nothing, like a Lifecycle.
-        if impl is not None:
-            self._impl: Lifecycle[Any, Any] | None = impl
+        if impl is not None:  # else nothing is set, so a provider loaded from state holds nothing (`__dict__ == {}`)
+            self._impl = impl
 
     @property
     def impl(self) -> Lifecycle[Any, Any]:
