@@ -156,7 +156,8 @@ class DynamicProvider(ResourceProvider):
 
     def __init__(self, impl: Lifecycle[Any, Any] | None = None) -> None:
         """``impl`` given (tests): serve that lifecycle, configured as it is."""
-        self._impl = impl
+        if impl is not None:  # a fresh provider holds nothing (``impl`` makes its lifecycle on first use)
+            self._impl = impl
 
     @property
     def impl(self) -> Lifecycle[Any, Any]:

@@ -19,7 +19,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 import audience_provider_ref
 from audience_providers import batch, sonarly, thrive, unleashx
 from audience_providers._core import registry
-from audience_providers._core.dynamic import VendorProvider
+from audience_providers._core.dynamic import DynamicProvider, VendorProvider
 
 ROOT = Path(__file__).resolve().parents[2]
 PROVIDERS: list[type[VendorProvider]] = [  # type: ignore[type-arg]
@@ -58,7 +58,7 @@ def old_style_blob(provider: object) -> bytes:
 
     class OldPickler(pickle.Pickler):
         def reducer_override(self, obj: Any) -> Any:
-            if isinstance(obj, VendorProvider):
+            if isinstance(obj, (VendorProvider, DynamicProvider)):
                 return copyreg.__newobj__, (type(obj),), {}
             return NotImplemented
 
@@ -86,12 +86,17 @@ def load_like_the_launcher(raws: list[bytes], cwd: Path) -> list[str]:
     return out.stdout.splitlines()
 
 
-@pytest.mark.parametrize("cls", PROVIDERS, ids=lambda c: c.resource_label)
+def label_of(cls: type[Any]) -> str:
+    """A provider class's key: its lifecycle's label (DynamicProvider) or its own (the VendorProvider shim)."""
+    return str(getattr(cls, "lifecycle", cls).resource_label)
+
+
+@pytest.mark.parametrize("cls", PROVIDERS, ids=label_of)
 def test_pickle__provider_is_one_call_by_stable_key(cls: type[VendorProvider]) -> None:  # type: ignore[type-arg]
     raw = blob_of(cls())
     # One reference to the stable function, by name (dill did not inline its code), and the key: no module path.
     assert globals_in(raw) == ["audience_provider_ref provider"]
-    assert cls.resource_label.encode() in raw and b"resource" not in raw and b"providers" not in raw
+    assert label_of(cls).encode() in raw and b"resource" not in raw and b"providers" not in raw
     assert len(raw) < 100
     loaded = dill.loads(raw)
     assert type(loaded) is cls and loaded.__dict__ == {}
