@@ -703,3 +703,141 @@ def test_locate__with_prospect_urls_waits_for_running_jobs_then_finds_the_hidden
     found = provider_for(fake).locate({**ARGS, "prospect_urls": URLS}, set())
     assert [i for i, _ in found] == [aud["id"]]
     assert provider_for(fake).locate({**ARGS, "prospect_urls": URLS}, {aud["id"]}) == []
+
+
+# -- the renovation's seams: config.load, the kept folder read, preview checks, one output schema, no Pulumi ---
+def test_config_load__reads_nothing_until_the_group_is_needed_then_discovers_it_through_the_transport() -> None:
+    fake = FakeSonarly()
+    cfg = config.load(ConfigSource({"sonarly:apiKey": KEY, "sonarly:baseUrl": "https://sonarly.test/v1",
+                                    "sonarly:notReadyTimeout": "7"}), transport=httpx.MockTransport(fake))
+    assert isinstance(cfg, SonarlyConfig) and cfg.not_ready_timeout == 7
+    assert fake.calls == []  # loading is lazy: no GET /v1/accounts yet
+    assert cfg.account_group() == GROUP and fake.calls == [("GET", "accounts")]
+    configured = config.load(ConfigSource({"sonarly:apiKey": KEY, "sonarly:accountGroupId": "ag_set"}),
+                             transport=httpx.MockTransport(fake))
+    assert configured.account_group() == "ag_set" and fake.calls == [("GET", "accounts")]
+
+
+def test_config_load__negative_not_ready_timeout_names_the_setting() -> None:
+    with pytest.raises(ConfigurationError, match="sonarly:notReadyTimeout must be a number of seconds >= 0"):
+        config.load(ConfigSource({"sonarly:apiKey": KEY, "sonarly:notReadyTimeout": "-1"}))
+
+
+def _navigation(fake: FakeSonarly, folders: list[dict[str, Any]]) -> list[int]:
+    reads = [0]
+
+    def navigation(request: httpx.Request) -> httpx.Response:
+        reads[0] += 1
+        return ok({"folders": [{"audiences": [], **f} for f in folders], "ungroupedAudiences": []})
+
+    fake.on[("GET", f"accounts/{GROUP}/audiences/navigation")] = navigation
+    return reads
+
+
+def test_check__folder_id_is_read_once_per_client_and_a_miss_reads_navigation_again() -> None:
+    fake = FakeSonarly()
+    folders = [{"id": "f1", "name": "Leads", "audienceType": "on_demand"}]
+    reads = _navigation(fake, folders)
+    lifecycle = provider_for(fake)
+    assert lifecycle.check({}, {**ARGS, "folder_id": "f1"}).failures == []
+    assert lifecycle.check({}, {**ARGS, "name": "Other", "folder_id": "f1"}).failures == []
+    assert reads == [1]  # the second audience in the same folder is checked from the kept read
+    folders.append({"id": "f2", "name": "New", "audienceType": "on_demand"})  # created by this run since
+    assert lifecycle.check({}, {**ARGS, "folder_id": "f2"}).failures == []
+    assert reads == [2]  # a miss read navigation again, once
+    gone = lifecycle.check({}, {**ARGS, "folder_id": "nope"})
+    assert reads == [3] and [f.property for f in gone.failures] == ["folder_id"]
+    assert gone.failures[0].reason.startswith("sonarly:Audience: folder_id 'nope': no audience folder")
+    assert {m for m, _ in fake.calls} == {"GET"}
+
+
+def test_check__first_lookup_that_misses_reads_navigation_only_once() -> None:
+    fake = FakeSonarly()
+    reads = _navigation(fake, [])
+    assert [f.property for f in provider_for(fake).check({}, {**ARGS, "folder_id": "f9"}).failures] == ["folder_id"]
+    assert reads == [1]
+
+
+def test_check__folder_of_the_other_type_fails_on_type_and_a_held_folder_is_not_read() -> None:
+    fake = FakeSonarly()
+    reads = _navigation(fake, [{"id": "f1", "name": "Watch", "audienceType": "monitoring"}])
+    lifecycle = provider_for(fake)
+    wrong = lifecycle.check({}, {**ARGS, "folder_id": "f1"})
+    assert [f.property for f in wrong.failures] == ["type"]
+    assert wrong.failures[0].reason.startswith("sonarly:Audience: type 'on_demand' does not match folder 'f1'")
+    olds = {**ARGS, "folder_id": "f1"}
+    assert lifecycle.check(olds, {**ARGS, "folder_id": "f1", "name": "Renamed"}).failures == []
+    assert reads == [1]
+
+
+def test_check__folder_id_unknown_at_preview_is_not_looked_up() -> None:
+    from audience_providers._core.lifecycle import UNKNOWN
+
+    fake = FakeSonarly()
+    reads = _navigation(fake, [])
+    result = provider_for(fake).check({}, {**ARGS, "folder_id": UNKNOWN})
+    assert result.failures == [] and result.inputs["folder_id"] == UNKNOWN and reads == [0]
+
+
+def test_check__an_ambiguous_account_group_fails_check_of_both_resources() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return ok({"items": [{"id": "ag_1"}, {"id": "ag_2"}], "nextCursor": None, "hasMore": False})
+
+    folder = {"name": "F", "audience_type": "on_demand"}
+    for cls, news in ((AudienceLifecycle, ARGS), (AudienceFolderLifecycle, folder)):
+        with pytest.raises(ConfigurationError, match="can use 2 account groups: ag_1, ag_2"):
+            provider_for(handler, cls, group=None).check({}, dict(news))
+
+
+def test_folder_delete__not_empty_keeps_the_vendors_code_and_request_id() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return fail(409, "FOLDER_NOT_EMPTY", "Audience folder f1 still holds 1 audience(s)", trace="abc" * 8)
+
+    with pytest.raises(Conflict) as info:
+        provider_for(handler, AudienceFolderLifecycle).delete("f1", {"account_group_id": GROUP})
+    assert (info.value.code, info.value.request_id, info.value.status) == ("FOLDER_NOT_EMPTY", "abc" * 8, 409)
+    assert "remove-from-folder" in str(info.value)
+
+
+def test_outputs__resource_annotations_placeholders_and_lifecycle_outputs_are_the_state_models() -> None:
+    from audience_providers.sonarly.models import AudienceFolderState, AudienceState
+    from audience_providers.sonarly.resource import Audience, AudienceFolder
+
+    for resource, state in ((AudienceFolder, AudienceFolderState), (Audience, AudienceState)):
+        declared = [n for n in resource.__annotations__ if n != "provider_class"]
+        assert declared == list(state.model_fields), resource.__name__
+        assert resource.provider_class.lifecycle.state_model is state  # what Resource.get's placeholders use
+    fake = FakeSonarly()
+    created = provider_for(fake).create({**ARGS, "prospect_urls": URLS})
+    assert list(created.outs) == list(AudienceState.model_fields)
+    assert list(provider_for(fake).read(created.id, created.outs).outs) == list(AudienceState.model_fields)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            return ok({"id": "f1", "name": "F", "audienceType": "on_demand", "position": 0}, 201)
+        return ok({"folders": [{"id": "f1", "name": "F", "audienceType": "on_demand", "audiences": []}],
+                   "ungroupedAudiences": []})
+
+    folder = provider_for(handler, AudienceFolderLifecycle).create({"name": "F", "audience_type": "on_demand"})
+    assert list(folder.outs) == list(AudienceFolderState.model_fields) and folder.outs["position"] == 0
+
+
+def test_layers__sonarly_lifecycles_config_models_and_client_import_no_pulumi() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    modules = ["audience", "folder", "base", "config", "models", "client"]
+    # A fresh interpreter where any `import pulumi` raises. The package's __init__ (which declares the Pulumi
+    # resources) is stood in for by a bare package, so exactly these modules and what they import are loaded.
+    code = ("import importlib.util, sys, types\n"
+            "sys.modules['pulumi'] = None\n"
+            "spec = importlib.util.find_spec('audience_providers.sonarly')\n"
+            "pkg = types.ModuleType(spec.name); pkg.__path__ = list(spec.submodule_search_locations)\n"
+            "sys.modules[spec.name] = pkg\n"
+            + "".join(f"import audience_providers.sonarly.{m}\n" for m in modules)
+            + "print(sorted(m for m in sys.modules if m.startswith('pulumi') or m.endswith('.resource')))\n")
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "['pulumi']"  # only the blocker we put there
