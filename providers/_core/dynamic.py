@@ -149,14 +149,18 @@ class DynamicProvider(ResourceProvider):
     # The provider object is pickled into every resource's state: it holds no secret, so don't encrypt it.
     serialize_as_secret_always = False
 
+    # The lifecycle's label, on the class too (tests and tools read it from the class, as of a VendorProvider).
+    resource_label: ClassVar[str]
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "lifecycle" in vars(cls):
+            cls.resource_label = cls.lifecycle.resource_label
             registry.register(cls.lifecycle.resource_label, cls)
 
     def __init__(self, impl: Lifecycle[Any, Any] | None = None) -> None:
         """``impl`` given (tests): serve that lifecycle, configured as it is."""
-        if impl is not None:  # a fresh provider holds nothing (``impl`` makes its lifecycle on first use)
+        if impl is not None:  # else nothing is set, so a provider loaded from state holds nothing (`__dict__ == {}`)
             self._impl = impl
 
     @property
@@ -165,10 +169,6 @@ class DynamicProvider(ResourceProvider):
         if impl is None:
             impl = self._impl = self.lifecycle()
         return impl
-
-    @property
-    def resource_label(self) -> str:
-        return self.lifecycle.resource_label
 
     def __reduce__(self) -> tuple[Callable[[str], Any], tuple[str]]:
         return _reference(self.lifecycle.resource_label)

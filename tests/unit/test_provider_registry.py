@@ -86,17 +86,12 @@ def load_like_the_launcher(raws: list[bytes], cwd: Path) -> list[str]:
     return out.stdout.splitlines()
 
 
-def label_of(cls: type[Any]) -> str:
-    """A provider class's key: its lifecycle's label (DynamicProvider) or its own (the VendorProvider shim)."""
-    return str(getattr(cls, "lifecycle", cls).resource_label)
-
-
-@pytest.mark.parametrize("cls", PROVIDERS, ids=label_of)
+@pytest.mark.parametrize("cls", PROVIDERS, ids=lambda c: c.resource_label)
 def test_pickle__provider_is_one_call_by_stable_key(cls: type[VendorProvider]) -> None:  # type: ignore[type-arg]
     raw = blob_of(cls())
     # One reference to the stable function, by name (dill did not inline its code), and the key: no module path.
     assert globals_in(raw) == ["audience_provider_ref provider"]
-    assert label_of(cls).encode() in raw and b"resource" not in raw and b"providers" not in raw
+    assert cls.resource_label.encode() in raw and b"resource" not in raw and b"providers" not in raw
     assert len(raw) < 100
     loaded = dill.loads(raw)
     assert type(loaded) is cls and loaded.__dict__ == {}
