@@ -20,7 +20,7 @@ from audience_providers._core.errors import ApiError, NotFound  # noqa: E402
 from audience_providers._core.wait import wait_until  # noqa: E402
 from audience_providers.batch import config as batch_config  # noqa: E402
 from audience_providers.batch.client import Client as BatchClient  # noqa: E402
-from audience_providers.sonarly.resource import load_sonarly_config  # noqa: E402
+from audience_providers.sonarly import config as sonarly_config  # noqa: E402
 from audience_providers.thrive.resource import load_thrive_config  # noqa: E402
 
 
@@ -66,7 +66,7 @@ def sweep_thrive(prefix: str, apply: bool) -> list[str]:
 
 
 def sweep_sonarly(prefix: str, apply: bool) -> list[str]:
-    cfg = load_sonarly_config(ConfigSource(None))
+    cfg = sonarly_config.load(ConfigSource(None))
     group, client = cfg.account_group(), cfg.client
     audiences = [a for page in client.iter_audience_pages(group) for a in page.items if a.name.startswith(prefix)]
     folders = [f for f in client.get_navigation(group).folders if f.name.startswith(prefix)]

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from audience_providers._core.dynamic import UNKNOWN
 from audience_providers._core.lifecycle import Lifecycle
 from audience_providers.batch.audience import AudienceLifecycle as BatchAudience
-from audience_providers.sonarly.resource import AudienceFolderProvider as SonarlyFolder
-from audience_providers.sonarly.resource import AudienceProvider as SonarlyAudience
+from audience_providers.sonarly.audience import AudienceLifecycle as SonarlyAudience
+from audience_providers.sonarly.folder import AudienceFolderLifecycle as SonarlyFolder
 from audience_providers.thrive.resource import AudienceManagersProvider as ThriveManagers
 from audience_providers.thrive.resource import AudienceMembersProvider as ThriveMembers
 from audience_providers.thrive.resource import AudienceProvider as ThriveAudience

@@ -14,7 +14,8 @@ from audience_providers.batch.client import Client as BatchClient
 from audience_providers.batch.config import BatchConfig
 from audience_providers.batch.resource import AudienceProvider as BatchAudience
 from audience_providers.sonarly.client import Client as SonarlyClient
-from audience_providers.sonarly.resource import AudienceFolderProvider, SonarlyConfig
+from audience_providers.sonarly.config import SonarlyConfig
+from audience_providers.sonarly.folder import AudienceFolderLifecycle
 from audience_providers.thrive.client import Client as ThriveClient
 from audience_providers.thrive.resource import StructureProvider, ThriveConfig
 from audience_providers.unleashx.campaign import CampaignLifecycle
@@ -137,9 +138,8 @@ def test_check__sonarly_and_unleashx_use_their_documented_cheap_reads() -> None:
         return httpx.Response(401, json={"success": False, "data": None, "traceId": "tr1",
                                          "error": {"code": "UNAUTHORIZED", "message": "Invalid or missing API key"}})
 
-    folder = AudienceFolderProvider()
-    folder._config = SonarlyConfig(SonarlyClient(_settings("https://sonarly.test/v1", sonarly, seen),
-                                                 api_key=SECRET), "ag_1", 5)
+    folder = AudienceFolderLifecycle(SonarlyConfig(SonarlyClient(_settings("https://sonarly.test/v1", sonarly, seen),
+                                                                 api_key=SECRET), "ag_1", 5))
     with pytest.raises(CredentialsRejected, match="Sonarly rejected .*sonarly:apiKey.*Invalid or missing API key"):
         folder.check({}, {"name": "F", "audience_type": "monitoring"})
 
