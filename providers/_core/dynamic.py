@@ -146,28 +146,28 @@ class DynamicProvider(ResourceProvider):
     """
 
     lifecycle: ClassVar[type[Lifecycle[Any, Any]]]
+    # The lifecycle's label, on the class too (registry tests and ids read it without an instance).
+    resource_label: ClassVar[str]
     # The provider object is pickled into every resource's state: it holds no secret, so don't encrypt it.
     serialize_as_secret_always = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "lifecycle" in vars(cls):
+            cls.resource_label = cls.lifecycle.resource_label
             registry.register(cls.lifecycle.resource_label, cls)
 
     def __init__(self, impl: Lifecycle[Any, Any] | None = None) -> None:
         """``impl`` given (tests): serve that lifecycle, configured as it is."""
-        self._impl = impl
+        if impl is not None:  # set only when given, so a fresh provider holds nothing (its pickle is the key alone)
+            self._impl = impl
 
     @property
     def impl(self) -> Lifecycle[Any, Any]:
-        impl = getattr(self, "_impl", None)  # states pickled by class never ran __init__
+        impl: Lifecycle[Any, Any] | None = getattr(self, "_impl", None)  # states pickled by class never ran __init__
         if impl is None:
             impl = self._impl = self.lifecycle()
         return impl
-
-    @property
-    def resource_label(self) -> str:
-        return self.lifecycle.resource_label
 
     def __reduce__(self) -> tuple[Callable[[str], Any], tuple[str]]:
         return _reference(self.lifecycle.resource_label)

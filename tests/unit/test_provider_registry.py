@@ -14,6 +14,7 @@ from typing import Any
 
 import dill
 import pytest
+from pulumi.dynamic import ResourceProvider
 from pulumi.dynamic.dynamic import serialize_provider
 
 import audience_provider_ref
@@ -58,7 +59,7 @@ def old_style_blob(provider: object) -> bytes:
 
     class OldPickler(pickle.Pickler):
         def reducer_override(self, obj: Any) -> Any:
-            if isinstance(obj, VendorProvider):
+            if isinstance(obj, ResourceProvider):  # VendorProvider or DynamicProvider
                 return copyreg.__newobj__, (type(obj),), {}
             return NotImplemented
 
