@@ -113,8 +113,11 @@ class AudienceMembersLifecycle(ThriveLifecycle[AudienceMembersArgs]):
         return [] if id_ in held else [(id_, f"members of audience {audience!r} ({count} now)")]
 
     # -- check -----------------------------------------------------------------------------------
-    def extra_checks(self, args: AudienceMembersArgs, olds: Mapping[str, Any]) -> list[Failure]:
-        failure = _unknown_users_failure(self, "members", args.members,
+    def lookup_failures(self, inputs: Mapping[str, Any], olds: Mapping[str, Any]) -> list[Failure]:
+        members = inputs.get("members")
+        if not isinstance(members, list) or contains_unknown(members):
+            return []
+        failure = _unknown_users_failure(self, "members", [str(u) for u in members],
                                          [str(u) for u in olds.get("members") or []])
         return [failure] if failure else []
 
@@ -238,8 +241,11 @@ class AudienceManagersLifecycle(ThriveLifecycle[AudienceManagersArgs]):
         return [] if id_ in held else [(id_, f"managers of audience {audience!r} ({count} now)")]
 
     # -- check -----------------------------------------------------------------------------------
-    def extra_checks(self, args: AudienceManagersArgs, olds: Mapping[str, Any]) -> list[Failure]:
-        failure = _unknown_users_failure(self, "managers", [m.user for m in args.managers],
+    def lookup_failures(self, inputs: Mapping[str, Any], olds: Mapping[str, Any]) -> list[Failure]:
+        managers = inputs.get("managers")
+        if not isinstance(managers, list) or contains_unknown(managers):
+            return []
+        failure = _unknown_users_failure(self, "managers", _manager_users(managers),
                                          _manager_users(olds.get("managers")))
         return [failure] if failure else []
 

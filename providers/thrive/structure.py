@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, TypeVar
 
 from .._core.errors import ApiError, Conflict, InputError, NotFound
-from .._core.lifecycle import Failure, create_or_adopt
+from .._core.lifecycle import Failure, contains_unknown, create_or_adopt
 from .base import ThriveLifecycle
 from .client import Client
 from .models import AudienceArgs, AudienceObject, AudienceState, StructureArgs, StructureState
@@ -49,9 +49,6 @@ class _AudienceLifecycle(ThriveLifecycle[A]):
     def parent_of(self, args: A) -> str | None:
         return None
 
-    def parent_failures(self, args: A, olds: Mapping[str, Any]) -> list[Failure]:
-        return []
-
     def _outputs(self, inputs: Mapping[str, Any], obj: AudienceObject) -> dict[str, Any]:
         return self.state_model.of(inputs, obj).model_dump(mode="json")
 
@@ -77,7 +74,7 @@ class _AudienceLifecycle(ThriveLifecycle[A]):
 
     def extra_checks(self, args: A, olds: Mapping[str, Any]) -> list[Failure]:
         if not args.adopt:
-            return self.parent_failures(args, olds)
+            return []
         # Adoption is the one check that reads the API: whether the audience may be managed at all.
         existing = self.found_or_failure("reference", lambda: self.config.client.get_audience(args.reference),
                                          f"adopt=True but no audience has reference {args.reference!r}")
@@ -194,12 +191,14 @@ class AudienceLifecycle(_AudienceLifecycle[AudienceArgs]):
     def parent_of(self, args: AudienceArgs) -> str | None:
         return args.parent
 
-    def parent_failures(self, args: AudienceArgs, olds: Mapping[str, Any]) -> list[Failure]:
-        # A parent still unknown at preview never gets here (it is made by this stack, so API-controlled); one the
-        # stack already holds was checked when it was declared.
-        if olds.get("parent") == args.parent:
+    def lookup_failures(self, inputs: Mapping[str, Any], olds: Mapping[str, Any]) -> list[Failure]:
+        # A parent still unknown at preview is made by this stack, so it will be API-controlled; one the stack
+        # already holds was checked when it was declared; adoption checks the audience itself.
+        parent = inputs.get("parent")
+        if (not isinstance(parent, str) or contains_unknown(parent) or inputs.get("adopt")
+                or olds.get("parent") == parent):
             return []
-        problem = self.parent_problem(args.parent)
+        problem = self.parent_problem(parent)
         return [problem] if problem else []
 
     def parent_problem(self, parent: str) -> Failure | None:

@@ -19,7 +19,7 @@ import pytest
 
 from audience_providers._core.config import ConfigSource
 from audience_providers._core.errors import InputError
-from audience_providers._core.lifecycle import Lifecycle
+from audience_providers._core.lifecycle import UNKNOWN, Lifecycle
 from audience_providers.thrive import config, resource
 from audience_providers.thrive.client import Client
 from audience_providers.thrive.members import AudienceManagersLifecycle, AudienceMembersLifecycle, PartialFailure
@@ -221,6 +221,30 @@ def test_delete__authoritative_members_removes_the_declared_ones_only() -> None:
     assert tenant.writes == [("DELETE", "/audiences/team/members/user1", None),
                              ("DELETE", "/audiences/team/members/user2", None)]
     assert tenant.members["team"] == ["u4"]
+
+
+@pytest.mark.parametrize("kind", ["members", "managers"])
+def test_check__users_are_looked_up_while_the_audience_is_still_unknown(kind: str) -> None:
+    # The usual program: `audience=team.id`, unknown at preview until the audience exists.
+    tenant = Tenant()
+    if kind == "members":
+        lifecycle: Lifecycle[Any, Any] = _members(tenant)
+        news = {**_inputs(["user1", "ghost@example.com"]), "audience": UNKNOWN}
+    else:
+        lifecycle = _managers(tenant)
+        news = {**_m_inputs(_mgr("user1"), _mgr("ghost@example.com")), "audience": UNKNOWN}
+    checked = lifecycle.check({}, news)
+    assert [f.property for f in checked.failures] == [kind]
+    assert f"1 user(s) in {kind} do not exist in Thrive: ghost@example.com." in checked.failures[0].reason
+    assert tenant.sent == [("GET", "/users", None)]
+
+
+@pytest.mark.parametrize("unknown", ["name", "reference"])
+def test_check__audience_parent_is_looked_up_while_another_input_is_unknown(unknown: str) -> None:
+    tenant = Tenant()
+    news = {"name": "Team", "reference": "team", "parent": "nowhere", "adopt": False, unknown: UNKNOWN}
+    checked = AudienceLifecycle(_config(tenant)).check({}, news)
+    assert [f.property for f in checked.failures] == ["parent"] and tenant.writes == []
 
 
 # -- members, additive ------------------------------------------------------------------------------------
