@@ -211,6 +211,11 @@ class Lifecycle(Generic[ArgsT, CfgT]):
     # None when it can. The message then points to ``adopt_field`` (or says how else to declare it).
     read_by_id_unsupported: ClassVar[str | None] = None
 
+    # Fields a Python program builds before they reach the provider (e.g. Batch members: a digest and count of
+    # a list or file), as a program in another language declares them instead: field -> JSON schema of that form.
+    # ``from_declared`` turns such inputs into the Python form; the native plugin's schema shows the declared form.
+    declared_schemas: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
+
     def __init__(self, config: CfgT | None = None) -> None:
         """``config`` given: use it as is (tests build one around a mock transport); else ``configure`` reads it."""
         # Attributes are set only when known (read with getattr), so a fresh object holds nothing to pickle.
@@ -286,6 +291,10 @@ class Lifecycle(Generic[ArgsT, CfgT]):
     # -- inputs ----------------------------------------------------------------------------------
     def parse(self, props: Mapping[str, Any]) -> ArgsT:
         return self.args_model.model_validate(user_inputs(props))  # type: ignore[return-value]
+
+    def from_declared(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """Inputs of a non-Python program (see ``declared_schemas``) in the form the args model takes."""
+        return dict(inputs)
 
     def recorded_inputs(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """The declared inputs as they stand in ``props`` (state or news), every input field present."""
