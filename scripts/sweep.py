@@ -18,14 +18,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from audience_providers._core.config import ConfigSource  # noqa: E402
 from audience_providers._core.errors import ApiError, NotFound  # noqa: E402
 from audience_providers._core.wait import wait_until  # noqa: E402
+from audience_providers.batch import config as batch_config  # noqa: E402
 from audience_providers.batch.client import Client as BatchClient  # noqa: E402
-from audience_providers.batch.resource import AudienceProvider as BatchProvider  # noqa: E402
 from audience_providers.sonarly.resource import load_sonarly_config  # noqa: E402
 from audience_providers.thrive import config as thrive_config  # noqa: E402
 
 
 def sweep_batch(prefix: str, apply: bool) -> list[str]:
-    client = BatchProvider().load_config(ConfigSource(None)).client
+    client = batch_config.load(ConfigSource(None)).client
     # Through the paged list (`next_from` while `has_more`): Batch answers 10 per page unless asked for more.
     names = [a.name for a in client.iter_audiences() if a.name.startswith(prefix)]
     if not apply:

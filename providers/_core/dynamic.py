@@ -146,10 +146,11 @@ class DynamicProvider(ResourceProvider):
     """
 
     lifecycle: ClassVar[type[Lifecycle[Any, Any]]]
-    # The lifecycle's label, on the class too (registry tests and ids read it without an instance).
-    resource_label: ClassVar[str]
     # The provider object is pickled into every resource's state: it holds no secret, so don't encrypt it.
     serialize_as_secret_always = False
+
+    # The lifecycle's label, on the class too (tests and tools read it from the class, as of a VendorProvider).
+    resource_label: ClassVar[str]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -159,12 +160,12 @@ class DynamicProvider(ResourceProvider):
 
     def __init__(self, impl: Lifecycle[Any, Any] | None = None) -> None:
         """``impl`` given (tests): serve that lifecycle, configured as it is."""
-        if impl is not None:  # set only when given, so a fresh provider holds nothing (its pickle is the key alone)
+        if impl is not None:  # else nothing is set, so a provider loaded from state holds nothing (`__dict__ == {}`)
             self._impl = impl
 
     @property
     def impl(self) -> Lifecycle[Any, Any]:
-        impl: Lifecycle[Any, Any] | None = getattr(self, "_impl", None)  # states pickled by class never ran __init__
+        impl = getattr(self, "_impl", None)  # states pickled by class never ran __init__
         if impl is None:
             impl = self._impl = self.lifecycle()
         return impl

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from audience_providers._core.dynamic import UNKNOWN
 from audience_providers._core.lifecycle import Lifecycle
-from audience_providers.batch.resource import AudienceProvider as BatchAudience
+from audience_providers.batch.audience import AudienceLifecycle as BatchAudience
 from audience_providers.sonarly.resource import AudienceFolderProvider as SonarlyFolder
 from audience_providers.sonarly.resource import AudienceProvider as SonarlyAudience
 from audience_providers.thrive import members as thrive_members

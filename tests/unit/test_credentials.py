@@ -9,9 +9,10 @@ from audience_providers._core.config import ConfigSource, skip_credentials_valid
 from audience_providers._core.errors import ConfigurationError, CredentialsRejected
 from audience_providers._core.http import ClientSettings
 from audience_providers._core.retry import RetryPolicy
+from audience_providers.batch.audience import AudienceLifecycle as BatchLifecycle
 from audience_providers.batch.client import Client as BatchClient
+from audience_providers.batch.config import BatchConfig
 from audience_providers.batch.resource import AudienceProvider as BatchAudience
-from audience_providers.batch.resource import BatchConfig
 from audience_providers.sonarly.client import Client as SonarlyClient
 from audience_providers.sonarly.resource import AudienceFolderProvider, SonarlyConfig
 from audience_providers.thrive.client import Client as ThriveClient
@@ -45,10 +46,8 @@ def _batch(status: int, seen: list[str], secret: str = SECRET) -> BatchAudience:
                                                 "error_message": "The Rest API Key is not valid for this project"})
         return httpx.Response(200, json={"audiences": [], "has_more": False})
 
-    provider = BatchAudience()
-    provider._config = BatchConfig(BatchClient(_settings("https://batch.test/2.8", handler, seen),
-                                               api_key=secret, project_key="project_unit"), 5)
-    return provider
+    return BatchAudience(BatchLifecycle(BatchConfig(BatchClient(_settings("https://batch.test/2.8", handler, seen),
+                                                                api_key=secret, project_key="project_unit"), 5)))
 
 
 def test_check__rejected_key_fails_naming_vendor_settings_and_message_never_the_secret() -> None:
@@ -106,9 +105,9 @@ def test_check__forbidden_read_means_the_credential_is_good() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(403, json={"error_code": "FORBIDDEN", "error_message": "not allowed"})
 
-    provider = BatchAudience()
-    provider._config = BatchConfig(BatchClient(_settings("https://batch.test/2.8", handler, seen),
-                                               api_key=SECRET + "x", project_key="project_unit"), 5)
+    provider = BatchAudience(BatchLifecycle(BatchConfig(BatchClient(_settings("https://batch.test/2.8", handler, seen),
+                                                                    api_key=SECRET + "x", project_key="project_unit"),
+                                                        5)))
     provider.check({"name": "vip", "membership": "authoritative"}, {"name": "vip", "membership": "authoritative"})
     assert seen == ["GET /2.8/audiences/list"]
 

@@ -14,13 +14,12 @@ from typing import Any
 
 import dill
 import pytest
-from pulumi.dynamic import ResourceProvider
 from pulumi.dynamic.dynamic import serialize_provider
 
 import audience_provider_ref
 from audience_providers import batch, sonarly, thrive, unleashx
 from audience_providers._core import registry
-from audience_providers._core.dynamic import VendorProvider
+from audience_providers._core.dynamic import DynamicProvider, VendorProvider
 
 ROOT = Path(__file__).resolve().parents[2]
 PROVIDERS: list[type[VendorProvider]] = [  # type: ignore[type-arg]
@@ -59,7 +58,7 @@ def old_style_blob(provider: object) -> bytes:
 
     class OldPickler(pickle.Pickler):
         def reducer_override(self, obj: Any) -> Any:
-            if isinstance(obj, ResourceProvider):  # VendorProvider or DynamicProvider
+            if isinstance(obj, (VendorProvider, DynamicProvider)):
                 return copyreg.__newobj__, (type(obj),), {}
             return NotImplemented
 

@@ -16,9 +16,11 @@ from audience_providers._core.dynamic import ReadableResource, VendorProvider, p
 from audience_providers._core.errors import InputError
 from audience_providers._core.http import ClientSettings
 from audience_providers._core.retry import RetryPolicy
+from audience_providers.batch.audience import AudienceLifecycle
 from audience_providers.batch.client import Client
+from audience_providers.batch.config import BatchConfig
 from audience_providers.batch.members import Members
-from audience_providers.batch.resource import AudienceProvider, BatchConfig
+from audience_providers.batch.resource import AudienceProvider
 from audience_providers.thrive.resource import AudienceMembersProvider
 from audience_providers.unleashx.resource import CampaignProvider
 
@@ -71,9 +73,8 @@ def _batch(audiences: dict[str, dict]) -> AudienceProvider:  # type: ignore[type
 
     settings = ClientSettings(base_url="https://batch.test/2.8", transport=httpx.MockTransport(handler),
                               retry=RetryPolicy(deadline=2, base_delay=0.001))
-    provider = AudienceProvider()
-    provider._config = BatchConfig(Client(settings, api_key="unit-key-123456", project_key="p"), 5)
-    return provider
+    return AudienceProvider(AudienceLifecycle(BatchConfig(Client(settings, api_key="unit-key-123456", project_key="p"),
+                                                          5)))
 
 
 def test_read__import_of_batch_audience_takes_defaults_and_marks_it_adopted() -> None:
