@@ -12,12 +12,12 @@ from typing import Any
 from .._core import progress
 from .._core.config import ConfigSource
 from .._core.errors import ApiError, InputError, NotFound
-from .._core.lifecycle import Failure, Lifecycle, create_or_adopt
+from .._core.lifecycle import Failure, Lifecycle, contains_unknown, create_or_adopt
 from .._core.util import chunks
 from .._core.wait import wait_until
 from . import config
 from .config import BatchConfig
-from .members import MemberMap, digest_of, resolve
+from .members import MemberMap, Members, MembersError, digest_of, resolve
 from .models import MAX_IDS_PER_CALL, AudienceArgs, AudienceState, AudienceView
 from .snapshots import SnapshotStore, plan_changes
 
@@ -46,6 +46,12 @@ class AudienceLifecycle(Lifecycle[AudienceArgs, BatchConfig]):
     key_field = "name"  # unique in the project
     adopt_field = "adopt"
     create_only_fields = frozenset({"adopt"})
+    # A Python program turns a member list into a digest and count (members.Members); a YAML or TypeScript
+    # program declares the list itself: ids, or {"id", "attributes"} objects, under the same rule.
+    declared_schemas = {"members": {
+        "type": "array", "items": {},
+        "description": "Custom ids of the audience: strings, or objects {id, attributes} (at most 15 attributes); "
+                       "trimmed, empty or repeated ids are refused."}}
 
     def credential_settings(self) -> str:
         return config.CREDENTIAL_SETTINGS
@@ -86,6 +92,16 @@ class AudienceLifecycle(Lifecycle[AudienceArgs, BatchConfig]):
         if view.display_name != args.display_name or view.name in held:
             return []
         return [(view.name, self._describe(view))]
+
+    def from_declared(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        out = dict(inputs)
+        members = out.get("members")
+        if isinstance(members, list) and not contains_unknown(members):
+            try:
+                out["members"] = Members.of(members).spec()
+            except MembersError as exc:
+                raise InputError(f"{self.resource_label}: members: {exc}") from None
+        return out
 
     def extra_checks(self, args: AudienceArgs, olds: Mapping[str, Any]) -> list[Failure]:
         if not args.adopt:
