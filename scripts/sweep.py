@@ -21,7 +21,7 @@ from audience_providers._core.wait import wait_until  # noqa: E402
 from audience_providers.batch import config as batch_config  # noqa: E402
 from audience_providers.batch.client import Client as BatchClient  # noqa: E402
 from audience_providers.sonarly import config as sonarly_config  # noqa: E402
-from audience_providers.thrive.resource import load_thrive_config  # noqa: E402
+from audience_providers.thrive import config as thrive_config  # noqa: E402
 
 
 def sweep_batch(prefix: str, apply: bool) -> list[str]:
@@ -53,7 +53,7 @@ def _batch_exists(client: BatchClient, name: str) -> bool:
 
 
 def sweep_thrive(prefix: str, apply: bool) -> list[str]:
-    client = load_thrive_config(ConfigSource(None)).client
+    client = thrive_config.load(ConfigSource(None)).client
     found = [a for a in client.iter_audiences(api_controlled=True) if (a.reference or "").startswith(prefix)]
     # Children first: Thrive refuses to delete a structure that still has child audiences.
     found.sort(key=lambda a: a.category == "structure")

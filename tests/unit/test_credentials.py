@@ -17,7 +17,8 @@ from audience_providers.sonarly.client import Client as SonarlyClient
 from audience_providers.sonarly.config import SonarlyConfig
 from audience_providers.sonarly.folder import AudienceFolderLifecycle
 from audience_providers.thrive.client import Client as ThriveClient
-from audience_providers.thrive.resource import StructureProvider, ThriveConfig
+from audience_providers.thrive.config import ThriveConfig
+from audience_providers.thrive.structure import StructureLifecycle
 from audience_providers.unleashx.campaign import CampaignLifecycle
 from audience_providers.unleashx.client import Client as UnleashXClient
 from audience_providers.unleashx.config import UnleashXConfig
@@ -120,9 +121,9 @@ def test_check__thrive_oauth_rejected_client_names_the_oauth_settings() -> None:
         return httpx.Response(401, json={"error": "invalid_client", "message": "client authentication failed"})
 
     settings = _settings("https://thrive.test/rest/v1", handler, seen)
-    provider = StructureProvider()
-    provider._config = ThriveConfig(ThriveClient(settings, tenant_id="t1", client_id="c1", client_secret=SECRET,
-                                                 token_endpoint="https://thrive.test/oauth2/token/t1"))
+    provider = StructureLifecycle(ThriveConfig(ThriveClient(settings, tenant_id="t1", client_id="c1",
+                                                            client_secret=SECRET,
+                                                            token_endpoint="https://thrive.test/oauth2/token/t1")))
     with pytest.raises(CredentialsRejected) as info:
         provider.check({}, {"name": "Eng", "reference": "eng", "adopt": False})
     text = str(info.value)
@@ -162,7 +163,7 @@ def test_token_url_beside__follows_a_custom_base_url() -> None:
 
 
 def test_load_thrive_config__token_url_from_base_url_unless_set() -> None:
-    from audience_providers.thrive.resource import load_thrive_config
+    from audience_providers.thrive.config import load as load_thrive_config
 
     base = {"thrive:tenantId": "t1", "thrive:clientId": "c1", "thrive:clientSecret": SECRET,
             "thrive:baseUrl": "http://emu.test:1/rest/v1"}
