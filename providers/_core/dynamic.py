@@ -49,7 +49,7 @@ from .lifecycle import (
 )
 
 __all__ = ["PROVIDER_KEY", "RECOVERY_COMMAND", "UNKNOWN", "DynamicProvider", "Failure", "Lifecycle", "ReadableResource",
-           "VendorProvider", "contains_unknown", "create_or_adopt", "placeholders", "provider_for_type", "user_inputs"]
+           "contains_unknown", "create_or_adopt", "placeholders", "provider_for_type", "user_inputs"]
 
 # Every vendor's resource module imports this one, so resources declared through the package get trimmed traces.
 source_positions.install()
@@ -149,7 +149,7 @@ class DynamicProvider(ResourceProvider):
     # The provider object is pickled into every resource's state: it holds no secret, so don't encrypt it.
     serialize_as_secret_always = False
 
-    # The lifecycle's label, on the class too (tests and tools read it from the class, as of a VendorProvider).
+    # The lifecycle's label, on the class too (tests and tools read it from the class).
     resource_label: ClassVar[str]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -201,42 +201,6 @@ class DynamicProvider(ResourceProvider):
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         self.impl.delete(_id, _props)
-
-
-ArgsT = TypeVar("ArgsT", bound=BaseModel)
-CfgT = TypeVar("CfgT")
-
-
-class VendorProvider(Lifecycle[ArgsT, CfgT], ResourceProvider):  # type: ignore[misc]  # records duck-type the SDK's
-    """Transitional: a lifecycle that is its own dynamic provider (vendors not yet split into lifecycle+adapter).
-
-    It answers the engine with the lifecycle's records (check, diff, create, read, update), whose attributes are
-    the ones the SDK's servicer reads.
-    """
-
-    serialize_as_secret_always = False
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "resource_label" in vars(cls):  # a concrete provider: states refer to it by this key
-            registry.register(cls.resource_label, cls)
-
-    @property
-    def impl(self) -> Lifecycle[Any, Any]:
-        return self
-
-    def __reduce__(self) -> tuple[Callable[[str], Any], tuple[str]]:
-        return _reference(self.resource_label)
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-
-    def configure(self, req: ConfigureRequest | ConfigSource) -> None:
-        if isinstance(req, ConfigSource):
-            Lifecycle.configure(self, req)
-            return
-        _setup_logging()
-        Lifecycle.configure(self, ConfigSource(req.config.get))
 
 
 def placeholders(state_model: type[BaseModel], inputs: Mapping[str, Any]) -> dict[str, Any]:

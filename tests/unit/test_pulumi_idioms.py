@@ -12,7 +12,7 @@ import httpx
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from audience_providers._core.dynamic import ReadableResource, VendorProvider, provider_for_type
+from audience_providers._core.dynamic import DynamicProvider, ReadableResource, provider_for_type
 from audience_providers._core.errors import InputError
 from audience_providers._core.http import ClientSettings
 from audience_providers._core.retry import RetryPolicy
@@ -58,7 +58,7 @@ def test_provider_for_type__serializes_like_the_program() -> None:
 
 @pytest.mark.parametrize(("provider", "adopt"), [(AudienceMembersProvider(), "adopt="),
                                                  (CampaignProvider(), "adopt_id=")])
-def test_read__by_id_alone_of_an_unreadable_resource_points_to_adopt(provider: VendorProvider, adopt: str) -> None:  # type: ignore[type-arg]
+def test_read__by_id_alone_of_an_unreadable_resource_points_to_adopt(provider: DynamicProvider, adopt: str) -> None:
     with pytest.raises(InputError) as info:
         provider.read("42", {"__provider": "x"})
     assert provider.resource_label in str(info.value) and adopt in str(info.value)
