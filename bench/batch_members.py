@@ -16,8 +16,11 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from audience_providers.batch.members import Members, plan_changes
-from audience_providers.batch.resource import AudienceProvider
+from audience_providers._core.config import ConfigSource
+from audience_providers.batch import config
+from audience_providers.batch.audience import AudienceLifecycle
+from audience_providers.batch.members import Members
+from audience_providers.batch.snapshots import plan_changes
 from emulators._server import EmulatorThread
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -36,7 +39,7 @@ def main() -> None:
     os.environ.update({"BATCH_BASE_URL": running.base_url, "BATCH_API_KEY": "demo-batch-rest-key",
                        "BATCH_PROJECT_KEY": "project_demo0000000000000000000000000",
                        "BATCH_SNAPSHOT_DIR": str(work / "snapshots")})
-    provider = AudienceProvider()
+    provider = AudienceLifecycle(config.load(ConfigSource(None)))
 
     old_ids = [f"user-{i:07d}" for i in range(args.ids)]
     new_ids = old_ids[args.ids // 200:] + [f"fresh-{i:07d}" for i in range(args.ids // 200)]  # 1% swapped

@@ -18,14 +18,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from audience_providers._core.config import ConfigSource  # noqa: E402
 from audience_providers._core.errors import ApiError, NotFound  # noqa: E402
 from audience_providers._core.wait import wait_until  # noqa: E402
+from audience_providers.batch import config as batch_config  # noqa: E402
 from audience_providers.batch.client import Client as BatchClient  # noqa: E402
-from audience_providers.batch.resource import AudienceProvider as BatchProvider  # noqa: E402
-from audience_providers.sonarly.resource import load_sonarly_config  # noqa: E402
-from audience_providers.thrive.resource import load_thrive_config  # noqa: E402
+from audience_providers.sonarly import config as sonarly_config  # noqa: E402
+from audience_providers.thrive import config as thrive_config  # noqa: E402
 
 
 def sweep_batch(prefix: str, apply: bool) -> list[str]:
-    client = BatchProvider().load_config(ConfigSource(None)).client
+    client = batch_config.load(ConfigSource(None)).client
     # Through the paged list (`next_from` while `has_more`): Batch answers 10 per page unless asked for more.
     names = [a.name for a in client.iter_audiences() if a.name.startswith(prefix)]
     if not apply:
@@ -53,7 +53,7 @@ def _batch_exists(client: BatchClient, name: str) -> bool:
 
 
 def sweep_thrive(prefix: str, apply: bool) -> list[str]:
-    client = load_thrive_config(ConfigSource(None)).client
+    client = thrive_config.load(ConfigSource(None)).client
     found = [a for a in client.iter_audiences(api_controlled=True) if (a.reference or "").startswith(prefix)]
     # Children first: Thrive refuses to delete a structure that still has child audiences.
     found.sort(key=lambda a: a.category == "structure")
@@ -66,7 +66,7 @@ def sweep_thrive(prefix: str, apply: bool) -> list[str]:
 
 
 def sweep_sonarly(prefix: str, apply: bool) -> list[str]:
-    cfg = load_sonarly_config(ConfigSource(None))
+    cfg = sonarly_config.load(ConfigSource(None))
     group, client = cfg.account_group(), cfg.client
     audiences = [a for page in client.iter_audience_pages(group) for a in page.items if a.name.startswith(prefix)]
     folders = [f for f in client.get_navigation(group).folders if f.name.startswith(prefix)]

@@ -6,10 +6,12 @@ import importlib
 import inspect
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from audience_providers._core.dynamic import VendorProvider
+from audience_providers._core.dynamic import DynamicProvider
+from audience_providers._core.lifecycle import Lifecycle
 
 ROOT = Path(__file__).resolve().parent.parent
 VENDORS = ["batch", "thrive", "sonarly", "unleashx"]
@@ -19,7 +21,7 @@ def _kebab(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
 
 
-def _providers() -> list[type[VendorProvider]]:  # type: ignore[type-arg]
+def _providers() -> list[type[Lifecycle[Any, Any]]]:
     found = []
     for vendor in VENDORS:
         try:
@@ -27,8 +29,8 @@ def _providers() -> list[type[VendorProvider]]:  # type: ignore[type-arg]
         except ModuleNotFoundError:
             continue
         for _, cls in inspect.getmembers(module, inspect.isclass):
-            if issubclass(cls, VendorProvider) and cls.__module__ == module.__name__ and "resource_label" in vars(cls):
-                found.append(cls)
+            if issubclass(cls, DynamicProvider) and cls.__module__ == module.__name__ and "lifecycle" in vars(cls):
+                found.append(cls.lifecycle)
     return found
 
 
@@ -38,7 +40,7 @@ def test_docs__every_provider_discovered() -> None:
 
 
 @pytest.mark.parametrize("provider", _providers(), ids=lambda p: p.resource_label)
-def test_docs__every_input_field_is_documented(provider: type[VendorProvider]) -> None:  # type: ignore[type-arg]
+def test_docs__every_input_field_is_documented(provider: type[Lifecycle[Any, Any]]) -> None:
     vendor, name = provider.resource_label.split(":")
     page = ROOT / "docs" / vendor / f"{_kebab(name)}.md"
     assert page.exists(), f"missing docs page {page.relative_to(ROOT)}"

@@ -6,7 +6,7 @@ unpickles it for every later diff, update, refresh and delete. Pickled by class 
 existing stack unreadable. Instead a provider pickles as a call to ``audience_provider_ref.provider(key)``: a
 top-level module whose name never changes, holding one function that asks this registry for the class.
 
-Each provider class registers itself when it is defined (``VendorProvider.__init_subclass__``), under its
+Each provider class registers itself when it is defined (``DynamicProvider.__init_subclass__``), under its
 ``resource_label``. A key whose vendor is not imported yet imports that vendor's subpackage of *this* package,
 whatever the package is called, so loading a state imports only the vendor it needs.
 """

@@ -66,7 +66,7 @@ class Client(BaseClient):
         """POST /audiences/remove -> the indexing token, which `view` reports on until the audience is gone.
 
         The remove page lists 400/401/429/500/503 and no 404: how Batch answers a name that is already gone is
-        not documented (see ``remove_audience`` in resource.py for how the provider copes with either reading).
+        not documented (``AudienceLifecycle._remove`` in audience.py copes with either reading).
         """
         resp = self.call("remove audience", "POST", "/audiences/remove", json_body={"name": name},
                          idempotent=True)

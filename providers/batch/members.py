@@ -1,11 +1,13 @@
-"""Member lists: loading (inline or file), digests, diffs and the local snapshot store.
+"""What a member list is: the one rule for ids, loading (inline or file), the digest, and ``Members``.
 
-Kept free of Pulumi so the program, the provider and the tests share one definition of a member list.
+The program builds ``Members`` when it declares an audience (a broken list fails there, naming the resource,
+file and line); the provider reads the same list again at apply time (``resolve``) and checks it against the
+digest seen at preview. What only the provider needs — the last applied list and the changes from it — is in
+``snapshots.py``. Free of Pulumi, so the program, the provider and the tests share one definition.
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import os
@@ -17,9 +19,6 @@ from pydantic import ValidationError
 
 from .._core.errors import InputError
 from .models import Member, MembersSpec
-
-SNAPSHOT_DIR_ENV = "BATCH_SNAPSHOT_DIR"
-DEFAULT_SNAPSHOT_DIR = ".pulumi-audience-cache/batch"
 
 MemberMap = dict[str, dict[str, Any] | None]
 
@@ -184,49 +183,3 @@ def resolve(spec: MembersSpec) -> MemberMap:
         where = f"file {spec.file!r}" if spec.file else "inline list"
         raise ValueError(f"members {where} changed since it was planned (digest mismatch); run `pulumi up` again")
     return members
-
-
-class SnapshotStore:
-    """What the provider last applied, by digest, so the next update can send only the changes.
-
-    The vendor cannot list member ids, and state must not hold them; a missing snapshot (fresh machine)
-    is not an error, just a full rewrite.
-    """
-
-    def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
-        self.root = Path(root or os.environ.get(SNAPSHOT_DIR_ENV) or DEFAULT_SNAPSHOT_DIR)
-
-    def _path(self, digest: str) -> Path:
-        return self.root / (digest.replace(":", "-") + ".json.gz")
-
-    def load(self, digest: str | None) -> MemberMap | None:
-        if not digest:
-            return None
-        try:
-            with gzip.open(self._path(digest), "rt", encoding="utf-8") as fh:
-                members = {k: v for k, v in json.load(fh)}
-        except (OSError, ValueError):
-            return None
-        return members if digest_of(members) == digest else None
-
-    def save(self, members: MemberMap) -> str:
-        digest = digest_of(members)
-        path = self._path(digest)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".tmp{os.getpid()}")
-            with gzip.open(tmp, "wt", encoding="utf-8") as fh:
-                json.dump(sorted(members.items(), key=lambda kv: kv[0]), fh, separators=(",", ":"))
-            os.replace(tmp, path)
-        return digest
-
-
-def plan_changes(old: MemberMap, new: MemberMap, *, additive: bool) -> list[dict[str, Any]]:
-    """Update actions turning ``old`` into ``new``: removes first, then adds (attribute changes re-add)."""
-    actions: list[dict[str, Any]] = []
-    if not additive:
-        actions.extend({"action": "remove", "id": i} for i in old if i not in new)
-    for i, attrs in new.items():
-        if i not in old or old[i] != attrs:
-            actions.append({"action": "add", "id": i, **({"attributes": attrs} if attrs else {})})
-    return actions

@@ -44,6 +44,33 @@ class AudienceArgs(BaseModel):
     adopt: bool = Field(default=False, description="Take over an existing audience with this name (create only).")
 
 
+# Inline lists longer than this stay in the program: state keeps their digest and count only.
+MAX_INLINE_IN_STATE = 100
+
+
+class AudienceState(BaseModel):
+    """Every output of ``batch:Audience`` (the inputs as declared, then what Batch reports)."""
+
+    name: str
+    display_name: str | None = None
+    members: MembersSpec | None = None
+    membership: Literal["authoritative", "additive"] = "authoritative"
+    adopt: bool = False
+    # As Batch's view reports them: the id count, and the indexing state of the last write.
+    nb_ids: int = 0
+    indexing_state: str | None = None
+    # Whether the stack took the audience over (adopt=True or an import) rather than creating it; fixed at create.
+    adopted: bool = False
+
+    @classmethod
+    def of(cls, args: AudienceArgs, view: AudienceView, *, adopted: bool) -> AudienceState:
+        members = args.members
+        if members is not None and members.inline is not None and members.count > MAX_INLINE_IN_STATE:
+            members = members.model_copy(update={"inline": None})
+        return cls(name=args.name, display_name=args.display_name, members=members, membership=args.membership,
+                   adopt=args.adopt, nb_ids=view.nb_ids, indexing_state=view.indexing_state, adopted=adopted)
+
+
 class AudienceView(BaseModel):
     """`GET /audiences/view` answer."""
 

@@ -1,4 +1,4 @@
-"""Sonarly audience and folder inputs (strict) and wire shapes (lenient).
+"""Sonarly audience and folder inputs (strict), wire shapes (lenient) and each resource's outputs (``*State``).
 
 Docs: app.sonarly.io/docs/api/ (audiences-create, audiences-update, audience-folders-create, audience-folders-rename,
 audiences-folder-move-to, audiences-navigation-get, accounts); summary in shared/vendors/sonarly.md and what the
@@ -8,8 +8,8 @@ emulator assumes in emulators/sonarly/COVERAGE.md.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
-from typing import Any, Literal
+from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -70,17 +70,6 @@ class AudienceArgs(BaseModel):
         return urls
 
 
-def parse_timestamp(value: str | None) -> datetime | None:
-    """Sonarly timestamps look like ``2026-05-01T12:00:00.000Z`` (getting-started); None when unparseable."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 class AccountGroup(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
@@ -111,14 +100,6 @@ class AudienceObject(BaseModel):
     prospect_count: int | None = Field(default=None, alias="prospectCount")
     created_at: str | None = Field(default=None, alias="createdAt")
 
-    def outputs(self) -> dict[str, Any]:
-        return {
-            "folder_id": self.folder_id,
-            "prospect_count": self.prospect_count,
-            "created_at": self.created_at,
-            "reported_type": self.type,
-        }
-
 
 class AudiencePage(BaseModel):
     """One page of ``GET /accounts/{ag}/audiences``: audiences still being populated are not in it."""
@@ -144,14 +125,6 @@ class FolderObject(BaseModel):
     position: int | None = None
     created_at: str | None = Field(default=None, alias="createdAt")
     updated_at: str | None = Field(default=None, alias="updatedAt")
-
-    def outputs(self) -> dict[str, Any]:
-        return {
-            "is_pinned": self.is_pinned,
-            "position": self.position,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-        }
 
 
 class NavigationFolder(FolderObject):
@@ -257,3 +230,52 @@ class JobPage(BaseModel):
     items: list[JobListItem] = []
     next_cursor: str | None = Field(default=None, alias="nextCursor")
     has_more: bool = Field(default=False, alias="hasMore")
+
+
+# -- outputs: what each resource records in the stack's state (inputs included) -------------------------------
+class AudienceFolderState(BaseModel):
+    """Every output of ``sonarly:AudienceFolder``; the Resource class's annotations and placeholders follow it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    audience_type: str | None
+    is_pinned: bool | None
+    position: int | None
+    created_at: str | None
+    updated_at: str | None
+    # The group the folder lives in, so later calls don't depend on what is configured or discovered then.
+    account_group_id: str
+
+    @classmethod
+    def from_wire(cls, folder: FolderObject, *, name: str, audience_type: str | None,
+                  account_group_id: str) -> AudienceFolderState:
+        return cls(name=name, audience_type=audience_type, is_pinned=folder.is_pinned, position=folder.position,
+                   created_at=folder.created_at, updated_at=folder.updated_at, account_group_id=account_group_id)
+
+
+class AudienceState(BaseModel):
+    """Every output of ``sonarly:Audience``; the Resource class's annotations and placeholders follow it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    # As declared: Sonarly may report other values (e.g. "linkedin_search"), which go to `reported_type`.
+    type: str | None
+    description: str | None
+    folder_id: str | None
+    adopt_id: str | None
+    # The declared URLs whose profiles are prospects of the audience (a dropped-out one is drift).
+    prospect_urls: list[str] | None
+    prospect_count: int | None
+    created_at: str | None
+    reported_type: str | None
+    account_group_id: str
+
+    @classmethod
+    def from_wire(cls, audience: AudienceObject, *, name: str, type: str | None, description: str | None,
+                  adopt_id: str | None, prospect_urls: list[str] | None, account_group_id: str) -> AudienceState:
+        """The given inputs, and what Sonarly reports: folder, prospect count, creation time, its own type."""
+        return cls(name=name, type=type, description=description, folder_id=audience.folder_id, adopt_id=adopt_id,
+                   prospect_urls=prospect_urls, prospect_count=audience.prospect_count,
+                   created_at=audience.created_at, reported_type=audience.type, account_group_id=account_group_id)

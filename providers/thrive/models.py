@@ -1,4 +1,4 @@
-"""Thrive Learning audience inputs (strict) and wire shapes (lenient).
+"""Thrive Learning audience inputs (strict), wire shapes (lenient) and each resource's outputs (``*State``).
 
 Docs: docs.thrivelearning.com/apidocs (adds-a-new-audience, gets-an-audience, updates-an-audience-1,
 deletes-an-audience); summary with confidence levels in shared/vendors/thrive.md.
@@ -6,7 +6,9 @@ deletes-an-audience); summary with confidence levels in shared/vendors/thrive.md
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import builtins
+from collections.abc import Mapping
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -180,17 +182,6 @@ class AudienceObject(BaseModel):
     created_at: str | None = Field(default=None, alias="createdAt")
     updated_at: str | None = Field(default=None, alias="updatedAt")
 
-    def outputs(self) -> dict[str, Any]:
-        return {
-            "thrive_id": self.id,
-            "api_controlled": self.api_controlled,
-            "category": self.category,
-            "type": self.type,
-            "parent_info": self.parent.model_dump() if self.parent else None,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-        }
-
 
 class AudiencePage(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -205,3 +196,52 @@ class TokenResponse(BaseModel):
     access_token: str
     expires_in: float = 3600
     scope: str | None = None
+
+
+# -- outputs: one model per resource, every output the provider returns (inputs included) ----------------------
+# Inputs are optional here: a refresh copies them from a state that older versions may have written without one.
+class _State(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+S = TypeVar("S", bound="StructureState")
+
+
+class StructureState(_State):
+    name: str | None = None
+    reference: str | None = None
+    adopt: bool | None = None
+    thrive_id: str | None = None
+    api_controlled: bool | None = None
+    category: str | None = None
+    type: str | None = None
+    parent_info: dict[str, Any] | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+
+    @classmethod
+    def of(cls: builtins.type[S], inputs: Mapping[str, Any], obj: AudienceObject) -> S:
+        """The declared ``inputs`` with what Thrive says of the audience ``obj``."""
+        return cls(**inputs, thrive_id=obj.id, api_controlled=obj.api_controlled, category=obj.category,
+                   type=obj.type, parent_info=obj.parent.model_dump() if obj.parent else None,
+                   created_at=obj.created_at, updated_at=obj.updated_at)
+
+
+class AudienceState(StructureState):
+    parent: str | None = None
+
+
+class AudienceMembersState(_State):
+    audience: str | None = None
+    members: list[str] | None = None
+    membership: str | None = None
+    adopt: bool | None = None
+    member_count: int | None = None
+    # Additive mode: the users this stack added (the only ones it removes); None when authoritative.
+    added: list[str] | None = None
+
+
+class AudienceManagersState(_State):
+    audience: str | None = None
+    managers: list[dict[str, Any]] | None = None
+    adopt: bool | None = None

@@ -6,7 +6,6 @@ statuses, so errors are classified by message as well as by status (see :meth:`C
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -63,8 +62,6 @@ class Client(BaseClient):
     def __init__(self, settings: ClientSettings, *, token: str) -> None:
         super().__init__(settings, secrets=(token,))
         self._headers = {"token": token}
-        self._agents: list[Agent] | None = None
-        self._agents_lock = threading.Lock()
 
     def auth_headers(self) -> Mapping[str, str]:
         return self._headers
@@ -96,11 +93,9 @@ class Client(BaseClient):
         return AgentsResponse.model_validate(resp.json()).agents()
 
     def agents(self) -> list[Agent]:
-        """The workspace's agents, read once per process: every campaign of a preview checks against one list."""
-        with self._agents_lock:
-            if self._agents is None:
-                self._agents = self.get_agents()
-            return self._agents
+        """The workspace's agents, read once per client (process and token): every campaign of a preview checks
+        against one list."""
+        return self.once("agents", self.get_agents)
 
     def verify_credentials(self) -> None:
         """The credential check at preview: the agent list, read once per process anyway for the campaigns' agent

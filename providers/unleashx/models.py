@@ -1,4 +1,4 @@
-"""UnleashX inputs (strict) and wire shapes (lenient).
+"""UnleashX inputs (strict), wire shapes (lenient) and each resource's outputs (``*State``).
 
 Docs: https://docs.unleashx.ai/api-reference/campaigns/ (create-campaign, update-campaign, audience-list,
 campaign-audience-stats, delete-audience); summary with confidence levels in shared/vendors/unleashx.md.
@@ -190,9 +190,6 @@ class AudienceRecord(BaseModel):
             return AUDIENCE_STATUS_LABELS.get(self.status, str(self.status))
         return self.status
 
-    def output(self) -> dict[str, Any]:
-        return {"id": self.id, "mobile_no": self.mobile_no, "status": self.status_label()}
-
 
 class Pagination(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
@@ -247,3 +244,54 @@ class AgentsResponse(BaseModel):
         if isinstance(inner, dict):
             inner = [inner]
         return [Agent.model_validate(item) for item in inner or [] if isinstance(item, dict)]
+
+
+# -- outputs: what the provider returns for each resource (inputs included) ---------------------------------
+# The Resource classes' placeholders come from these, and tests/unit/test_unleashx_provider.py keeps their
+# `pulumi.Output[...]` annotations equal to the fields, so the output shape is written down once.
+class CampaignState(BaseModel):
+    campaign_name: str
+    agent_id: int
+    description: str
+    start_date: str
+    end_date: str
+    max_retry: int
+    max_delay: MaxDelay | None = None
+    status: str  # the vendor's status when setting ours after create failed (the next `up` applies it)
+    conditions: list[ConditionGroup] | None = None
+    adopt_id: int | None = None
+    delete_records_on_destroy: bool = False
+    campaign_id: int
+    on_destroy: str  # also recorded among the inputs (see campaign.py `on_destroy`)
+    created_at: str | None = None
+    updated_at: str | None = None
+
+    @classmethod
+    def of(cls, args: CampaignArgs, campaign_id: int, *, on_destroy: str, created_at: str | None,
+           updated_at: str | None) -> CampaignState:
+        return cls(**dict(args), campaign_id=campaign_id, on_destroy=on_destroy, created_at=created_at,
+                   updated_at=updated_at)
+
+
+class RecordState(BaseModel):
+    """One audience record a CampaignAudience owns, as its `records` output lists it."""
+
+    id: int
+    mobile_no: str
+    status: str | None = None
+
+    @classmethod
+    def from_wire(cls, record: AudienceRecord) -> RecordState:
+        return cls(id=record.id, mobile_no=record.mobile_no, status=record.status_label())
+
+
+class CampaignAudienceState(BaseModel):
+    campaign_id: int
+    phone_numbers: list[str]
+    records: list[RecordState]
+    record_ids: list[int]
+
+    @classmethod
+    def of(cls, args: CampaignAudienceArgs, records: list[AudienceRecord]) -> CampaignAudienceState:
+        return cls(campaign_id=args.campaign_id, phone_numbers=args.phone_numbers,
+                   records=[RecordState.from_wire(r) for r in records], record_ids=[r.id for r in records])

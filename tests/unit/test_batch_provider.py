@@ -14,11 +14,20 @@ from pulumi.dynamic.dynamic import serialize_provider
 from audience_providers._core.config import ConfigSource
 from audience_providers._core.dynamic import UNKNOWN
 from audience_providers._core.errors import ApiError, ConfigurationError
-from audience_providers._core.http import ClientSettings
-from audience_providers._core.retry import RetryPolicy
-from audience_providers.batch.client import Client
-from audience_providers.batch.members import Members, SnapshotStore, digest_of, plan_changes
-from audience_providers.batch.resource import AudienceProvider, BatchConfig
+from audience_providers.batch import config
+from audience_providers.batch.audience import AudienceLifecycle
+from audience_providers.batch.members import Members, digest_of
+from audience_providers.batch.models import AudienceState
+from audience_providers.batch.resource import Audience, AudienceProvider
+from audience_providers.batch.snapshots import SnapshotStore, plan_changes
+
+SETTINGS = {"batch:apiKey": "unit-key-123456", "batch:projectKey": "p", "batch:baseUrl": "https://batch.test/2.8",
+            "batch:indexingTimeout": "5", "batch:retryDeadline": "2"}
+
+
+def _mock(handler) -> AudienceLifecycle:  # type: ignore[no-untyped-def]
+    """The lifecycle with its own client on ``handler`` (the public seam: a config given to the constructor)."""
+    return AudienceLifecycle(config.load(ConfigSource(SETTINGS, {}), transport=httpx.MockTransport(handler)))
 
 
 @pytest.fixture(autouse=True)
@@ -29,18 +38,18 @@ def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def test_check__invalid_name_names_resource_and_field() -> None:
-    result = AudienceProvider().check({}, {"name": "bad name!", "membership": "authoritative"})
+    result = AudienceLifecycle().check({}, {"name": "bad name!", "membership": "authoritative"})
     assert [f.property for f in result.failures] == ["name"]
     assert "batch:Audience" in result.failures[0].reason and "pattern" in result.failures[0].reason
 
 
 def test_check__too_long_name_and_unknown_field_are_rejected() -> None:
-    result = AudienceProvider().check({}, {"name": "a" * 256, "colour": "red"})
+    result = AudienceLifecycle().check({}, {"name": "a" * 256, "colour": "red"})
     assert sorted(f.property for f in result.failures) == ["colour", "name"]
 
 
 def test_check__unknown_values_during_preview_are_not_failures() -> None:
-    result = AudienceProvider().check({}, {"name": UNKNOWN, "display_name": "x"})
+    result = AudienceLifecycle().check({}, {"name": UNKNOWN, "display_name": "x"})
     assert result.failures == []
     assert result.inputs["name"] == UNKNOWN
 
@@ -48,12 +57,12 @@ def test_check__unknown_values_during_preview_are_not_failures() -> None:
 def test_check__missing_credentials_name_the_config_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("BATCH_API_KEY")
     with pytest.raises(ConfigurationError) as info:
-        AudienceProvider().load_config(ConfigSource(None))
+        config.load(ConfigSource(None))
     assert "batch:apiKey" in str(info.value) and "pulumi config set --secret batch:apiKey" in str(info.value)
 
 
 def test_diff__name_change_replaces_create_first_display_name_deletes_first() -> None:
-    p = AudienceProvider()
+    p = AudienceLifecycle()
     olds = {"name": "a", "display_name": "A", "membership": "authoritative", "members": None}
     by_name = p.diff("a", olds, {**olds, "name": "b"})
     assert by_name.replaces == ["name"] and not by_name.delete_before_replace
@@ -65,16 +74,16 @@ def test_diff__server_fields_never_cause_changes() -> None:
     olds = {"name": "a", "display_name": None, "membership": "authoritative", "members": None,
             "nb_ids": 7, "indexing_state": "APPLIED"}
     news = {"name": "a", "display_name": None, "membership": "authoritative", "members": None}
-    assert AudienceProvider().diff("a", olds, news).changes is False
+    assert AudienceLifecycle().diff("a", olds, news).changes is False
 
 
 def test_diff__members_compared_by_digest_only() -> None:
     spec = Members.of(["u1", "u2"]).spec()
     olds = {"name": "a", "membership": "authoritative", "members": {**spec, "inline": None}}
-    assert AudienceProvider().diff("a", olds, {"name": "a", "membership": "authoritative",
-                                               "members": spec}).changes is False
+    assert AudienceLifecycle().diff("a", olds, {"name": "a", "membership": "authoritative",
+                                                "members": spec}).changes is False
     other = Members.of(["u1", "u3"]).spec()
-    result = AudienceProvider().diff("a", olds, {"name": "a", "membership": "authoritative", "members": other})
+    result = AudienceLifecycle().diff("a", olds, {"name": "a", "membership": "authoritative", "members": other})
     assert result.changes and result.replaces == []
 
 
@@ -98,8 +107,7 @@ def test_snapshot_store__round_trip_and_corruption_is_a_miss(tmp_path: Path) -> 
 
 
 def test_pickle__provider_is_a_reference_without_secrets() -> None:
-    provider = AudienceProvider()
-    provider._config = provider.load_config(ConfigSource(None))  # configured: must still pickle empty
+    provider = AudienceProvider(AudienceLifecycle(config.load(ConfigSource(None))))  # configured: pickles empty
     blob = serialize_provider(provider)
     raw = base64.b64decode(blob)
     assert len(raw) < 200 and b"unit-key-123456" not in raw
@@ -126,15 +134,12 @@ def test_create__lost_response_is_adopted_not_duplicated() -> None:
             return httpx.Response(200, json=audiences[name])
         return httpx.Response(500, json={})
 
-    settings = ClientSettings(base_url="https://batch.test/2.8", transport=httpx.MockTransport(handler),
-                              retry=RetryPolicy(deadline=2, base_delay=0.001))
-    provider = AudienceProvider()
-    provider._config = BatchConfig(Client(settings, api_key="unit-key-123456", project_key="p"), 5)
+    provider = _mock(handler)
     result = provider.create({"name": "vip", "membership": "authoritative"})
     assert result.id == "vip" and creates == ["vip"] and list(audiences) == ["vip"]
 
 
-def _fake_batch(audiences: dict[str, dict], writes: list[str]) -> AudienceProvider:  # type: ignore[type-arg]
+def _fake_batch(audiences: dict[str, dict], writes: list[str]) -> AudienceLifecycle:  # type: ignore[type-arg]
     def handler(request: httpx.Request) -> httpx.Response:
         path = request.url.path
         if request.method == "POST":
@@ -145,6 +150,10 @@ def _fake_batch(audiences: dict[str, dict], writes: list[str]) -> AudienceProvid
                 return httpx.Response(400, json={"error_code": "AUDIENCE_ALREADY_EXISTS", "error_message": "exists"})
             audiences[name] = {"name": name, "nb_ids": 0, "indexing_state": "APPLIED"}
             return httpx.Response(202, json={"indexing_token": "t1"})
+        if path.endswith(("/audiences/update", "/audiences/replace")):
+            body = json.loads(request.content)
+            audiences[body["name"]]["nb_ids"] = len(body["ids"])
+            return httpx.Response(202, json={"indexing_token": "t2"})
         if path.endswith("/audiences/view"):
             name = request.url.params["name"]
             if name not in audiences:
@@ -154,11 +163,7 @@ def _fake_batch(audiences: dict[str, dict], writes: list[str]) -> AudienceProvid
             return httpx.Response(200, json={"audiences": list(audiences.values()), "has_more": False})
         return httpx.Response(500, json={})
 
-    settings = ClientSettings(base_url="https://batch.test/2.8", transport=httpx.MockTransport(handler),
-                              retry=RetryPolicy(deadline=2, base_delay=0.001))
-    provider = AudienceProvider()
-    provider._config = BatchConfig(Client(settings, api_key="unit-key-123456", project_key="p"), 5)
-    return provider
+    return _mock(handler)
 
 
 def test_check__taken_name_fails_at_preview_naming_it_and_the_way_out() -> None:
@@ -187,3 +192,54 @@ def test_create__existing_name_without_a_lost_attempt_is_refused_not_adopted() -
         provider.create({"name": "raced", "membership": "authoritative"})
     assert "this stack did not create" in str(info.value) and "adopt=True" in str(info.value)
     assert writes == ["create"] and audiences["raced"]["nb_ids"] == 1
+
+
+def test_resource__output_annotations_and_placeholders_are_the_state_fields() -> None:
+    annotated = [name for name in Audience.__annotations__ if name != "provider_class"]
+    assert annotated == list(AudienceState.model_fields)
+    assert AudienceProvider.lifecycle.state_model is AudienceState
+
+
+def test_create__outputs_are_exactly_the_state_fields() -> None:
+    audiences: dict[str, dict] = {}  # type: ignore[type-arg]
+    _, outs = _fake_batch(audiences, []).create_resource(
+        AudienceLifecycle.args_model.model_validate({"name": "vip", "members": Members.of(["u1"]).spec()}))
+    assert list(outs) == list(AudienceState.model_fields)
+    assert AudienceState.model_validate(outs).model_dump(mode="json") == outs
+    assert outs["members"]["inline"] == [{"id": "u1", "attributes": None}] and outs["adopted"] is False
+
+
+def test_create__large_inline_lists_keep_only_digest_and_count_in_state() -> None:
+    spec = Members.of([f"u{i}" for i in range(101)]).spec()
+    outs = _fake_batch({}, []).create({"name": "big", "members": spec}).outs
+    assert outs["members"] == {"digest": spec["digest"], "count": 101, "file": None, "inline": None}
+
+
+def test_check__audiences_are_listed_once_per_client_until_forgotten() -> None:
+    lists: list[str] = []
+    audiences = {"taken_1": {"name": "taken_1", "nb_ids": 2}}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        lists.append(request.url.path)
+        return httpx.Response(200, json={"audiences": list(audiences.values()), "has_more": False})
+
+    lifecycle = _mock(handler)
+    for name in ("a1", "a2", "taken_1"):
+        lifecycle.check({}, {"name": name, "membership": "authoritative"})
+    assert lists == ["/2.8/audiences/list"]
+    _mock(handler).check({}, {"name": "a3", "membership": "authoritative"})  # another client: its own listing
+    assert len(lists) == 2
+    lifecycle.config.client.forget("audiences")
+    assert [f.property for f in lifecycle.check({}, {"name": "taken_1"}).failures] == ["name"]
+    assert len(lists) == 3
+
+
+def test_delete__adopted_additive_audience_is_left_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    audiences = {"shared": {"name": "shared", "nb_ids": 5}}
+    writes: list[str] = []
+    with caplog.at_level("WARNING", logger="audience_providers.progress"):
+        _fake_batch(audiences, writes).delete("shared", {"name": "shared", "membership": "additive",
+                                                         "adopted": True})
+    assert writes == [] and "shared" in audiences
+    assert "batch:Audience 'shared' was adopted with additive membership" in caplog.text
+    assert "left in Batch with all its ids" in caplog.text

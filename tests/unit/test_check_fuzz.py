@@ -13,19 +13,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from audience_providers._core.dynamic import UNKNOWN, VendorProvider
-from audience_providers.batch.resource import AudienceProvider as BatchAudience
-from audience_providers.sonarly.resource import AudienceFolderProvider as SonarlyFolder
-from audience_providers.sonarly.resource import AudienceProvider as SonarlyAudience
-from audience_providers.thrive.resource import AudienceManagersProvider as ThriveManagers
-from audience_providers.thrive.resource import AudienceMembersProvider as ThriveMembers
-from audience_providers.thrive.resource import AudienceProvider as ThriveAudience
-from audience_providers.thrive.resource import StructureProvider as ThriveStructure
-from audience_providers.unleashx.resource import CampaignProvider as UnleashxCampaign
+from audience_providers._core.dynamic import UNKNOWN
+from audience_providers._core.lifecycle import Lifecycle
+from audience_providers.batch.audience import AudienceLifecycle as BatchAudience
+from audience_providers.sonarly.audience import AudienceLifecycle as SonarlyAudience
+from audience_providers.sonarly.folder import AudienceFolderLifecycle as SonarlyFolder
+from audience_providers.thrive import members as thrive_members
+from audience_providers.thrive.members import AudienceManagersLifecycle as ThriveManagers
+from audience_providers.thrive.members import AudienceMembersLifecycle as ThriveMembers
+from audience_providers.thrive.structure import AudienceLifecycle as ThriveAudience
+from audience_providers.thrive.structure import StructureLifecycle as ThriveStructure
+from audience_providers.unleashx.campaign import CampaignLifecycle as UnleashxCampaign
 
 EXAMPLES = 1000
 # provider -> inputs that must stay fixed because checking them reads the API
-PROVIDERS: list[tuple[VendorProvider[Any, Any], dict[str, Any]]] = [
+PROVIDERS: list[tuple[Lifecycle[Any, Any], dict[str, Any]]] = [
     (BatchAudience(), {"adopt": False}),
     (ThriveStructure(), {"adopt": False}),
     (ThriveAudience(), {"adopt": False}),
@@ -55,14 +57,12 @@ def _offline_config(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("provider,fixed", PROVIDERS, ids=lambda p: getattr(p, "resource_label", ""))
-def test_check__fuzz_never_crashes_and_names_fields(provider: VendorProvider[Any, Any], fixed: dict[str, Any],
+def test_check__fuzz_never_crashes_and_names_fields(provider: Lifecycle[Any, Any], fixed: dict[str, Any],
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(provider, "ownership_failures", lambda *_args: [])
     # The cross-resource lookups (parent, folder, users exist) read the API too; they have tests of their own.
-    import audience_providers.thrive.resource as thrive_resource
-
-    monkeypatch.setattr(thrive_resource, "_unknown_users_failure", lambda *_args: None)
-    for cls, name in ((ThriveAudience, "_parent_problem"), (SonarlyAudience, "_folder_problem")):
+    monkeypatch.setattr(thrive_members, "_unknown_users_failure", lambda *_args: None)
+    for cls, name in ((ThriveAudience, "parent_problem"), (SonarlyAudience, "_folder_problem")):
         if isinstance(provider, cls):
             monkeypatch.setattr(provider, name, lambda *_args: None)
     fields = list(provider.args_model.model_fields)

@@ -9,15 +9,19 @@ from audience_providers._core.config import ConfigSource, skip_credentials_valid
 from audience_providers._core.errors import ConfigurationError, CredentialsRejected
 from audience_providers._core.http import ClientSettings
 from audience_providers._core.retry import RetryPolicy
+from audience_providers.batch.audience import AudienceLifecycle as BatchLifecycle
 from audience_providers.batch.client import Client as BatchClient
+from audience_providers.batch.config import BatchConfig
 from audience_providers.batch.resource import AudienceProvider as BatchAudience
-from audience_providers.batch.resource import BatchConfig
 from audience_providers.sonarly.client import Client as SonarlyClient
-from audience_providers.sonarly.resource import AudienceFolderProvider, SonarlyConfig
+from audience_providers.sonarly.config import SonarlyConfig
+from audience_providers.sonarly.folder import AudienceFolderLifecycle
 from audience_providers.thrive.client import Client as ThriveClient
-from audience_providers.thrive.resource import StructureProvider, ThriveConfig
+from audience_providers.thrive.config import ThriveConfig
+from audience_providers.thrive.structure import StructureLifecycle
+from audience_providers.unleashx.campaign import CampaignLifecycle
 from audience_providers.unleashx.client import Client as UnleashXClient
-from audience_providers.unleashx.resource import CampaignProvider, UnleashXConfig
+from audience_providers.unleashx.config import UnleashXConfig
 
 SECRET = "unit-secret-9d8c7b6a"
 
@@ -44,10 +48,8 @@ def _batch(status: int, seen: list[str], secret: str = SECRET) -> BatchAudience:
                                                 "error_message": "The Rest API Key is not valid for this project"})
         return httpx.Response(200, json={"audiences": [], "has_more": False})
 
-    provider = BatchAudience()
-    provider._config = BatchConfig(BatchClient(_settings("https://batch.test/2.8", handler, seen),
-                                               api_key=secret, project_key="project_unit"), 5)
-    return provider
+    return BatchAudience(BatchLifecycle(BatchConfig(BatchClient(_settings("https://batch.test/2.8", handler, seen),
+                                                                api_key=secret, project_key="project_unit"), 5)))
 
 
 def test_check__rejected_key_fails_naming_vendor_settings_and_message_never_the_secret() -> None:
@@ -105,9 +107,9 @@ def test_check__forbidden_read_means_the_credential_is_good() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(403, json={"error_code": "FORBIDDEN", "error_message": "not allowed"})
 
-    provider = BatchAudience()
-    provider._config = BatchConfig(BatchClient(_settings("https://batch.test/2.8", handler, seen),
-                                               api_key=SECRET + "x", project_key="project_unit"), 5)
+    provider = BatchAudience(BatchLifecycle(BatchConfig(BatchClient(_settings("https://batch.test/2.8", handler, seen),
+                                                                    api_key=SECRET + "x", project_key="project_unit"),
+                                                        5)))
     provider.check({"name": "vip", "membership": "authoritative"}, {"name": "vip", "membership": "authoritative"})
     assert seen == ["GET /2.8/audiences/list"]
 
@@ -119,9 +121,9 @@ def test_check__thrive_oauth_rejected_client_names_the_oauth_settings() -> None:
         return httpx.Response(401, json={"error": "invalid_client", "message": "client authentication failed"})
 
     settings = _settings("https://thrive.test/rest/v1", handler, seen)
-    provider = StructureProvider()
-    provider._config = ThriveConfig(ThriveClient(settings, tenant_id="t1", client_id="c1", client_secret=SECRET,
-                                                 token_endpoint="https://thrive.test/oauth2/token/t1"))
+    provider = StructureLifecycle(ThriveConfig(ThriveClient(settings, tenant_id="t1", client_id="c1",
+                                                            client_secret=SECRET,
+                                                            token_endpoint="https://thrive.test/oauth2/token/t1")))
     with pytest.raises(CredentialsRejected) as info:
         provider.check({}, {"name": "Eng", "reference": "eng", "adopt": False})
     text = str(info.value)
@@ -137,18 +139,16 @@ def test_check__sonarly_and_unleashx_use_their_documented_cheap_reads() -> None:
         return httpx.Response(401, json={"success": False, "data": None, "traceId": "tr1",
                                          "error": {"code": "UNAUTHORIZED", "message": "Invalid or missing API key"}})
 
-    folder = AudienceFolderProvider()
-    folder._config = SonarlyConfig(SonarlyClient(_settings("https://sonarly.test/v1", sonarly, seen),
-                                                 api_key=SECRET), "ag_1", 5)
+    folder = AudienceFolderLifecycle(SonarlyConfig(SonarlyClient(_settings("https://sonarly.test/v1", sonarly, seen),
+                                                                 api_key=SECRET), "ag_1", 5))
     with pytest.raises(CredentialsRejected, match="Sonarly rejected .*sonarly:apiKey.*Invalid or missing API key"):
         folder.check({}, {"name": "F", "audience_type": "monitoring"})
 
     def unleashx(request: httpx.Request) -> httpx.Response:
         return httpx.Response(401, json={"error": True, "message": "INVALID_TOKEN"})  # any route, bad token
 
-    campaign = CampaignProvider()
-    campaign._config = UnleashXConfig(UnleashXClient(_settings("https://unleashx.test/api/v1/global", unleashx,
-                                                               seen), token=SECRET))
+    campaign = CampaignLifecycle(UnleashXConfig(UnleashXClient(_settings("https://unleashx.test/api/v1/global",
+                                                                         unleashx, seen), token=SECRET)))
     with pytest.raises(CredentialsRejected, match="UnleashX rejected .*unleashx:token.*INVALID_TOKEN"):
         campaign.verify_credentials()
     assert seen == ["GET /v1/accounts", "GET /api/v1/global/agents/get"]
@@ -163,7 +163,7 @@ def test_token_url_beside__follows_a_custom_base_url() -> None:
 
 
 def test_load_thrive_config__token_url_from_base_url_unless_set() -> None:
-    from audience_providers.thrive.resource import load_thrive_config
+    from audience_providers.thrive.config import load as load_thrive_config
 
     base = {"thrive:tenantId": "t1", "thrive:clientId": "c1", "thrive:clientSecret": SECRET,
             "thrive:baseUrl": "http://emu.test:1/rest/v1"}

@@ -19,10 +19,10 @@ from pulumi.dynamic.dynamic import serialize_provider
 import audience_provider_ref
 from audience_providers import batch, sonarly, thrive, unleashx
 from audience_providers._core import registry
-from audience_providers._core.dynamic import VendorProvider
+from audience_providers._core.dynamic import DynamicProvider
 
 ROOT = Path(__file__).resolve().parents[2]
-PROVIDERS: list[type[VendorProvider]] = [  # type: ignore[type-arg]
+PROVIDERS: list[type[DynamicProvider]] = [
     batch.AudienceProvider, sonarly.AudienceFolderProvider, sonarly.AudienceProvider, thrive.StructureProvider,
     thrive.AudienceProvider, thrive.AudienceMembersProvider, thrive.AudienceManagersProvider,
     unleashx.CampaignProvider, unleashx.CampaignAudienceProvider,
@@ -58,7 +58,7 @@ def old_style_blob(provider: object) -> bytes:
 
     class OldPickler(pickle.Pickler):
         def reducer_override(self, obj: Any) -> Any:
-            if isinstance(obj, VendorProvider):
+            if isinstance(obj, DynamicProvider):
                 return copyreg.__newobj__, (type(obj),), {}
             return NotImplemented
 
@@ -87,7 +87,7 @@ def load_like_the_launcher(raws: list[bytes], cwd: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("cls", PROVIDERS, ids=lambda c: c.resource_label)
-def test_pickle__provider_is_one_call_by_stable_key(cls: type[VendorProvider]) -> None:  # type: ignore[type-arg]
+def test_pickle__provider_is_one_call_by_stable_key(cls: type[DynamicProvider]) -> None:
     raw = blob_of(cls())
     # One reference to the stable function, by name (dill did not inline its code), and the key: no module path.
     assert globals_in(raw) == ["audience_provider_ref provider"]
@@ -148,8 +148,8 @@ def test_load__unknown_key_names_it() -> None:
 
 def test_register__a_second_class_under_a_taken_key_is_refused() -> None:
     with pytest.raises(ValueError, match="'batch:Audience' is taken"):
-        class Impostor(VendorProvider):  # type: ignore[type-arg]
-            resource_label = "batch:Audience"
+        class Impostor(DynamicProvider):
+            lifecycle = batch.AudienceProvider.lifecycle
     assert registry.provider_class("batch:Audience") is batch.AudienceProvider
 
 

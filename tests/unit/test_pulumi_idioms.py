@@ -12,13 +12,15 @@ import httpx
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from audience_providers._core.dynamic import ReadableResource, VendorProvider, provider_for_type
+from audience_providers._core.dynamic import DynamicProvider, ReadableResource, provider_for_type
 from audience_providers._core.errors import InputError
 from audience_providers._core.http import ClientSettings
 from audience_providers._core.retry import RetryPolicy
+from audience_providers.batch.audience import AudienceLifecycle
 from audience_providers.batch.client import Client
+from audience_providers.batch.config import BatchConfig
 from audience_providers.batch.members import Members
-from audience_providers.batch.resource import AudienceProvider, BatchConfig
+from audience_providers.batch.resource import AudienceProvider
 from audience_providers.thrive.resource import AudienceMembersProvider
 from audience_providers.unleashx.resource import CampaignProvider
 
@@ -56,7 +58,7 @@ def test_provider_for_type__serializes_like_the_program() -> None:
 
 @pytest.mark.parametrize(("provider", "adopt"), [(AudienceMembersProvider(), "adopt="),
                                                  (CampaignProvider(), "adopt_id=")])
-def test_read__by_id_alone_of_an_unreadable_resource_points_to_adopt(provider: VendorProvider, adopt: str) -> None:  # type: ignore[type-arg]
+def test_read__by_id_alone_of_an_unreadable_resource_points_to_adopt(provider: DynamicProvider, adopt: str) -> None:
     with pytest.raises(InputError) as info:
         provider.read("42", {"__provider": "x"})
     assert provider.resource_label in str(info.value) and adopt in str(info.value)
@@ -71,9 +73,8 @@ def _batch(audiences: dict[str, dict]) -> AudienceProvider:  # type: ignore[type
 
     settings = ClientSettings(base_url="https://batch.test/2.8", transport=httpx.MockTransport(handler),
                               retry=RetryPolicy(deadline=2, base_delay=0.001))
-    provider = AudienceProvider()
-    provider._config = BatchConfig(Client(settings, api_key="unit-key-123456", project_key="p"), 5)
-    return provider
+    return AudienceProvider(AudienceLifecycle(BatchConfig(Client(settings, api_key="unit-key-123456", project_key="p"),
+                                                          5)))
 
 
 def test_read__import_of_batch_audience_takes_defaults_and_marks_it_adopted() -> None:

@@ -25,17 +25,15 @@ from audience_providers._core.errors import (
     WaitTimeout,
 )
 from audience_providers._core.http import ClientSettings
+from audience_providers._core.reconcile import AmbiguousCreate, Snapshot, pick_created
 from audience_providers._core.retry import RetryPolicy
+from audience_providers.sonarly import config
+from audience_providers.sonarly.audience import AudienceLifecycle
 from audience_providers.sonarly.client import Client
+from audience_providers.sonarly.config import SonarlyConfig
+from audience_providers.sonarly.folder import AudienceFolderLifecycle
 from audience_providers.sonarly.models import AudienceObject
-from audience_providers.sonarly.resource import (
-    AmbiguousCreate,
-    AudienceFolderProvider,
-    AudienceProvider,
-    Snapshot,
-    SonarlyConfig,
-    pick_created,
-)
+from audience_providers.sonarly.resource import AudienceProvider
 
 KEY = "sk_live_unit_canary_0123456789"
 GROUP = "ag_unit"
@@ -155,14 +153,13 @@ class FakeSonarly:
         return ok({"jobId": job_id, "status": "queued"}, 202)
 
 
-def provider_for(handler: Handler, cls: type[AudienceProvider] | type[AudienceFolderProvider] = AudienceProvider,
+def provider_for(handler: Handler,
+                 cls: type[AudienceLifecycle] | type[AudienceFolderLifecycle] = AudienceLifecycle,
                  timeout: float = 2.0, group: str | None = GROUP) -> Any:
+    """A lifecycle around a mock Sonarly: fast retries and polls (the config's own constructor, not ``load``)."""
     settings = ClientSettings(base_url="https://sonarly.test/v1", transport=httpx.MockTransport(handler),
                               retry=RetryPolicy(deadline=2, base_delay=0.001, max_delay=0.01))
-    provider = cls()
-    provider._config = SonarlyConfig(Client(settings, api_key=KEY), group, timeout, poll_interval=0.01)
-    provider._config_error = None
-    return provider
+    return cls(SonarlyConfig(Client(settings, api_key=KEY), group, timeout, poll_interval=0.01))
 
 
 ARGS = {"name": "Founders", "type": "on_demand"}
@@ -228,7 +225,7 @@ def test_error__body_that_is_not_an_envelope_keeps_the_text_and_header_trace() -
 def test_config__missing_api_key_names_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SONARLY_API_KEY", raising=False)
     with pytest.raises(ConfigurationError) as info:
-        AudienceProvider().load_config(ConfigSource({}))
+        config.load(ConfigSource({}))
     assert "pulumi config set --secret sonarly:apiKey" in str(info.value)
 
 
@@ -253,8 +250,8 @@ def test_config__several_account_groups_fail_listing_them_and_the_command() -> N
 
 def test_pickle__provider_is_a_reference_without_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SONARLY_API_KEY", KEY)
-    provider = AudienceProvider()
-    provider._config = provider.load_config(ConfigSource(None))
+    provider = AudienceProvider(AudienceLifecycle(config.load(ConfigSource(None))))
+    assert provider.impl.config.client is not None  # configured, with the key in memory
     raw = base64.b64decode(serialize_provider(provider))
     assert KEY.encode() not in raw and len(raw) < 200
     assert type(dill.loads(raw)) is AudienceProvider
@@ -290,7 +287,7 @@ def test_create__lost_response_adopts_the_new_audience_not_the_older_namesakes()
 
     fake.on[("GET", f"accounts/{GROUP}/audiences")] = reveal
     creates = _lose_first_create(fake)
-    result = AudienceProvider.create(provider_for(fake), dict(ARGS))
+    result = provider_for(fake).create(dict(ARGS))
     assert creates == [1]  # never resent
     assert result.id not in (older["id"], hidden["id"]) and result.id in fake.audiences
     assert len(fake.audiences) == 3
@@ -308,7 +305,7 @@ def test_create__lost_response_with_two_new_matches_fails_loudly_instead_of_gues
 
     fake.on[("GET", f"accounts/{GROUP}/audiences")] = twin
     with pytest.raises(AmbiguousCreate) as info:
-        AudienceProvider.create(provider_for(fake), dict(ARGS))
+        provider_for(fake).create(dict(ARGS))
     assert creates == [1] and len(fake.audiences) == 2
     assert all(i in str(info.value) for i in fake.audiences) and "adopt_id" in str(info.value)
 
@@ -322,7 +319,7 @@ def test_create__lost_response_that_never_committed_is_created_once() -> None:
         return fail(502, "UPSTREAM_ERROR", "Upstream service error") if sent[0] == 1 else None
 
     fake.on[("POST", f"accounts/{GROUP}/audiences")] = flaky
-    result = AudienceProvider.create(provider_for(fake), dict(ARGS))
+    result = provider_for(fake).create(dict(ARGS))
     assert sent == [2] and list(fake.audiences) == [result.id]
 
 
@@ -336,23 +333,25 @@ def test_create__an_identical_audience_with_other_description_is_not_adopted() -
         return None
 
     fake.on[("POST", f"accounts/{GROUP}/audiences")] = create
-    result = AudienceProvider.create(provider_for(fake), dict(ARGS))
+    result = provider_for(fake).create(dict(ARGS))
     assert fake.audiences[result.id]["description"] is None and len(fake.audiences) == 2
 
 
-def test_pick_created__rule_snapshot_then_clock_then_uniqueness() -> None:
+def test_pick_created__sonarly_audiences_with_their_timestamps_follow_the_rule() -> None:
+    # The rule itself: tests/unit/test_core_reconcile.py. Here: Sonarly's audience objects and timestamps fit it.
     now = datetime.now(timezone.utc).replace(microsecond=0)  # a Date header has whole seconds
     snap = Snapshot(frozenset({"old"}), now)
 
     def aud(id_: str, created: datetime | None) -> AudienceObject:
         return AudienceObject(id=id_, name="n", createdAt=_iso(created) if created else None)
 
-    assert pick_created("l", "n", [aud("old", now + timedelta(seconds=5))], snap) is None
-    assert pick_created("l", "n", [aud("early", now - timedelta(seconds=1))], snap) is None
-    found = pick_created("l", "n", [aud("old", now), aud("new", now + timedelta(milliseconds=3))], snap)
+    assert pick_created("l", "n", [aud("old", now + timedelta(seconds=5))], snap, vendor="Sonarly") is None
+    assert pick_created("l", "n", [aud("early", now - timedelta(seconds=1))], snap, vendor="Sonarly") is None
+    found = pick_created("l", "n", [aud("old", now), aud("new", now + timedelta(milliseconds=3))], snap,
+                         vendor="Sonarly")
     assert found is not None and found.id == "new"
     with pytest.raises(AmbiguousCreate):
-        pick_created("l", "n", [aud("n1", now), aud("n2", None)], snap)
+        pick_created("l", "n", [aud("n1", now), aud("n2", None)], snap, vendor="Sonarly")
 
 
 # -- not-ready guard --------------------------------------------------------------------------------------
@@ -421,11 +420,11 @@ NEWS = {"name": "Founders", "type": "on_demand", "folder_id": "f1"}
 
 def test_diff__prospect_count_and_other_outputs_never_cause_changes() -> None:
     olds = {**STATE, "prospect_count": 9000, "reported_type": "linkedin_search"}
-    assert AudienceProvider().diff("a1", olds, dict(NEWS)).changes is False
+    assert AudienceLifecycle().diff("a1", olds, dict(NEWS)).changes is False
 
 
 def test_diff__type_change_replaces_naming_type_folder_and_name_update_in_place() -> None:
-    p = AudienceProvider()
+    p = AudienceLifecycle()
     by_type = p.diff("a1", STATE, {**NEWS, "type": "monitoring"})
     assert by_type.replaces == ["type"] and not by_type.delete_before_replace
     moved = p.diff("a1", STATE, {**NEWS, "folder_id": "f2", "name": "New"})
@@ -434,7 +433,7 @@ def test_diff__type_change_replaces_naming_type_folder_and_name_update_in_place(
 
 
 def test_diff__folder_audience_type_replaces_name_renames() -> None:
-    p = AudienceFolderProvider()
+    p = AudienceFolderLifecycle()
     olds = {"name": "F", "audience_type": "on_demand", "position": 0}
     assert p.diff("f1", olds, {"name": "F", "audience_type": "monitoring"}).replaces == ["audience_type"]
     renamed = p.diff("f1", olds, {"name": "G", "audience_type": "on_demand"})
@@ -446,7 +445,7 @@ def test_read__foreign_reported_type_keeps_the_declared_one_real_change_is_drift
     aud = fake.add("Founders", "linkedin_search", folder_id="f1")
     read = provider_for(fake).read(aud["id"], dict(STATE))
     assert read.inputs["type"] == "on_demand" and read.outs["reported_type"] == "linkedin_search"
-    assert AudienceProvider().diff(aud["id"], read.outs, dict(NEWS)).changes is False
+    assert AudienceLifecycle().diff(aud["id"], read.outs, dict(NEWS)).changes is False
     fake.audiences[aud["id"]]["type"] = "monitoring"
     drifted = provider_for(fake).read(aud["id"], dict(STATE))
     assert drifted.inputs["type"] == "monitoring"
@@ -490,7 +489,7 @@ def test_folder_delete__not_empty_names_the_blocker_and_rerun() -> None:
         return fail(409, "FOLDER_NOT_EMPTY", "Audience folder f1 still holds 1 audience(s)", "audienceIds: a9")
 
     with pytest.raises(Conflict) as info:
-        provider_for(handler, AudienceFolderProvider).delete("f1", {"account_group_id": GROUP})
+        provider_for(handler, AudienceFolderLifecycle).delete("f1", {"account_group_id": GROUP})
     assert "a9" in str(info.value) and "rerun `pulumi destroy`" in str(info.value)
 
 
@@ -502,7 +501,7 @@ def test_folder_delete__404_while_the_folder_exists_means_no_delete_endpoint() -
                    "ungroupedAudiences": []})
 
     with pytest.raises(ProviderError) as info:
-        provider_for(handler, AudienceFolderProvider).delete("f1", {"account_group_id": GROUP})
+        provider_for(handler, AudienceFolderLifecycle).delete("f1", {"account_group_id": GROUP})
     assert not isinstance(info.value, NotFound) and "retain_on_delete" in str(info.value)
 
 
@@ -541,7 +540,7 @@ def _uploads(fake: FakeSonarly) -> list[tuple[str, str]]:
 
 
 def test_upload_key__same_request_same_key_any_order_other_audience_or_profiles_other_key() -> None:
-    from audience_providers.sonarly.resource import upload_key
+    from audience_providers.sonarly.audience import upload_key
 
     key = upload_key(GROUP, "a1", ["x", "y"])
     assert key == upload_key(GROUP, "a1", ["y", "x"]) and key.startswith("pulumi-sonarly-")
@@ -586,7 +585,7 @@ def test_update__added_profiles_upload_only_the_missing_ones() -> None:
     fake.members[aud["id"]] = ["ada-lovelace"]
     olds = {**STATE, "prospect_urls": URLS[:1]}
     news = {**NEWS, "prospect_urls": URLS}
-    assert AudienceProvider().diff(aud["id"], olds, news).replaces == []
+    assert AudienceLifecycle().diff(aud["id"], olds, news).replaces == []
     result = provider_for(fake).update(aud["id"], olds, news)
     (job,) = fake.jobs.values()
     assert job["profiles"] == ["grace-hopper"] and result.outs["prospect_count"] == 2
@@ -648,12 +647,12 @@ def test_upload__job_outlasting_the_timeout_names_the_job_and_rerun() -> None:
 
 def test_diff__added_or_removed_profiles_update_in_place_respelled_or_reordered_is_no_change() -> None:
     olds = {**STATE, "prospect_urls": URLS}
-    removed = AudienceProvider().diff("x", olds, {**NEWS, "prospect_urls": URLS[:1]})
+    removed = AudienceLifecycle().diff("x", olds, {**NEWS, "prospect_urls": URLS[:1]})
     assert removed.changes and removed.replaces == []
-    added = AudienceProvider().diff("x", olds, {**NEWS, "prospect_urls": [*URLS, "https://www.linkedin.com/in/x"]})
+    added = AudienceLifecycle().diff("x", olds, {**NEWS, "prospect_urls": [*URLS, "https://www.linkedin.com/in/x"]})
     assert added.changes and added.replaces == []
     respelled = ["https://www.linkedin.com/in/grace-hopper", "http://www.linkedin.com/in/ADA-LOVELACE/"]
-    assert AudienceProvider().diff("x", olds, {**NEWS, "prospect_urls": respelled}).changes is False
+    assert AudienceLifecycle().diff("x", olds, {**NEWS, "prospect_urls": respelled}).changes is False
 
 
 def test_check__prospect_urls_not_a_profile_or_repeated_fail_at_preview_naming_the_index() -> None:
@@ -704,3 +703,141 @@ def test_locate__with_prospect_urls_waits_for_running_jobs_then_finds_the_hidden
     found = provider_for(fake).locate({**ARGS, "prospect_urls": URLS}, set())
     assert [i for i, _ in found] == [aud["id"]]
     assert provider_for(fake).locate({**ARGS, "prospect_urls": URLS}, {aud["id"]}) == []
+
+
+# -- the renovation's seams: config.load, the kept folder read, preview checks, one output schema, no Pulumi ---
+def test_config_load__reads_nothing_until_the_group_is_needed_then_discovers_it_through_the_transport() -> None:
+    fake = FakeSonarly()
+    cfg = config.load(ConfigSource({"sonarly:apiKey": KEY, "sonarly:baseUrl": "https://sonarly.test/v1",
+                                    "sonarly:notReadyTimeout": "7"}), transport=httpx.MockTransport(fake))
+    assert isinstance(cfg, SonarlyConfig) and cfg.not_ready_timeout == 7
+    assert fake.calls == []  # loading is lazy: no GET /v1/accounts yet
+    assert cfg.account_group() == GROUP and fake.calls == [("GET", "accounts")]
+    configured = config.load(ConfigSource({"sonarly:apiKey": KEY, "sonarly:accountGroupId": "ag_set"}),
+                             transport=httpx.MockTransport(fake))
+    assert configured.account_group() == "ag_set" and fake.calls == [("GET", "accounts")]
+
+
+def test_config_load__negative_not_ready_timeout_names_the_setting() -> None:
+    with pytest.raises(ConfigurationError, match="sonarly:notReadyTimeout must be a number of seconds >= 0"):
+        config.load(ConfigSource({"sonarly:apiKey": KEY, "sonarly:notReadyTimeout": "-1"}))
+
+
+def _navigation(fake: FakeSonarly, folders: list[dict[str, Any]]) -> list[int]:
+    reads = [0]
+
+    def navigation(request: httpx.Request) -> httpx.Response:
+        reads[0] += 1
+        return ok({"folders": [{"audiences": [], **f} for f in folders], "ungroupedAudiences": []})
+
+    fake.on[("GET", f"accounts/{GROUP}/audiences/navigation")] = navigation
+    return reads
+
+
+def test_check__folder_id_is_read_once_per_client_and_a_miss_reads_navigation_again() -> None:
+    fake = FakeSonarly()
+    folders = [{"id": "f1", "name": "Leads", "audienceType": "on_demand"}]
+    reads = _navigation(fake, folders)
+    lifecycle = provider_for(fake)
+    assert lifecycle.check({}, {**ARGS, "folder_id": "f1"}).failures == []
+    assert lifecycle.check({}, {**ARGS, "name": "Other", "folder_id": "f1"}).failures == []
+    assert reads == [1]  # the second audience in the same folder is checked from the kept read
+    folders.append({"id": "f2", "name": "New", "audienceType": "on_demand"})  # created by this run since
+    assert lifecycle.check({}, {**ARGS, "folder_id": "f2"}).failures == []
+    assert reads == [2]  # a miss read navigation again, once
+    gone = lifecycle.check({}, {**ARGS, "folder_id": "nope"})
+    assert reads == [3] and [f.property for f in gone.failures] == ["folder_id"]
+    assert gone.failures[0].reason.startswith("sonarly:Audience: folder_id 'nope': no audience folder")
+    assert {m for m, _ in fake.calls} == {"GET"}
+
+
+def test_check__first_lookup_that_misses_reads_navigation_only_once() -> None:
+    fake = FakeSonarly()
+    reads = _navigation(fake, [])
+    assert [f.property for f in provider_for(fake).check({}, {**ARGS, "folder_id": "f9"}).failures] == ["folder_id"]
+    assert reads == [1]
+
+
+def test_check__folder_of_the_other_type_fails_on_type_and_a_held_folder_is_not_read() -> None:
+    fake = FakeSonarly()
+    reads = _navigation(fake, [{"id": "f1", "name": "Watch", "audienceType": "monitoring"}])
+    lifecycle = provider_for(fake)
+    wrong = lifecycle.check({}, {**ARGS, "folder_id": "f1"})
+    assert [f.property for f in wrong.failures] == ["type"]
+    assert wrong.failures[0].reason.startswith("sonarly:Audience: type 'on_demand' does not match folder 'f1'")
+    olds = {**ARGS, "folder_id": "f1"}
+    assert lifecycle.check(olds, {**ARGS, "folder_id": "f1", "name": "Renamed"}).failures == []
+    assert reads == [1]
+
+
+def test_check__folder_id_unknown_at_preview_is_not_looked_up() -> None:
+    from audience_providers._core.lifecycle import UNKNOWN
+
+    fake = FakeSonarly()
+    reads = _navigation(fake, [])
+    result = provider_for(fake).check({}, {**ARGS, "folder_id": UNKNOWN})
+    assert result.failures == [] and result.inputs["folder_id"] == UNKNOWN and reads == [0]
+
+
+def test_check__an_ambiguous_account_group_fails_check_of_both_resources() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return ok({"items": [{"id": "ag_1"}, {"id": "ag_2"}], "nextCursor": None, "hasMore": False})
+
+    folder = {"name": "F", "audience_type": "on_demand"}
+    for cls, news in ((AudienceLifecycle, ARGS), (AudienceFolderLifecycle, folder)):
+        with pytest.raises(ConfigurationError, match="can use 2 account groups: ag_1, ag_2"):
+            provider_for(handler, cls, group=None).check({}, dict(news))
+
+
+def test_folder_delete__not_empty_keeps_the_vendors_code_and_request_id() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return fail(409, "FOLDER_NOT_EMPTY", "Audience folder f1 still holds 1 audience(s)", trace="abc" * 8)
+
+    with pytest.raises(Conflict) as info:
+        provider_for(handler, AudienceFolderLifecycle).delete("f1", {"account_group_id": GROUP})
+    assert (info.value.code, info.value.request_id, info.value.status) == ("FOLDER_NOT_EMPTY", "abc" * 8, 409)
+    assert "remove-from-folder" in str(info.value)
+
+
+def test_outputs__resource_annotations_placeholders_and_lifecycle_outputs_are_the_state_models() -> None:
+    from audience_providers.sonarly.models import AudienceFolderState, AudienceState
+    from audience_providers.sonarly.resource import Audience, AudienceFolder
+
+    for resource, state in ((AudienceFolder, AudienceFolderState), (Audience, AudienceState)):
+        declared = [n for n in resource.__annotations__ if n != "provider_class"]
+        assert declared == list(state.model_fields), resource.__name__
+        assert resource.provider_class.lifecycle.state_model is state  # what Resource.get's placeholders use
+    fake = FakeSonarly()
+    created = provider_for(fake).create({**ARGS, "prospect_urls": URLS})
+    assert list(created.outs) == list(AudienceState.model_fields)
+    assert list(provider_for(fake).read(created.id, created.outs).outs) == list(AudienceState.model_fields)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            return ok({"id": "f1", "name": "F", "audienceType": "on_demand", "position": 0}, 201)
+        return ok({"folders": [{"id": "f1", "name": "F", "audienceType": "on_demand", "audiences": []}],
+                   "ungroupedAudiences": []})
+
+    folder = provider_for(handler, AudienceFolderLifecycle).create({"name": "F", "audience_type": "on_demand"})
+    assert list(folder.outs) == list(AudienceFolderState.model_fields) and folder.outs["position"] == 0
+
+
+def test_layers__sonarly_lifecycles_config_models_and_client_import_no_pulumi() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    modules = ["audience", "folder", "base", "config", "models", "client"]
+    # A fresh interpreter where any `import pulumi` raises. The package's __init__ (which declares the Pulumi
+    # resources) is stood in for by a bare package, so exactly these modules and what they import are loaded.
+    code = ("import importlib.util, sys, types\n"
+            "sys.modules['pulumi'] = None\n"
+            "spec = importlib.util.find_spec('audience_providers.sonarly')\n"
+            "pkg = types.ModuleType(spec.name); pkg.__path__ = list(spec.submodule_search_locations)\n"
+            "sys.modules[spec.name] = pkg\n"
+            + "".join(f"import audience_providers.sonarly.{m}\n" for m in modules)
+            + "print(sorted(m for m in sys.modules if m.startswith('pulumi') or m.endswith('.resource')))\n")
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "['pulumi']"  # only the blocker we put there

@@ -7,15 +7,10 @@ import json
 import httpx
 import pytest
 
-from audience_providers._core.http import ClientSettings
-from audience_providers._core.retry import RetryPolicy
-from audience_providers.thrive.client import Client
-from audience_providers.thrive.resource import (
-    AudienceMembersProvider,
-    AudienceProvider,
-    PartialFailure,
-    ThriveConfig,
-)
+from audience_providers._core.config import ConfigSource
+from audience_providers.thrive import config
+from audience_providers.thrive.members import AudienceMembersLifecycle, PartialFailure
+from audience_providers.thrive.structure import AudienceLifecycle
 
 USERS = [{"id": "u1", "ref": "user1", "email": "user1@example.com"},
          {"id": "u2", "ref": "user2", "email": "user2@example.com"}]
@@ -26,11 +21,9 @@ def _provider(cls, handler, seen: list[str]):  # type: ignore[no-untyped-def]
         seen.append(f"{request.method} {request.url.path}")
         return handler(request)  # type: ignore[no-any-return]
 
-    settings = ClientSettings(base_url="https://thrive.test/rest/v1", transport=httpx.MockTransport(record),
-                              retry=RetryPolicy(deadline=1, base_delay=0.001))
-    provider = cls()
-    provider._config = ThriveConfig(Client(settings, tenant_id="t1", api_secret="s"))
-    return provider
+    source = ConfigSource({"thrive:tenantId": "t1", "thrive:apiSecret": "s", "thrive:retryDeadline": "1",
+                           "thrive:baseUrl": "https://thrive.test/rest/v1"}, environ={})
+    return cls(config.load(source, transport=httpx.MockTransport(record)))
 
 
 def _tenant(request: httpx.Request) -> httpx.Response:
@@ -52,7 +45,7 @@ def _tenant(request: httpx.Request) -> httpx.Response:
 
 def test_check__members_that_do_not_exist_fail_and_users_are_listed_once() -> None:
     seen: list[str] = []
-    provider = _provider(AudienceMembersProvider, _tenant, seen)
+    provider = _provider(AudienceMembersLifecycle, _tenant, seen)
     news = {"audience": "team", "members": ["user1", "ghost@example.com", "USER2@Example.com"],
             "membership": "additive", "adopt": False}
     result = provider.check({}, news)
@@ -64,7 +57,7 @@ def test_check__members_that_do_not_exist_fail_and_users_are_listed_once() -> No
 
 def test_check__members_already_in_the_state_are_not_looked_up() -> None:
     seen: list[str] = []
-    provider = _provider(AudienceMembersProvider, _tenant, seen)
+    provider = _provider(AudienceMembersLifecycle, _tenant, seen)
     olds = {"audience": "team", "members": ["ghost-kept"], "membership": "additive", "adopt": False}
     assert provider.check(olds, dict(olds)).failures == []
     assert "GET /rest/v1/users" not in seen
@@ -77,7 +70,7 @@ def test_check__members_already_in_the_state_are_not_looked_up() -> None:
 ])
 def test_check__audience_parent_is_read_at_preview(parent: str, says: str) -> None:
     seen: list[str] = []
-    provider = _provider(AudienceProvider, _tenant, seen)
+    provider = _provider(AudienceLifecycle, _tenant, seen)
     result = provider.check({}, {"name": "A", "reference": f"a-{parent}", "parent": parent, "adopt": False})
     assert [f.property for f in result.failures] == ["parent"] and says in result.failures[0].reason
     assert all(s.startswith("GET ") for s in seen)
@@ -92,7 +85,7 @@ def test_create__a_user_gone_between_check_and_write_is_named_by_the_207() -> No
                                                  {"reference": users[1], "reason": "User not found"}]}})
         return _tenant(request)
 
-    provider = _provider(AudienceMembersProvider, handler, [])
+    provider = _provider(AudienceMembersLifecycle, handler, [])
     with pytest.raises(PartialFailure, match="could not be added .*user2: User not found"):
         provider.create(provider.check({}, {"audience": "team", "members": ["user1", "user2"],
                                             "membership": "additive", "adopt": False}).inputs)

@@ -9,7 +9,7 @@ from audience_providers._core.config import ConfigSource
 from audience_providers._core.errors import ConfigurationError
 from audience_providers._core.http import ClientSettings
 from audience_providers.thrive.client import Client
-from audience_providers.thrive.resource import load_thrive_config
+from audience_providers.thrive.config import load as load_thrive_config
 
 BASE = {"thrive:tenantId": "eu-west-2_Unit", "thrive:baseUrl": "https://thrive.test/rest/v1"}
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
-from typing import Any
+import logging
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
 
 import dill
 import httpx
@@ -24,14 +28,20 @@ from audience_providers._core.errors import (
     ValidationFailed,
 )
 from audience_providers._core.http import ClientSettings
+from audience_providers._core.lifecycle import Lifecycle
 from audience_providers._core.retry import RetryPolicy
-from audience_providers.unleashx import resource as unleashx_resource
+from audience_providers.unleashx import campaign as unleashx_campaign
+from audience_providers.unleashx.campaign import CampaignAudienceLifecycle, CampaignLifecycle
 from audience_providers.unleashx.client import Client
+from audience_providers.unleashx.config import UnleashXConfig, load
+from audience_providers.unleashx.models import CampaignAudienceState, CampaignState
 from audience_providers.unleashx.resource import (
+    Campaign,
+    CampaignAudience,
     CampaignAudienceProvider,
-    CampaignProvider,
-    UnleashXConfig,
 )
+
+ROOT = Path(__file__).resolve().parents[2]
 
 TOKEN = "unit-unleashx-token-123"
 CAMPAIGN = {"campaign_name": "Winter", "agent_id": 101, "description": "calls", "start_date": "2026-01-01",
@@ -144,35 +154,51 @@ def client_for(handler: Callable[[httpx.Request], httpx.Response]) -> Client:
     return Client(settings, token=TOKEN)
 
 
-def configured(provider: Any, fake: FakeUnleashX) -> Any:
-    provider._config = UnleashXConfig(client_for(fake))
-    return provider
+LifecycleT = TypeVar("LifecycleT", bound=Lifecycle[Any, Any])
+
+
+def configured(lifecycle: type[LifecycleT], fake: FakeUnleashX) -> LifecycleT:
+    return lifecycle(UnleashXConfig(client_for(fake)))
+
+
+class _Collect(logging.Handler):
+    def __init__(self, seen: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.seen = seen
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.seen.append(record.getMessage())
 
 
 @pytest.fixture
-def warnings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def warnings() -> Iterator[list[str]]:
+    """What ``progress.warn`` says: with no engine to deliver to (unit tests), it goes to this logger."""
     seen: list[str] = []
-    monkeypatch.setattr(unleashx_resource.pulumi.log, "warn", lambda msg, *a, **k: seen.append(msg))
-    return seen
+    logger = logging.getLogger("audience_providers.progress")
+    handler, level = _Collect(seen), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    yield seen
+    logger.removeHandler(handler)
+    logger.setLevel(level)
 
 
 # -- configuration ---------------------------------------------------------------------------------------------
 def test_config__missing_token_names_the_key_and_command(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("UNLEASHX_TOKEN")
     with pytest.raises(ConfigurationError) as info:
-        CampaignProvider().load_config(ConfigSource(None))
+        load(ConfigSource(None))
     assert "pulumi config set --secret unleashx:token" in str(info.value) and "UNLEASHX_TOKEN" in str(info.value)
 
 
 def test_config__base_url_defaults_to_the_vendor() -> None:
-    cfg = CampaignProvider().load_config(ConfigSource({"unleashx:requestsPerMinute": "100"}.get))
+    cfg = load(ConfigSource({"unleashx:requestsPerMinute": "100"}.get))
     assert cfg.client.settings.base_url == "https://www.tryunleashx.com/api/v1/global"
     assert cfg.client.settings.requests_per_minute == 100
 
 
 def test_pickle__provider_is_a_reference_without_the_token() -> None:
-    provider = CampaignAudienceProvider()
-    provider._config = provider.load_config(ConfigSource(None))
+    provider = CampaignAudienceProvider(CampaignAudienceLifecycle(load(ConfigSource(None))))
     raw = base64.b64decode(serialize_provider(provider))
     assert TOKEN.encode() not in raw and type(dill.loads(raw)) is CampaignAudienceProvider
 
@@ -212,9 +238,7 @@ def test_client__sends_token_header_and_max_delay_as_json_string() -> None:
         seen.append(request)
         return fake(request)
 
-    provider = CampaignProvider()
-    provider._config = UnleashXConfig(client_for(handler))
-    provider.create(dict(CAMPAIGN))
+    CampaignLifecycle(UnleashXConfig(client_for(handler))).create(dict(CAMPAIGN))
     body = json.loads(seen[0].content)
     assert seen[0].headers["token"] == TOKEN
     assert body["max_delay"] == '{"d":0,"h":1,"m":0}' and isinstance(body["max_delay"], str)
@@ -247,13 +271,13 @@ def test_client__create_is_not_retried_blindly_after_a_5xx() -> None:
     ({"colour": "red"}, "colour"),
 ])
 def test_check__campaign_rules_fail_at_preview_on_the_right_field(change: dict[str, Any], field: str) -> None:
-    result = CampaignProvider().check({}, {**CAMPAIGN, **change})
+    result = CampaignLifecycle().check({}, {**CAMPAIGN, **change})
     assert [f.property for f in result.failures] == [field]
     assert "unleashx:Campaign" in result.failures[0].reason
 
 
 def test_check__single_try_needs_no_delay_and_delay_is_normalized() -> None:
-    provider = configured(CampaignProvider(), FakeUnleashX())
+    provider = configured(CampaignLifecycle, FakeUnleashX())
     assert provider.check({}, {**CAMPAIGN, "max_retry": 1, "max_delay": None}).failures == []
     result = provider.check({}, {**CAMPAIGN, "max_delay": {"h": 2}})
     assert result.failures == [] and result.inputs["max_delay"] == {"d": 0, "h": 2, "m": 0}
@@ -261,19 +285,19 @@ def test_check__single_try_needs_no_delay_and_delay_is_normalized() -> None:
 
 
 def test_check__unknown_values_during_preview_are_not_failures() -> None:
-    result = CampaignProvider().check({}, {**CAMPAIGN, "start_date": UNKNOWN, "agent_id": UNKNOWN})
+    result = CampaignLifecycle().check({}, {**CAMPAIGN, "start_date": UNKNOWN, "agent_id": UNKNOWN})
     assert result.failures == [] and result.inputs["agent_id"] == UNKNOWN
 
 
 def test_check__adopt_id_of_a_missing_campaign_fails_at_preview() -> None:
-    provider = configured(CampaignProvider(), FakeUnleashX())
+    provider = configured(CampaignLifecycle, FakeUnleashX())
     result = provider.check({}, {**CAMPAIGN, "adopt_id": 42})
     assert [f.property for f in result.failures] == ["adopt_id"] and "Campaign not exist" in result.failures[0].reason
 
 
 def test_check__unknown_agent_fails_on_agent_id_naming_the_agents_that_exist() -> None:
     fake = FakeUnleashX()
-    result = configured(CampaignProvider(), fake).check({}, {**CAMPAIGN, "agent_id": 110})
+    result = configured(CampaignLifecycle, fake).check({}, {**CAMPAIGN, "agent_id": 110})
     assert [f.property for f in result.failures] == ["agent_id"]
     reason = result.failures[0].reason
     assert "unleashx:Campaign 'Winter'" in reason and "agent_id 110" in reason
@@ -283,7 +307,7 @@ def test_check__unknown_agent_fails_on_agent_id_naming_the_agents_that_exist() -
 
 def test_check__agents_are_read_once_per_provider_process() -> None:
     fake = FakeUnleashX()
-    provider = configured(CampaignProvider(), fake)
+    provider = configured(CampaignLifecycle, fake)
     for name in ("a", "b", "c"):
         assert provider.check({}, {**CAMPAIGN, "campaign_name": name}).failures == []
     assert [r[1] for r in fake.requests] == ["get"]
@@ -297,20 +321,20 @@ def _state(**extra: Any) -> dict[str, Any]:
 
 def test_diff__every_campaign_field_updates_in_place() -> None:
     news = {**CAMPAIGN, "status": "draft"}
-    assert CampaignProvider().diff("7", _state(), news).changes is False
+    assert CampaignLifecycle().diff("7", _state(), news).changes is False
     for change in ({"status": "pause"}, {"campaign_name": "Spring"}, {"agent_id": 102}, {"end_date": "2026-03-01"}):
-        result = CampaignProvider().diff("7", _state(), {**news, **change})
+        result = CampaignLifecycle().diff("7", _state(), {**news, **change})
         assert result.changes and result.replaces == []
 
 
 def test_diff__adopt_id_only_matters_at_create() -> None:
-    assert CampaignProvider().diff("7", _state(), {**CAMPAIGN, "status": "draft", "adopt_id": 7}).changes is False
+    assert CampaignLifecycle().diff("7", _state(), {**CAMPAIGN, "status": "draft", "adopt_id": 7}).changes is False
 
 
 # -- Campaign: lifecycle ------------------------------------------------------------------------------------------
 def test_create__returns_id_and_sets_status_after_create() -> None:
     fake = FakeUnleashX()
-    provider = configured(CampaignProvider(), fake)
+    provider = configured(CampaignLifecycle, fake)
     result = provider.create({**CAMPAIGN, "status": "inprogress"})
     assert result.id == "101" and result.outs["campaign_id"] == 101
     assert result.outs["created_at"] == "2026-01-01 00:00:00"
@@ -322,7 +346,7 @@ def test_create__answer_without_id_fails_with_the_way_out() -> None:
     fake = FakeUnleashX()
     fake.with_data = False
     with pytest.raises(ProviderError) as info:
-        configured(CampaignProvider(), fake).create(dict(CAMPAIGN))
+        configured(CampaignLifecycle, fake).create(dict(CAMPAIGN))
     assert "carries no campaign id" in str(info.value) and "adopt_id" in str(info.value)
     assert len(fake.campaigns) == 1
 
@@ -331,7 +355,7 @@ def test_create__lost_answer_then_name_taken_explains_it_was_probably_created() 
     fake = FakeUnleashX()
     fake.drop_creates = 1
     with pytest.raises(Conflict) as info:
-        configured(CampaignProvider(), fake).create(dict(CAMPAIGN))
+        configured(CampaignLifecycle, fake).create(dict(CAMPAIGN))
     assert "most likely created the campaign" in str(info.value) and "adopt_id" in str(info.value)
     assert len(fake.campaigns) == 1  # the retry did not duplicate it
 
@@ -340,14 +364,14 @@ def test_create__taken_name_without_lost_answer_says_so() -> None:
     fake = FakeUnleashX()
     fake.add_campaign(5, name="winter")  # names compare case-insensitively
     with pytest.raises(Conflict) as info:
-        configured(CampaignProvider(), fake).create(dict(CAMPAIGN))
+        configured(CampaignLifecycle, fake).create(dict(CAMPAIGN))
     assert "is taken" in str(info.value) and "most likely" not in str(info.value)
 
 
 def test_create__adopt_id_takes_over_with_one_full_update() -> None:
     fake = FakeUnleashX()
     fake.add_campaign(9, status="hold", name="old")
-    result = configured(CampaignProvider(), fake).create({**CAMPAIGN, "adopt_id": 9})
+    result = configured(CampaignLifecycle, fake).create({**CAMPAIGN, "adopt_id": 9})
     assert result.id == "9" and fake.campaigns[9]["campaign_name"] == "Winter"
     assert fake.campaigns[9]["campaign_status"] == "draft"
     assert [r[1] for r in fake.writes()] == ["update-campaign"]
@@ -356,7 +380,7 @@ def test_create__adopt_id_takes_over_with_one_full_update() -> None:
 def test_read__gone_campaign_drops_out_existing_keeps_inputs() -> None:
     fake = FakeUnleashX()
     fake.add_campaign(7)
-    provider = configured(CampaignProvider(), fake)
+    provider = configured(CampaignLifecycle, fake)
     kept = provider.read("7", _state())
     assert kept.id == "7" and kept.inputs is not None and kept.inputs["campaign_name"] == "Winter"
     assert provider.read("8", _state()).id is None
@@ -365,7 +389,7 @@ def test_read__gone_campaign_drops_out_existing_keeps_inputs() -> None:
 def test_update__sends_every_field_and_clears_removed_conditions() -> None:
     fake = FakeUnleashX()
     fake.add_campaign(7)
-    provider = configured(CampaignProvider(), fake)
+    provider = configured(CampaignLifecycle, fake)
     olds = _state(conditions=[{"rules": [{"field": "plan", "operator": "==", "value": "gold"}]}])
     provider.update("7", olds, {**CAMPAIGN, "status": "hold"})
     (_, _, body), = fake.writes()
@@ -375,7 +399,7 @@ def test_update__sends_every_field_and_clears_removed_conditions() -> None:
 
 def test_update__campaign_deleted_in_the_ui_says_to_refresh() -> None:
     with pytest.raises(NotFound) as info:
-        configured(CampaignProvider(), FakeUnleashX()).update("7", _state(), dict(CAMPAIGN))
+        configured(CampaignLifecycle, FakeUnleashX()).update("7", _state(), dict(CAMPAIGN))
     assert "pulumi refresh" in str(info.value)
 
 
@@ -383,7 +407,7 @@ def test_delete__draft_campaign_keeps_its_records_and_says_so(warnings: list[str
     fake = FakeUnleashX()
     fake.add_campaign(7)
     fake.add_record(1, 7, "+1555")
-    configured(CampaignProvider(), fake).delete("7", _state())
+    configured(CampaignLifecycle, fake).delete("7", _state())
     assert len(fake.of(7)) == 1 and fake.campaigns[7]["campaign_status"] == "pause"
     assert [r[1] for r in fake.writes()] == ["update-campaign"]  # no delete-audience reached the vendor
     assert len(warnings) == 1 and "remains in UnleashX" in warnings[0] and "no API to delete campaigns" in warnings[0]
@@ -394,7 +418,7 @@ def test_delete__draft_campaign_is_emptied_when_asked(warnings: list[str]) -> No
     fake = FakeUnleashX()
     fake.add_campaign(7)
     fake.add_record(1, 7, "+1555")
-    configured(CampaignProvider(), fake).delete("7", _state(delete_records_on_destroy=True))
+    configured(CampaignLifecycle, fake).delete("7", _state(delete_records_on_destroy=True))
     assert fake.of(7) == [] and fake.campaigns[7]["campaign_status"] == "pause"
     assert "1 audience record(s) were deleted" in warnings[0]
 
@@ -403,7 +427,7 @@ def test_delete__out_of_band_started_campaign_keeps_records_and_says_why(warning
     fake = FakeUnleashX()
     fake.add_campaign(7, status="inprogress")  # state still says draft
     fake.add_record(1, 7, "+1555")
-    configured(CampaignProvider(), fake).delete("7", _state(delete_records_on_destroy=True))
+    configured(CampaignLifecycle, fake).delete("7", _state(delete_records_on_destroy=True))
     assert len(fake.of(7)) == 1 and fake.campaigns[7]["campaign_status"] == "pause"
     assert "only be deleted when the campaign is in draft status" in warnings[0]
 
@@ -411,12 +435,12 @@ def test_delete__out_of_band_started_campaign_keeps_records_and_says_why(warning
 def test_delete__non_draft_campaign_is_only_paused(warnings: list[str]) -> None:
     fake = FakeUnleashX()
     fake.add_campaign(7, status="hold")
-    configured(CampaignProvider(), fake).delete("7", _state(status="hold"))
+    configured(CampaignLifecycle, fake).delete("7", _state(status="hold"))
     assert [r[1] for r in fake.writes()] == ["update-campaign"]
 
 
 def test_delete__already_gone_is_success(warnings: list[str]) -> None:
-    configured(CampaignProvider(), FakeUnleashX()).delete("7", _state())
+    configured(CampaignLifecycle, FakeUnleashX()).delete("7", _state())
     assert warnings == []
 
 
@@ -467,13 +491,13 @@ def _audience_fake() -> FakeUnleashX:
 @pytest.mark.parametrize("phones", [["abc"], ["+1"], ["+1 555 x"], ["+15550000001", "1 555 000 0001"]])
 def test_check__phone_syntax_and_duplicate_digits_fail_before_any_lookup(phones: list[str]) -> None:
     fake = FakeUnleashX()
-    result = configured(CampaignAudienceProvider(), fake).check({}, {"campaign_id": 7, "phone_numbers": phones})
+    result = configured(CampaignAudienceLifecycle, fake).check({}, {"campaign_id": 7, "phone_numbers": phones})
     assert [f.property for f in result.failures] == ["phone_numbers"] and fake.requests == []
 
 
 def test_check__missing_records_fail_at_preview_with_the_honest_reason_and_no_write() -> None:
     fake = _audience_fake()
-    provider = configured(CampaignAudienceProvider(), fake)
+    provider = configured(CampaignAudienceLifecycle, fake)
     result = provider.check({}, {"campaign_id": 7, "phone_numbers": ["+15550000001", "+15550000005", "+15550000006"]})
     (failure,) = result.failures
     assert failure.property == "phone_numbers"
@@ -483,7 +507,7 @@ def test_check__missing_records_fail_at_preview_with_the_honest_reason_and_no_wr
 
 
 def test_check__unknown_campaign_fails_on_campaign_id() -> None:
-    result = configured(CampaignAudienceProvider(), FakeUnleashX()).check(
+    result = configured(CampaignAudienceLifecycle, FakeUnleashX()).check(
         {}, {"campaign_id": 8, "phone_numbers": ["+15550000001"]})
     assert [f.property for f in result.failures] == ["campaign_id"]
 
@@ -491,24 +515,24 @@ def test_check__unknown_campaign_fails_on_campaign_id() -> None:
 def test_check__unknown_campaign_id_skips_the_lookup() -> None:
     fake = FakeUnleashX()
     inputs = {"campaign_id": UNKNOWN, "phone_numbers": ["+1555"]}
-    result = configured(CampaignAudienceProvider(), fake).check({}, inputs)
+    result = configured(CampaignAudienceLifecycle, fake).check({}, inputs)
     assert result.failures == [] and fake.requests == []
 
 
 def test_diff__phone_order_and_formatting_do_not_matter_campaign_change_replaces() -> None:
     olds = {"campaign_id": 7.0, "phone_numbers": ["+15550000001", "+15550000002"], "record_ids": [1.0, 2.0]}
     same = {"campaign_id": 7, "phone_numbers": ["15550000002", "+1 555 000 0001"]}
-    assert CampaignAudienceProvider().diff("7/audience", olds, same).changes is False
-    added = CampaignAudienceProvider().diff("7/audience", olds, {**same, "phone_numbers": ["+15550000003"]})
+    assert CampaignAudienceLifecycle().diff("7/audience", olds, same).changes is False
+    added = CampaignAudienceLifecycle().diff("7/audience", olds, {**same, "phone_numbers": ["+15550000003"]})
     assert added.changes and added.replaces == []
-    moved = CampaignAudienceProvider().diff("7/audience", olds, {**same, "campaign_id": 8})
+    moved = CampaignAudienceLifecycle().diff("7/audience", olds, {**same, "campaign_id": 8})
     assert moved.replaces == ["campaign_id"]
 
 
 # -- CampaignAudience: lifecycle ---------------------------------------------------------------------------------
 def test_create__adopts_existing_records_without_writing() -> None:
     fake = _audience_fake()
-    result = configured(CampaignAudienceProvider(), fake).create(
+    result = configured(CampaignAudienceLifecycle, fake).create(
         {"campaign_id": 7, "phone_numbers": ["+15550000002", "+15550000001"]})
     assert result.id == "7/audience" and result.outs["record_ids"] == [2, 1]
     assert result.outs["records"][0] == {"id": 2, "mobile_no": "+15550000002", "status": "Fresh"}
@@ -517,7 +541,7 @@ def test_create__adopts_existing_records_without_writing() -> None:
 
 def test_create__missing_record_is_an_input_error() -> None:
     with pytest.raises(InputError) as info:
-        configured(CampaignAudienceProvider(), _audience_fake()).create(
+        configured(CampaignAudienceLifecycle, _audience_fake()).create(
             {"campaign_id": 7, "phone_numbers": ["+15550000005"]})
     assert "no API to add audience records" in str(info.value)
 
@@ -530,7 +554,7 @@ def _owned(*pairs: tuple[int, str]) -> dict[str, Any]:
 
 def test_update__removed_number_deletes_just_its_record() -> None:
     fake = _audience_fake()
-    provider = configured(CampaignAudienceProvider(), fake)
+    provider = configured(CampaignAudienceLifecycle, fake)
     outs = provider.update("7/audience", _owned((1, "+15550000001"), (2, "+15550000002")),
                            {"campaign_id": 7, "phone_numbers": ["+15550000001", "+15550000003"]}).outs
     assert fake.writes() == [("POST", "delete-audience", {"campaign_id": 7, "audience": [2]})]
@@ -540,7 +564,7 @@ def test_update__removed_number_deletes_just_its_record() -> None:
 def test_update__missing_added_number_fails_before_deleting_anything() -> None:
     fake = _audience_fake()
     with pytest.raises(InputError):
-        configured(CampaignAudienceProvider(), fake).update(
+        configured(CampaignAudienceLifecycle, fake).update(
             "7/audience", _owned((1, "+15550000001"), (2, "+15550000002")),
             {"campaign_id": 7, "phone_numbers": ["+15550000001", "+15550000005"]})
     assert fake.writes() == []
@@ -549,20 +573,20 @@ def test_update__missing_added_number_fails_before_deleting_anything() -> None:
 def test_read__records_deleted_out_of_band_drop_out_of_inputs_and_outputs() -> None:
     fake = _audience_fake()
     del fake.records[2]
-    result = configured(CampaignAudienceProvider(), fake).read(
+    result = configured(CampaignAudienceLifecycle, fake).read(
         "7/audience", _owned((1, "+15550000001"), (2, "+15550000002")))
     assert result.outs["record_ids"] == [1] and result.inputs is not None
     assert result.inputs["phone_numbers"] == ["+15550000001"]
 
 
 def test_read__gone_campaign_drops_the_resource() -> None:
-    assert configured(CampaignAudienceProvider(), FakeUnleashX()).read(
+    assert configured(CampaignAudienceLifecycle, FakeUnleashX()).read(
         "7/audience", _owned((1, "+15550000001"))).id is None
 
 
 def test_delete__owned_subset_is_deleted_by_id() -> None:
     fake = _audience_fake()
-    configured(CampaignAudienceProvider(), fake).delete("7/audience", _owned((1, "+15550000001"), (2, "+1555002")))
+    configured(CampaignAudienceLifecycle, fake).delete("7/audience", _owned((1, "+15550000001"), (2, "+1555002")))
     assert sorted(fake.records) == [3, 9]
     assert [r[2] for r in fake.writes()] == [{"campaign_id": 7, "audience": [1, 2]}]
 
@@ -572,7 +596,7 @@ def test_delete__all_records_of_a_campaign_are_still_deleted_by_id() -> None:
     fake.add_campaign(7)
     fake.add_record(1, 7, "+15550000001")
     fake.add_record(2, 7, "+15550000002")
-    configured(CampaignAudienceProvider(), fake).delete("7/audience", _owned((1, "+15550000001"), (2, "+1555002")))
+    configured(CampaignAudienceLifecycle, fake).delete("7/audience", _owned((1, "+15550000001"), (2, "+1555002")))
     assert fake.records == {} and [r[2] for r in fake.writes()] == [{"campaign_id": 7, "audience": [1, 2]}]
 
 
@@ -580,18 +604,18 @@ def test_delete__same_count_but_foreign_records_never_uses_delete_all() -> None:
     fake = FakeUnleashX()
     fake.add_campaign(7)
     fake.add_record(5, 7, "+15550000005")  # ours (1) was deleted out of band; 5 is someone else's
-    configured(CampaignAudienceProvider(), fake).delete("7/audience", _owned((1, "+15550000001")))
+    configured(CampaignAudienceLifecycle, fake).delete("7/audience", _owned((1, "+15550000001")))
     assert list(fake.records) == [5]
 
 
 def test_delete__gone_campaign_and_chunking(monkeypatch: pytest.MonkeyPatch) -> None:
-    configured(CampaignAudienceProvider(), FakeUnleashX()).delete("7/audience", _owned((1, "+15550000001")))
+    configured(CampaignAudienceLifecycle, FakeUnleashX()).delete("7/audience", _owned((1, "+15550000001")))
     fake = FakeUnleashX()
     _many(fake, 5)
     fake.add_record(9999, 7, "+19990000000")
-    monkeypatch.setattr(unleashx_resource, "DELETE_CHUNK", 2)
+    monkeypatch.setattr(unleashx_campaign, "DELETE_CHUNK", 2)
     owned = _owned(*((1000 + i, f"+1555{i:07d}") for i in range(5)))
-    configured(CampaignAudienceProvider(), fake).delete("7/audience", owned)
+    configured(CampaignAudienceLifecycle, fake).delete("7/audience", owned)
     assert list(fake.records) == [9999]
     assert [len(r[2]["audience"]) for r in fake.writes()] == [2, 2, 1]
 
@@ -600,7 +624,7 @@ def test_check__engine_unknown_objects_skip_the_lookup() -> None:
     from pulumi.output import Unknown
 
     fake = FakeUnleashX()
-    provider = configured(CampaignAudienceProvider(), fake)
+    provider = configured(CampaignAudienceLifecycle, fake)
     result = provider.check({}, {"campaign_id": Unknown(), "phone_numbers": ["+15550000001"]})
     assert result.failures == [] and fake.requests == []
     olds = {"campaign_id": 7.0, "phone_numbers": ["+15550000001"]}
@@ -609,6 +633,64 @@ def test_check__engine_unknown_objects_skip_the_lookup() -> None:
 
 def test_update__audience_of_a_deleted_campaign_says_to_refresh() -> None:
     with pytest.raises(NotFound) as info:
-        configured(CampaignAudienceProvider(), FakeUnleashX()).update(
+        configured(CampaignAudienceLifecycle, FakeUnleashX()).update(
             "7/audience", _owned((1, "+15550000001")), {"campaign_id": 7, "phone_numbers": ["+15550000001"]})
     assert "pulumi refresh" in str(info.value)
+
+
+# -- shape: one output schema per resource, the seam, the layers ----------------------------------------------
+@pytest.mark.parametrize(("resource", "state"), [(Campaign, CampaignState), (CampaignAudience, CampaignAudienceState)])
+def test_outputs__resource_annotations_name_the_state_fields(resource: type, state: type[Any]) -> None:
+    annotated = [name for name in vars(resource).get("__annotations__", {}) if name != "provider_class"]
+    assert annotated == list(state.model_fields)
+
+
+def test_outputs__campaign_create_read_update_return_every_state_field() -> None:
+    fake = FakeUnleashX()
+    lifecycle = configured(CampaignLifecycle, fake)
+    created = lifecycle.create(dict(CAMPAIGN))
+    assert list(created.outs) == list(CampaignState.model_fields)
+    assert list(lifecycle.update(created.id, created.outs, {**CAMPAIGN, "status": "hold"}).outs) == list(
+        CampaignState.model_fields)
+    assert set(lifecycle.read(created.id, created.outs).outs) == set(CampaignState.model_fields)
+
+
+def test_outputs__audience_create_and_read_return_every_state_field() -> None:
+    lifecycle = configured(CampaignAudienceLifecycle, _audience_fake())
+    created = lifecycle.create({"campaign_id": 7, "phone_numbers": ["+15550000001"]})
+    assert list(created.outs) == list(CampaignAudienceState.model_fields)
+    assert list(lifecycle.read(created.id, created.outs).outs) == list(CampaignAudienceState.model_fields)
+
+
+def test_config__load_takes_a_transport_and_the_lifecycle_uses_it() -> None:
+    fake = FakeUnleashX()
+    lifecycle = CampaignLifecycle(load(ConfigSource(None), transport=httpx.MockTransport(fake)))
+    assert lifecycle.check({}, dict(CAMPAIGN)).failures == []
+    assert [r[:2] for r in fake.requests] == [("GET", "get")]  # the agents, read through the mock
+
+
+def test_layers__lifecycle_config_client_models_import_nothing_from_pulumi() -> None:
+    # The package's __init__ imports resource.py (the Pulumi declarations, needed by the registry), so the
+    # package is put in place empty and each module below is imported for real, with `pulumi` unimportable.
+    code = """
+import importlib, importlib.abc, sys, types
+from pathlib import Path
+
+class NoPulumi(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "pulumi" or name.startswith("pulumi."):
+            raise ImportError(f"{name} imported")
+        return None
+
+sys.meta_path.insert(0, NoPulumi())
+import audience_providers
+pkg = types.ModuleType("audience_providers.unleashx")
+pkg.__path__ = [str(Path(audience_providers.__file__).parent / "unleashx")]
+sys.modules[pkg.__name__] = pkg
+for name in ("campaign", "config", "client", "models"):
+    importlib.import_module(f"audience_providers.unleashx.{name}")
+print(sorted(m for m in sys.modules if m.startswith("audience_providers.unleashx.")))
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "audience_providers.unleashx.campaign" in out.stdout and "resource" not in out.stdout

@@ -1,0 +1,320 @@
+"""Batch ``Audience`` lifecycle: check, diff, create, read, update, delete of a custom-id audience, without Pulumi.
+
+Written against the client (``client.py``) and the models; ``resource.py`` serves it to Pulumi.
+https://doc.batch.com/developer/api/cep/audiences
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .._core import progress
+from .._core.config import ConfigSource
+from .._core.errors import ApiError, InputError, NotFound
+from .._core.lifecycle import Failure, Lifecycle, contains_unknown, create_or_adopt
+from .._core.util import chunks
+from .._core.wait import wait_until
+from . import config
+from .config import BatchConfig
+from .members import MemberMap, Members, MembersError, digest_of, resolve
+from .models import MAX_IDS_PER_CALL, AudienceArgs, AudienceState, AudienceView
+from .snapshots import SnapshotStore, plan_changes
+
+SETTLED = ("APPLIED", "REPLACED")
+# The memo key of the project's audiences by name on the client (one listing per provider process and credential).
+LISTING = "audiences"
+
+
+def _already_exists(exc: ApiError) -> bool:
+    return exc.status in (400, 409) and (exc.code == "AUDIENCE_ALREADY_EXISTS" or "exist" in exc.vendor_message)
+
+
+class AudienceLifecycle(Lifecycle[AudienceArgs, BatchConfig]):
+    """A Batch custom-id audience: its name, display name and membership (authoritative or additive).
+
+    Names are unique in a Batch project and can't be changed, nor can display names: a change of either replaces
+    the audience. Membership is applied in calls of at most 10,000 ids, each awaited until Batch has indexed it.
+    """
+
+    vendor = "Batch"
+    resource_label = "batch:Audience"
+    args_model = AudienceArgs
+    state_model = AudienceState
+    # No documented way to rename or to change display_name after create.
+    replace_fields = frozenset({"name", "display_name"})
+    key_field = "name"  # unique in the project
+    adopt_field = "adopt"
+    create_only_fields = frozenset({"adopt"})
+    # A Python program turns a member list into a digest and count (members.Members); a YAML or TypeScript
+    # program declares the list itself: ids, or {"id", "attributes"} objects, under the same rule.
+    declared_schemas = {"members": {
+        "type": "array", "items": {},
+        "description": "Custom ids of the audience: strings, or objects {id, attributes} (at most 15 attributes); "
+                       "trimmed, empty or repeated ids are refused."}}
+
+    def credential_settings(self) -> str:
+        return config.CREDENTIAL_SETTINGS
+
+    def load_config(self, source: ConfigSource) -> BatchConfig:
+        return config.load(source)
+
+    @staticmethod
+    def _describe(view: AudienceView) -> str:
+        shown = f", display name {view.display_name!r}" if view.display_name else ""
+        return f"audience {view.name!r} ({view.nb_ids} ids{shown})"
+
+    def _listed(self, name: str) -> AudienceView | None:
+        """The project's audience ``name`` as the paged list shows it, listed once per client (one per provider
+        process and credential; a fresh one per test).
+
+        Ownership checks and adoption share the one listing (`next_from` across pages, whatever their size), so
+        a preview of N audiences costs ceil(total/100) requests instead of N views.
+        """
+        client = self.config.client
+        listing = client.once(LISTING, lambda: {a.name: a for a in client.iter_audiences()})
+        return listing.get(name)
+
+    def find_existing(self, key: str) -> str | None:
+        view = self._listed(key)
+        return self._describe(view) if view is not None else None
+
+    def adopt_hint(self) -> str:
+        return ("set adopt=True on this resource (authoritative membership then rewrites it to exactly the declared "
+                "ids; additive only adds them)")
+
+    def locate(self, inputs: Mapping[str, Any], held: set[str]) -> list[tuple[str, str]] | None:
+        args = self.parse(inputs)
+        try:
+            view = self.config.client.view_audience(args.name)
+        except NotFound:
+            return []
+        if view.display_name != args.display_name or view.name in held:
+            return []
+        return [(view.name, self._describe(view))]
+
+    def from_declared(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        out = dict(inputs)
+        members = out.get("members")
+        if isinstance(members, list) and not contains_unknown(members):
+            try:
+                out["members"] = Members.of(members).spec()
+            except MembersError as exc:
+                raise InputError(f"{self.resource_label}: members: {exc}") from None
+        return out
+
+    def extra_checks(self, args: AudienceArgs, olds: Mapping[str, Any]) -> list[Failure]:
+        if not args.adopt:
+            return []
+        problem = self._adoption_problem(args)
+        return [Failure("adopt", problem)] if problem else []
+
+    def _adoption_problem(self, args: AudienceArgs) -> str | None:
+        view = self._listed(args.name)
+        if view is None:
+            return f"{self.resource_label}: adopt=True but Batch has no audience named {args.name!r}"
+        if args.display_name is not None and view.display_name != args.display_name:
+            return (f"{self.resource_label}: adopt=True: audience {args.name!r} has display name "
+                    f"{view.display_name!r}, and Batch documents no way to change it; declare "
+                    f"display_name={view.display_name!r} (or leave it unset) to adopt it")
+        return None
+
+    # -- diff ------------------------------------------------------------------------------------
+    def comparable(self, field: str, props: Mapping[str, Any], *, state: bool) -> Any:
+        if field == "members":
+            spec = props.get("members")
+            return spec.get("digest") if isinstance(spec, Mapping) else None
+        return props.get(field)
+
+    def detailed_paths(self, field: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, str] | None:
+        old, new = olds.get(field), news.get(field)
+        if field != "members" or not isinstance(old, Mapping) or not isinstance(new, Mapping):
+            return None
+        paths = {f"members.{k}": "update" for k in ("digest", "count", "file") if old.get(k) != new.get(k)}
+        before, after = old.get("inline"), new.get("inline")
+        if not isinstance(before, list) or not isinstance(after, list):
+            if before != after:
+                paths["members.inline"] = "add" if before is None else "delete" if after is None else "update"
+            return paths
+        # A member list is a set: show the ids added and removed, not every position that shifted.
+        def by_id(items: list[Any]) -> dict[str, tuple[int, Any]]:
+            return {str(m.get("id")): (i, m.get("attributes") or None) for i, m in enumerate(items)
+                    if isinstance(m, Mapping)}
+        was, now = by_id(before), by_id(after)
+        for member, (index, attrs) in was.items():
+            if member not in now or now[member][1] != attrs:
+                paths[f"members.inline[{index}]"] = "delete"
+        for member, (index, attrs) in now.items():
+            if member not in was or was[member][1] != attrs:
+                paths[f"members.inline[{index}]"] = "add" if f"members.inline[{index}]" not in paths else "update"
+        return paths
+
+    def delete_before_replace(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+        # Names are unique: a replacement that keeps the name must delete the old audience first.
+        return olds.get("name") == news.get("name")
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _wait(self, name: str, token: str) -> AudienceView:
+        client = self.config.client
+        return wait_until(
+            lambda: client.view_audience(name, token),
+            lambda v: v.indexing_state in SETTLED,
+            timeout=self.config.indexing_timeout, interval=0.1, max_interval=2.0,
+            what=f"Batch audience {name!r} to finish indexing (token {token})",
+            on_timeout="The change was accepted by Batch and may still apply; rerun `pulumi up` to converge",
+            describe=lambda v: str(v.indexing_state),
+        )
+
+    def _apply(self, name: str, old: MemberMap | None, new: MemberMap, additive: bool) -> None:
+        """Bring membership from ``old`` (None: unknown) to ``new`` in ≤10,000-id calls, each awaited."""
+        client = self.config.client
+        if old is None and additive:
+            old = {}
+        if old is not None:
+            actions = plan_changes(old, new, additive=additive)
+            diff_calls = -(-len(actions) // MAX_IDS_PER_CALL)
+        else:
+            actions, diff_calls = [], None
+        full = [{"id": i, **({"attributes": a} if a else {})} for i, a in new.items()]
+        replace_calls = 1 + -(-max(0, len(full) - MAX_IDS_PER_CALL) // MAX_IDS_PER_CALL)
+        if diff_calls is not None and diff_calls <= replace_calls:
+            for chunk in chunks(actions, MAX_IDS_PER_CALL):
+                self._wait(name, client.update_audience(name, chunk))
+            return
+        # Unknown starting point, or a rewrite is cheaper: replace with the first chunk, add the rest.
+        head, rest = full[:MAX_IDS_PER_CALL], full[MAX_IDS_PER_CALL:]
+        self._wait(name, client.replace_audience(name, head))
+        for chunk in chunks([{"action": "add", **m} for m in rest], MAX_IDS_PER_CALL):
+            self._wait(name, client.update_audience(name, chunk))
+
+    @staticmethod
+    def _outputs(args: AudienceArgs, view: AudienceView, *, adopted: bool) -> dict[str, Any]:
+        return AudienceState.of(args, view, adopted=adopted).model_dump(mode="json")
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def create_resource(self, args: AudienceArgs) -> tuple[str, dict[str, Any]]:
+        client = self.config.client
+        if args.adopt:
+            return self._adopt(args)
+
+        def create() -> str:
+            try:
+                return client.create_audience(args.name, args.display_name)
+            except ApiError as exc:
+                if not _already_exists(exc):
+                    raise
+                raise exc.with_hint(f"audience {args.name!r} exists and this stack did not create it; nothing was "
+                                    "changed. Set adopt=True to manage it on purpose, or choose another name") from None
+
+        def find() -> str | None:
+            # Called only after an attempt of this create whose outcome was unknown.
+            try:
+                existing = client.view_audience(args.name)
+            except NotFound:
+                return None
+            # Same name and display name: what our lost (or killed) create made; anything else is not ours.
+            return "" if existing.display_name == args.display_name else None
+
+        token = create_or_adopt(create, find, is_duplicate=_already_exists)
+        if token:
+            self._wait(args.name, token)
+        if args.members is not None:
+            new = resolve(args.members)
+            self._apply(args.name, {}, new, args.membership == "additive")
+            SnapshotStore().save(new)
+        return args.name, self._outputs(args, client.view_audience(args.name), adopted=False)
+
+    def _adopt(self, args: AudienceArgs) -> tuple[str, dict[str, Any]]:
+        problem = self._adoption_problem(args)
+        if problem:
+            raise InputError(problem)
+        if args.members is not None:
+            new = resolve(args.members)
+            additive = args.membership == "additive"
+            # Authoritative: the ids already there are unknown (Batch lists none), so rewrite the whole audience.
+            self._apply(args.name, {} if additive else None, new, additive)
+            SnapshotStore().save(new)
+        return args.name, self._outputs(args, self.config.client.view_audience(args.name), adopted=True)
+
+    def update_resource(self, id_: str, olds: Mapping[str, Any], args: AudienceArgs) -> dict[str, Any]:
+        old_spec = olds.get("members") if isinstance(olds.get("members"), Mapping) else None
+        old_digest = old_spec.get("digest") if old_spec else None
+        additive = args.membership == "additive"
+        if args.members is not None and args.members.digest != old_digest:
+            new = resolve(args.members)
+            old: MemberMap | None
+            if old_spec is None:
+                # Never declared: empty if the stack made it; unknown if it was adopted or imported with its ids.
+                old = None if olds.get("adopted") and not additive else {}
+            else:
+                old = {} if old_spec.get("count") == 0 else SnapshotStore().load(old_digest)
+            self._apply(id_, old, new, additive)
+            SnapshotStore().save(new)
+        elif args.members is None and old_spec is not None and old_spec.get("count") and not additive:
+            self._apply(id_, SnapshotStore().load(old_digest), {}, False)
+        # Whether the stack created the audience or adopted it is fixed at create, whatever `adopt` says now.
+        return self._outputs(args, self.config.client.view_audience(id_), adopted=bool(olds.get("adopted")))
+
+    def read_by_id(self, id_: str) -> dict[str, Any] | None:
+        outs = super().read_by_id(id_)
+        # Imported: the stack did not create it, and its current ids are unknown (Batch lists none), so a declared
+        # authoritative list rewrites it, as adopt=True does.
+        return None if outs is None else {**outs, "adopted": True}
+
+    def read_resource(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
+        view = self.config.client.view_audience(id_)
+        outs = self.recorded_inputs(props)
+        outs["name"] = view.name
+        outs["display_name"] = view.display_name
+        spec = props.get("members")
+        if isinstance(spec, Mapping) and props.get("membership") != "additive" and spec.get("count") != view.nb_ids:
+            # Batch lists no ids, only a count: a different count is drift; mark the digest so `up` rewrites.
+            outs["members"] = {**spec, "digest": digest_of({"<drift>": {"nb_ids": view.nb_ids}}),
+                               "count": view.nb_ids}
+        outs["nb_ids"] = view.nb_ids
+        outs["indexing_state"] = view.indexing_state
+        outs["adopted"] = bool(props.get("adopted"))
+        return outs
+
+    def delete_resource(self, id_: str, props: Mapping[str, Any]) -> None:
+        if props.get("adopted") and props.get("membership") == "additive":
+            # Adopted and only added to: the audience and the ids that were there are not the stack's, and Batch
+            # can't say which ids were there before, so none are removed.
+            progress.warn(f"{self.resource_label} {id_!r} was adopted with additive membership: it is left in "
+                          "Batch with all its ids (Batch lists no ids, so the ones this stack added can't be told "
+                          "from the ones that were there). Remove it in Batch if it is no longer needed.")
+            return
+        self._remove(id_)
+
+    def _remove(self, name: str) -> None:
+        """Remove the audience and wait until Batch no longer has it; an audience already gone is success.
+
+        The remove page documents 400/401/429/500/503 and no 404, and says nothing of a name that no longer
+        exists: Batch may refuse it as malformed (400), accept it (202) or answer view's 404. Whatever it says,
+        `view` (which documents 404) decides whether the audience is gone, so no reading is trusted blindly.
+        """
+        client = self.config.client
+        try:
+            token = client.remove_audience(name)
+        except ApiError as exc:
+            if exc.status not in (400, 404):
+                raise
+            try:
+                client.view_audience(name)
+            except NotFound:
+                return  # already removed (by us earlier, or outside the stack): what destroy wanted
+            raise exc from None
+        if not token:
+            return
+
+        def gone() -> bool:
+            try:
+                return client.view_audience(name, token).indexing_state in SETTLED
+            except NotFound:
+                return True
+
+        # The remove token is reported on by view like any write's (view page: "returned by the create, replace,
+        # update or remove routes"); waiting means a replacement that reuses the name can create it at once.
+        wait_until(gone, bool, timeout=self.config.indexing_timeout, interval=0.1, max_interval=2.0,
+                   what=f"Batch to remove audience {name!r} (token {token})",
+                   on_timeout="Batch accepted the removal and may still apply it")

@@ -1,0 +1,40 @@
+"""What the two Sonarly lifecycles share: the vendor's config, the account group, and one create rule."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from .._core.config import ConfigSource
+from .._core.errors import ApiError
+from .._core.lifecycle import Failure, Lifecycle
+from . import config
+from .config import SonarlyConfig
+
+ArgsT = TypeVar("ArgsT", bound=BaseModel)
+
+
+def never_duplicate(_exc: ApiError) -> bool:
+    return False  # names are not unique: a 409 on create never means "already exists"
+
+
+class SonarlyLifecycle(Lifecycle[ArgsT, SonarlyConfig]):
+    vendor = "Sonarly"
+
+    def credential_settings(self) -> str:
+        return f"{config.API_KEY.key} ({config.API_KEY.env})"
+
+    def load_config(self, source: ConfigSource) -> SonarlyConfig:
+        return config.load(source)
+
+    def group_of(self, props: Mapping[str, Any]) -> str:
+        """The account group a recorded resource lives in (state), else the configured/discovered one."""
+        recorded = props.get("account_group_id")
+        return str(recorded) if recorded else self.config.account_group()
+
+    def extra_checks(self, args: ArgsT, olds: Mapping[str, Any]) -> list[Failure]:
+        # An unset or ambiguous account group fails `pulumi preview` (one GET /v1/accounts per configuration).
+        self.config.account_group()
+        return []

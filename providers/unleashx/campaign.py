@@ -1,0 +1,351 @@
+"""UnleashX ``Campaign`` and ``CampaignAudience`` lifecycles: check, diff, create, read, update, delete (no Pulumi).
+
+What the UnleashX API does not offer shapes both resources (https://docs.unleashx.ai/api-reference/):
+- no endpoint lists, gets or deletes campaigns: a campaign is probed through its audience stats, refresh can't see
+  field drift, and destroy pauses the campaign instead of deleting it;
+- no endpoint adds audience records (they are uploaded as xlsx in the UnleashX UI): ``CampaignAudience`` adopts
+  existing records by phone number and fails at preview when one is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .._core import progress
+from .._core.config import ConfigSource
+from .._core.errors import ApiError, Conflict, InputError, NotFound, ProviderError, ServerError, TransportFailure
+from .._core.lifecycle import Checked, Failure, Lifecycle, create_or_adopt
+from .client import is_delete_all_refused
+from .config import TOKEN, UnleashXConfig, load
+from .models import (
+    AudienceRecord,
+    CampaignArgs,
+    CampaignAudienceArgs,
+    CampaignAudienceState,
+    CampaignObject,
+    CampaignResponse,
+    CampaignState,
+    canonical_phone,
+)
+
+# Record ids per delete-audience call; no maximum is documented.
+DELETE_CHUNK = 200
+
+
+def _missing_message(label: str, campaign_id: int, phones: Sequence[str]) -> str:
+    return (f"{label}: campaign {campaign_id} has no audience record for {', '.join(phones)}. UnleashX offers no API "
+            "to add audience records: download the campaign's template (GET /audience-format?campaign_id="
+            f"{campaign_id}, or the campaign's Audience page in the UnleashX UI), add these numbers, upload it in "
+            "the UnleashX UI, then rerun. Or remove them from phone_numbers.")
+
+
+def _int(value: Any) -> int:
+    # Numbers come back from the engine as floats (protobuf Struct).
+    return int(value)
+
+
+# -- Campaign ------------------------------------------------------------------------------------------------
+ON_DESTROY = "on_destroy"
+
+
+def on_destroy(delete_records: bool) -> str:
+    """What `pulumi destroy` does to a campaign. The engine asks no provider anything when it previews a delete and
+    shows the resource's recorded inputs, so ``check`` records this among them: `pulumi destroy --diff` (and
+    `preview --diff` of a removed campaign) then say it on the resource before anything runs."""
+    records = "deletes its audience records" if delete_records else "keeps its audience records"
+    return (f"pause: UnleashX has no campaign delete, so destroy pauses the campaign, {records} and leaves it in "
+            "UnleashX")
+
+
+class CampaignLifecycle(Lifecycle[CampaignArgs, UnleashXConfig]):
+    """An UnleashX calling campaign. Destroy pauses it (UnleashX has no campaign delete)."""
+
+    vendor = "UnleashX"
+    resource_label = "unleashx:Campaign"
+    read_by_id_unsupported = "UnleashX documents no endpoint that reads a campaign's fields back"
+    args_model = CampaignArgs
+    state_model = CampaignState
+    # Every field is accepted by update-campaign, so nothing forces a replacement (which would also be
+    # impossible: the old campaign can't be deleted and keeps its unique name).
+    replace_fields = frozenset()
+    create_only_fields = frozenset({"adopt_id"})
+
+    def load_config(self, source: ConfigSource) -> UnleashXConfig:
+        return load(source)
+
+    def credential_settings(self) -> str:
+        return f"{TOKEN.key} ({TOKEN.env})"
+
+    # `on_destroy` is derived from an input and recorded beside the inputs (see ``on_destroy``): the base hooks
+    # validate and record only the declared inputs, so these three add it, or leave it out of validation.
+    def check(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Checked:
+        result = super().check(olds, news)
+        if not result.failures:
+            result.inputs[ON_DESTROY] = on_destroy(bool(result.inputs.get("delete_records_on_destroy")))
+        return result
+
+    def parse(self, props: Mapping[str, Any]) -> CampaignArgs:
+        return super().parse({k: v for k, v in props.items() if k != ON_DESTROY})
+
+    def inputs_from_state(self, outs: Mapping[str, Any]) -> dict[str, Any]:
+        return {**super().inputs_from_state(outs), ON_DESTROY: outs.get(ON_DESTROY)}
+
+    def extra_checks(self, args: CampaignArgs, olds: Mapping[str, Any]) -> list[Failure]:
+        failures = self._agent_failures(args)
+        if args.adopt_id is None:
+            return failures
+        try:
+            self.config.client.campaign_audience_stats(args.adopt_id)
+        except NotFound:
+            failures.append(self.failure("adopt_id", f"adopt_id={args.adopt_id}: UnleashX says \"Campaign not "
+                                                     "exist\" for this id in the token's workspace"))
+        return failures
+
+    def _agent_failures(self, args: CampaignArgs) -> list[Failure]:
+        """agent_id must name an agent of the workspace (agents/get), checked at preview before any write.
+
+        Without it a typo surfaces only when create-campaign refuses it, mid-`up`. The list is read once per
+        client (``Client.agents``), so a preview of many campaigns costs one request.
+        """
+        agents = self.config.client.agents()
+        if any(a.agent_id == args.agent_id for a in agents):
+            return []
+        known = ", ".join(a.describe() for a in agents) or "none"
+        return [Failure("agent_id", f"{self.resource_label} {args.campaign_name!r}: agent_id {args.agent_id} "
+                                    f"is not an agent of this workspace (UnleashX agents/get lists: {known})")]
+
+    @staticmethod
+    def _fields(args: CampaignArgs, olds: Mapping[str, Any] | None) -> dict[str, Any]:
+        """A full update-campaign body (minus id): re-sending every field also repairs drift we can't see."""
+        fields = {**args.wire(), "campaign_status": args.status}
+        if args.conditions is not None:
+            fields["conditions"] = [c.model_dump(mode="json", exclude_none=True) for c in args.conditions]
+        elif olds is not None and olds.get("conditions"):
+            fields["conditions"] = None  # documented: null clears them
+        return fields
+
+    @staticmethod
+    def _state(args: CampaignArgs, campaign_id: int, obj: CampaignObject | None,
+               previous: Mapping[str, Any] | None = None) -> CampaignState:
+        prev = previous or {}
+        # Not every answer carries the timestamps (undocumented): keep the first value seen.
+        return CampaignState.of(args, campaign_id, on_destroy=on_destroy(args.delete_records_on_destroy),
+                                created_at=prev.get("created_at") or (obj.created_at if obj else None),
+                                updated_at=(obj.updated_at if obj else None) or prev.get("updated_at"))
+
+    def _outputs(self, args: CampaignArgs, campaign_id: int, obj: CampaignObject | None,
+                 previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        return self._state(args, campaign_id, obj, previous).model_dump(mode="json")
+
+    def create_resource(self, args: CampaignArgs) -> tuple[str, dict[str, Any]]:
+        client = self.config.client
+        if args.adopt_id is not None:
+            try:
+                client.campaign_audience_stats(args.adopt_id)
+            except NotFound:
+                raise InputError(f"{self.resource_label}: adopt_id={args.adopt_id}: no such campaign in the "
+                                 "token's workspace (\"Campaign not exist\")") from None
+            obj = client.update_campaign(args.adopt_id, self._fields(args, None))
+            return str(args.adopt_id), self._outputs(args, args.adopt_id, obj)
+
+        unanswered: list[str] = []
+
+        def create() -> CampaignResponse:
+            try:
+                return client.create_campaign(args.wire())
+            except (TransportFailure, ServerError) as exc:
+                unanswered.append(str(exc))
+                raise
+            except Conflict as exc:
+                raise exc.with_hint(self._name_taken_hint(args, bool(unanswered))) from None
+
+        # UnleashX has no endpoint to list or get campaigns, so a create whose answer was lost can't be looked
+        # up: `find` never finds, the create is retried, and "name already exists" then tells what happened.
+        resp = create_or_adopt(create, lambda: None)
+        data = resp.data
+        if data is None or data.id is None:
+            raise ProviderError(
+                f"{self.resource_label}: UnleashX created campaign {args.campaign_name!r} "
+                f"({resp.message or 'no message'}) but its answer carries no campaign id, and UnleashX has no API "
+                "to look a campaign up by name. Find the campaign's id in the UnleashX UI, set "
+                "adopt_id=<that id> on this resource and rerun `pulumi up`: it will be taken over, not duplicated.")
+        campaign_id, obj = data.id, data
+        created = {"created_at": data.created_at, "updated_at": data.updated_at}
+        status = data.campaign_status or "draft"  # new campaigns start in draft (inferred)
+        if args.status != status or args.conditions is not None:
+            # create-campaign takes neither status nor conditions. The campaign exists now, so a failure here
+            # must not fail the create (the next `up` would collide with the name): record the vendor's status
+            # and let the next `up` apply the rest.
+            try:
+                obj = client.update_campaign(campaign_id, self._fields(args, None)) or obj
+            except ApiError as exc:
+                progress.warn(f"{self.resource_label} {args.campaign_name!r} (id {campaign_id}) was created but "
+                              f"setting its status/conditions failed: {exc}. Rerun `pulumi up` to apply them.")
+                state = self._state(args, campaign_id, obj).model_copy(update={"status": status, "conditions": None})
+                return str(campaign_id), state.model_dump(mode="json")
+        return str(campaign_id), self._outputs(args, campaign_id, obj, created)
+
+    @staticmethod
+    def _name_taken_hint(args: CampaignArgs, after_lost_answer: bool) -> str:
+        why = ("an earlier attempt in this run got no answer, so it most likely created the campaign. "
+               if after_lost_answer else "")
+        return (f"campaign_name {args.campaign_name!r} is taken in this workspace (names are unique, compared "
+                f"case-insensitively to be safe); {why}UnleashX has no API to look campaigns up, so its id can't be "
+                "found automatically: take it over with adopt_id=<its id from the UnleashX UI>, or choose another "
+                "campaign_name")
+
+    def read_resource(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
+        # No get endpoint: existence is all refresh can check ("Campaign not exist" -> gone). Field drift made
+        # in the UnleashX UI is invisible; the recorded inputs are kept.
+        self.config.client.campaign_audience_stats(_int(id_))
+        outs = self.recorded_inputs(props)
+        outs.update(campaign_id=_int(id_), created_at=props.get("created_at"), updated_at=props.get("updated_at"),
+                    on_destroy=on_destroy(bool(props.get("delete_records_on_destroy"))))
+        return outs
+
+    def update_resource(self, id_: str, olds: Mapping[str, Any], args: CampaignArgs) -> dict[str, Any]:
+        try:
+            obj = self.config.client.update_campaign(_int(id_), self._fields(args, olds))
+        except NotFound as exc:
+            raise exc.with_hint(f"campaign {id_} was deleted in UnleashX; run `pulumi refresh` to drop it from "
+                                "state, then `pulumi up` creates it again") from None
+        except Conflict as exc:
+            raise exc.with_hint(f"another campaign is already named {args.campaign_name!r}") from None
+        return self._outputs(args, _int(id_), obj, olds)
+
+    def delete_resource(self, id_: str, props: Mapping[str, Any]) -> None:
+        client, campaign_id = self.config.client, _int(id_)
+        name = props.get("campaign_name")
+        try:
+            held = client.campaign_audience_stats(campaign_id).total_audience
+        except NotFound:
+            return  # already gone
+        records = f"its {held} audience record(s) were left in place"
+        if props.get("delete_records_on_destroy") and held:
+            # Asked for explicitly; only a draft campaign's records may be deleted wholesale (documented).
+            try:
+                client.delete_audience(campaign_id, delete_all=True)
+                records = f"its {held} audience record(s) were deleted (delete_records_on_destroy=True)"
+            except ApiError as exc:
+                if isinstance(exc, NotFound):
+                    return
+                if not is_delete_all_refused(exc):
+                    raise
+                records += (f" because UnleashX refused to delete them: {exc.vendor_message!r} (only a draft "
+                            "campaign's records can be deleted wholesale)")
+        elif held:
+            # The records were uploaded outside the stack (the API can't add any) and can't be re-added through
+            # the API, so destroy never deletes them unless told to.
+            records += " (set delete_records_on_destroy=True to delete them at destroy)"
+        # No documented campaign delete: pausing stops calls; the campaign stays in UnleashX.
+        paused = client.update_campaign(campaign_id, {"campaign_status": "pause"})  # NotFound -> already gone
+        if paused is not None and paused.campaign_name:
+            name = paused.campaign_name  # its current name: it may have been renamed in the UnleashX UI
+        progress.warn(
+            f"{self.resource_label} {name!r} (id {campaign_id}) remains in UnleashX with status 'pause'; {records}. "
+            "UnleashX has no API to delete campaigns. It is removed from this stack; delete it in the UnleashX UI "
+            "if it is no longer needed (its name stays taken until then).")
+
+
+# -- CampaignAudience ----------------------------------------------------------------------------------------
+class CampaignAudienceLifecycle(Lifecycle[CampaignAudienceArgs, UnleashXConfig]):
+    """Existing audience records of one UnleashX campaign, owned by phone number (the API can't add records)."""
+
+    vendor = "UnleashX"
+    resource_label = "unleashx:CampaignAudience"
+    read_by_id_unsupported = ("it owns the records of the phone numbers the program declares, which an id can't "
+                              "name; declare campaign_id and phone_numbers and the next `pulumi up` takes the "
+                              "matching records over")
+    args_model = CampaignAudienceArgs
+    state_model = CampaignAudienceState
+    # Records belong to one campaign: another campaign means other records (adopt new, delete old).
+    replace_fields = frozenset({"campaign_id"})
+
+    def load_config(self, source: ConfigSource) -> UnleashXConfig:
+        return load(source)
+
+    def credential_settings(self) -> str:
+        return f"{TOKEN.key} ({TOKEN.env})"
+
+    def comparable(self, field_name: str, props: Mapping[str, Any], *, state: bool) -> Any:
+        value = props.get(field_name)
+        if field_name == "phone_numbers" and isinstance(value, list):
+            return sorted(canonical_phone(str(p)) for p in value)  # order and formatting don't matter
+        if field_name == "campaign_id" and isinstance(value, (int, float, str)):
+            try:
+                return int(float(value))  # state holds 7.0 (protobuf numbers), a program may pass "7"
+            except ValueError:
+                return value
+        return value
+
+    def extra_checks(self, args: CampaignAudienceArgs, olds: Mapping[str, Any]) -> list[Failure]:
+        # Read-only lookup at preview: a number without a record can't be created by any API, so say so now.
+        try:
+            found = self.config.client.find_records(args.campaign_id, args.phone_numbers)
+        except NotFound:
+            return [self.failure("campaign_id", f"campaign {args.campaign_id} does not exist in the token's "
+                                                "workspace (UnleashX: \"Campaign not exist\")")]
+        absent = [p for p in args.phone_numbers if not found[canonical_phone(p)]]
+        if absent:
+            return [Failure("phone_numbers", _missing_message(self.resource_label, args.campaign_id, absent))]
+        return []
+
+    def locate(self, inputs: Mapping[str, Any], held: set[str]) -> list[tuple[str, str]] | None:
+        return []  # its create writes nothing (it looks records up): clearing the pending create loses nothing
+
+    def _lookup(self, args: CampaignAudienceArgs) -> list[AudienceRecord]:
+        found = self.config.client.find_records(args.campaign_id, args.phone_numbers)
+        absent = [p for p in args.phone_numbers if not found[canonical_phone(p)]]
+        if absent:
+            raise InputError(_missing_message(self.resource_label, args.campaign_id, absent))
+        return [r for p in args.phone_numbers for r in sorted(found[canonical_phone(p)], key=lambda r: r.id)]
+
+    @staticmethod
+    def _outputs(args: CampaignAudienceArgs, records: list[AudienceRecord]) -> dict[str, Any]:
+        return CampaignAudienceState.of(args, records).model_dump(mode="json")
+
+    def _delete_ids(self, campaign_id: int, ids: list[int]) -> None:
+        for start in range(0, len(ids), DELETE_CHUNK):
+            self.config.client.delete_audience(campaign_id, ids[start:start + DELETE_CHUNK])
+
+    def create_resource(self, args: CampaignAudienceArgs) -> tuple[str, dict[str, Any]]:
+        try:
+            records = self._lookup(args)
+        except NotFound as exc:
+            raise InputError(f"{self.resource_label}: campaign {args.campaign_id} does not exist "
+                             f"({exc.vendor_message})") from None
+        return f"{args.campaign_id}/audience", self._outputs(args, records)
+
+    def update_resource(self, id_: str, olds: Mapping[str, Any], args: CampaignAudienceArgs) -> dict[str, Any]:
+        # Look the kept and added numbers up first: if one is missing nothing is deleted.
+        try:
+            records = self._lookup(args)
+        except NotFound as exc:
+            raise exc.with_hint(f"campaign {args.campaign_id} was deleted in UnleashX; run `pulumi refresh` to drop "
+                                "this audience from state") from None
+        wanted = {canonical_phone(p) for p in args.phone_numbers}
+        dropped = [_int(r["id"]) for r in olds.get("records") or []
+                   if isinstance(r, Mapping) and canonical_phone(str(r.get("mobile_no", ""))) not in wanted]
+        if dropped:
+            self._delete_ids(args.campaign_id, dropped)
+        return self._outputs(args, records)
+
+    def read_resource(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
+        args = CampaignAudienceArgs.model_validate(self.recorded_inputs(props))
+        found = self.config.client.find_records(args.campaign_id, args.phone_numbers)  # NotFound -> gone
+        # Numbers whose records were deleted outside the stack drop out of inputs too, so the next preview
+        # shows them as additions (and says they can't be added by API).
+        present = [p for p in args.phone_numbers if found[canonical_phone(p)]]
+        kept = CampaignAudienceArgs(campaign_id=args.campaign_id, phone_numbers=present)
+        records = [r for p in present for r in sorted(found[canonical_phone(p)], key=lambda r: r.id)]
+        return self._outputs(kept, records)
+
+    def delete_resource(self, id_: str, props: Mapping[str, Any]) -> None:
+        campaign_id = _int(props.get("campaign_id") or id_.split("/")[0])
+        ids = sorted({_int(i) for i in props.get("record_ids") or []})
+        if not ids:
+            return
+        # Always by id, even when the stack owns every record: `delete_all` would also take a record uploaded
+        # between our read and the delete, and records can't be re-added through the API.
+        self._delete_ids(campaign_id, ids)
