@@ -89,7 +89,7 @@ class BatchState:
     def dump(self) -> dict[str, Any]:
         with self.lock:
             self._settle_all()
-            return {
+            return {"objects": {
                 "audiences": {
                     a.name: {
                         "name": a.name,
@@ -101,7 +101,7 @@ class BatchState:
                     }
                     for a in self.audiences.values()
                 }
-            }
+            }, "meta": {}}
 
     def seed(self, data: dict[str, Any]) -> None:
         with self.lock:

@@ -356,18 +356,24 @@ class SonarlyState:
         with self.lock:
             self._settle_all()
             return {
-                "accountGroups": {g.id: g.view() for g in self.account_groups.values()},
-                "keys": {k.key: {"permissions": sorted(k.permissions), "accountGroups": sorted(k.account_groups)}
-                         for k in self.keys.values()},
-                "audiences": {a.id: {**a.view(), "accountGroupId": a.account_group, "ready": self._ready(a.id),
-                                     "prospects": [p.public_identifier for p in a.prospects]}
-                              for a in self.audiences.values()},
-                "folders": {f.id: {**f.view(), "accountGroupId": f.account_group} for f in self.folders.values()},
-                "jobs": {j.id: {**j.status_view(), "accountGroupId": j.account_group, "prospects": j.prospects,
-                                "source": j.source, "urls": len(j.slugs) if j.slugs is not None else None,
-                                "seconds": j.seconds, "idempotencyKey": j.idempotency[1] if j.idempotency else None}
-                         for j in self.jobs.values()},
-                "job_seconds": self.job_seconds,
+                "objects": {
+                    "accountGroups": {g.id: g.view() for g in self.account_groups.values()},
+                    "audiences": {a.id: {**a.view(), "accountGroupId": a.account_group, "ready": self._ready(a.id),
+                                         "prospects": [p.public_identifier for p in a.prospects]}
+                                  for a in self.audiences.values()},
+                    "folders": {f.id: {**f.view(), "accountGroupId": f.account_group}
+                                for f in self.folders.values()},
+                    "jobs": {j.id: {**j.status_view(), "accountGroupId": j.account_group, "prospects": j.prospects,
+                                    "source": j.source, "urls": len(j.slugs) if j.slugs is not None else None,
+                                    "seconds": j.seconds,
+                                    "idempotencyKey": j.idempotency[1] if j.idempotency else None}
+                             for j in self.jobs.values()},
+                },
+                "meta": {
+                    "keys": {k.key: {"permissions": sorted(k.permissions), "accountGroups": sorted(k.account_groups)}
+                             for k in self.keys.values()},
+                    "job_seconds": self.job_seconds,
+                },
             }
 
     def seed(self, data: dict[str, Any]) -> None:

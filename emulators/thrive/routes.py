@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .._admin import EMULATOR_KEY
+from ..app import EMULATOR_KEY
 from .errors import ThriveError, error_response
 from .state import DEFAULT_PER_PAGE, MAX_LIMIT, MAX_PER_PAGE, ThriveState
 

@@ -129,19 +129,20 @@ class ThriveState:
 
     def dump(self) -> dict[str, Any]:
         with self.lock:
-            audiences = []
+            audiences = {}
             for aud in self.audiences.values():
                 item = self._view(aud)
                 item["members"] = [self.users[uid].reference for uid in aud.members if uid in self.users]
                 item["managers"] = self._managers_view(aud)
-                audiences.append(item)
+                audiences[aud.id] = item
             return {
-                "tenants": sorted(self.tenants),
-                "oauth_clients": {cid: tenant for cid, (_, tenant) in sorted(self.oauth_clients.items())},
-                "users": [u.as_member() for u in self.users.values()],
-                "audiences": audiences,
-                "token_ttl_seconds": self.token_ttl_seconds,
-                "active_tokens": sum(1 for t in self.tokens.values() if t.expires_at > time.monotonic()),
+                "objects": {"audiences": audiences, "users": {u.id: u.as_member() for u in self.users.values()}},
+                "meta": {
+                    "tenants": sorted(self.tenants),
+                    "oauth_clients": {cid: tenant for cid, (_, tenant) in sorted(self.oauth_clients.items())},
+                    "token_ttl_seconds": self.token_ttl_seconds,
+                    "active_tokens": sum(1 for t in self.tokens.values() if t.expires_at > time.monotonic()),
+                },
             }
 
     def seed(self, data: dict[str, Any]) -> None:

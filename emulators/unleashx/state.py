@@ -206,16 +206,18 @@ class UnleashXState:
     def dump(self) -> dict[str, Any]:
         with self.lock:
             return {
-                "tokens": dict(self.tokens),
-                "agents": {str(a.id): a.__dict__.copy() for a in self.agents.values()},
-                "campaigns": {
-                    str(c.id): {
-                        **c.view(),
-                        "workspace": c.workspace,
-                        "audience": [dict(r.__dict__) for r in sorted(c.records.values(), key=lambda r: r.id)],
-                    }
-                    for c in self.campaigns.values()
+                "objects": {
+                    "agents": {str(a.id): a.__dict__.copy() for a in self.agents.values()},
+                    "campaigns": {
+                        str(c.id): {
+                            **c.view(),
+                            "workspace": c.workspace,
+                            "audience": [dict(r.__dict__) for r in sorted(c.records.values(), key=lambda r: r.id)],
+                        }
+                        for c in self.campaigns.values()
+                    },
                 },
+                "meta": {"tokens": dict(self.tokens)},
             }
 
     def seed(self, data: dict[str, Any]) -> None:

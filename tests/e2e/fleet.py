@@ -85,5 +85,5 @@ def writes_naming(live: Any, *keys: str) -> list[dict[str, Any]]:
 def handles(live: Any, vendor: str, key: str) -> list[str]:
     """The strings a request could address object ``key`` by: the key, and the vendor id where there is one."""
     if vendor == "thrive":
-        return [key, *(a["id"] for a in live.state()["audiences"] if a["reference"] == key)]
+        return [key, *(a["id"] for a in live.objects("audiences").values() if a["reference"] == key)]
     return [key]

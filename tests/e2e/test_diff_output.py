@@ -65,4 +65,4 @@ def test_diff__replacement_shows_changed_inputs_not_outputs(make_stack, emulator
             assert not re.search(rf"^\s*- {output}\b", text, re.M), text  # vendor-computed, not a removal
         assert "u2" not in text, text  # unchanged inputs are not listed
     stack.destroy()
-    assert live.state()["audiences"] == {}
+    assert live.objects("audiences") == {}

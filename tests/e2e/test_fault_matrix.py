@@ -72,7 +72,7 @@ def test_fault__up_succeeds_or_names_the_failure_then_converges(make_stack, emul
         # The operator looks the id up (here: in the emulator) and adopts it; the stack then converges.
         lost = re.search(r"campaign_name '([^']+)' is taken", text)
         assert lost, text[-3000:]
-        ids = [int(cid) for cid, c in live.state()["campaigns"].items() if c["campaign_name"] == lost.group(1)]
+        ids = [int(cid) for cid, c in live.objects("campaigns").items() if c["campaign_name"] == lost.group(1)]
         assert len(ids) == 1
         stack.config("adopt", json.dumps({lost.group(1): ids[0]}))
         stack.up()

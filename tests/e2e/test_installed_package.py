@@ -87,10 +87,10 @@ def test_installed__virtualenv_option_used_without_activation(user_repo: Path, p
     assert str(outputs["python"]).startswith(str(venv / "bin"))  # the program ran on the project's venv
     assert str(outputs["providers_file"]).startswith(str(venv)) and "site-packages" in str(outputs["providers_file"])
     assert outputs["own"] == "the user's own providers package"
-    assert "installed_pkg" in batch_live.state()["audiences"]  # and so did the providers (they import the package)
-    assert {a["reference"] for a in thrive_live.state()["audiences"]} == {"installed-root", "installed-team"}
+    assert "installed_pkg" in batch_live.objects("audiences")  # and so did the providers (they import the package)
+    assert {a["reference"] for a in thrive_live.objects("audiences").values()} == {"installed-root", "installed-team"}
     stack.destroy()
-    assert batch_live.state()["audiences"] == {} and thrive_live.state()["audiences"] == []
+    assert batch_live.objects("audiences") == {} and thrive_live.objects("audiences") == {}
 
 
 def test_installed__missing_virtualenv_is_one_clear_error(tmp_path: Path, pulumi_bin: Path, make_stack,  # type: ignore[no-untyped-def]
@@ -137,7 +137,7 @@ def test_installed__throwaway_project_up_and_destroy(user_repo: Path, tmp_path: 
     stack.up()
     installed = str(stack.outputs()["providers_file"])
     assert installed.startswith(str(venv)) and "site-packages" in installed
-    assert "installed_pkg" in batch_live.state()["audiences"]
-    assert {a["reference"] for a in thrive_live.state()["audiences"]} == {"installed-root", "installed-team"}
+    assert "installed_pkg" in batch_live.objects("audiences")
+    assert {a["reference"] for a in thrive_live.objects("audiences").values()} == {"installed-root", "installed-team"}
     stack.destroy()
-    assert batch_live.state()["audiences"] == {} and thrive_live.state()["audiences"] == []
+    assert batch_live.objects("audiences") == {} and thrive_live.objects("audiences") == {}

@@ -25,13 +25,13 @@ VENDORS = ("thrive", "batch", "sonarly", "unleashx")
 
 def _handles(live: dict[str, Any]) -> dict[str, list[str]]:
     """Per vendor, every id and natural key of what the emulators hold now (what a write would name)."""
-    thrive = live["thrive"].state()["audiences"]
-    sonarly = live["sonarly"].state()
+    thrive = live["thrive"].objects("audiences")
+    sonarly = live["sonarly"].all_objects()
     return {
-        "thrive": [h for a in thrive for h in (a["id"], a["reference"])],
-        "batch": [f'"{name}"' for name in live["batch"].state()["audiences"]],
+        "thrive": [h for a in thrive.values() for h in (a["id"], a["reference"])],
+        "batch": [f'"{name}"' for name in live["batch"].objects("audiences")],
         "sonarly": [*sonarly["audiences"], *sonarly.get("folders", {})],
-        "unleashx": [str(cid) for cid in live["unleashx"].state()["campaigns"]],
+        "unleashx": [str(cid) for cid in live["unleashx"].objects("campaigns")],
     }
 
 
@@ -60,10 +60,10 @@ def _foreign_writes(live: dict[str, Any], handles: dict[str, list[str]]) -> list
 
 
 def _held(live: dict[str, Any]) -> dict[str, Any]:
-    sonarly, campaigns = live["sonarly"].state(), live["unleashx"].state()["campaigns"]
+    sonarly, campaigns = live["sonarly"].all_objects(), live["unleashx"].objects("campaigns")
     return {
-        "thrive": sorted((a["reference"], a["name"]) for a in live["thrive"].state()["audiences"]),
-        "batch": {n: a["ids"] for n, a in live["batch"].state()["audiences"].items()},
+        "thrive": sorted((a["reference"], a["name"]) for a in live["thrive"].objects("audiences").values()),
+        "batch": {n: a["ids"] for n, a in live["batch"].objects("audiences").items()},
         "sonarly": sorted((a["name"], a.get("folderId")) for a in sonarly["audiences"].values()),
         "unleashx": sorted((c["campaign_name"], c["campaign_status"], len(c["audience"])) for c in campaigns.values()),
     }
@@ -114,4 +114,4 @@ def test_same_program_in_two_stacks__second_refused_first_intact(pulumi_bin: Pat
     out = staging.preview("--expect-no-changes")
     assert out.returncode == 0
     staging.destroy()
-    assert live["thrive"].state()["audiences"] == [] and live["batch"].state()["audiences"] == {}
+    assert live["thrive"].objects("audiences") == {} and live["batch"].objects("audiences") == {}

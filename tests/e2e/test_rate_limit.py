@@ -30,7 +30,7 @@ def test_rate_limit__200_audiences_paced_under_the_vendor_limit(make_stack, emul
 
     stack.up()
     served = live.requests()
-    assert len(live.state()["audiences"]) == 200
+    assert len(live.objects("audiences")) == 200
     limited = [r for r in served if r["status"] == 429]
     ok = [r for r in served if r["status"] != 429]
     span = max(r["t"] for r in served) - min(r["t"] for r in served)

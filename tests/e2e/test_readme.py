@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from emulators._server import DEFAULT_PORTS
+from emulators.server import DEFAULT_PORTS
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]

@@ -59,8 +59,8 @@ def test_secrets__canaries_absent_from_state_output_logs_and_errors(make_stack, 
     up = stack.run("up", "--yes", "--non-interactive", "--skip-preview", "--stack", "e2e", "-v=9", "--logtostderr",
                    "--logflow")
     assert "canary_batch" in json.dumps(lives["batch"].state())  # the run really happened, for every vendor
-    assert lives["sonarly"].state()["audiences"] and lives["unleashx"].state()["campaigns"]
-    assert any(a["reference"] == "canary-team" for a in lives["thrive"].state()["audiences"])
+    assert lives["sonarly"].objects("audiences") and lives["unleashx"].objects("campaigns")
+    assert any(a["reference"] == "canary-team" for a in lives["thrive"].objects("audiences").values())
     assert "GET" in up.stderr or "POST" in up.stderr  # debug logs were really captured
     export = stack.export()
     _assert_clean(preview.stdout + preview.stderr, "preview output")

@@ -77,9 +77,9 @@ def test_state__written_with_module_paths_previews_refreshes_updates_destroys(ma
     stack.refresh()
     stack.config("name1", "Team one")  # an update of a1: diff and update read the program's (new) reference
     stack.up()
-    assert {a["name"] for a in live.state()["audiences"]} >= {"Team one"}
+    assert {a["name"] for a in live.objects("audiences").values()} >= {"Team one"}
     after_up = dict(blobs(stack.export()))
     print("after up: " + ", ".join(f"{w}={globals_in(raw)[-1]}" for w, raw in sorted(after_up.items())),
           file=sys.stderr)
     stack.destroy()  # deletes read the recorded outputs, module-path references among them
-    assert live.state()["audiences"] == []
+    assert live.objects("audiences") == {}

@@ -11,7 +11,7 @@ TENANT, SECRET = "demo-tenant", "demo-thrive-secret"
 
 
 def _by_ref(live) -> dict[str, dict]:  # type: ignore[no-untyped-def, type-arg]
-    return {a["reference"]: a for a in live.state()["audiences"]}
+    return {a["reference"]: a for a in live.objects("audiences").values()}
 
 
 @pytest.mark.parametrize("auth", ["basic", "oauth"])
@@ -60,10 +60,10 @@ def test_tree__create_rename_move_refresh_adopt_destroy(make_stack, emulator, au
     assert stack.outputs()["adopted_id"] == made.json()["id"]
     assert refs["e2e-existing"]["name"] == "Adopted team"
     assert "e2e-a2" in refs  # recreated by the up after refresh
-    assert len([a for a in live.state()["audiences"] if a["reference"] == "e2e-existing"]) == 1
+    assert len([a for a in live.objects("audiences").values() if a["reference"] == "e2e-existing"]) == 1
 
     stack.destroy()
-    assert live.state()["audiences"] == []
+    assert live.objects("audiences") == {}
 
 
 def test_adopt__ui_created_audience_fails_at_preview_with_reason(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
@@ -98,7 +98,7 @@ def test_delete__structure_with_foreign_child_names_the_blocker(make_stack, emul
     assert out.returncode != 0 and "409" in text and "foreign-child" in text and "rerun `pulumi destroy`" in text
     httpx.delete(f"{live.base_url}/audiences/foreign-child", auth=basic)
     stack.destroy()
-    assert live.state()["audiences"] == []
+    assert live.objects("audiences") == {}
 
 
 def test_preview__wrong_base_url_fails_naming_the_url_and_the_setting(make_stack) -> None:  # type: ignore[no-untyped-def]

@@ -22,7 +22,7 @@ def _thrive_stack(make_stack, emulator):  # type: ignore[no-untyped-def]
 
 
 def _members(live) -> list[str]:  # type: ignore[no-untyped-def]
-    team = next(a for a in live.state()["audiences"] if a["reference"] == "mem-team")
+    team = next(a for a in live.objects("audiences").values() if a["reference"] == "mem-team")
     return sorted(team["members"])
 
 
@@ -55,7 +55,7 @@ def test_members__authoritative_drift_partial_failure_additive(make_stack, emula
     stack.up()
     assert {"user1", "user2", "user3", "user5"} <= set(_members(live))
     stack.destroy()
-    assert live.state()["audiences"] == []
+    assert live.objects("audiences") == {}
 
 
 def test_managers__replace_permissions_drift_and_remove(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
@@ -67,7 +67,7 @@ def test_managers__replace_permissions_drift_and_remove(make_stack, emulator) ->
     stack.up()
 
     def managers() -> dict[str, dict]:  # type: ignore[type-arg]
-        team = next(a for a in live.state()["audiences"] if a["reference"] == "mem-team")
+        team = next(a for a in live.objects("audiences").values() if a["reference"] == "mem-team")
         return {m["reference"]: m["permissions"] for m in team["managers"]}
 
     assert set(managers()) == {"user7", "user8"}
@@ -91,7 +91,7 @@ def test_managers__replace_permissions_drift_and_remove(make_stack, emulator) ->
     stack.up()
     assert set(managers()) == {"user8"}
     stack.destroy()
-    assert live.state()["audiences"] == []
+    assert live.objects("audiences") == {}
 
 
 def test_members__foreign_members_refused_additive_removes_only_its_own(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
@@ -105,7 +105,7 @@ def test_members__foreign_members_refused_additive_removes_only_its_own(make_sta
                               "members": ["user5", "user6"]}]})
 
     def members() -> list[str]:
-        team = next(a for a in live.state()["audiences"] if a["reference"] == "seed-team")
+        team = next(a for a in live.objects("audiences").values() if a["reference"] == "seed-team")
         return sorted(team["members"])
 
     # Authoritative over an audience with other members: refused at preview, before any write.

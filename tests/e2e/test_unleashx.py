@@ -28,7 +28,7 @@ def _stack(make_stack, emulator):  # type: ignore[no-untyped-def]
 
 
 def _campaign(live, cid: int) -> dict:  # type: ignore[no-untyped-def, type-arg]
-    return live.state()["campaigns"][str(cid)]
+    return live.objects("campaigns")[str(cid)]
 
 
 def _phones(live, cid: int) -> list[str]:  # type: ignore[no-untyped-def]
@@ -140,7 +140,7 @@ def test_destroy__draft_campaign_keeps_uploaded_records_unless_asked(make_stack,
         # Nothing foreign touched: no delete reached UnleashX, and the output says what stayed and why.
         assert sorted(_phones(live, cid)) == sorted([A, B]) and deletes == []
         assert "2 audience record(s) were left in place" in _text(out) and "delete_records_on_destroy" in _text(out)
-    assert len(live.state()["campaigns"]) == 1
+    assert len(live.objects("campaigns")) == 1
 
 
 @pytest.mark.parametrize("failure", ["lost_answer", "no_id_in_answer"])
@@ -159,7 +159,7 @@ def test_create__unknown_campaign_id_is_explained_then_adopt_id_takes_over(make_
         assert "most likely created the campaign" in text and "is taken" in text
     else:
         assert "carries no campaign id" in text
-    campaigns = live.state()["campaigns"]
+    campaigns = live.objects("campaigns")
     assert len(campaigns) == 1  # never duplicated
     (cid,) = campaigns
 
@@ -167,7 +167,7 @@ def test_create__unknown_campaign_id_is_explained_then_adopt_id_takes_over(make_
     stack.config("status", "inprogress")
     stack.up()
     assert stack.outputs()["campaign_id"] == int(cid)
-    assert len(live.state()["campaigns"]) == 1
+    assert len(live.objects("campaigns")) == 1
     assert _campaign(live, int(cid))["campaign_status"] == "inprogress"
     stack.destroy()
     assert _campaign(live, int(cid))["campaign_status"] == "pause"
@@ -187,12 +187,12 @@ def test_preview__agent_id_typo_is_refused_naming_the_agents_with_no_write(make_
     requests = live.requests()
     assert [r for r in requests if r["method"] != "GET"] == []  # no create-campaign, nothing written
     assert {r["path"].rsplit("/", 2)[-2] + "/" + r["path"].rsplit("/", 1)[-1] for r in requests} == {"agents/get"}
-    assert live.state()["campaigns"] == {}
+    assert live.objects("campaigns") == {}
 
     # The right id goes through, with the agents read once per command.
     stack.config("agentId", "101")
     live.clear_requests()
     stack.up()
     assert sum(r["path"].endswith("/agents/get") for r in live.requests()) == 1
-    assert [c["agent_id"] for c in live.state()["campaigns"].values()] == [101]
+    assert [c["agent_id"] for c in live.objects("campaigns").values()] == [101]
     stack.destroy()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from ._admin import EMULATOR_KEY, Emulator, VendorSpec, build_app
+from .app import EMULATOR_KEY, Emulator, VendorSpec, build_app
 
 # Fixed default ports for `python -m emulators`; tests use free ports (port 0). AUDIENCE_EMULATOR_PORT_BASE moves
 # the four (base, base+1, base+2, base+3) so two checkouts on one machine don't share emulators; scripts/env.sh
