@@ -9,6 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from .fleet import destroy_and_check
+
 pytestmark = pytest.mark.e2e
 
 APIKEY_CANARY = "canary-batch-key-5f1e9d"
@@ -76,7 +78,7 @@ def test_lifecycle__create_update_replace_refresh_destroy(make_stack, emulator) 
     # Recreated by the next up, then destroy leaves the emulator empty.
     stack.up()
     assert set(live.objects("audiences")) == {"e2e_vip2"}
-    stack.destroy()
+    destroy_and_check(stack, live)
     assert live.objects("audiences") == {}
 
 
@@ -89,7 +91,7 @@ def test_secrets__api_key_never_in_state_or_output(make_stack, emulator) -> None
     assert "e2e_secret" in export  # the export is real
     for text in (up.stdout, up.stderr, preview.stdout, preview.stderr, export):
         assert APIKEY_CANARY not in text
-    stack.destroy()
+    destroy_and_check(stack, live)
 
 
 def test_preview__invalid_name_fails_before_any_request(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
@@ -146,7 +148,7 @@ def test_membership__25k_authoritative_then_1k_changed_sends_only_changes(make_s
     assert live.objects("audiences")["e2e_big"]["nb_ids"] == 25_001
     assert not any(r["path"].endswith("/replace") for r in live.requests())
 
-    stack.destroy()
+    destroy_and_check(stack, live)
     assert live.objects("audiences") == {}
 
 
@@ -178,7 +180,7 @@ def test_foreign_audience__refused_at_preview_then_adopted_on_purpose(make_stack
     assert live.objects("audiences")["legacy_batch"]["ids"] == expected
     assert stack.outputs()["nb_ids"] == len(expected)
 
-    out = stack.destroy()
+    out = destroy_and_check(stack, live, keep=["legacy_batch"] if membership == "additive" else [])
     if membership == "authoritative":
         assert "legacy_batch" not in live.objects("audiences")  # taken over wholesale, so destroy removes it
     else:
@@ -213,7 +215,7 @@ def test_adopt__found_by_listing_among_130_audiences_and_nothing_foreign_touched
 
     # Adopted additively: destroy leaves it (and every other audience) in Batch.
     live.clear_requests()
-    stack.destroy()
+    destroy_and_check(stack, live, keep=[target])
     assert [r for r in live.requests() if r["method"] != "GET"] == []
     assert len(live.objects("audiences")) == 130
 
@@ -240,7 +242,7 @@ def test_destroy__audience_already_removed_outside_the_stack_succeeds(make_stack
     time.sleep(0.3)  # past the emulator's indexing delay: the removal has applied
     assert live.objects("audiences") == {}
     live.clear_requests()
-    out = stack.destroy()
+    out = destroy_and_check(stack, live)
     assert "Traceback" not in out.stdout + out.stderr
     removes = [r for r in live.requests() if r["path"].endswith("/remove")]
     assert [r["status"] for r in removes] == [400 if mode == "error" else 202]

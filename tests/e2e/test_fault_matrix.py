@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from .fleet import VENDOR_NAME, configure, declared, held
+from .fleet import VENDOR_NAME, configure, declared, destroy_and_check, held
 
 pytestmark = pytest.mark.e2e
 
@@ -77,7 +77,7 @@ def test_fault__up_succeeds_or_names_the_failure_then_converges(make_stack, emul
         stack.config("adopt", json.dumps({lost.group(1): ids[0]}))
         stack.up()
         assert held(live, vendor) == declared(vendor, count=COUNT, prefix="fleet")
-        stack.destroy()
+        destroy_and_check(stack, live, prefixes=["fleet"])
         assert not held(live, vendor)
         return
 
@@ -86,5 +86,5 @@ def test_fault__up_succeeds_or_names_the_failure_then_converges(make_stack, emul
     assert have == want, f"duplicates or orphans: {have - want} / {want - have}"
     preview = stack.preview().stdout
     assert "unchanged" in preview and "to create" not in preview
-    stack.destroy()
+    destroy_and_check(stack, live, prefixes=["fleet"])
     assert not held(live, vendor)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from .fleet import destroy_and_check
+
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -89,7 +91,7 @@ def test_installed__virtualenv_option_used_without_activation(user_repo: Path, p
     assert outputs["own"] == "the user's own providers package"
     assert "installed_pkg" in batch_live.objects("audiences")  # and so did the providers (they import the package)
     assert {a["reference"] for a in thrive_live.objects("audiences").values()} == {"installed-root", "installed-team"}
-    stack.destroy()
+    destroy_and_check(stack, {"batch": batch_live, "thrive": thrive_live})
     assert batch_live.objects("audiences") == {} and thrive_live.objects("audiences") == {}
 
 
@@ -139,5 +141,5 @@ def test_installed__throwaway_project_up_and_destroy(user_repo: Path, tmp_path: 
     assert installed.startswith(str(venv)) and "site-packages" in installed
     assert "installed_pkg" in batch_live.objects("audiences")
     assert {a["reference"] for a in thrive_live.objects("audiences").values()} == {"installed-root", "installed-team"}
-    stack.destroy()
+    destroy_and_check(stack, {"batch": batch_live, "thrive": thrive_live})
     assert batch_live.objects("audiences") == {} and thrive_live.objects("audiences") == {}

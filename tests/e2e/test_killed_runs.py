@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from .fleet import configure, declared, foreign_intact, handles, held, seed_foreign, writes_naming
+from .fleet import configure, declared, destroy_and_check, foreign_intact, handles, held, seed_foreign, writes_naming
 
 pytestmark = pytest.mark.e2e
 
@@ -125,6 +125,6 @@ def test_killed_runs__recovery_converges_without_duplicates(make_stack, emulator
         assert time.monotonic() - started < 900, "trial budget exceeded"
     # Kills land with creates in flight, so the recovery path must have been exercised, not only the reruns.
     assert recovered >= 1, "no trial left a pending create to recover"
-    stack.destroy()
+    destroy_and_check(stack, live, prefixes=["kill"], keep=[foreign])
     assert held(live, vendor) == Counter([foreign]) and foreign_intact(live, vendor, foreign)
     assert writes_naming(live, *foreign_handles) == []

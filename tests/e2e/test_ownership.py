@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from .conftest import ROOT, Stack
-from .fleet import configure_vendor
+from .fleet import configure_vendor, destroy_and_check
 
 pytestmark = pytest.mark.e2e
 
@@ -104,7 +104,7 @@ def test_same_program_in_two_stacks__second_refused_first_intact(pulumi_bin: Pat
     text = out.stdout + out.stderr
     assert out.returncode != 0
     assert "is already taken in" in text or "is taken in this workspace" in text, text
-    prod.destroy()
+    destroy_and_check(prod, live)
     prod_left = json.loads(prod.export())["deployment"].get("resources") or []
     assert [r for r in prod_left if r["type"].startswith("pulumi-python:dynamic/")] == []
 
@@ -113,5 +113,5 @@ def test_same_program_in_two_stacks__second_refused_first_intact(pulumi_bin: Pat
     assert _foreign_writes(live, handles) == []
     out = staging.preview("--expect-no-changes")
     assert out.returncode == 0
-    staging.destroy()
+    destroy_and_check(staging, live)
     assert live["thrive"].objects("audiences") == {} and live["batch"].objects("audiences") == {}

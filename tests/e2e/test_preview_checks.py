@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from .fleet import destroy_and_check
+
 pytestmark = pytest.mark.e2e
 
 APIKEY, PROJECT = "preview-batch-key-7a1f", "project_preview0000000000000000000000"
@@ -49,7 +51,7 @@ def test_preview__revoked_key_fails_with_no_write_and_the_skip_setting_lets_it_p
 
     stack.config("batch:skipCredentialsValidation", "false")
     stack.config("batch:apiKey", APIKEY, secret=True)
-    stack.destroy()
+    destroy_and_check(stack, live)
 
 
 def test_oauth__token_url_follows_a_custom_base_url(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
@@ -135,4 +137,4 @@ def test_preview__sonarly_audience_type_that_its_folder_does_not_hold_fails(make
     stack.preview()
     stack.config("type", "on_demand")
     stack.config("folder", "a")
-    stack.destroy()
+    destroy_and_check(stack, live)

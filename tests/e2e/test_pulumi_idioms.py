@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from .fleet import destroy_and_check
 from .test_batch import APIKEY_CANARY, PROJECT
 
 pytestmark = pytest.mark.e2e
@@ -46,7 +47,7 @@ def test_import_option__batch_audience_is_imported_then_managed(make_stack, emul
     stack.config("members", json.dumps(["new-1"]))
     stack.up()
     assert live.objects("audiences")["legacy_vip"]["ids"] == ["new-1"]  # authoritative: rewritten, as adopt does
-    stack.destroy()
+    destroy_and_check(stack, live)
     assert "legacy_vip" not in live.objects("audiences")
 
 
@@ -67,7 +68,7 @@ def test_get__batch_audience_is_read_and_never_touched(make_stack, emulator) -> 
     stack.up()
     assert stack.outputs() == {"display_name": "Legacy VIP", "nb_ids": 2}
     live.clear_requests()
-    stack.destroy()
+    destroy_and_check(stack, live)
     assert [r for r in live.requests() if r["method"] != "GET"] == []  # a got resource is never deleted
     assert "legacy_vip" in live.objects("audiences")
 
@@ -85,7 +86,7 @@ def test_get__thrive_structure_by_id(make_stack, emulator) -> None:  # type: ign
     stack.config("target", str(seeded["id"]))
     stack.up()
     assert stack.outputs() == {"reference": "e2e-seeded"}
-    stack.destroy()
+    destroy_and_check(stack, live)
 
 
 def test_import_option__unreadable_resource_fails_at_preview_pointing_to_adopt(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
@@ -124,5 +125,5 @@ def test_import_option__sonarly_audience_is_imported_then_renamed_in_place(make_
     stack.config("name", "Renamed by the stack")
     stack.up()
     assert live.objects("audiences")[seeded]["name"] == "Renamed by the stack"  # same object, managed
-    stack.destroy()
+    destroy_and_check(stack, live)
     assert live.objects("audiences") == {}

@@ -8,6 +8,8 @@ import re
 
 import pytest
 
+from .fleet import destroy_and_check
+
 pytestmark = pytest.mark.e2e
 
 ENGINE_CONFIGURE_LOG = ".Configure().inputs]: value="
@@ -85,4 +87,4 @@ def test_secrets__canaries_absent_from_state_output_logs_and_errors(make_stack, 
     _assert_clean(failing.stdout + failing.stderr, "error output")
 
     lives["batch"].seed({"credentials": [{"api_key": CANARIES["batch"], "project_key": "project_canary"}]})
-    stack.destroy()
+    destroy_and_check(stack, lives)

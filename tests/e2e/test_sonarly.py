@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from .fleet import destroy_and_check
+
 pytestmark = pytest.mark.e2e
 
 FULL_KEY, READONLY_KEY, GROUP = "sk_live_demo_full", "sk_live_demo_readonly", "ag_demo"
@@ -91,7 +93,7 @@ def test_lifecycle__rename_move_in_place_type_replaces_destroy_waits_for_job(mak
     live.seed({"jobs": [{"audienceId": new["id"], "seconds": 6, "prospects": 5}]})
     assert live.objects("audiences")[new["id"]]["ready"] is False
     started = time.monotonic()
-    stack.destroy()
+    destroy_and_check(stack, live)
     assert time.monotonic() - started >= 4
     assert any(r["method"] == "DELETE" and r["status"] == 409 for r in live.requests())
     state = live.all_objects()
@@ -110,7 +112,7 @@ def test_create__lost_responses_leave_exactly_one_audience_and_folder(make_stack
     creates = [r for r in live.requests() if r["method"] == "POST" and r["path"].endswith("/audiences")]
     assert len(creates) == 1  # reconciled by listing, never resent
     stack.preview("--expect-no-changes")
-    stack.destroy()
+    destroy_and_check(stack, live)
     state = live.all_objects()
     assert state["audiences"] == {} and state["folders"] == {}
 
@@ -158,7 +160,7 @@ def test_adopt__by_id_checked_at_preview_then_managed_and_no_perpetual_diff(make
     stack.refresh()
     stack.preview("--expect-no-changes")  # reported type "linkedin_search" vs declared on_demand: no diff
 
-    stack.destroy()
+    destroy_and_check(stack, live)
     assert set(live.objects("audiences")) == {mon_id}  # the adopted audience was managed, so deleted
 
 
@@ -177,7 +179,7 @@ def test_delete__job_outlasting_not_ready_timeout_says_rerun_destroy(make_stack,
     assert aud["id"] in live.objects("audiences")
     while not live.objects("audiences")[aud["id"]]["ready"]:
         time.sleep(0.5)
-    stack.destroy()
+    destroy_and_check(stack, live)
     assert live.objects("audiences") == {} and live.objects("folders") == {}
 
 
@@ -197,5 +199,5 @@ def test_config__key_with_several_account_groups_must_choose(make_stack, emulato
     stack.config("sonarly:accountGroupId", "ag_two")
     stack.up()
     assert {a["accountGroupId"] for a in _audiences(live)} == {"ag_two"}
-    stack.destroy()
+    destroy_and_check(stack, live)
     assert live.objects("audiences") == {}

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from .fleet import destroy_and_check
+
 pytestmark = pytest.mark.e2e
 
 FULL_KEY = "sk_live_demo_full"
@@ -110,7 +112,7 @@ def test_prospects__dropped_upload_answer_is_one_job_refresh_waits_for_a_running
     assert "e2e-prospect-2" in _ours(live)["prospects"]
 
     live.clear_requests()
-    stack.destroy()
+    destroy_and_check(stack, live)
     state_after = live.all_objects()
     assert set(state_after["audiences"]) == {FOREIGN}
     assert state_after["audiences"][FOREIGN] == foreign_before
@@ -166,5 +168,5 @@ def test_prospects__run_killed_while_its_upload_runs_is_recovered_with_one_audie
     assert len(ours) == 1 and sorted(ours[0]["prospects"]) == [f"e2e-prospect-{i}" for i in range(3)]
     assert len(live.objects("jobs")) == 1  # the rerun waited for the killed run's job and started none
     stack.preview("--expect-no-changes")
-    stack.destroy()
+    destroy_and_check(stack, live)
     assert set(live.objects("audiences")) == {FOREIGN}

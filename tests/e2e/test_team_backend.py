@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from .fleet import destroy_and_check
+
 pytestmark = pytest.mark.e2e
 boto3 = pytest.importorskip("boto3", reason="moto[server] (with boto3) is in requirements-dev.txt")
 
@@ -95,5 +97,5 @@ def test_team_backend__s3_state_kms_secrets_and_lock(make_stack, emulator, moto:
     assert CANARY not in export
     assert live.objects("audiences")["team_vip"]["display_name"] == "Team VIP"
 
-    stack.destroy()
+    destroy_and_check(stack, live)
     assert live.objects("audiences") == {}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from .fleet import destroy_and_check
+
 pytestmark = pytest.mark.e2e
 
 TENANT, SECRET = "demo-tenant", "demo-thrive-secret"
@@ -62,7 +64,7 @@ def test_tree__create_rename_move_refresh_adopt_destroy(make_stack, emulator, au
     assert "e2e-a2" in refs  # recreated by the up after refresh
     assert len([a for a in live.objects("audiences").values() if a["reference"] == "e2e-existing"]) == 1
 
-    stack.destroy()
+    destroy_and_check(stack, live)
     assert live.objects("audiences") == {}
 
 
@@ -79,7 +81,7 @@ def test_adopt__ui_created_audience_fails_at_preview_with_reason(make_stack, emu
     out = stack.preview(check=False)
     text = out.stdout + out.stderr
     assert out.returncode != 0 and "apiControlled=false" in text and "thrive:Audience" in text
-    stack.destroy()
+    destroy_and_check(stack, live)
 
 
 def test_delete__structure_with_foreign_child_names_the_blocker(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
@@ -97,7 +99,7 @@ def test_delete__structure_with_foreign_child_names_the_blocker(make_stack, emul
     text = out.stdout + out.stderr
     assert out.returncode != 0 and "409" in text and "foreign-child" in text and "rerun `pulumi destroy`" in text
     httpx.delete(f"{live.base_url}/audiences/foreign-child", auth=basic)
-    stack.destroy()
+    destroy_and_check(stack, live)
     assert live.objects("audiences") == {}
 
 

@@ -7,6 +7,8 @@ import json
 import httpx
 import pytest
 
+from .fleet import destroy_and_check
+
 pytestmark = pytest.mark.e2e
 AUTH = httpx.BasicAuth("demo-tenant", "demo-thrive-secret")
 
@@ -54,7 +56,7 @@ def test_members__authoritative_drift_partial_failure_additive(make_stack, emula
     stack.config("membership", "additive")
     stack.up()
     assert {"user1", "user2", "user3", "user5"} <= set(_members(live))
-    stack.destroy()
+    destroy_and_check(stack, live)
     assert live.objects("audiences") == {}
 
 
@@ -90,7 +92,7 @@ def test_managers__replace_permissions_drift_and_remove(make_stack, emulator) ->
     stack.config("managers", json.dumps([{"user": "user8"}]))
     stack.up()
     assert set(managers()) == {"user8"}
-    stack.destroy()
+    destroy_and_check(stack, live)
     assert live.objects("audiences") == {}
 
 
@@ -128,7 +130,7 @@ def test_members__foreign_members_refused_additive_removes_only_its_own(make_sta
     stack.config("members", json.dumps(["user5"]))
     stack.up()
     assert members() == ["user5", "user6"] and stack.outputs()["added"] == []
-    stack.destroy()
+    destroy_and_check(stack, live)
     assert members() == ["user5", "user6"]  # nothing of theirs removed
 
     # Adopted on purpose, authoritative: the membership becomes exactly the list.
@@ -137,5 +139,5 @@ def test_members__foreign_members_refused_additive_removes_only_its_own(make_sta
     stack.config("members", json.dumps(["user1"]))
     stack.up()
     assert members() == ["user1"]
-    stack.destroy()
+    destroy_and_check(stack, live)
     assert members() == []

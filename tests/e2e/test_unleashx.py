@@ -11,6 +11,8 @@ import json
 import httpx
 import pytest
 
+from .fleet import destroy_and_check
+
 pytestmark = pytest.mark.e2e
 
 TOKEN = "demo-unleashx-token"
@@ -110,7 +112,7 @@ def test_lifecycle__adopt_records_update_drift_missing_number_destroy(make_stack
     stack.config("phones", json.dumps([A]))
 
     # Destroy: our record goes, the foreign one stays; the stack's campaign is paused, not deleted.
-    out = stack.destroy()
+    out = destroy_and_check(stack, live)
     assert _phones(live, SEEDED) == [FOREIGN]
     made = _campaign(live, int(outs["campaign_id"]))  # type: ignore[call-overload]
     assert made["campaign_status"] == "pause"
@@ -129,7 +131,7 @@ def test_destroy__draft_campaign_keeps_uploaded_records_unless_asked(make_stack,
     # Records uploaded in the UI into the stack's (draft) campaign: no CampaignAudience of the stack owns them.
     live.seed({"audience": [{"campaign_id": cid, "mobile_no": A}, {"campaign_id": cid, "mobile_no": B}]})
     live.clear_requests()
-    out = stack.destroy()
+    out = destroy_and_check(stack, live)
     made = _campaign(live, cid)
     assert made["campaign_status"] == "pause" and "no API to delete campaigns" in _text(out)
     deletes = [r for r in live.requests() if r["path"].endswith("/delete-audience")]
@@ -169,7 +171,7 @@ def test_create__unknown_campaign_id_is_explained_then_adopt_id_takes_over(make_
     assert stack.outputs()["campaign_id"] == int(cid)
     assert len(live.objects("campaigns")) == 1
     assert _campaign(live, int(cid))["campaign_status"] == "inprogress"
-    stack.destroy()
+    destroy_and_check(stack, live)
     assert _campaign(live, int(cid))["campaign_status"] == "pause"
 
 
@@ -195,4 +197,4 @@ def test_preview__agent_id_typo_is_refused_naming_the_agents_with_no_write(make_
     stack.up()
     assert sum(r["path"].endswith("/agents/get") for r in live.requests()) == 1
     assert [c["agent_id"] for c in live.objects("campaigns").values()] == [101]
-    stack.destroy()
+    destroy_and_check(stack, live)
