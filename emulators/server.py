@@ -59,9 +59,10 @@ async def _start(vendor: str, host: str, port: int) -> tuple[web.AppRunner, Runn
     await runner.setup()
     site = web.TCPSite(runner, host, port, reuse_address=True)
     await site.start()
-    server = site._server
-    assert server is not None and getattr(server, "sockets", None)
-    bound = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    # Port 0 means "any free port": the one bound is only known from the listening socket.
+    sockets = getattr(site._server, "sockets", None)
+    assert sockets
+    bound = int(sockets[0].getsockname()[1])
     return runner, Running(vendor, host, bound, spec, app[EMULATOR_KEY])
 
 
