@@ -15,8 +15,10 @@ if str(ROOT) not in sys.path:
 from emulators.admin import Admin  # noqa: E402
 from emulators.server import EmulatorThread  # noqa: E402
 
-# The name the tests have always used for a running emulator's admin client (emulators/admin.py).
+# The name the tests have always used for a running emulator's admin client (emulators/admin.py), and the
+# type of the `emulator` fixture.
 LiveEmulator = Admin
+Emulators = Callable[[str], LiveEmulator]
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +31,7 @@ def _emulator_threads() -> Iterator[dict[str, tuple[EmulatorThread, Admin]]]:
 
 
 @pytest.fixture
-def emulator(_emulator_threads: dict[str, tuple[EmulatorThread, Admin]]) -> Callable[[str], LiveEmulator]:
+def emulator(_emulator_threads: dict[str, tuple[EmulatorThread, Admin]]) -> Emulators:
     """``emulator("batch")`` -> a reset, running emulator on a free 127.0.0.1 port (one per session)."""
 
     def get(vendor: str) -> LiveEmulator:

@@ -9,6 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import Emulators, LiveEmulator
+
+from .conftest import MakeStack, Stack
 from .fleet import destroy_and_check
 
 pytestmark = pytest.mark.e2e
@@ -17,7 +20,7 @@ APIKEY_CANARY = "canary-batch-key-5f1e9d"
 PROJECT = "project_e2e000000000000000000000000000"
 
 
-def _stack(make_stack, emulator):  # type: ignore[no-untyped-def]
+def _stack(make_stack: MakeStack, emulator: Emulators) -> tuple[LiveEmulator, Stack]:
     live = emulator("batch")
     live.seed({"credentials": [{"api_key": APIKEY_CANARY, "project_key": PROJECT}]})
     live.configure(indexing_seconds=0.05)

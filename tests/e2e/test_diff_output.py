@@ -11,13 +11,16 @@ import re
 
 import pytest
 
+from tests.conftest import Emulators, LiveEmulator
+
+from .conftest import MakeStack, Stack
 from .fleet import destroy_and_check
 from .test_batch import APIKEY_CANARY, PROJECT
 
 pytestmark = pytest.mark.e2e
 
 
-def _stack(make_stack, emulator):  # type: ignore[no-untyped-def]
+def _stack(make_stack: MakeStack, emulator: Emulators) -> tuple[LiveEmulator, Stack]:
     live = emulator("batch")
     live.seed({"credentials": [{"api_key": APIKEY_CANARY, "project_key": PROJECT}]})
     live.configure(indexing_seconds=0.05)

@@ -43,7 +43,7 @@ EXAMPLES = examples()
 
 
 def vendors_of(code: str) -> list[str]:
-    used = set()
+    used: set[str] = set()
     for node in ast.walk(ast.parse(code)):
         if isinstance(node, ast.ImportFrom) and node.module == "audience_providers":
             used.update(alias.name for alias in node.names)

@@ -35,8 +35,8 @@ def most_in_flight(log: list[dict[str, Any]], method: str) -> int:
 
 
 @pytest.mark.parametrize("workers,wide", [(None, True), ("4", False)], ids=["launcher-default", "sdk-pool-size"])
-def test_up__provider_serves_more_than_four_calls_at_once(make_stack, emulator, workers: str | None,
-                                                          wide: bool) -> None:  # type: ignore[no-untyped-def]
+def test_up__provider_serves_more_than_four_calls_at_once(make_stack, emulator, workers: str | None,  # type: ignore[no-untyped-def]
+                                                          wide: bool) -> None:
     live = emulator("thrive")
     stack = make_stack("fleet")
     configure(stack, live, "thrive", count=COUNT, prefix="wide")

@@ -40,8 +40,8 @@ OPERATION = {"batch": "create audience", "thrive": "create audience", "unleashx"
 
 @pytest.mark.parametrize("fault", list(FAULTS))
 @pytest.mark.parametrize("vendor", ["batch", "thrive", "sonarly", "unleashx"])
-def test_fault__up_succeeds_or_names_the_failure_then_converges(make_stack, emulator, vendor: str,
-                                                                fault: str) -> None:  # type: ignore[no-untyped-def]
+def test_fault__up_succeeds_or_names_the_failure_then_converges(make_stack, emulator, vendor: str,  # type: ignore[no-untyped-def]
+                                                                fault: str) -> None:
     rng = random.Random(f"{SEED}-{vendor}-{fault}")
     live = emulator(vendor)
     stack = make_stack("fleet")

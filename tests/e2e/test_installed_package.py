@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import Emulators, LiveEmulator
+
+from .conftest import Stack
 from .fleet import destroy_and_check
 
 pytestmark = pytest.mark.e2e
@@ -49,7 +52,7 @@ def user_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield repo
 
 
-def configure_emulators(stack, emulator):  # type: ignore[no-untyped-def]
+def configure_emulators(stack: Stack, emulator: Emulators) -> tuple[LiveEmulator, LiveEmulator]:
     batch_live, thrive_live = emulator("batch"), emulator("thrive")
     stack.config("batch:baseUrl", batch_live.base_url)
     stack.config("batch:projectKey", "project_demo0000000000000000000000000")

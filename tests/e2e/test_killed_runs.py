@@ -96,8 +96,8 @@ def _recover(stack, command: str) -> str:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("vendor", ["batch", "thrive"])
-def test_killed_runs__recovery_converges_without_duplicates(make_stack, emulator, vendor: str,
-                                                            full_run: bool) -> None:  # type: ignore[no-untyped-def]
+def test_killed_runs__recovery_converges_without_duplicates(make_stack, emulator, vendor: str,  # type: ignore[no-untyped-def]
+                                                            full_run: bool) -> None:
     trials = 20 if full_run else 10  # per vendor: 20 in the default run overall
     rng = random.Random(f"{SEED}-{vendor}")
     print(f"KILL_SEED={SEED} vendor={vendor} trials={trials}", file=sys.stderr)

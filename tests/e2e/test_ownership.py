@@ -69,8 +69,8 @@ def _held(live: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def test_same_program_in_two_stacks__second_refused_first_intact(pulumi_bin: Path, tmp_path: Path,
-                                                                 emulator) -> None:  # type: ignore[no-untyped-def]
+def test_same_program_in_two_stacks__second_refused_first_intact(pulumi_bin: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                 emulator) -> None:
     live = {v: emulator(v) for v in VENDORS}
     workdir = tmp_path / "project"
     workdir.mkdir()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import Emulators, LiveEmulator
+
+from .conftest import MakeStack, Stack
 from .fleet import destroy_and_check
 
 pytestmark = pytest.mark.e2e
@@ -79,7 +82,7 @@ def test_preview__unknown_host_fails_fast_naming_the_token_url_and_the_setting(m
     assert "demo-thrive-secret" not in text
 
 
-def _thrive_stack(make_stack, emulator):  # type: ignore[no-untyped-def]
+def _thrive_stack(make_stack: MakeStack, emulator: Emulators) -> tuple[LiveEmulator, Stack]:
     live = emulator("thrive")
     stack = make_stack("thrive_preview_checks")
     stack.config("thrive:baseUrl", live.base_url)

@@ -6,6 +6,9 @@ import re
 
 import pytest
 
+from tests.conftest import Emulators, LiveEmulator
+
+from .conftest import MakeStack, Stack
 from .fleet import destroy_and_check
 
 pytestmark = pytest.mark.e2e
@@ -13,7 +16,8 @@ pytestmark = pytest.mark.e2e
 APIKEY, PROJECT = "progress-batch-key-0c4e", "project_progress00000000000000000000000"
 
 
-def _batch_stack(make_stack, emulator, indexing_seconds: float):  # type: ignore[no-untyped-def]
+def _batch_stack(make_stack: MakeStack, emulator: Emulators,
+                 indexing_seconds: float) -> tuple[LiveEmulator, Stack]:
     live = emulator("batch")
     live.seed({"credentials": [{"api_key": APIKEY, "project_key": PROJECT}]})
     live.configure(indexing_seconds=indexing_seconds)

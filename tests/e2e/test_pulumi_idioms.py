@@ -11,6 +11,9 @@ import json
 
 import pytest
 
+from tests.conftest import Emulators, LiveEmulator
+
+from .conftest import MakeStack, Stack
 from .fleet import destroy_and_check
 from .test_batch import APIKEY_CANARY, PROJECT
 
@@ -19,7 +22,7 @@ pytestmark = pytest.mark.e2e
 TENANT, SECRET = "demo-tenant", "demo-thrive-secret"
 
 
-def _batch(make_stack, emulator, **seeded):  # type: ignore[no-untyped-def]
+def _batch(make_stack: MakeStack, emulator: Emulators, **seeded: str) -> tuple[LiveEmulator, Stack]:
     live = emulator("batch")
     live.seed({"credentials": [{"api_key": APIKEY_CANARY, "project_key": PROJECT}],
                "audiences": [{"name": "legacy_vip", "display_name": "Legacy VIP", "ids": ["old-1", "old-2"]}]})

@@ -8,6 +8,9 @@ import re
 
 import pytest
 
+from tests.conftest import Emulators, LiveEmulator
+
+from .conftest import Stack
 from .fleet import destroy_and_check
 
 pytestmark = pytest.mark.e2e
@@ -21,7 +24,7 @@ CANARIES = {
 }
 
 
-def _configure(stack, emulator) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _configure(stack: Stack, emulator: Emulators) -> dict[str, LiveEmulator]:
     lives = {}
     live = lives["batch"] = emulator("batch")
     live.seed({"credentials": [{"api_key": CANARIES["batch"], "project_key": "project_canary"}]})

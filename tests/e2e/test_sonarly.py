@@ -7,6 +7,9 @@ import time
 
 import pytest
 
+from tests.conftest import Emulators, LiveEmulator
+
+from .conftest import MakeStack, Stack
 from .fleet import destroy_and_check
 
 pytestmark = pytest.mark.e2e
@@ -16,7 +19,7 @@ CREATE_AUDIENCE = r"POST /v1/accounts/[^/]+/audiences$"
 CREATE_FOLDER = r"POST /v1/accounts/[^/]+/audiences/folders$"
 
 
-def _stack(make_stack, emulator, key: str = FULL_KEY):  # type: ignore[no-untyped-def]
+def _stack(make_stack: MakeStack, emulator: Emulators, key: str = FULL_KEY) -> tuple[LiveEmulator, Stack]:
     live = emulator("sonarly")
     stack = make_stack("sonarly_lifecycle")
     stack.config("sonarly:baseUrl", live.base_url)

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import Emulators, LiveEmulator
+
+from .conftest import MakeStack, Stack
 from .fleet import destroy_and_check
 
 pytestmark = pytest.mark.e2e
@@ -22,7 +25,8 @@ FOREIGN = "f0" * 12
 PROFILES = [f"https://www.linkedin.com/in/e2e-prospect-{i}" for i in range(3)]
 
 
-def _stack(make_stack, emulator, foreign_name: str = "E2E prospect upload"):  # type: ignore[no-untyped-def]
+def _stack(make_stack: MakeStack, emulator: Emulators,
+           foreign_name: str = "E2E prospect upload") -> tuple[LiveEmulator, Stack]:
     live = emulator("sonarly")
     # Someone else's audience in the same account group, with its own members: never touched by the stack.
     live.seed({"audiences": [{"id": FOREIGN, "name": foreign_name, "prospectUrls": PROFILES[:1],

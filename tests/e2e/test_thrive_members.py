@@ -7,13 +7,16 @@ import json
 import httpx
 import pytest
 
+from tests.conftest import Emulators, LiveEmulator
+
+from .conftest import MakeStack, Stack
 from .fleet import destroy_and_check
 
 pytestmark = pytest.mark.e2e
 AUTH = httpx.BasicAuth("demo-tenant", "demo-thrive-secret")
 
 
-def _thrive_stack(make_stack, emulator):  # type: ignore[no-untyped-def]
+def _thrive_stack(make_stack: MakeStack, emulator: Emulators) -> tuple[LiveEmulator, Stack]:
     """A fresh Thrive emulator and the thrive_members program configured against it (Basic auth)."""
     live = emulator("thrive")
     stack = make_stack("thrive_members")

@@ -7,10 +7,14 @@ seeded, the stack adopts and deletes them; a stack-created campaign is paused on
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
 import pytest
 
+from tests.conftest import Emulators, LiveEmulator
+
+from .conftest import MakeStack, Stack
 from .fleet import destroy_and_check
 
 pytestmark = pytest.mark.e2e
@@ -21,7 +25,7 @@ A, B, C, E = "+15550000001", "+15550000002", "+15550000003", "+15550000005"
 FOREIGN = "+15550000009"
 
 
-def _stack(make_stack, emulator):  # type: ignore[no-untyped-def]
+def _stack(make_stack: MakeStack, emulator: Emulators) -> tuple[LiveEmulator, Stack]:
     live = emulator("unleashx")
     stack = make_stack("unleashx_campaign")
     stack.config("unleashx:baseUrl", live.base_url)
@@ -29,11 +33,11 @@ def _stack(make_stack, emulator):  # type: ignore[no-untyped-def]
     return live, stack
 
 
-def _campaign(live, cid: int) -> dict:  # type: ignore[no-untyped-def, type-arg]
+def _campaign(live: LiveEmulator, cid: int) -> dict[str, Any]:
     return live.objects("campaigns")[str(cid)]
 
 
-def _phones(live, cid: int) -> list[str]:  # type: ignore[no-untyped-def]
+def _phones(live: LiveEmulator, cid: int) -> list[str]:
     return [r["mobile_no"] for r in _campaign(live, cid)["audience"]]
 
 
@@ -66,9 +70,9 @@ def test_lifecycle__adopt_records_update_drift_missing_number_destroy(make_stack
     stack.up()
     outs = stack.outputs()
     ids = {r["mobile_no"]: r["id"] for r in _campaign(live, SEEDED)["audience"]}
-    assert sorted(outs["record_ids"]) == sorted([ids[A], ids[B], ids["+1 555-000-0003"]])  # type: ignore[arg-type]
-    assert {r["status"] for r in outs["records"]} == {"Fresh"}  # type: ignore[union-attr]
-    made = _campaign(live, int(outs["campaign_id"]))  # type: ignore[call-overload]
+    assert sorted(outs["record_ids"]) == sorted([ids[A], ids[B], ids["+1 555-000-0003"]])
+    assert {r["status"] for r in outs["records"]} == {"Fresh"}
+    made = _campaign(live, int(outs["campaign_id"]))
     assert made["campaign_name"] == "e2e winter calls" and made["campaign_status"] == "draft"
     assert made["max_delay"] == '{"d":0,"h":1,"m":0}' and made["max_retry"] == 3
     assert not [r for r in live.requests() if r["path"].endswith("/delete-audience")]
@@ -78,7 +82,7 @@ def test_lifecycle__adopt_records_update_drift_missing_number_destroy(make_stack
     stack.config("maxRetry", "5")
     out = stack.up()
     assert "replaced" not in out.stdout
-    made = _campaign(live, int(outs["campaign_id"]))  # type: ignore[call-overload]
+    made = _campaign(live, int(outs["campaign_id"]))
     assert made["campaign_status"] == "hold" and made["max_retry"] == 5
 
     # Removing one number deletes just that record.
@@ -114,7 +118,7 @@ def test_lifecycle__adopt_records_update_drift_missing_number_destroy(make_stack
     # Destroy: our record goes, the foreign one stays; the stack's campaign is paused, not deleted.
     out = destroy_and_check(stack, live)
     assert _phones(live, SEEDED) == [FOREIGN]
-    made = _campaign(live, int(outs["campaign_id"]))  # type: ignore[call-overload]
+    made = _campaign(live, int(outs["campaign_id"]))
     assert made["campaign_status"] == "pause"
     assert "remains in UnleashX" in _text(out)
     assert _campaign(live, SEEDED)["campaign_status"] == "draft"  # never touched
@@ -127,7 +131,7 @@ def test_destroy__draft_campaign_keeps_uploaded_records_unless_asked(make_stack,
     if delete_records:
         stack.config("deleteRecordsOnDestroy", "true")
     stack.up()
-    cid = int(stack.outputs()["campaign_id"])  # type: ignore[call-overload]
+    cid = int(stack.outputs()["campaign_id"])
     # Records uploaded in the UI into the stack's (draft) campaign: no CampaignAudience of the stack owns them.
     live.seed({"audience": [{"campaign_id": cid, "mobile_no": A}, {"campaign_id": cid, "mobile_no": B}]})
     live.clear_requests()
