@@ -20,7 +20,6 @@ cleared (the create never took effect). See docs/recovery.md.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import subprocess
@@ -30,9 +29,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ._core import registry
 from ._core.config import ConfigSource
-from ._core.dynamic import VendorProvider
 from ._core.errors import ProviderError
+from ._core.lifecycle import Lifecycle
 
 DYNAMIC_PREFIX = "pulumi-python:dynamic/"
 VENDORS = ("batch", "sonarly", "thrive", "unleashx")
@@ -54,19 +54,18 @@ class Finding:
         return "unresolved"
 
 
-def _provider_for(resource_type: str) -> VendorProvider[Any, Any] | None:
+def _provider_for(resource_type: str) -> Lifecycle[Any, Any] | None:
+    """The lifecycle of one of our resource types (``pulumi-python:dynamic/<vendor>:<Resource>``), or None."""
     if not resource_type.startswith(DYNAMIC_PREFIX):
         return None
     label = resource_type[len(DYNAMIC_PREFIX):]
-    vendor = label.split(":", 1)[0]
-    if vendor not in VENDORS:
+    if label.split(":", 1)[0] not in VENDORS:
         return None
-    module = importlib.import_module(f"audience_providers.{vendor}.resource")
-    for value in vars(module).values():
-        if (isinstance(value, type) and issubclass(value, VendorProvider)
-                and getattr(value, "resource_label", None) == label and "args_model" in vars(value)):
-            return value()
-    return None
+    try:
+        lifecycle: Lifecycle[Any, Any] = registry.provider_class(label)().impl
+    except registry.UnknownProvider:
+        return None
+    return lifecycle
 
 
 class Pulumi:
@@ -113,8 +112,8 @@ def find_pending(deployment: Mapping[str, Any], config: Mapping[str, str],
         if provider is None:
             findings.append(Finding(urn, rtype, None))
             continue
-        provider._config = provider.load_config(ConfigSource(config.get))
-        provider._config_error = None
+        provider.configure(ConfigSource(config.get))
+        _ = provider.config  # a missing setting is raised here, naming the fix
         candidates = provider.locate(res.get("inputs") or {}, held.get(rtype, set()))
         finding = Finding(urn, provider.resource_label, candidates)
         if candidates is not None and len(candidates) == 1:

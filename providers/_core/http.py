@@ -11,7 +11,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -31,6 +31,7 @@ log.addFilter(RedactingFilter())
 C = TypeVar("C", bound="BaseClient")
 PageT = TypeVar("PageT")
 ItemT = TypeVar("ItemT")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,9 @@ class BaseClient:
             shared_limiter(self.vendor, self.credential_key, settings.requests_per_minute)
             if settings.requests_per_minute else None
         )
+        self._memo: dict[Hashable, Any] = {}
+        self._memo_locks: dict[Hashable, threading.Lock] = {}
+        self._memo_lock = threading.Lock()
         self.http = httpx.Client(
             base_url=settings.base_url.rstrip("/"),
             timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
@@ -139,6 +143,47 @@ class BaseClient:
             if client is None:
                 client = cls._instances[key] = make(settings, **credentials)
             return client  # type: ignore[return-value]
+
+    # -- reads kept for the process --------------------------------------------------------------
+    # The engine calls check() one resource at a time, so a lookup per resource puts N round trips in series
+    # before the creates. What a command needs to read once (a listing of keys, the users, the agents, whether
+    # the credential is accepted) is read on first use and kept here. Clients are one per process and
+    # credential (``shared``), so a memo on the client is exactly "once per provider process and credential".
+    def once(self, key: Hashable, load: Callable[[], T]) -> T:
+        """``load()``'s answer for ``key``, computed on first use (one caller loads; others wait for it)."""
+        with self._memo_lock:
+            if key in self._memo:
+                return self._memo[key]  # type: ignore[no-any-return]
+            lock = self._memo_locks.setdefault(key, threading.Lock())
+        with lock:
+            with self._memo_lock:
+                if key in self._memo:
+                    return self._memo[key]  # type: ignore[no-any-return]
+            value = load()
+            with self._memo_lock:
+                self._memo[key] = value
+            return value
+
+    def remember(self, key: Hashable, value: Any) -> None:
+        """Put ``value`` under ``key`` as if ``once`` had loaded it (e.g. an object this process just created)."""
+        with self._memo_lock:
+            self._memo[key] = value
+
+    def forget(self, key: Hashable | None = None) -> None:
+        """Drop one kept read (None: all of them), so the next ``once`` reads again."""
+        with self._memo_lock:
+            if key is None:
+                self._memo.clear()
+            else:
+                self._memo.pop(key, None)
+
+    @classmethod
+    def forget_everywhere(cls) -> None:
+        """Drop the kept reads of every shared client (tests: each case starts from a fresh process view)."""
+        with cls._instances_lock:
+            clients = list(BaseClient._instances.values())
+        for client in clients:
+            client.forget()
 
     # -- hooks for vendor clients ------------------------------------------------------------
     def auth_headers(self) -> Mapping[str, str]:

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckFailure, Resource
+from pulumi.dynamic import Resource
 
 from .._core.config import ConfigSource, Setting, client_settings, missing
 from .._core.dynamic import ReadableResource, VendorProvider, create_or_adopt
 from .._core.errors import ApiError, InputError, NotFound
+from .._core.lifecycle import Failure as CheckFailure
 from .._core.util import chunks
 from .._core.wait import wait_until
 from .client import DEFAULT_BASE_URL, Client
@@ -99,7 +100,7 @@ class AudienceProvider(VendorProvider[AudienceArgs, BatchConfig]):
             return []
         return [(view.name, self._describe(view))]
 
-    def extra_checks(self, args: AudienceArgs) -> list[CheckFailure]:
+    def extra_checks(self, args: AudienceArgs, olds: Mapping[str, Any]) -> list[CheckFailure]:
         if not args.adopt:
             return []
         problem = self._adoption_problem(args)

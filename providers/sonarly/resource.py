@@ -24,11 +24,13 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol, TypeVar
 
 import pulumi
-from pulumi.dynamic import CheckFailure, CheckResult, Resource
+from pulumi.dynamic import Resource
 
 from .._core.config import ConfigSource, Setting, client_settings, missing
 from .._core.dynamic import ReadableResource, VendorProvider, contains_unknown, create_or_adopt
 from .._core.errors import ApiError, ConfigurationError, Conflict, InputError, NotFound, ProviderError
+from .._core.lifecycle import Checked as CheckResult
+from .._core.lifecycle import Failure as CheckFailure
 from .._core.wait import repeat_while_refused, wait_until
 from .client import DEFAULT_BASE_URL, NOT_READY, Client
 from .models import (
@@ -190,7 +192,7 @@ class _SonarlyProvider(VendorProvider[Any, SonarlyConfig]):
         recorded = props.get("account_group_id")
         return str(recorded) if recorded else self.config.account_group()
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, _olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:  # type: ignore[override]
         result = super().check(_olds, news)
         if not result.failures:
             # An unset or ambiguous account group fails `pulumi preview` (one cached GET /v1/accounts per process).
@@ -285,7 +287,7 @@ class AudienceProvider(_SonarlyProvider):
         return super().comparable(field, props, state=state)
 
     # -- check / diff ----------------------------------------------------------------------------
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, _olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:  # type: ignore[override]
         result = self._check_adoption(_olds, news)
         folder_id, type_ = result.inputs.get("folder_id"), result.inputs.get("type")
         if (result.failures or not isinstance(folder_id, str) or not folder_id or contains_unknown(folder_id)
@@ -308,7 +310,7 @@ class AudienceProvider(_SonarlyProvider):
                                         "Nothing was changed.")
         return None
 
-    def _check_adoption(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def _check_adoption(self, _olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
         result = super().check(_olds, news)
         adopt_id = result.inputs.get("adopt_id")
         if (result.failures or not adopt_id or contains_unknown(adopt_id) or _olds.get("adopt_id") == adopt_id

@@ -9,12 +9,14 @@ from functools import partial
 from typing import Any, ClassVar
 
 import pulumi
-from pulumi.dynamic import CheckFailure, CheckResult, Resource
+from pulumi.dynamic import Resource
 from pydantic import BaseModel
 
 from .._core.config import ConfigSource, Setting, client_settings, missing
-from .._core.dynamic import KEY_INDEX, ReadableResource, VendorProvider, contains_unknown, create_or_adopt, user_inputs
+from .._core.dynamic import ReadableResource, VendorProvider, contains_unknown, create_or_adopt, user_inputs
 from .._core.errors import ApiError, ConfigurationError, Conflict, Forbidden, InputError, NotFound, ProviderError
+from .._core.lifecycle import Checked as CheckResult
+from .._core.lifecycle import Failure as CheckFailure
 from .._core.util import chunks, remove_quietly
 from .client import REGION_HOSTS, Client, api_base_url, token_url, token_url_beside
 from .models import (
@@ -117,8 +119,9 @@ class _ThriveProvider(_ThriveBase):
     def find_existing(self, key: str) -> str | None:
         client = self.config.client
         # Structures and child audiences share one reference space (GET /audiences/{reference} finds either).
-        every = lambda: ((a.reference, self._describe(a)) for a in client.iter_audiences() if a.reference)  # noqa: E731
-        return KEY_INDEX.lookup(("thrive", id(client)), key, every)
+        held = client.once("references", lambda: {a.reference: self._describe(a) for a in client.iter_audiences()
+                                                  if a.reference})
+        return held.get(key)
 
     def adopt_hint(self) -> str:
         return ("set adopt=True on this resource (it is then renamed/moved to match and deleted by "
@@ -135,7 +138,7 @@ class _ThriveProvider(_ThriveBase):
     def _parent_of(self, args: Any) -> str | None:
         return None
 
-    def extra_checks(self, args: BaseModel) -> list[CheckFailure]:
+    def extra_checks(self, args: BaseModel, olds: Mapping[str, Any]) -> list[CheckFailure]:
         if not getattr(args, "adopt", False):
             return []
         # Adoption is the one check that reads the API: whether the audience may be managed at all.
@@ -254,7 +257,7 @@ class AudienceProvider(_ThriveProvider):
     def _parent_of(self, args: Any) -> str | None:
         return str(args.parent)
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, _olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:  # type: ignore[override]
         result = super().check(_olds, news)
         parent = result.inputs.get("parent")
         if (result.failures or not isinstance(parent, str) or contains_unknown(parent) or result.inputs.get("adopt")
@@ -434,7 +437,7 @@ class AudienceMembersProvider(_ThriveBase):
             return []
         return [] if id_ in held else [(id_, f"members of audience {audience!r} ({count} now)")]
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, _olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:  # type: ignore[override]
         result = super().check(_olds, news)
         members = result.inputs.get("members")
         if result.failures or not isinstance(members, list) or contains_unknown(members):
@@ -588,7 +591,7 @@ class AudienceManagersProvider(_ThriveBase):
     def _users(managers: Any) -> list[str]:
         return [str(m.get("user")) for m in managers or [] if isinstance(m, Mapping)]
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, _olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:  # type: ignore[override]
         result = super().check(_olds, news)
         managers = result.inputs.get("managers")
         if result.failures or not isinstance(managers, list) or contains_unknown(managers):

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckFailure, CheckResult, Resource
+from pulumi.dynamic import Resource
 
 from .._core.config import ConfigSource, Setting, client_settings, missing
 from .._core.dynamic import ReadableResource, VendorProvider, create_or_adopt
 from .._core.errors import ApiError, Conflict, InputError, NotFound, ProviderError, ServerError, TransportFailure
+from .._core.lifecycle import Checked as CheckResult
+from .._core.lifecycle import Failure as CheckFailure
 from .client import DEFAULT_BASE_URL, Client, is_delete_all_refused
 from .models import (
     AudienceRecord,
@@ -89,7 +91,7 @@ class CampaignProvider(_UnleashXBase):
     resource_label = "unleashx:Campaign"
     read_by_id_unsupported = "UnleashX documents no endpoint that reads a campaign's fields back"
     args_model = CampaignArgs
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, _olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:  # type: ignore[override]
         result = super().check(_olds, news)
         if not result.failures:
             result.inputs[ON_DESTROY] = _on_destroy(bool(result.inputs.get("delete_records_on_destroy")))
@@ -107,7 +109,7 @@ class CampaignProvider(_UnleashXBase):
     replace_fields = frozenset()
     create_only_fields = frozenset({"adopt_id"})
 
-    def extra_checks(self, args: CampaignArgs) -> list[CheckFailure]:
+    def extra_checks(self, args: CampaignArgs, olds: Mapping[str, Any]) -> list[CheckFailure]:
         failures = self._agent_failures(args)
         if args.adopt_id is None:
             return failures
@@ -286,7 +288,7 @@ class CampaignAudienceProvider(_UnleashXBase):
                 return value
         return value
 
-    def extra_checks(self, args: CampaignAudienceArgs) -> list[CheckFailure]:
+    def extra_checks(self, args: CampaignAudienceArgs, olds: Mapping[str, Any]) -> list[CheckFailure]:
         # Read-only lookup at preview: a number without a record can't be created by any API, so say so now.
         try:
             found = self.config.client.find_records(args.campaign_id, args.phone_numbers)

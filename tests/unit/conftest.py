@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from audience_providers._core.dynamic import CREDENTIAL_CHECK
+from audience_providers._core.http import BaseClient
 
 
 @pytest.fixture(autouse=True)
 def _no_credential_read(monkeypatch: pytest.MonkeyPatch) -> None:
     for vendor in ("BATCH", "THRIVE", "SONARLY", "UNLEASHX"):
         monkeypatch.setenv(f"{vendor}_SKIP_CREDENTIALS_VALIDATION", "true")
-    CREDENTIAL_CHECK.forget()
+    BaseClient.forget_everywhere()

@@ -37,8 +37,10 @@ def test_find_pending__matches_through_the_provider_and_skips_what_the_stack_hol
     class Provider:
         resource_label = "batch:Audience"
 
-        def load_config(self, source: Any) -> object:
-            return object()
+        config = object()
+
+        def configure(self, source: Any) -> None:
+            pass
 
         def locate(self, inputs: dict[str, Any], held: set[str]) -> list[tuple[str, str]]:
             seen.append((inputs, held))

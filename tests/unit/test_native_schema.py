@@ -1,0 +1,76 @@
+"""The plugin's schema is generated from the models: it names exactly their fields, required inputs, replacements
+and the vendor's settings, so a model and the served schema can't disagree."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+
+from audience_providers._core import native
+from audience_providers._core.schema import camel, snake, token
+
+VENDORS = ["thrive", "sonarly", "unleashx", "batch"]
+
+
+def _served(vendor: str) -> tuple[native.NativeProvider, dict[str, Any]]:
+    provider = native.NativeProvider(vendor, native.vendor_lifecycles(vendor), native.vendor_settings(vendor))
+    from pulumi.provider.experimental import provider as sdk
+
+    response = asyncio.run(provider.get_schema(sdk.GetSchemaRequest(0)))
+    assert response.schema is not None
+    return provider, json.loads(response.schema)
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_schema__inputs_outputs_and_replacements_follow_the_models(vendor: str) -> None:
+    provider, schema = _served(vendor)
+    assert set(schema["resources"]) == set(provider.types)
+    for tok, lifecycle in provider.types.items():
+        spec = schema["resources"][tok]
+        fields = lifecycle.args_model.model_fields
+        assert set(spec["inputProperties"]) == {camel(f) for f in fields}
+        assert set(spec["requiredInputs"]) == {camel(f) for f, info in fields.items() if info.is_required()}
+        replaced = {k for k, v in spec["inputProperties"].items() if v.get("replaceOnChanges")}
+        assert replaced == {camel(f) for f in lifecycle.replace_fields}
+        outputs = lifecycle.state_model.model_fields if lifecycle.state_model is not None else fields
+        assert set(spec["properties"]) == {camel(f) for f in outputs}
+        for prop in spec["inputProperties"].values():
+            ref = prop.get("$ref", "")
+            if ref.startswith("#/types/"):
+                assert ref[len("#/types/"):] in schema["types"]
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_schema__config_is_the_vendors_settings_with_secrets_marked(vendor: str) -> None:
+    _, schema = _served(vendor)
+    settings = native.vendor_settings(vendor)
+    variables = schema["config"]["variables"]
+    assert set(variables) == {s.key.split(":", 1)[1] for s in settings}
+    for setting in settings:
+        prop = variables[setting.key.split(":", 1)[1]]
+        assert bool(prop.get("secret")) == setting.secret
+        assert prop["defaultInfo"]["environment"] == [setting.env]
+    assert schema["provider"]["inputProperties"] == variables
+
+
+def test_names__camel_and_snake_round_trip_every_field() -> None:
+    for vendor in VENDORS:
+        for lifecycle in native.vendor_lifecycles(vendor):
+            for field in lifecycle.args_model.model_fields:
+                assert snake(camel(field)) == field
+    assert token("thrive", "thrive:AudienceMembers") == "thrive:index:AudienceMembers"
+
+
+def test_values__whole_numbers_become_ints_and_computed_becomes_the_unknown_marker() -> None:
+    from pulumi.provider.experimental.property_value import PropertyValue
+
+    from audience_providers._core.lifecycle import UNKNOWN
+
+    props = {"agentId": PropertyValue(3.0), "campaignName": PropertyValue.computed(),
+             "phoneNumbers": PropertyValue([PropertyValue("+1")])}
+    assert native.to_model(props) == {"agent_id": 3, "campaign_name": UNKNOWN, "phone_numbers": ["+1"]}
+    back = native.to_wire({"agent_id": 3, "display_name": None}, frozenset({"agent_id"}))
+    assert back["agentId"].value == 3.0 and back["agentId"].is_secret and back["displayName"].value is None
