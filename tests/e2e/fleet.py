@@ -122,7 +122,18 @@ def stack_ids(stack: Stack) -> set[str]:
             and not str(r.get("type", "")).startswith(("pulumi:pulumi:", "pulumi:providers:"))}
 
 
-def leftovers(lives: Mapping[str, Admin], ids: Iterable[str], *, prefixes: Iterable[str] = (),
+Lives = Admin | Mapping[str, Admin] | Iterable[Admin]
+
+
+def _admins(lives: Lives) -> list[Admin]:
+    if isinstance(lives, Admin):
+        return [lives]
+    if isinstance(lives, Mapping):
+        return list(lives.values())
+    return list(lives)
+
+
+def leftovers(lives: Lives, ids: Iterable[str], *, prefixes: Iterable[str] = (),
               keep: Iterable[str] = ()) -> list[str]:
     """What the emulators still hold of a destroyed stack: objects whose id is in ``ids`` or whose natural key
     starts with one of ``prefixes``, except the documented survivors: an UnleashX campaign destroy paused (the
@@ -130,8 +141,8 @@ def leftovers(lives: Mapping[str, Admin], ids: Iterable[str], *, prefixes: Itera
     and was told to leave, e.g. a Batch audience adopted additively; foreign seeds sharing the prefix)."""
     ids, prefixes, keep = set(ids), tuple(prefixes), set(keep)
     found = []
-    for vendor, live in lives.items():
-        objects = live.all_objects()
+    for live in _admins(lives):
+        vendor, objects = live.vendor, live.all_objects()
         for kind in DESTROYED_KINDS[vendor]:
             for oid, obj in objects.get(kind, {}).items():
                 natural = str(obj.get(NATURAL_KEY[vendor], ""))
@@ -145,13 +156,13 @@ def leftovers(lives: Mapping[str, Admin], ids: Iterable[str], *, prefixes: Itera
     return found
 
 
-def destroy_and_check(stack: Stack, lives: Admin | Mapping[str, Admin], *extra: str, prefixes: Iterable[str] = (),
+def destroy_and_check(stack: Stack, lives: Lives, *extra: str, prefixes: Iterable[str] = (),
                       keep: Iterable[str] = ()) -> subprocess.CompletedProcess[str]:
     """`pulumi destroy`, then assert the vendors hold nothing of the stack (Terraform's CheckDestroy): the ids
     are taken from the state before destroy, and ``prefixes`` catch objects a lost answer kept out of it."""
-    by_vendor = {lives.vendor: lives} if isinstance(lives, Admin) else dict(lives)
+    admins = _admins(lives)
     ids = stack_ids(stack)
     out = stack.destroy(*extra)
-    left = leftovers(by_vendor, ids, prefixes=prefixes, keep=keep)
+    left = leftovers(admins, ids, prefixes=prefixes, keep=keep)
     assert not left, f"destroy left objects of the stack in the vendor: {left}"
     return out
