@@ -21,7 +21,8 @@ from audience_providers.batch import config
 from audience_providers.batch.audience import AudienceLifecycle
 from audience_providers.batch.members import Members
 from audience_providers.batch.snapshots import plan_changes
-from emulators._server import EmulatorThread
+from emulators.admin import Admin
+from emulators.server import EmulatorThread
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -34,7 +35,8 @@ def main() -> None:
 
     emu = EmulatorThread(("batch",)).start()
     running = emu.running["batch"]
-    running.emulator.state.configure({"indexing_seconds": 0.05})
+    admin = Admin("batch", running.base_url)
+    admin.configure(indexing_seconds=0.05)
     work = Path(tempfile.mkdtemp(prefix="bench-batch-"))
     os.environ.update({"BATCH_BASE_URL": running.base_url, "BATCH_API_KEY": "demo-batch-rest-key",
                        "BATCH_PROJECT_KEY": "project_demo0000000000000000000000000",
@@ -65,6 +67,7 @@ def main() -> None:
         provider.update(name, result.outs, {**props, "members": new_spec.spec()})
         update_times.append(time.perf_counter() - started)
         provider.delete(name, props)
+    admin.close()
     emu.stop()
 
     def summary(values: list[float]) -> dict[str, float]:

@@ -10,9 +10,7 @@ import asyncio
 import json
 import os
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -20,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from emulators.admin import EmulatorProcess
 
 from .metering import Command, CpuMeter, run_command, wait_quiet
 from .stats import PHASES, request_summary
@@ -34,71 +34,24 @@ class PhaseFailed(Exception):
     pass
 
 
-class Emulator:
-    """Fresh emulators of ``vendors`` (`python -m emulators --only ...`) on free ports, with latency injected.
+class Emulator(EmulatorProcess):
+    """Fresh emulators of ``vendors`` in their own process (emulators/admin.py), with latency injected.
 
-    They run in a separate process so the floor client (in this process) does not share a GIL with them.
+    A separate process so the floor client (in this process) does not share a GIL with them.
     """
 
     def __init__(self, latency_ms: float, vendors: tuple[str, ...] = ("thrive",),
                  config: dict[str, dict[str, Any]] | None = None) -> None:
-        ports = [arg for vendor in vendors for arg in (f"--{vendor}-port", "0")]
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "emulators", "--only", *vendors, *ports],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        assert self.proc.stdout is not None
-        self.base_urls: dict[str, str] = {}
-        for line in self.proc.stdout:
-            word = line.split()[0] if line.split() else ""
-            if word in vendors:
-                self.base_urls[word] = line.split()[1]
-            if len(self.base_urls) == len(vendors):
-                break
-        if len(self.base_urls) != len(vendors):
-            self.proc.kill()
-            raise RuntimeError(f"the emulators did not start (got {sorted(self.base_urls)} of {vendors})")
-        self.vendors = vendors
+        super().__init__(vendors, cwd=ROOT)
         self.base_url = self.base_urls[vendors[0]]
-        # Every vendor's admin API sits at the root of its own server, beside its API prefix.
-        self.admins = {v: httpx.Client(base_url=_root_of(url) + "/_emulator", timeout=30)
-                       for v, url in self.base_urls.items()}
-        self.admin = self.admins[vendors[0]]
         for vendor in vendors:
-            self.configure(vendor, {"latency_ms": latency_ms, **(config or {}).get(vendor, {})})
-
-    def configure(self, vendor: str, options: dict[str, Any]) -> None:
-        self.admins[vendor].post("/config", json=options).raise_for_status()
-
-    def take_requests(self) -> list[dict[str, Any]]:
-        """The request log of every vendor since the last call (then cleared), each entry tagged with its vendor."""
-        log: list[dict[str, Any]] = []
-        for vendor, admin in self.admins.items():
-            log += [{**r, "vendor": vendor} for r in admin.get("/requests").json()["requests"]]
-            admin.delete("/requests").raise_for_status()
-        return log
+            self[vendor].configure(latency_ms=latency_ms, **(config or {}).get(vendor, {}))
 
     def state(self, vendor: str) -> dict[str, Any]:
-        dumped: dict[str, Any] = self.admins[vendor].get("/state").json()
-        return dumped
+        return self[vendor].state()
 
     def audience_count(self) -> int:
-        return len(self.state("thrive")["audiences"])
-
-    def stop(self) -> None:
-        for admin in self.admins.values():
-            admin.close()
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
-def _root_of(base_url: str) -> str:
-    """http://127.0.0.1:PORT/rest/v1 -> http://127.0.0.1:PORT"""
-    scheme, _, rest = base_url.partition("://")
-    return f"{scheme}://{rest.split('/', 1)[0]}"
+        return len(self["thrive"].objects("audiences"))
 
 
 @dataclass
@@ -178,7 +131,7 @@ class Pulumi(Contender):
         return cmd
 
     def setup(self, work: Path, emu: Emulator, n: int) -> None:
-        self.emu_pid = emu.proc.pid
+        self.emu_pid = emu.pid
         self.dir = work / "pulumi"
         self.dir.mkdir(parents=True)
         (self.dir / ".state").mkdir()
@@ -239,7 +192,7 @@ class Tofu(Contender):
         self.workload = workload or ThriveWorkload()
 
     def setup(self, work: Path, emu: Emulator, n: int) -> None:
-        self.emu_pid = emu.proc.pid
+        self.emu_pid = emu.pid
         self.dir = work / "tofu"
         self.dir.mkdir(parents=True)
         (self.dir / "main.tf").write_text(self.workload.hcl(emu, n))
@@ -281,7 +234,7 @@ class Floor(Contender):
 
     def setup(self, work: Path, emu: Emulator, n: int) -> None:
         self.emu = emu
-        self.emu_pid = emu.proc.pid
+        self.emu_pid = emu.pid
         self.n = n
         self.memo: dict[str, Any] = {}
 

@@ -9,17 +9,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import socket
-import subprocess
-import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import aiohttp
-import httpx
 
-from emulators._server import DEFAULT_PORTS
+from emulators.admin import EmulatorProcess
+from emulators.server import DEFAULT_PORTS
 
 RESULTS = Path(__file__).resolve().parent / "results"
 # One cheap authenticated read per vendor (what a refresh or a wait loop mostly sends).
@@ -32,26 +29,13 @@ PROBES = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def measure(vendor: str, requests: int, clients: int) -> dict[str, float]:
     # The server runs in its own process, as in `python -m emulators`: sharing this process's GIL with the
     # load threads would measure the load generator, not the emulator.
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "emulators", "--only", vendor, f"--{vendor}-port", str(port)],
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    assert server.stdout is not None
-    for line in server.stdout:
-        if line.startswith(vendor):
-            base = line.split()[1]
-            break
+    server = EmulatorProcess((vendor,))
+    base = server.base_urls[vendor]
     if vendor == "unleashx":
-        httpx.post(f"http://127.0.0.1:{port}/_emulator/seed",
-                   json={"campaigns": [{"id": 1, "agent_id": 101, "campaign_name": "load"}]})
+        server[vendor].seed({"campaigns": [{"id": 1, "agent_id": 101, "campaign_name": "load"}]})
     path, headers = PROBES[vendor]
     # asyncio + aiohttp client: a threaded httpx client would hit this process's GIL long before the server.
     async def run() -> list[int]:
@@ -71,8 +55,7 @@ def measure(vendor: str, requests: int, clients: int) -> dict[str, float]:
     started = time.perf_counter()
     statuses = asyncio.run(run())
     elapsed = time.perf_counter() - started
-    server.terminate()
-    server.wait(10)
+    server.stop()
     return {"requests": len(statuses), "seconds": round(elapsed, 3), "requests_per_s": round(len(statuses) / elapsed),
             "default_port": DEFAULT_PORTS[vendor],
             "non_2xx": sum(1 for s in statuses if s >= 300)}

@@ -268,16 +268,16 @@ class CompassWorkload(Workload):
     def live(self, emu: Emulator) -> dict[str, int]:
         out: dict[str, int] = {}
         for vendor in self.vendors:
-            state = emu.state(vendor)
             if vendor == "unleashx":
                 # Destroy pauses a campaign (there is no delete): a paused one counts as gone.
-                out[vendor] = sum(1 for c in state["campaigns"].values() if c.get("campaign_status") != "pause")
+                out[vendor] = sum(1 for c in emu[vendor].objects("campaigns").values()
+                                  if c.get("campaign_status") != "pause")
             elif vendor == "batch":
                 # Remove is asynchronous (it settles like any write): an accepted removal counts as gone, since
                 # restapi and the floor do not wait for it.
-                out[vendor] = sum(1 for a in state["audiences"].values() if not a.get("removing"))
+                out[vendor] = sum(1 for a in emu[vendor].objects("audiences").values() if not a.get("removing"))
             else:
-                out[vendor] = len(state["audiences"])
+                out[vendor] = len(emu[vendor].objects("audiences"))
         return out
 
     def emptied_by(self, tool: str) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ import asyncio
 import signal
 import sys
 
-from ._server import DEFAULT_PORTS, VENDORS, serve_forever
+from .server import DEFAULT_PORTS, VENDORS, serve_forever
 
 
 def main(argv: list[str] | None = None) -> int:

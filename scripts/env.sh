@@ -18,7 +18,7 @@ mkdir -p "$AUDIENCE_ROOT/.pulumi-state"
 if [ -z "${PULUMI_CONFIG_PASSPHRASE+x}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
   export PULUMI_CONFIG_PASSPHRASE="local-emulators-only"
 fi
-# AUDIENCE_EMULATOR_PORT_BASE (default 18081) moves the emulators to base..base+3 (emulators/_server.py), e.g. for a
+# AUDIENCE_EMULATOR_PORT_BASE (default 18081) moves the emulators to base..base+3 (emulators/server.py), e.g. for a
 # second checkout on the same machine. stacks/Pulumi.local.yaml names the default ports, so for another base the
 # `local` stack's up/preview/refresh/destroy (scripts/pulumi, scripts/up-local) read a copy with the ports rewritten.
 export AUDIENCE_EMULATOR_PORT_BASE="${AUDIENCE_EMULATOR_PORT_BASE:-18081}"

@@ -6,72 +6,39 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from emulators._server import EmulatorThread, Running  # noqa: E402
+from emulators.admin import Admin  # noqa: E402
+from emulators.server import EmulatorThread  # noqa: E402
 
-
-class LiveEmulator:
-    """A running vendor emulator plus helpers to drive its admin API."""
-
-    def __init__(self, running: Running) -> None:
-        self.running = running
-        self.admin = httpx.Client(base_url=running.root_url + "/_emulator", timeout=10)
-
-    @property
-    def base_url(self) -> str:
-        return self.running.base_url
-
-    @property
-    def root_url(self) -> str:
-        return self.running.root_url
-
-    def reset(self) -> None:
-        self.admin.post("/reset").raise_for_status()
-
-    def state(self) -> dict:  # type: ignore[type-arg]
-        return self.admin.get("/state").json()
-
-    def seed(self, data: dict) -> dict:  # type: ignore[type-arg]
-        resp = self.admin.post("/seed", json=data)
-        resp.raise_for_status()
-        return resp.json()
-
-    def fault(self, **spec: object) -> None:
-        self.admin.post("/faults", json=spec).raise_for_status()
-
-    def configure(self, **options: object) -> None:
-        self.admin.post("/config", json=options).raise_for_status()
-
-    def requests(self) -> list[dict]:  # type: ignore[type-arg]
-        return self.admin.get("/requests").json()["requests"]
-
-    def clear_requests(self) -> None:
-        self.admin.delete("/requests").raise_for_status()
+# The name the tests have always used for a running emulator's admin client (emulators/admin.py), and the
+# type of the `emulator` fixture.
+LiveEmulator = Admin
+Emulators = Callable[[str], LiveEmulator]
 
 
 @pytest.fixture(scope="session")
-def _emulator_threads() -> Iterator[dict[str, EmulatorThread]]:
-    threads: dict[str, EmulatorThread] = {}
+def _emulator_threads() -> Iterator[dict[str, tuple[EmulatorThread, Admin]]]:
+    threads: dict[str, tuple[EmulatorThread, Admin]] = {}
     yield threads
-    for thread in threads.values():
+    for thread, admin in threads.values():
+        admin.close()
         thread.stop()
 
 
 @pytest.fixture
-def emulator(_emulator_threads: dict[str, EmulatorThread]) -> Callable[[str], LiveEmulator]:
+def emulator(_emulator_threads: dict[str, tuple[EmulatorThread, Admin]]) -> Emulators:
     """``emulator("batch")`` -> a reset, running emulator on a free 127.0.0.1 port (one per session)."""
 
     def get(vendor: str) -> LiveEmulator:
-        thread = _emulator_threads.get(vendor)
-        if thread is None:
-            thread = _emulator_threads[vendor] = EmulatorThread((vendor,)).start()
-        live = LiveEmulator(thread.running[vendor])
+        if vendor not in _emulator_threads:
+            thread = EmulatorThread((vendor,)).start()
+            _emulator_threads[vendor] = thread, Admin(vendor, thread.running[vendor].base_url)
+        live = _emulator_threads[vendor][1]
         live.reset()
         return live
 

@@ -1,6 +1,6 @@
 """Batch.com Audience API 2.8 emulator."""
 
-from .._admin import VendorSpec
+from ..app import VendorSpec
 from .errors import error_response
 from .routes import PREFIX, add_routes, credential_of
 from .state import DEMO_API_KEY, DEMO_PROJECT_KEY, BatchState

@@ -1,11 +1,13 @@
-"""Batch audience state: name-keyed custom-id audiences with asynchronous indexing."""
+"""Batch audience state: name-keyed custom-id audiences with asynchronous indexing.
+
+Typed operations only; routes.py turns request bodies into their arguments (and answers malformed ones).
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import itertools
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -14,13 +16,6 @@ from typing import Any
 
 from .errors import BatchError
 
-NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
-MAX_IDS_PER_CALL = 10_000
-MAX_ATTRIBUTES = 15
-# list: "limit integer · max: 100 · Default: 10" (https://doc.batch.com/developer/api/cep/audiences/list).
-LIST_DEFAULT_LIMIT = 10
-LIST_MAX_LIMIT = 100
-CREATE_FIELDS = frozenset({"name", "type", "display_name"})
 # How remove answers a name that does not exist: the remove page lists 400/401/429/500/503 and no 404, and says
 # nothing of this case, so both readings are offered (COVERAGE.md): "error" -> 400 (the body's `name` must be
 # "the name of the existing audience"), "accepted" -> 202 with a token, as if the removal were a no-op.
@@ -31,12 +26,21 @@ def _now_iso() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@dataclass(frozen=True)
+class IdChange:
+    """One element of an update/replace ``ids`` array."""
+
+    id: str
+    remove: bool = False
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass
 class Operation:
     token: str
     apply_at: float
     kind: str  # create | update | replace | remove
-    ids: list[dict[str, Any]]
+    ids: list[IdChange]
     applied: bool = False
     replaced: bool = False
 
@@ -89,7 +93,7 @@ class BatchState:
     def dump(self) -> dict[str, Any]:
         with self.lock:
             self._settle_all()
-            return {
+            return {"objects": {
                 "audiences": {
                     a.name: {
                         "name": a.name,
@@ -101,7 +105,7 @@ class BatchState:
                     }
                     for a in self.audiences.values()
                 }
-            }
+            }, "meta": {}}
 
     def seed(self, data: dict[str, Any]) -> None:
         with self.lock:
@@ -127,11 +131,11 @@ class BatchState:
                 return
             if op.kind == "replace":
                 aud.members = {}
-            for item in op.ids:
-                if item.get("action", "add") == "remove":
-                    aud.members.pop(item["id"], None)
+            for change in op.ids:
+                if change.remove:
+                    aud.members.pop(change.id, None)
                 else:
-                    aud.members[item["id"]] = item.get("attributes") or {}
+                    aud.members[change.id] = change.attributes
             op.applied = True
             aud.updated = _now_iso()
         aud.ops = [op for op in aud.ops if not op.applied] + [op for op in aud.ops if op.applied][-5:]
@@ -146,7 +150,7 @@ class BatchState:
             if owner == name:
                 del self.tokens[token]
 
-    def _enqueue(self, aud: Audience, kind: str, ids: list[dict[str, Any]]) -> str:
+    def _enqueue(self, aud: Audience, kind: str, ids: list[IdChange]) -> str:
         op = Operation(self._token(), time.monotonic() + self.indexing_seconds, kind, ids)
         if kind == "replace":
             for older in aud.ops:
@@ -157,39 +161,6 @@ class BatchState:
         if self.indexing_seconds <= 0:
             self._settle(aud)
         return op.token
-
-    @staticmethod
-    def _check_name(body: dict[str, Any]) -> str:
-        name = body.get("name")
-        if not isinstance(name, str) or not name:
-            raise BatchError(400, "name is required", "MISSING_PARAMETER")
-        if not NAME_RE.match(name):
-            raise BatchError(400, "name must be 1-255 characters among [A-Za-z0-9_-]", "INVALID_PARAMETER")
-        return name
-
-    @staticmethod
-    def _check_ids(body: dict[str, Any], with_action: bool) -> list[dict[str, Any]]:
-        ids = body.get("ids")
-        if not isinstance(ids, list) or not ids:
-            raise BatchError(400, "ids must be a non-empty array", "MISSING_PARAMETER")
-        if len(ids) > MAX_IDS_PER_CALL:
-            raise BatchError(400, f"ids supports up to {MAX_IDS_PER_CALL} elements", "TOO_MANY_IDS")
-        cleaned = []
-        for item in ids:
-            if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
-                raise BatchError(400, "each ids element needs a string id", "INVALID_PARAMETER")
-            action = item.get("action")
-            if with_action and action not in ("add", "remove"):
-                raise BatchError(400, "action must be add or remove", "INVALID_PARAMETER")
-            attrs = item.get("attributes")
-            if attrs is not None:
-                if action == "remove":
-                    raise BatchError(400, "attributes are only accepted for add action", "INVALID_PARAMETER")
-                if not isinstance(attrs, dict) or len(attrs) > MAX_ATTRIBUTES:
-                    raise BatchError(400, f"attributes supports up to {MAX_ATTRIBUTES} elements",
-                                     "INVALID_PARAMETER")
-            cleaned.append(item)
-        return cleaned
 
     def _get(self, name: str, status: int = 404) -> Audience:
         """The audience, settled; ``status`` is how the route reports an unknown name (view 404, writes 400)."""
@@ -208,18 +179,7 @@ class BatchState:
             raise BatchError(400, f"Audience '{name}' is being removed", "AUDIENCE_BEING_REMOVED")
         return aud
 
-    def create(self, body: dict[str, Any]) -> str:
-        name = self._check_name(body)
-        unknown = sorted(set(body) - CREATE_FIELDS)
-        if unknown:
-            raise BatchError(400, f"unknown field(s): {', '.join(unknown)}", "INVALID_PARAMETER")
-        if "type" not in body:
-            raise BatchError(400, "type is required", "MISSING_PARAMETER")
-        if body["type"] != "custom_ids":
-            raise BatchError(400, "type must be custom_ids", "INVALID_PARAMETER")
-        display_name = body.get("display_name")
-        if display_name is not None and not isinstance(display_name, str):
-            raise BatchError(400, "display_name must be a string", "INVALID_PARAMETER")
+    def create(self, name: str, display_name: str | None) -> str:
         with self.lock:
             existing = self.audiences.get(name)
             if existing is not None:
@@ -229,20 +189,15 @@ class BatchState:
             aud = self.audiences[name] = Audience(name, display_name)
             return self._enqueue(aud, "create", [])
 
-    def update(self, body: dict[str, Any]) -> str:
-        name = self._check_name(body)
-        ids = self._check_ids(body, True)
+    def update(self, name: str, ids: list[IdChange]) -> str:
         with self.lock:
             return self._enqueue(self._writable(name), "update", ids)
 
-    def replace(self, body: dict[str, Any]) -> str:
-        name = self._check_name(body)
-        ids = self._check_ids(body, False)
+    def replace(self, name: str, ids: list[IdChange]) -> str:
         with self.lock:
             return self._enqueue(self._writable(name), "replace", ids)
 
-    def remove(self, body: dict[str, Any]) -> str:
-        name = self._check_name(body)
+    def remove(self, name: str) -> str:
         with self.lock:
             aud = self.audiences.get(name)
             if aud is not None:
@@ -274,9 +229,7 @@ class BatchState:
             "updated": aud.updated,
         }
 
-    def view(self, name: str | None, token: str | None) -> dict[str, Any]:
-        if not name:
-            raise BatchError(400, "name is required", "MISSING_PARAMETER")
+    def view(self, name: str, token: str | None) -> dict[str, Any]:
         with self.lock:
             aud = self._get(name)
             op = None
@@ -301,8 +254,6 @@ class BatchState:
             raise BatchError(400, "from is not a value returned by a previous list call", "INVALID_PARAMETER") from None
 
     def list(self, start: str | None, limit: int) -> dict[str, Any]:
-        if limit < 1 or limit > LIST_MAX_LIMIT:
-            raise BatchError(400, f"limit must be between 1 and {LIST_MAX_LIMIT}", "INVALID_PARAMETER")
         after = self._after(start) if start else None
         with self.lock:
             self._settle_all()

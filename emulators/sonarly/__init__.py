@@ -1,6 +1,6 @@
 """Sonarly public API v1 emulator: account groups, audiences, audience folders, simulated prospecting jobs."""
 
-from .._admin import VendorSpec
+from ..app import VendorSpec
 from .errors import error_response
 from .routes import PREFIX, add_routes, credential_of
 from .state import DEMO_ACCOUNT_GROUP, DEMO_FULL_KEY, DEMO_READONLY_KEY, SonarlyState

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -9,7 +10,20 @@ from typing import Any
 from aiohttp import web
 
 from .errors import SonarlyError, envelope, error_response, new_trace_id, validation
-from .state import ApiKey, SonarlyState, parse_limit
+from .state import (
+    AUDIENCE_TYPES,
+    JOB_STATUSES,
+    MAX_NAME_LENGTH,
+    MAX_RESULTS_CAP,
+    MAX_UPLOAD_URLS,
+    PROSPECTING_SOURCES,
+    ApiKey,
+    AudiencePatch,
+    JobRequest,
+    SonarlyState,
+    parse_limit,
+    profile_slug,
+)
 
 PREFIX = "/v1"
 AG = PREFIX + "/accounts/{accountGroupId}"
@@ -40,6 +54,153 @@ async def _body(request: web.Request) -> dict[str, Any]:
     return body
 
 
+class _Issues:
+    """Collects validation problems so one 400 names every offending field."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, field_name: str, problem: str) -> None:
+        self.items.append(f"{field_name}: {problem}")
+
+    def raise_if_any(self, status: int = 400, message: str = "Request validation failed") -> None:
+        if self.items:
+            # 422s carry VALIDATION_ERROR too: prospecting-jobs-cancel documents "422 VALIDATION_ERROR".
+            raise SonarlyError(status, message, "VALIDATION_ERROR", "; ".join(self.items))
+
+
+def _check_name(issues: _Issues, body: dict[str, Any], field_name: str = "name", required: bool = True) -> None:
+    if field_name not in body:
+        if required:
+            issues.add(field_name, "is required")
+        return
+    value = body[field_name]
+    if not isinstance(value, str) or not value.strip():
+        issues.add(field_name, "must be a non-empty string")
+    elif len(value) > MAX_NAME_LENGTH:
+        issues.add(field_name, f"must be at most {MAX_NAME_LENGTH} characters")
+
+
+def _check_enum(issues: _Issues, body: dict[str, Any], field_name: str, allowed: tuple[str, ...]) -> None:
+    if field_name not in body:
+        issues.add(field_name, "is required")
+    elif body[field_name] not in allowed:
+        issues.add(field_name, f"must be one of {', '.join(allowed)}")
+
+
+def _check_description(issues: _Issues, body: dict[str, Any]) -> None:
+    if "description" in body and body["description"] is not None and not isinstance(body["description"], str):
+        issues.add("description", "must be a string or null")
+
+
+def _check_unknown(issues: _Issues, body: dict[str, Any], allowed: tuple[str, ...],
+                   fixed: dict[str, str] | None = None) -> None:
+    for key in body:
+        if key in allowed:
+            continue
+        issues.add(key, (fixed or {}).get(key, "is not an accepted field"))
+
+
+# -- request bodies -> typed arguments of state.py (every problem of a body in one 400) ------------------
+def _new_audience(body: dict[str, Any]) -> tuple[str, str, str | None]:
+    issues = _Issues()
+    _check_unknown(issues, body, ("name", "type", "description"))
+    _check_name(issues, body)
+    _check_enum(issues, body, "type", AUDIENCE_TYPES)
+    _check_description(issues, body)
+    issues.raise_if_any()
+    return body["name"], body["type"], body.get("description")
+
+
+def _audience_patch(body: dict[str, Any]) -> AudiencePatch:
+    # 400 when the body does not fit the documented schema (fields name/description, strings); 422 "Audience
+    # update failed validation" when it does but breaks an update rule ("At least one mutable field is
+    # required", a blank or too long name). The split is our reading of audiences-update, which lists both.
+    issues = _Issues()
+    _check_unknown(issues, body, ("name", "description"), {
+        "type": "cannot be changed; create a new audience instead",
+        "folderId": "cannot be patched; use move-to-folder or remove-from-folder",
+    })
+    if "name" in body and not isinstance(body["name"], str):
+        issues.add("name", "must be a string")
+    _check_description(issues, body)
+    issues.raise_if_any()
+    rules = _Issues()
+    if "name" not in body and "description" not in body:
+        rules.add("body", "at least one mutable field (name, description) is required")
+    if isinstance(body.get("name"), str):
+        _check_name(rules, body)
+    rules.raise_if_any(422, "Audience update failed validation")
+    return AudiencePatch(body.get("name"), body.get("description"), "description" in body)
+
+
+def _folder_id(body: dict[str, Any]) -> str:
+    issues = _Issues()
+    _check_unknown(issues, body, ("folderId",))
+    folder_id = body.get("folderId")
+    if not isinstance(folder_id, str) or not folder_id:
+        issues.add("folderId", "is required" if "folderId" not in body else "must be a non-empty string")
+    issues.raise_if_any()
+    assert isinstance(folder_id, str)
+    return folder_id
+
+
+def _new_folder(body: dict[str, Any]) -> tuple[str, str]:
+    issues = _Issues()
+    _check_unknown(issues, body, ("name", "audienceType"))
+    _check_name(issues, body)
+    _check_enum(issues, body, "audienceType", AUDIENCE_TYPES)
+    issues.raise_if_any()
+    return body["name"], body["audienceType"]
+
+
+def _folder_name(body: dict[str, Any]) -> str:
+    issues = _Issues()
+    _check_unknown(issues, body, ("name",), {"audienceType": "cannot be changed"})
+    _check_name(issues, body)
+    issues.raise_if_any()
+    name: str = body["name"]
+    return name
+
+
+def _job_request(body: dict[str, Any]) -> JobRequest:
+    issues = _Issues()
+    audience_id = body.get("audienceId")
+    if not isinstance(audience_id, str) or not audience_id:
+        issues.add("audienceId", "is required")
+    source = body.get("source")
+    if source not in PROSPECTING_SOURCES:
+        issues.add("source", f"must be one of {', '.join(PROSPECTING_SOURCES)}")
+    elif source == "url_upload":
+        urls = body.get("urls")
+        if not isinstance(urls, list) or not 1 <= len(urls) <= MAX_UPLOAD_URLS:
+            issues.add("urls", f"url_upload requires 1-{MAX_UPLOAD_URLS} LinkedIn profile URLs")
+        else:
+            bad = [i for i, u in enumerate(urls) if not isinstance(u, str) or profile_slug(u) is None]
+            if bad:
+                issues.add("urls", "not LinkedIn profile URLs (https://www.linkedin.com/in/<id>): indexes "
+                                   + ", ".join(str(i) for i in bad[:20]) + (" ..." if len(bad) > 20 else ""))
+    elif not any(isinstance(body.get(f), str) and body.get(f) for f in PROSPECTING_SOURCES[source]):
+        issues.add(" or ".join(PROSPECTING_SOURCES[source]), f"is required for source {source}")
+    max_results = body.get("maxResults")
+    if max_results is not None and (isinstance(max_results, bool) or not isinstance(max_results, int)
+                                    or not 1 <= max_results <= MAX_RESULTS_CAP):
+        issues.add("maxResults", f"must be an integer between 1 and {MAX_RESULTS_CAP}")
+    if "searchEmails" in body and not isinstance(body["searchEmails"], bool):
+        issues.add("searchEmails", "must be a boolean")
+    issues.raise_if_any()
+    assert isinstance(audience_id, str) and isinstance(source, str)
+    slugs = [profile_slug(u) or "" for u in body["urls"]] if source == "url_upload" else None
+    return JobRequest(audience_id, source, slugs, max_results,
+                      hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest())
+
+
+def _job_status(raw: str | None) -> str | None:
+    if raw is not None and raw not in JOB_STATUSES:
+        raise validation(f"status: must be one of {', '.join(JOB_STATUSES)}")
+    return raw
+
+
 def _endpoint(state: SonarlyState, permission: str | None, fn: Route) -> Handler:
     """Auth (401), permission (403), account-group access (403), then the route; every answer enveloped."""
 
@@ -67,7 +228,7 @@ def add_routes(app: web.Application, state: SonarlyState) -> None:
         return 200, state.list_audiences(ag(request), request.query.get("cursor") or None, limit)
 
     async def create_audience(request: web.Request, key: ApiKey) -> tuple[int, Any]:
-        return 201, state.create_audience(ag(request), await _body(request))
+        return 201, state.create_audience(ag(request), *_new_audience(await _body(request)))
 
     async def navigation(request: web.Request, key: ApiKey) -> tuple[int, Any]:
         return 200, state.navigation(ag(request))
@@ -81,34 +242,37 @@ def add_routes(app: web.Application, state: SonarlyState) -> None:
                                          request.query.get("cursor") or None, limit)
 
     async def update_audience(request: web.Request, key: ApiKey) -> tuple[int, Any]:
-        return 200, state.update_audience(ag(request), request.match_info["audienceId"], await _body(request))
+        return 200, state.update_audience(ag(request), request.match_info["audienceId"],
+                                          _audience_patch(await _body(request)))
 
     async def delete_audience(request: web.Request, key: ApiKey) -> tuple[int, Any]:
         return 200, state.delete_audience(ag(request), request.match_info["audienceId"])
 
     async def move_to_folder(request: web.Request, key: ApiKey) -> tuple[int, Any]:
-        return 200, state.move_to_folder(ag(request), request.match_info["audienceId"], await _body(request))
+        return 200, state.move_to_folder(ag(request), request.match_info["audienceId"],
+                                         _folder_id(await _body(request)))
 
     async def remove_from_folder(request: web.Request, key: ApiKey) -> tuple[int, Any]:
         return 200, state.remove_from_folder(ag(request), request.match_info["audienceId"])
 
     async def create_folder(request: web.Request, key: ApiKey) -> tuple[int, Any]:
-        return 201, state.create_folder(ag(request), await _body(request))
+        return 201, state.create_folder(ag(request), *_new_folder(await _body(request)))
 
     async def rename_folder(request: web.Request, key: ApiKey) -> tuple[int, Any]:
-        return 200, state.rename_folder(ag(request), request.match_info["folderId"], await _body(request))
+        return 200, state.rename_folder(ag(request), request.match_info["folderId"],
+                                        _folder_name(await _body(request)))
 
     async def delete_folder(request: web.Request, key: ApiKey) -> tuple[int, Any]:
         return 200, state.delete_folder(ag(request), request.match_info["folderId"])
 
     async def start_job(request: web.Request, key: ApiKey) -> tuple[int, Any]:
         idem = request.headers.get("Idempotency-Key") or None
-        return state.start_job(key, ag(request), await _body(request), idem)
+        return state.start_job(key, ag(request), _job_request(await _body(request)), idem)
 
     async def list_jobs(request: web.Request, key: ApiKey) -> tuple[int, Any]:
         limit = parse_limit(request.query.get("limit"))
         return 200, state.list_jobs(ag(request), request.query.get("cursor") or None, limit,
-                                    request.query.get("status") or None)
+                                    _job_status(request.query.get("status") or None))
 
     async def get_job(request: web.Request, key: ApiKey) -> tuple[int, Any]:
         return 200, state.get_job(ag(request), request.match_info["jobId"])

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import itertools
 import json
 import re
@@ -244,53 +243,6 @@ class Job:
         return view
 
 
-class _Issues:
-    """Collects validation problems so one 400 names every offending field."""
-
-    def __init__(self) -> None:
-        self.items: list[str] = []
-
-    def add(self, field_name: str, problem: str) -> None:
-        self.items.append(f"{field_name}: {problem}")
-
-    def raise_if_any(self, status: int = 400, message: str = "Request validation failed") -> None:
-        if self.items:
-            # 422s carry VALIDATION_ERROR too: prospecting-jobs-cancel documents "422 VALIDATION_ERROR".
-            raise SonarlyError(status, message, "VALIDATION_ERROR", "; ".join(self.items))
-
-
-def _check_name(issues: _Issues, body: dict[str, Any], field_name: str = "name", required: bool = True) -> None:
-    if field_name not in body:
-        if required:
-            issues.add(field_name, "is required")
-        return
-    value = body[field_name]
-    if not isinstance(value, str) or not value.strip():
-        issues.add(field_name, "must be a non-empty string")
-    elif len(value) > MAX_NAME_LENGTH:
-        issues.add(field_name, f"must be at most {MAX_NAME_LENGTH} characters")
-
-
-def _check_enum(issues: _Issues, body: dict[str, Any], field_name: str, allowed: tuple[str, ...]) -> None:
-    if field_name not in body:
-        issues.add(field_name, "is required")
-    elif body[field_name] not in allowed:
-        issues.add(field_name, f"must be one of {', '.join(allowed)}")
-
-
-def _check_description(issues: _Issues, body: dict[str, Any]) -> None:
-    if "description" in body and body["description"] is not None and not isinstance(body["description"], str):
-        issues.add("description", "must be a string or null")
-
-
-def _check_unknown(issues: _Issues, body: dict[str, Any], allowed: tuple[str, ...],
-                   fixed: dict[str, str] | None = None) -> None:
-    for key in body:
-        if key in allowed:
-            continue
-        issues.add(key, (fixed or {}).get(key, "is not an accepted field"))
-
-
 def _encode_cursor(created_at: str, seq: int) -> str:
     raw = json.dumps({"createdAt": created_at, "seq": seq}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -317,6 +269,26 @@ def parse_limit(raw: str | None) -> int:
     if not 1 <= limit <= MAX_LIMIT:
         raise validation(f"limit: must be an integer between 1 and {MAX_LIMIT}")
     return limit
+
+
+@dataclass(frozen=True)
+class AudiencePatch:
+    """A parsed audiences-update body: ``name`` None when not sent; ``description`` counts only if sent."""
+
+    name: str | None = None
+    description: str | None = None
+    has_description: bool = False
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """A parsed prospecting-start body."""
+
+    audience_id: str
+    source: str
+    slugs: list[str] | None  # url_upload: one profile slug per uploaded URL
+    max_results: int | None
+    fingerprint: str  # of the body as sent: an Idempotency-Key replay must carry the same request
 
 
 class SonarlyState:
@@ -356,18 +328,24 @@ class SonarlyState:
         with self.lock:
             self._settle_all()
             return {
-                "accountGroups": {g.id: g.view() for g in self.account_groups.values()},
-                "keys": {k.key: {"permissions": sorted(k.permissions), "accountGroups": sorted(k.account_groups)}
-                         for k in self.keys.values()},
-                "audiences": {a.id: {**a.view(), "accountGroupId": a.account_group, "ready": self._ready(a.id),
-                                     "prospects": [p.public_identifier for p in a.prospects]}
-                              for a in self.audiences.values()},
-                "folders": {f.id: {**f.view(), "accountGroupId": f.account_group} for f in self.folders.values()},
-                "jobs": {j.id: {**j.status_view(), "accountGroupId": j.account_group, "prospects": j.prospects,
-                                "source": j.source, "urls": len(j.slugs) if j.slugs is not None else None,
-                                "seconds": j.seconds, "idempotencyKey": j.idempotency[1] if j.idempotency else None}
-                         for j in self.jobs.values()},
-                "job_seconds": self.job_seconds,
+                "objects": {
+                    "accountGroups": {g.id: g.view() for g in self.account_groups.values()},
+                    "audiences": {a.id: {**a.view(), "accountGroupId": a.account_group, "ready": self._ready(a.id),
+                                         "prospects": [p.public_identifier for p in a.prospects]}
+                                  for a in self.audiences.values()},
+                    "folders": {f.id: {**f.view(), "accountGroupId": f.account_group}
+                                for f in self.folders.values()},
+                    "jobs": {j.id: {**j.status_view(), "accountGroupId": j.account_group, "prospects": j.prospects,
+                                    "source": j.source, "urls": len(j.slugs) if j.slugs is not None else None,
+                                    "seconds": j.seconds,
+                                    "idempotencyKey": j.idempotency[1] if j.idempotency else None}
+                             for j in self.jobs.values()},
+                },
+                "meta": {
+                    "keys": {k.key: {"permissions": sorted(k.permissions), "accountGroups": sorted(k.account_groups)}
+                             for k in self.keys.values()},
+                    "job_seconds": self.job_seconds,
+                },
             }
 
     def seed(self, data: dict[str, Any]) -> None:
@@ -532,16 +510,9 @@ class SonarlyState:
                 "hasMore": has_more,
             }
 
-    def create_audience(self, ag: str, body: dict[str, Any]) -> dict[str, Any]:
-        issues = _Issues()
-        _check_unknown(issues, body, ("name", "type", "description"))
-        _check_name(issues, body)
-        _check_enum(issues, body, "type", AUDIENCE_TYPES)
-        _check_description(issues, body)
-        issues.raise_if_any()
+    def create_audience(self, ag: str, name: str, audience_type: str, description: str | None) -> dict[str, Any]:
         with self.lock:
-            aud = self._new_audience(ag, body["name"], body["type"], body.get("description"))
-            return aud.view()
+            return self._new_audience(ag, name, audience_type, description).view()
 
     def get_audience(self, ag: str, audience_id: str) -> dict[str, Any]:
         with self.lock:
@@ -565,33 +536,15 @@ class SonarlyState:
                 "hasMore": has_more,
             }
 
-    def update_audience(self, ag: str, audience_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        # 400 when the body does not fit the documented schema (fields name/description, strings); 422 "Audience
-        # update failed validation" when it does but breaks an update rule ("At least one mutable field is
-        # required", a blank or too long name). The split is our reading of audiences-update, which lists both.
-        issues = _Issues()
-        _check_unknown(issues, body, ("name", "description"), {
-            "type": "cannot be changed; create a new audience instead",
-            "folderId": "cannot be patched; use move-to-folder or remove-from-folder",
-        })
-        if "name" in body and not isinstance(body["name"], str):
-            issues.add("name", "must be a string")
-        _check_description(issues, body)
-        issues.raise_if_any()
-        rules = _Issues()
-        if "name" not in body and "description" not in body:
-            rules.add("body", "at least one mutable field (name, description) is required")
-        if isinstance(body.get("name"), str):
-            _check_name(rules, body)
-        rules.raise_if_any(422, "Audience update failed validation")
+    def update_audience(self, ag: str, audience_id: str, patch: AudiencePatch) -> dict[str, Any]:
         with self.lock:
             self._settle_all()
             aud = self._audience(ag, audience_id)
             self._guard_ready(aud)
-            if "name" in body:
-                aud.name = body["name"]
-            if "description" in body:
-                aud.description = body["description"]
+            if patch.name is not None:
+                aud.name = patch.name
+            if patch.has_description:
+                aud.description = patch.description
             return aud.view()
 
     def delete_audience(self, ag: str, audience_id: str) -> dict[str, Any]:
@@ -602,14 +555,7 @@ class SonarlyState:
             del self.audiences[aud.id]
             return {"deleted": True}
 
-    def move_to_folder(self, ag: str, audience_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        issues = _Issues()
-        _check_unknown(issues, body, ("folderId",))
-        folder_id = body.get("folderId")
-        if not isinstance(folder_id, str) or not folder_id:
-            issues.add("folderId", "is required" if "folderId" not in body else "must be a non-empty string")
-        issues.raise_if_any()
-        assert isinstance(folder_id, str)
+    def move_to_folder(self, ag: str, audience_id: str, folder_id: str) -> dict[str, Any]:
         with self.lock:
             self._settle_all()
             aud = self._audience(ag, audience_id)
@@ -645,23 +591,14 @@ class SonarlyState:
             }
 
     # -- folders -----------------------------------------------------------------------------
-    def create_folder(self, ag: str, body: dict[str, Any]) -> dict[str, Any]:
-        issues = _Issues()
-        _check_unknown(issues, body, ("name", "audienceType"))
-        _check_name(issues, body)
-        _check_enum(issues, body, "audienceType", AUDIENCE_TYPES)
-        issues.raise_if_any()
+    def create_folder(self, ag: str, name: str, audience_type: str) -> dict[str, Any]:
         with self.lock:
-            return self._new_folder(ag, body["name"], body["audienceType"]).view()
+            return self._new_folder(ag, name, audience_type).view()
 
-    def rename_folder(self, ag: str, folder_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        issues = _Issues()
-        _check_unknown(issues, body, ("name",), {"audienceType": "cannot be changed"})
-        _check_name(issues, body)
-        issues.raise_if_any()
+    def rename_folder(self, ag: str, folder_id: str, name: str) -> dict[str, Any]:
         with self.lock:
             folder = self._folder(ag, folder_id)
-            folder.name = body["name"]
+            folder.name = name
             folder.updated_at = _iso(_now())
             return folder.view()
 
@@ -677,35 +614,9 @@ class SonarlyState:
             return {"deleted": True}
 
     # -- prospecting -------------------------------------------------------------------------
-    def start_job(self, key: ApiKey, ag: str, body: dict[str, Any], idempotency_key: str | None
+    def start_job(self, key: ApiKey, ag: str, req: JobRequest, idempotency_key: str | None
                   ) -> tuple[int, dict[str, Any]]:
-        issues = _Issues()
-        audience_id = body.get("audienceId")
-        if not isinstance(audience_id, str) or not audience_id:
-            issues.add("audienceId", "is required")
-        source = body.get("source")
-        if source not in PROSPECTING_SOURCES:
-            issues.add("source", f"must be one of {', '.join(PROSPECTING_SOURCES)}")
-        elif source == "url_upload":
-            urls = body.get("urls")
-            if not isinstance(urls, list) or not 1 <= len(urls) <= MAX_UPLOAD_URLS:
-                issues.add("urls", f"url_upload requires 1-{MAX_UPLOAD_URLS} LinkedIn profile URLs")
-            else:
-                bad = [i for i, u in enumerate(urls) if not isinstance(u, str) or profile_slug(u) is None]
-                if bad:
-                    issues.add("urls", "not LinkedIn profile URLs (https://www.linkedin.com/in/<id>): indexes "
-                                       + ", ".join(str(i) for i in bad[:20]) + (" ..." if len(bad) > 20 else ""))
-        elif not any(isinstance(body.get(f), str) and body.get(f) for f in PROSPECTING_SOURCES[source]):
-            issues.add(" or ".join(PROSPECTING_SOURCES[source]), f"is required for source {source}")
-        max_results = body.get("maxResults")
-        if max_results is not None and (isinstance(max_results, bool) or not isinstance(max_results, int)
-                                        or not 1 <= max_results <= MAX_RESULTS_CAP):
-            issues.add("maxResults", f"must be an integer between 1 and {MAX_RESULTS_CAP}")
-        if "searchEmails" in body and not isinstance(body["searchEmails"], bool):
-            issues.add("searchEmails", "must be a boolean")
-        issues.raise_if_any()
-        assert isinstance(audience_id, str) and isinstance(source, str)
-        fingerprint = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+        audience_id, fingerprint = req.audience_id, req.fingerprint
         with self.lock:
             self._settle_all()
             if idempotency_key:
@@ -720,18 +631,16 @@ class SonarlyState:
             if aud is None or aud.account_group != ag:
                 # The start page documents no 404: an unknown target audience is a request validation failure.
                 raise validation(f"audienceId: no audience {audience_id} in this account group")
-            job = self._active_job(aud.id)
-            if job is not None:
+            active = self._active_job(aud.id)
+            if active is not None:
                 # Documented generically: 409 "Conflict - resource is in a state that prevents this operation".
                 raise SonarlyError(409, "Audience is still being populated by an active prospecting job",
-                                   "AUDIENCE_NOT_READY", f"jobId: {job.id}")
-            slugs = None
-            if source == "url_upload":
-                slugs = [profile_slug(u) or "" for u in body["urls"]]
-                prospects = len(set(slugs))
+                                   "AUDIENCE_NOT_READY", f"jobId: {active.id}")
+            if req.slugs is not None:
+                prospects = len(set(req.slugs))
             else:
-                prospects = max_results if isinstance(max_results, int) else DEFAULT_PROSPECTS
-            job = self._new_job(aud, self.job_seconds, prospects, "completed", source, slugs)
+                prospects = req.max_results if req.max_results is not None else DEFAULT_PROSPECTS
+            job = self._new_job(aud, self.job_seconds, prospects, "completed", req.source, req.slugs)
             if idempotency_key:
                 job.idempotency = (key.key, idempotency_key)
                 job.fingerprint = fingerprint
@@ -749,8 +658,6 @@ class SonarlyState:
             return self._job(ag, job_id).status_view()
 
     def list_jobs(self, ag: str, cursor: str | None, limit: int, status: str | None) -> dict[str, Any]:
-        if status is not None and status not in JOB_STATUSES:
-            raise validation(f"status: must be one of {', '.join(JOB_STATUSES)}")
         after = _decode_cursor(cursor) if cursor else 0
         with self.lock:
             self._settle_all()

@@ -1,6 +1,6 @@
 """Thrive Learning public API v1 (audiences) emulator."""
 
-from .._admin import VendorSpec
+from ..app import VendorSpec
 from .errors import error_response
 from .routes import PREFIX, add_routes, credential_of
 from .state import DEMO_API_SECRET, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID, ThriveState

@@ -11,9 +11,19 @@ from typing import Any
 
 from aiohttp import web
 
-from .._admin import EMULATOR_KEY
+from ..app import EMULATOR_KEY
 from .errors import ThriveError, error_response
-from .state import DEFAULT_PER_PAGE, MAX_LIMIT, MAX_PER_PAGE, ThriveState
+from .state import (
+    CATEGORIES,
+    DEFAULT_PER_PAGE,
+    MAX_ENTITIES,
+    MAX_LIMIT,
+    MAX_PER_PAGE,
+    MAX_TEXT,
+    AudienceChanges,
+    NewAudience,
+    ThriveState,
+)
 
 PREFIX = "/rest/v1"
 TOKEN_PATH = "/oauth2/token/{tenantId}"
@@ -80,6 +90,62 @@ async def _object(request: web.Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ThriveError(400, "The request body must be a JSON object")
     return body
+
+
+def _text(body: dict[str, Any], key: str, required: bool) -> str | None:
+    value = body.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ThriveError(400, f"{key} must be a non-empty string")
+    if len(value) > MAX_TEXT:
+        raise ThriveError(400, f"{key} must be at most {MAX_TEXT} characters")
+    return value
+
+
+def _new_audience(body: dict[str, Any]) -> NewAudience:
+    name = _text(body, "name", True)
+    reference = _text(body, "reference", True)
+    category = body.get("category")
+    if category not in CATEGORIES:
+        raise ThriveError(400, "category must be one of: structure, audience")
+    parent_key = body.get("parentId")
+    if parent_key is not None and not isinstance(parent_key, str):
+        raise ThriveError(400, "parentId must be a string")
+    # The docs say parentId "will be blank" for a structure, so an empty string counts as absent.
+    if category == "structure" and parent_key:
+        raise ThriveError(400, "parentId must be empty for a structure")
+    if category == "audience" and not parent_key:
+        raise ThriveError(400, "parentId is required for an audience")
+    assert name is not None and reference is not None and isinstance(category, str)
+    return NewAudience(name, reference, category, parent_key)
+
+
+def _audience_changes(body: dict[str, Any]) -> AudienceChanges:
+    if not any(k in body for k in ("name", "reference", "parentId")):
+        raise ThriveError(400, "Provide at least one of name, reference, parentId")
+    category, parent_key = body.get("category"), body.get("parentId")
+    return AudienceChanges(
+        name=_text(body, "name", False), reference=_text(body, "reference", False),
+        category=None if "category" not in body else category if isinstance(category, str) else "",
+        parent_key=None if "parentId" not in body else parent_key if isinstance(parent_key, str) else "")
+
+
+def _entities(items: Any) -> list[Any]:
+    if not isinstance(items, list):
+        raise ThriveError(400, "The request body must be a JSON array")
+    if not items:
+        raise ThriveError(400, "The array must contain at least 1 item; an empty array is not supported")
+    if len(items) > MAX_ENTITIES:
+        raise ThriveError(400, f"The array must contain at most {MAX_ENTITIES} items")
+    return items
+
+
+def _member_refs(items: Any) -> list[str]:
+    refs = _entities(items)
+    if not all(isinstance(r, str) and r for r in refs):
+        raise ThriveError(400, "Each item must be a non-empty string (user email, reference or id)")
+    return refs
 
 
 def _int_param(request: web.Request, key: str, low: int, high: int | None) -> int | None:
@@ -173,13 +239,14 @@ def add_routes(app: web.Application, state: ThriveState) -> None:
         return web.json_response(state.list_users(page, per_page))
 
     async def create_audience(request: web.Request) -> web.Response:
-        return web.json_response(state.create_audience(await _object(request)), status=201)
+        return web.json_response(state.create_audience(_new_audience(await _object(request))), status=201)
 
     async def get_audience(request: web.Request) -> web.Response:
         return web.json_response(state.get_audience(request.match_info["audienceId"]))
 
     async def update_audience(request: web.Request) -> web.Response:
-        return web.json_response(state.update_audience(request.match_info["audienceId"], await _object(request)))
+        return web.json_response(state.update_audience(request.match_info["audienceId"],
+                                                       _audience_changes(await _object(request))))
 
     async def delete_audience(request: web.Request) -> web.Response:
         state.delete_audience(request.match_info["audienceId"])
@@ -190,11 +257,13 @@ def add_routes(app: web.Application, state: ThriveState) -> None:
         return web.json_response(state.list_members(request.match_info["audienceId"], page, per_page))
 
     async def add_members(request: web.Request) -> web.Response:
-        status, body = state.set_members(request.match_info["audienceId"], await _json(request), replace=False)
+        status, body = state.set_members(request.match_info["audienceId"], _member_refs(await _json(request)),
+                                         replace=False)
         return web.json_response(body, status=status)
 
     async def replace_members(request: web.Request) -> web.Response:
-        status, body = state.set_members(request.match_info["audienceId"], await _json(request), replace=True)
+        status, body = state.set_members(request.match_info["audienceId"], _member_refs(await _json(request)),
+                                         replace=True)
         return web.json_response(body, status=status)
 
     async def remove_member(request: web.Request) -> web.Response:
@@ -205,11 +274,13 @@ def add_routes(app: web.Application, state: ThriveState) -> None:
         return web.json_response(state.list_managers(request.match_info["audienceId"]))
 
     async def add_managers(request: web.Request) -> web.Response:
-        status, body = state.set_managers(request.match_info["audienceId"], await _json(request), replace=False)
+        status, body = state.set_managers(request.match_info["audienceId"], _entities(await _json(request)),
+                                          replace=False)
         return web.json_response(body, status=status)
 
     async def replace_managers(request: web.Request) -> web.Response:
-        status, body = state.set_managers(request.match_info["audienceId"], await _json(request), replace=True)
+        status, body = state.set_managers(request.match_info["audienceId"], _entities(await _json(request)),
+                                          replace=True)
         return web.json_response(body, status=status)
 
     async def remove_manager(request: web.Request) -> web.Response:

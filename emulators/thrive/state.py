@@ -89,6 +89,28 @@ class Audience:
     managers: dict[str, dict[str, dict[str, bool]]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class NewAudience:
+    """A parsed POST /audiences body."""
+
+    name: str
+    reference: str
+    category: str
+    parent_key: str | None  # "" or None for a structure
+
+
+@dataclass(frozen=True)
+class AudienceChanges:
+    """A parsed PATCH /audiences/{id} body; None: the field was not sent."""
+
+    name: str | None = None
+    reference: str | None = None
+    # A category that is not a string is sent as "" (it never equals the audience's, so it is refused).
+    category: str | None = None
+    # A parentId that is not a non-empty string is sent as "" (refused once the audience is known).
+    parent_key: str | None = None
+
+
 @dataclass
 class Token:
     value: str
@@ -129,19 +151,20 @@ class ThriveState:
 
     def dump(self) -> dict[str, Any]:
         with self.lock:
-            audiences = []
+            audiences = {}
             for aud in self.audiences.values():
                 item = self._view(aud)
                 item["members"] = [self.users[uid].reference for uid in aud.members if uid in self.users]
                 item["managers"] = self._managers_view(aud)
-                audiences.append(item)
+                audiences[aud.id] = item
             return {
-                "tenants": sorted(self.tenants),
-                "oauth_clients": {cid: tenant for cid, (_, tenant) in sorted(self.oauth_clients.items())},
-                "users": [u.as_member() for u in self.users.values()],
-                "audiences": audiences,
-                "token_ttl_seconds": self.token_ttl_seconds,
-                "active_tokens": sum(1 for t in self.tokens.values() if t.expires_at > time.monotonic()),
+                "objects": {"audiences": audiences, "users": {u.id: u.as_member() for u in self.users.values()}},
+                "meta": {
+                    "tenants": sorted(self.tenants),
+                    "oauth_clients": {cid: tenant for cid, (_, tenant) in sorted(self.oauth_clients.items())},
+                    "token_ttl_seconds": self.token_ttl_seconds,
+                    "active_tokens": sum(1 for t in self.tokens.values() if t.expires_at > time.monotonic()),
+                },
             }
 
     def seed(self, data: dict[str, Any]) -> None:
@@ -268,17 +291,6 @@ class ThriveState:
         return [a for a in self.audiences.values() if a.parent_id == aud.id]
 
     # -- validation ----------------------------------------------------------------------------
-    @staticmethod
-    def _text(body: dict[str, Any], key: str, required: bool) -> str | None:
-        value = body.get(key)
-        if value is None and not required:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            raise ThriveError(400, f"{key} must be a non-empty string")
-        if len(value) > MAX_TEXT:
-            raise ThriveError(400, f"{key} must be at most {MAX_TEXT} characters")
-        return value
-
     def _check_reference_free(self, reference: str, owner: Audience | None) -> None:
         for aud in self.audiences.values():
             if aud.reference == reference and aud is not owner:
@@ -322,46 +334,28 @@ class ThriveState:
         with self.lock:
             return self._view(self._find(key))
 
-    def create_audience(self, body: dict[str, Any]) -> dict[str, Any]:
-        name = self._text(body, "name", True)
-        reference = self._text(body, "reference", True)
-        category = body.get("category")
-        if category not in CATEGORIES:
-            raise ThriveError(400, "category must be one of: structure, audience")
-        parent_key = body.get("parentId")
-        if parent_key is not None and not isinstance(parent_key, str):
-            raise ThriveError(400, "parentId must be a string")
-        # The docs say parentId "will be blank" for a structure, so an empty string counts as absent.
-        if category == "structure" and parent_key:
-            raise ThriveError(400, "parentId must be empty for a structure")
-        if category == "audience" and not parent_key:
-            raise ThriveError(400, "parentId is required for an audience")
-        assert name is not None and reference is not None
+    def create_audience(self, new: NewAudience) -> dict[str, Any]:
         with self.lock:
-            self._check_reference_free(reference, None)
-            parent = self._parent_for(parent_key) if category == "audience" and parent_key else None
-            aud = Audience(_object_id(), name, reference, category, parent_id=parent.id if parent else None)
+            self._check_reference_free(new.reference, None)
+            parent = self._parent_for(new.parent_key) if new.category == "audience" and new.parent_key else None
+            aud = Audience(_object_id(), new.name, new.reference, new.category, parent_id=parent.id if parent else None)
             self.audiences[aud.id] = aud
             return self._view(aud)
 
-    def update_audience(self, key: str, body: dict[str, Any]) -> dict[str, Any]:
-        if not any(k in body for k in ("name", "reference", "parentId")):
-            raise ThriveError(400, "Provide at least one of name, reference, parentId")
-        name = self._text(body, "name", False)
-        reference = self._text(body, "reference", False)
+    def update_audience(self, key: str, changes: AudienceChanges) -> dict[str, Any]:
+        name, reference = changes.name, changes.reference
         with self.lock:
             aud = self._find(key)
             self._require_api_controlled(aud)
-            if "category" in body and body["category"] != aud.category:
+            if changes.category is not None and changes.category != aud.category:
                 raise ThriveError(422, "category cannot be changed")
             new_parent: Audience | None = None
-            if "parentId" in body:
-                parent_key = body["parentId"]
+            if changes.parent_key is not None:
                 if aud.category == "structure":
                     raise ThriveError(422, "A structure cannot be moved under a parent")
-                if not isinstance(parent_key, str) or not parent_key:
+                if not changes.parent_key:
                     raise ThriveError(422, "An audience must keep a parent structure; parentId cannot be empty")
-                new_parent = self._parent_for(parent_key)
+                new_parent = self._parent_for(changes.parent_key)
             if reference is not None:
                 self._check_reference_free(reference, aud)
             member_ops: dict[str, Any] | None = None
@@ -399,10 +393,7 @@ class ThriveState:
             users = [self.users[uid].as_member() for uid in aud.members if uid in self.users]
             return _paged(users, page, per_page)
 
-    def set_members(self, key: str, refs: list[Any], replace: bool) -> tuple[int, dict[str, Any]]:
-        _check_entities(refs)
-        if not all(isinstance(r, str) and r for r in refs):
-            raise ThriveError(400, "Each item must be a non-empty string (user email, reference or id)")
+    def set_members(self, key: str, refs: list[str], replace: bool) -> tuple[int, dict[str, Any]]:
         with self.lock:
             aud = self._find(key)
             self._require_api_controlled(aud)
@@ -466,7 +457,7 @@ class ThriveState:
             return self._managers_view(self._find(key))
 
     def set_managers(self, key: str, items: list[Any], replace: bool) -> tuple[int, dict[str, Any]]:
-        _check_entities(items)
+        """``items`` as sent (a checked array): their shape is judged after the audience, as Thrive does."""
         with self.lock:
             aud = self._find(key)
             self._require_api_controlled(aud)
@@ -503,15 +494,6 @@ class ThriveState:
             if user.id not in aud.managers:
                 raise ThriveError(404, f"User '{user_ref}' is not a manager of audience '{aud.reference}'")
             del aud.managers[user.id]
-
-
-def _check_entities(items: Any) -> None:
-    if not isinstance(items, list):
-        raise ThriveError(400, "The request body must be a JSON array")
-    if not items:
-        raise ThriveError(400, "The array must contain at least 1 item; an empty array is not supported")
-    if len(items) > MAX_ENTITIES:
-        raise ThriveError(400, f"The array must contain at most {MAX_ENTITIES} items")
 
 
 def _outcome(succeeded: list[str], failed: list[str]) -> tuple[int, dict[str, Any]]:

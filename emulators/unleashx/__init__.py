@@ -1,6 +1,6 @@
 """UnleashX campaign audience API emulator (https://docs.unleashx.ai/api-reference)."""
 
-from .._admin import VendorSpec
+from ..app import VendorSpec
 from .errors import error_response
 from .routes import PREFIX, add_routes, credential_of
 from .state import DEMO_TOKEN, UnleashXState

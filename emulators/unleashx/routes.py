@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from .errors import INVALID_TOKEN, TOKEN_REQUIRED, UnleashXError, error_response
-from .state import UnleashXState
+from .state import UnleashXState, as_int
 
 PREFIX = "/api/v1/global"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -57,6 +57,31 @@ def _query(request: web.Request) -> dict[str, list[str]]:
     return out
 
 
+def _first(query: dict[str, list[str]], key: str) -> str | None:
+    values = query.get(key)
+    return values[0] if values else None
+
+
+def _agents_query(params: dict[str, Any]) -> tuple[int | None, int | None]:
+    raw_id, raw_type = params.get("agent_id"), params.get("agent_type")
+    agent_id = as_int(raw_id) if raw_id not in (None, "") else None
+    agent_type = as_int(raw_type) if raw_type not in (None, "") else None
+    if raw_id not in (None, "") and agent_id is None:
+        raise UnleashXError(400, "agent_id must be an integer")
+    if raw_type not in (None, "") and agent_type is None:
+        raise UnleashXError(400, "agent_type must be an integer")
+    return agent_id, agent_type
+
+
+def _paging(query: dict[str, list[str]]) -> tuple[int, int, bool]:
+    """audience-list's page, limit and is_new (the "simplified format")."""
+    page = as_int(query["page"][0]) if query.get("page") else 1
+    limit = as_int(query["limit"][0]) if query.get("limit") else 10
+    if page is None or limit is None or page < 1 or limit < 1:
+        raise UnleashXError(400, "page and limit must be positive numbers")
+    return page, limit, bool(query.get("is_new")) and query["is_new"][0].lower() in ("true", "1")
+
+
 def _endpoint(state: UnleashXState, fn: Endpoint) -> Handler:
     async def wrapped(request: web.Request) -> web.StreamResponse:
         try:
@@ -77,7 +102,7 @@ def add_routes(app: web.Application, state: UnleashXState) -> None:
         params: dict[str, Any] = dict(request.query)
         if request.method == "POST" and request.body_exists:
             params = await _body(request)
-        return web.json_response(state.get_agents(workspace, params))
+        return web.json_response(state.get_agents(workspace, *_agents_query(params)))
 
     async def create_campaign(request: web.Request, workspace: str) -> web.Response:
         return web.json_response(state.create_campaign(workspace, await _body(request)))
@@ -86,13 +111,17 @@ def add_routes(app: web.Application, state: UnleashXState) -> None:
         return web.json_response(state.update_campaign(workspace, await _body(request)))
 
     async def audience_list(request: web.Request, workspace: str) -> web.Response:
-        return web.json_response(state.audience_list(workspace, _query(request)))
+        query = _query(request)
+        page, limit, simple = _paging(query)
+        return web.json_response(state.audience_list(workspace, as_int(_first(query, "campaign_id")), page, limit,
+                                                     simple, query))
 
     async def audience_stats(request: web.Request, workspace: str) -> web.Response:
-        return web.json_response(state.audience_stats(workspace, _query(request)))
+        query = _query(request)
+        return web.json_response(state.audience_stats(workspace, as_int(_first(query, "campaign_id")), query))
 
     async def audience_format(request: web.Request, workspace: str) -> web.Response:
-        data = state.audience_format(workspace, request.query.get("campaign_id"))
+        data = state.audience_format(workspace, as_int(request.query.get("campaign_id")))
         name = f"audience_format_{int(time.time() * 1000)}.xlsx"
         return web.Response(body=data, content_type=XLSX,
                             headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -4,6 +4,11 @@
 input data), not a reusable list. No documented endpoint adds records (the docs only say an xlsx template
 is uploaded "via the audience field" of create/update campaign, whose documented bodies are JSON with no such
 field), so records enter the emulator through the admin seed only. See COVERAGE.md for every choice.
+
+routes.py parses queries (agents, paging, campaign ids) into typed arguments. The create-campaign,
+update-campaign and delete-audience bodies are still judged here, field by field: their checks interleave
+lookups (agent, campaign, unique name) with shape checks, and moving the shape checks ahead would change which
+error a body with several faults gets.
 """
 
 from __future__ import annotations
@@ -61,7 +66,7 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _int(value: Any) -> int | None:
+def as_int(value: Any) -> int | None:
     """An integer id from JSON or a query string; bools are not ids even though Python says they are ints."""
     if isinstance(value, bool):
         return None
@@ -70,11 +75,6 @@ def _int(value: Any) -> int | None:
     if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
         return int(value)
     return None
-
-
-def _first(query: Mapping[str, Sequence[str]], key: str) -> str | None:
-    values = query.get(key)
-    return values[0] if values else None
 
 
 def _duration_text(seconds: int) -> str:
@@ -206,16 +206,18 @@ class UnleashXState:
     def dump(self) -> dict[str, Any]:
         with self.lock:
             return {
-                "tokens": dict(self.tokens),
-                "agents": {str(a.id): a.__dict__.copy() for a in self.agents.values()},
-                "campaigns": {
-                    str(c.id): {
-                        **c.view(),
-                        "workspace": c.workspace,
-                        "audience": [dict(r.__dict__) for r in sorted(c.records.values(), key=lambda r: r.id)],
-                    }
-                    for c in self.campaigns.values()
+                "objects": {
+                    "agents": {str(a.id): a.__dict__.copy() for a in self.agents.values()},
+                    "campaigns": {
+                        str(c.id): {
+                            **c.view(),
+                            "workspace": c.workspace,
+                            "audience": [dict(r.__dict__) for r in sorted(c.records.values(), key=lambda r: r.id)],
+                        }
+                        for c in self.campaigns.values()
+                    },
                 },
+                "meta": {"tokens": dict(self.tokens)},
             }
 
     def seed(self, data: dict[str, Any]) -> None:
@@ -276,17 +278,16 @@ class UnleashXState:
             return self.tokens.get(token)
 
     # -- validation helpers ---------------------------------------------------------------------
-    def _campaign(self, workspace: str, raw_id: Any) -> Campaign:
-        # Missing, malformed, unknown and other-workspace ids are all "Campaign not exist": the docs list that
-        # single message for an invalid campaign_id, and hiding other workspaces' ids is what scoping means.
-        cid = _int(raw_id)
+    def _campaign(self, workspace: str, cid: int | None) -> Campaign:
+        # Missing, malformed (None), unknown and other-workspace ids are all "Campaign not exist": the docs list
+        # that single message for an invalid campaign_id, and hiding other workspaces' ids is what scoping means.
         campaign = self.campaigns.get(cid) if cid is not None else None
         if campaign is None or campaign.workspace != workspace:
             raise UnleashXError(404, CAMPAIGN_NOT_EXIST)
         return campaign
 
     def _agent(self, workspace: str, raw_id: Any) -> int:
-        aid = _int(raw_id)
+        aid = as_int(raw_id)
         agent = self.agents.get(aid) if aid is not None else None
         if agent is None or agent.workspace != workspace:
             raise UnleashXError(404, "Agent not exist")
@@ -315,7 +316,7 @@ class UnleashXState:
 
     @staticmethod
     def _max_retry(raw: Any) -> int:
-        value = _int(raw) if not isinstance(raw, str) else None
+        value = as_int(raw) if not isinstance(raw, str) else None
         if value is None:
             raise UnleashXError(400, "max_retry must be an integer")
         if value > MAX_RETRY:
@@ -360,15 +361,8 @@ class UnleashXState:
         return raw
 
     # -- agents ---------------------------------------------------------------------------------
-    def get_agents(self, workspace: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    def get_agents(self, workspace: str, agent_id: int | None, agent_type: int | None) -> dict[str, Any]:
         """agents/get: one agent by `agent_id`, or every agent of the workspace, optionally by `agent_type`."""
-        raw_id, raw_type = params.get("agent_id"), params.get("agent_type")
-        agent_id = _int(raw_id) if raw_id not in (None, "") else None
-        agent_type = _int(raw_type) if raw_type not in (None, "") else None
-        if raw_id not in (None, "") and agent_id is None:
-            raise UnleashXError(400, "agent_id must be an integer")
-        if raw_type not in (None, "") and agent_type is None:
-            raise UnleashXError(400, "agent_type must be an integer")
         with self.lock:
             mine = sorted((a for a in self.agents.values() if a.workspace == workspace), key=lambda a: a.id)
             if agent_type is not None:
@@ -414,7 +408,7 @@ class UnleashXState:
         with self.lock:
             if body.get("id") in (None, ""):
                 raise UnleashXError(400, "id is required")
-            campaign = self._campaign(workspace, body["id"])
+            campaign = self._campaign(workspace, as_int(body["id"]))
             # Validate everything before changing anything: a rejected update leaves the campaign untouched.
             changes: dict[str, Any] = {}
             if "agent_id" in body:
@@ -456,7 +450,7 @@ class UnleashXState:
         def ints(key: str) -> set[int] | None:
             if not query.get(key):
                 return None
-            values = {_int(v) for v in query[key]}
+            values = {as_int(v) for v in query[key]}
             if None in values:
                 raise UnleashXError(400, f"{key} must be a number or an array of numbers")
             return {v for v in values if v is not None}
@@ -506,14 +500,11 @@ class UnleashXState:
             "updated_by": rec.updated_by,
         }
 
-    def audience_list(self, workspace: str, query: Mapping[str, Sequence[str]]) -> dict[str, Any]:
-        page = _int(query["page"][0]) if query.get("page") else 1
-        limit = _int(query["limit"][0]) if query.get("limit") else 10
-        if page is None or limit is None or page < 1 or limit < 1:
-            raise UnleashXError(400, "page and limit must be positive numbers")
-        simple = bool(query.get("is_new")) and query["is_new"][0].lower() in ("true", "1")
+    def audience_list(self, workspace: str, campaign_id: int | None, page: int, limit: int, simple: bool,
+                      query: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+        """``query``: the filters as lists, judged after the campaign (an unknown campaign answers 404 first)."""
         with self.lock:
-            campaign = self._campaign(workspace, _first(query, "campaign_id"))
+            campaign = self._campaign(workspace, campaign_id)
             # Oldest first (by id): stable across pages, which is all a pager needs.
             records = self._filter(sorted(campaign.records.values(), key=lambda r: r.id), query)
             total = len(records)
@@ -529,9 +520,10 @@ class UnleashXState:
                 },
             }
 
-    def audience_stats(self, workspace: str, query: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    def audience_stats(self, workspace: str, campaign_id: int | None,
+                       query: Mapping[str, Sequence[str]]) -> dict[str, Any]:
         with self.lock:
-            campaign = self._campaign(workspace, _first(query, "campaign_id"))
+            campaign = self._campaign(workspace, campaign_id)
             records = self._filter(list(campaign.records.values()), query)
             calls = [c for r in records for c in r.calls]
             successful = sum(1 for c in calls if str(c.get("status", "")).upper() in SUCCESSFUL_CALL_STATUSES)
@@ -546,7 +538,7 @@ class UnleashXState:
 
     def delete_audience(self, workspace: str, body: dict[str, Any]) -> str:
         with self.lock:
-            campaign = self._campaign(workspace, body.get("campaign_id"))
+            campaign = self._campaign(workspace, as_int(body.get("campaign_id")))
             if body.get("delete_all") is True:
                 if campaign.campaign_status != "draft":
                     raise UnleashXError(400, DELETE_ALL_DRAFT_ONLY)
@@ -555,7 +547,7 @@ class UnleashXState:
             ids = body.get("audience")
             if not isinstance(ids, list) or not ids:
                 raise UnleashXError(400, AUDIENCE_REQUIRED)
-            wanted = {_int(i) for i in ids}
+            wanted = {as_int(i) for i in ids}
             if None in wanted:
                 raise UnleashXError(400, "Audience array must contain audience record ids")
             # Documented: only this campaign's records are touched; ids of other campaigns are ignored.
@@ -564,9 +556,8 @@ class UnleashXState:
                     campaign.records.pop(rid, None)
             return "Audience deleted successfully"
 
-    def audience_format(self, workspace: str, raw_id: Any) -> bytes:
+    def audience_format(self, workspace: str, cid: int | None) -> bytes:
         with self.lock:
-            cid = _int(raw_id)
             campaign = self.campaigns.get(cid) if cid is not None else None
             agent = self.agents.get(campaign.agent_id) if campaign and campaign.agent_id is not None else None
             if campaign is None or campaign.workspace != workspace or agent is None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
+from typing import Any
 
+import pluggy
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,17 +84,20 @@ class Stack:
     def destroy(self, *extra: str) -> subprocess.CompletedProcess[str]:
         return self.run("destroy", "--yes", "--non-interactive", "--skip-preview", "--stack", self.name, *extra)
 
-    def outputs(self) -> dict[str, object]:
-        import json
-
-        return json.loads(self.run("stack", "output", "--json", "--stack", self.name).stdout)
+    def outputs(self) -> dict[str, Any]:
+        outputs: dict[str, Any] = json.loads(self.run("stack", "output", "--json", "--stack", self.name).stdout)
+        return outputs
 
     def export(self) -> str:
         return self.run("stack", "export", "--stack", self.name).stdout
 
 
+MakeStack = Callable[[str], Stack]
+
+
 @pytest.fixture
-def make_stack(pulumi_bin: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[object]:
+def make_stack(pulumi_bin: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[MakeStack]:
+    """``make_stack("<program>")`` -> a fresh copy of tests/e2e/programs/<program> with stack `e2e` selected."""
     created: list[Stack] = []
 
     def make(program: str) -> Stack:
@@ -110,7 +116,8 @@ def make_stack(pulumi_bin: Path, tmp_path: Path, request: pytest.FixtureRequest)
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                              ) -> Generator[None, pluggy.Result[pytest.TestReport], None]:
     outcome = yield
-    rep = outcome.get_result()  # type: ignore[attr-defined]
+    rep = outcome.get_result()
     setattr(item, "rep_" + rep.when, rep)

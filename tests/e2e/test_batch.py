@@ -9,13 +9,18 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import Emulators, LiveEmulator
+
+from .conftest import MakeStack, Stack
+from .fleet import destroy_and_check
+
 pytestmark = pytest.mark.e2e
 
 APIKEY_CANARY = "canary-batch-key-5f1e9d"
 PROJECT = "project_e2e000000000000000000000000000"
 
 
-def _stack(make_stack, emulator):  # type: ignore[no-untyped-def]
+def _stack(make_stack: MakeStack, emulator: Emulators) -> tuple[LiveEmulator, Stack]:
     live = emulator("batch")
     live.seed({"credentials": [{"api_key": APIKEY_CANARY, "project_key": PROJECT}]})
     live.configure(indexing_seconds=0.05)
@@ -38,7 +43,7 @@ def test_lifecycle__create_update_replace_refresh_destroy(make_stack, emulator) 
     stack.config("membersFile", "ids.txt")
 
     stack.up()
-    assert live.state()["audiences"]["e2e_vip"]["nb_ids"] == 50
+    assert live.objects("audiences")["e2e_vip"]["nb_ids"] == 50
     assert stack.outputs()["nb_ids"] == 50
 
     # Membership change: in place (update), only the changes are sent.
@@ -48,21 +53,21 @@ def test_lifecycle__create_update_replace_refresh_destroy(make_stack, emulator) 
     assert "updated" in out.stdout and "replaced" not in out.stdout
     updates = [r for r in live.requests() if r["path"].endswith("/audiences/update")]
     assert len(updates) == 1
-    assert live.state()["audiences"]["e2e_vip"]["ids"] == sorted(f"user-{i}" for i in range(10, 70))
+    assert live.objects("audiences")["e2e_vip"]["ids"] == sorted(f"user-{i}" for i in range(10, 70))
 
     # display_name can only be set at create (no documented update field): replace, same name.
     stack.config("displayName", "Very Important")
     preview = stack.preview("--diff")
     assert "display_name" in preview.stdout and "replace" in preview.stdout.lower()
     stack.up()
-    aud = live.state()["audiences"]["e2e_vip"]
+    aud = live.objects("audiences")["e2e_vip"]
     assert aud["display_name"] == "Very Important" and aud["nb_ids"] == 60
 
     # Name change: replace, create-before-delete.
     stack.config("name", "e2e_vip2")
     out = stack.up()
     assert "replaced" in out.stdout
-    assert set(live.state()["audiences"]) == {"e2e_vip2"}
+    assert set(live.objects("audiences")) == {"e2e_vip2"}
 
     # Deleted behind Pulumi's back: refresh sees it gone.
     resp = httpx.post(live.base_url + "/audiences/remove", json={"name": "e2e_vip2"},
@@ -75,9 +80,9 @@ def test_lifecycle__create_update_replace_refresh_destroy(make_stack, emulator) 
 
     # Recreated by the next up, then destroy leaves the emulator empty.
     stack.up()
-    assert set(live.state()["audiences"]) == {"e2e_vip2"}
-    stack.destroy()
-    assert live.state()["audiences"] == {}
+    assert set(live.objects("audiences")) == {"e2e_vip2"}
+    destroy_and_check(stack, live)
+    assert live.objects("audiences") == {}
 
 
 def test_secrets__api_key_never_in_state_or_output(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
@@ -89,7 +94,7 @@ def test_secrets__api_key_never_in_state_or_output(make_stack, emulator) -> None
     assert "e2e_secret" in export  # the export is real
     for text in (up.stdout, up.stderr, preview.stdout, preview.stderr, export):
         assert APIKEY_CANARY not in text
-    stack.destroy()
+    destroy_and_check(stack, live)
 
 
 def test_preview__invalid_name_fails_before_any_request(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
@@ -121,7 +126,7 @@ def test_membership__25k_authoritative_then_1k_changed_sends_only_changes(make_s
     stack.config("name", "e2e_big")
     stack.config("membersFile", "ids.txt")
     stack.up()
-    assert live.state()["audiences"]["e2e_big"]["nb_ids"] == 25_000
+    assert live.objects("audiences")["e2e_big"]["nb_ids"] == 25_000
     creates = [r for r in live.requests() if r["path"].endswith(("/update", "/replace"))]
     assert len(creates) == 3  # 25,000 ids in chunks of at most 10,000
 
@@ -132,7 +137,7 @@ def test_membership__25k_authoritative_then_1k_changed_sends_only_changes(make_s
     stack.up()
     writes = [r for r in live.requests() if r["method"] == "POST"]
     assert [r["path"].rsplit("/", 1)[-1] for r in writes] == ["update"]
-    assert live.state()["audiences"]["e2e_big"]["nb_ids"] == 25_000
+    assert live.objects("audiences")["e2e_big"]["nb_ids"] == 25_000
 
     # State keeps a digest and count, not the ids.
     export = stack.export()
@@ -143,11 +148,11 @@ def test_membership__25k_authoritative_then_1k_changed_sends_only_changes(make_s
     _write_ids(stack.dir / "ids.txt", changed[:10] + ["extra-1"])
     live.clear_requests()
     stack.up()
-    assert live.state()["audiences"]["e2e_big"]["nb_ids"] == 25_001
+    assert live.objects("audiences")["e2e_big"]["nb_ids"] == 25_001
     assert not any(r["path"].endswith("/replace") for r in live.requests())
 
-    stack.destroy()
-    assert live.state()["audiences"] == {}
+    destroy_and_check(stack, live)
+    assert live.objects("audiences") == {}
 
 
 @pytest.mark.parametrize("membership", ["authoritative", "additive"])
@@ -168,22 +173,22 @@ def test_foreign_audience__refused_at_preview_then_adopted_on_purpose(make_stack
         assert out.returncode != 0 and "'legacy_batch' is already taken in Batch" in text, text
         assert "2 ids" in text and "adopt=True" in text and "audience_providers.recover" in text
     assert [r for r in live.requests() if r["method"] != "GET"] == []
-    assert live.state()["audiences"]["legacy_batch"]["ids"] == ["a", "b"]
+    assert live.objects("audiences")["legacy_batch"]["ids"] == ["a", "b"]
 
     # Adopted on purpose: authoritative makes the membership exactly the declared one; additive only adds.
     stack.config("adopt", "true")
     stack.up()
     assert stack.outputs()["adopted"] is True
     expected = ["u1"] if membership == "authoritative" else ["a", "b", "u1"]
-    assert live.state()["audiences"]["legacy_batch"]["ids"] == expected
+    assert live.objects("audiences")["legacy_batch"]["ids"] == expected
     assert stack.outputs()["nb_ids"] == len(expected)
 
-    out = stack.destroy()
+    out = destroy_and_check(stack, live, keep=["legacy_batch"] if membership == "additive" else [])
     if membership == "authoritative":
-        assert "legacy_batch" not in live.state()["audiences"]  # taken over wholesale, so destroy removes it
+        assert "legacy_batch" not in live.objects("audiences")  # taken over wholesale, so destroy removes it
     else:
         # Adopted and only added to: Batch can't say which ids were there before, so nothing is removed.
-        assert live.state()["audiences"]["legacy_batch"]["ids"] == ["a", "b", "u1"]
+        assert live.objects("audiences")["legacy_batch"]["ids"] == ["a", "b", "u1"]
         assert "left in Batch with all its ids" in out.stdout + out.stderr
 
 
@@ -207,15 +212,15 @@ def test_adopt__found_by_listing_among_130_audiences_and_nothing_foreign_touched
     assert len(lists) >= 2 and any("from=" in r["query"] for r in lists)  # found by paging, not by one page
     writes = [r for r in live.requests() if r["method"] != "GET"]
     assert writes and all(f'"name": "{target}"' in r["body"] for r in writes), writes
-    state = live.state()["audiences"]
+    state = live.objects("audiences")
     assert state[target]["ids"] == ["a", "b", "u1"]
     assert all(state[f"legacy_{i:03d}"]["ids"] == ["a", "b"] for i in range(130) if i != 117)
 
     # Adopted additively: destroy leaves it (and every other audience) in Batch.
     live.clear_requests()
-    stack.destroy()
+    destroy_and_check(stack, live, keep=[target])
     assert [r for r in live.requests() if r["method"] != "GET"] == []
-    assert len(live.state()["audiences"]) == 130
+    assert len(live.objects("audiences")) == 130
 
     # Not asked to adopt: a name taken on a later page is refused at preview, before any write.
     stack.config("adopt", "false")
@@ -238,9 +243,9 @@ def test_destroy__audience_already_removed_outside_the_stack_succeeds(make_stack
                       headers={"Authorization": f"Bearer {APIKEY_CANARY}", "X-Batch-Project": PROJECT})
     assert resp.status_code == 202
     time.sleep(0.3)  # past the emulator's indexing delay: the removal has applied
-    assert live.state()["audiences"] == {}
+    assert live.objects("audiences") == {}
     live.clear_requests()
-    out = stack.destroy()
+    out = destroy_and_check(stack, live)
     assert "Traceback" not in out.stdout + out.stderr
     removes = [r for r in live.requests() if r["path"].endswith("/remove")]
     assert [r["status"] for r in removes] == [400 if mode == "error" else 202]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from .fleet import destroy_and_check
 from .test_unleashx import TOKEN, _stack, _text
 
 pytestmark = pytest.mark.e2e
@@ -18,23 +19,23 @@ pytestmark = pytest.mark.e2e
 def test_destroy_preview__says_the_campaign_is_paused_not_deleted(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
     live, stack = _stack(make_stack, emulator)
     stack.up()
-    (cid,) = list(live.state()["campaigns"])
+    (cid,) = list(live.objects("campaigns"))
     out = stack.run("destroy", "--preview-only", "--diff", "--non-interactive", "--stack", "e2e")
     text = _text(out)
     assert "pause: UnleashX has no campaign delete, so destroy pauses the campaign" in text, text
     assert "keeps its audience records" in text
-    assert live.state()["campaigns"][cid]["campaign_status"] == "draft"  # a preview changes nothing
-    stack.destroy()
+    assert live.objects("campaigns")[cid]["campaign_status"] == "draft"  # a preview changes nothing
+    destroy_and_check(stack, live)
 
 
 def test_destroy__warning_names_the_campaign_by_its_current_name(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
     live, stack = _stack(make_stack, emulator)
     stack.up()
-    (cid,) = list(live.state()["campaigns"])
+    (cid,) = list(live.objects("campaigns"))
     # Renamed in the UnleashX UI after the last `up`: the stack's state still has the old name.
     httpx.post(f"{live.base_url}/update-campaign", headers={"token": TOKEN},
                json={"id": int(cid), "campaign_name": "renamed in the UI"}).raise_for_status()
-    text = _text(stack.destroy())
+    text = _text(destroy_and_check(stack, live))
     assert "'renamed in the UI'" in text and "remains in UnleashX with status 'pause'" in text, text
     assert "'e2e winter calls'" not in text
     # Listed under the campaign in the engine's diagnostics, not under the Stack (#16 point 9).

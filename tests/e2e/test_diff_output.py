@@ -11,12 +11,16 @@ import re
 
 import pytest
 
+from tests.conftest import Emulators, LiveEmulator
+
+from .conftest import MakeStack, Stack
+from .fleet import destroy_and_check
 from .test_batch import APIKEY_CANARY, PROJECT
 
 pytestmark = pytest.mark.e2e
 
 
-def _stack(make_stack, emulator):  # type: ignore[no-untyped-def]
+def _stack(make_stack: MakeStack, emulator: Emulators) -> tuple[LiveEmulator, Stack]:
     live = emulator("batch")
     live.seed({"credentials": [{"api_key": APIKEY_CANARY, "project_key": PROJECT}]})
     live.configure(indexing_seconds=0.05)
@@ -43,7 +47,7 @@ def test_preview_diff__inline_members_diff_as_a_set(make_stack, emulator) -> Non
     assert "u1" not in text and "u3" not in text, text  # kept ids are not shown as changed positions
     stack.config("members", json.dumps(["u3", "u1", "u2"]))  # same set, other order: no change at all
     assert "~ 1 to update" not in stack.preview("--diff").stdout
-    stack.destroy()
+    destroy_and_check(stack, live)
 
 
 @pytest.mark.parametrize(("key", "value", "shown"), [
@@ -64,5 +68,5 @@ def test_diff__replacement_shows_changed_inputs_not_outputs(make_stack, emulator
         for output in ("nb_ids", "indexing_state", "adopted"):
             assert not re.search(rf"^\s*- {output}\b", text, re.M), text  # vendor-computed, not a removal
         assert "u2" not in text, text  # unchanged inputs are not listed
-    stack.destroy()
-    assert live.state()["audiences"] == {}
+    destroy_and_check(stack, live)
+    assert live.objects("audiences") == {}

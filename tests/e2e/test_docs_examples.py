@@ -43,27 +43,27 @@ EXAMPLES = examples()
 
 
 def vendors_of(code: str) -> list[str]:
-    used = set()
+    used: set[str] = set()
     for node in ast.walk(ast.parse(code)):
         if isinstance(node, ast.ImportFrom) and node.module == "audience_providers":
             used.update(alias.name for alias in node.names)
     return [v for v in VENDORS if v in used]
 
 
-def objects(vendor: str, state: dict[str, Any]) -> dict[str, Any]:
+# The kinds of the /_emulator/state dump a stack could create or change, with the singular each key is named by.
+KINDS = {"thrive": {"audiences": "audience", "users": "user"}, "batch": {"audiences": "audience"},
+         "sonarly": {"audiences": "audience", "folders": "folder"}, "unleashx": {"campaigns": "campaign"}}
+
+
+def objects(vendor: str, live: LiveEmulator) -> dict[str, Any]:
     """What a stack could create or change in the vendor, by id: the views to compare before and after."""
-    if vendor == "thrive":
-        return {f"audience:{a['id']}": a for a in state["audiences"]} | {
-            f"user:{u['userId']}": u for u in state["users"]}
-    if vendor == "batch":
-        return {f"audience:{name}": a for name, a in state["audiences"].items()}
-    if vendor == "sonarly":
-        return {f"audience:{i}": a for i, a in state["audiences"].items()} | {
-            f"folder:{i}": f for i, f in state["folders"].items()}
-    found: dict[str, Any] = {}
-    for cid, campaign in state["campaigns"].items():
-        found[f"campaign:{cid}"] = {k: v for k, v in campaign.items() if k != "audience"}
-        found.update({f"record:{r['id']}": r for r in campaign["audience"]})
+    held = live.all_objects()
+    found: dict[str, Any] = {f"{one}:{oid}": obj for kind, one in KINDS[vendor].items()
+                             for oid, obj in held.get(kind, {}).items()}
+    if vendor == "unleashx":  # records sit in their campaign's `audience`: compared one by one
+        for cid, campaign in held.get("campaigns", {}).items():
+            found[f"campaign:{cid}"] = {k: v for k, v in campaign.items() if k != "audience"}
+            found.update({f"record:{r['id']}": r for r in campaign["audience"]})
     return found
 
 
@@ -132,20 +132,20 @@ def test_docs_example__runs_up_and_destroys_clean(name: str, code: str, spec: di
         configure_vendor(stack, live, vendor)
     for key, value in spec.get("config", {}).items():
         stack.config(key, value)
-    before = {vendor: objects(vendor, live.state()) for vendor, live in lives.items()}
+    before = {vendor: objects(vendor, live) for vendor, live in lives.items()}
 
     try:
         stack.up()
         held = held_ids(stack.export())
         for vendor, live in lives.items():  # the stack holds real objects of every vendor it uses
-            assert any(key.split(":", 1)[1] in held for key in objects(vendor, live.state())), (name, vendor)
+            assert any(key.split(":", 1)[1] in held for key in objects(vendor, live)), (name, vendor)
         stack.preview("--expect-no-changes")  # and a second run converges
     finally:
         stack.log.append("destroy")
         stack.destroy()
 
     for vendor, live in lives.items():
-        after = objects(vendor, live.state())
+        after = objects(vendor, live)
         for key, view in after.items():
             if key in before[vendor]:
                 assert view == before[vendor][key], f"{name}: {vendor} {key} changed by a destroyed stack"

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from .fleet import configure
+from .fleet import configure, destroy_and_check
 
 pytestmark = pytest.mark.e2e
 
@@ -35,8 +35,8 @@ def most_in_flight(log: list[dict[str, Any]], method: str) -> int:
 
 
 @pytest.mark.parametrize("workers,wide", [(None, True), ("4", False)], ids=["launcher-default", "sdk-pool-size"])
-def test_up__provider_serves_more_than_four_calls_at_once(make_stack, emulator, workers: str | None,
-                                                          wide: bool) -> None:  # type: ignore[no-untyped-def]
+def test_up__provider_serves_more_than_four_calls_at_once(make_stack, emulator, workers: str | None,  # type: ignore[no-untyped-def]
+                                                          wide: bool) -> None:
     live = emulator("thrive")
     stack = make_stack("fleet")
     configure(stack, live, "thrive", count=COUNT, prefix="wide")
@@ -48,7 +48,7 @@ def test_up__provider_serves_more_than_four_calls_at_once(make_stack, emulator, 
     peak = most_in_flight(live.requests(), "POST")
     assert (peak > 4) if wide else (peak <= 4), f"peak creates in flight: {peak}"
     live.configure(latency_ms=0)
-    stack.destroy()
+    destroy_and_check(stack, live)
 
 
 def test_up__state_names_the_program_line_and_no_runtime_paths(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
@@ -66,4 +66,4 @@ def test_up__state_names_the_program_line_and_no_runtime_paths(make_stack, emula
     text = json.dumps(ours)  # the Stack resource itself keeps the SDK's trace: not ours to change
     for leak in ("site-packages", "pulumi-language-python-exec", "asyncio", "providers/thrive"):
         assert leak not in text
-    stack.destroy()
+    destroy_and_check(stack, live)

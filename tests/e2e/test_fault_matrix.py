@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from .fleet import VENDOR_NAME, configure, declared, held
+from .fleet import VENDOR_NAME, configure, declared, destroy_and_check, held
 
 pytestmark = pytest.mark.e2e
 
@@ -40,8 +40,8 @@ OPERATION = {"batch": "create audience", "thrive": "create audience", "unleashx"
 
 @pytest.mark.parametrize("fault", list(FAULTS))
 @pytest.mark.parametrize("vendor", ["batch", "thrive", "sonarly", "unleashx"])
-def test_fault__up_succeeds_or_names_the_failure_then_converges(make_stack, emulator, vendor: str,
-                                                                fault: str) -> None:  # type: ignore[no-untyped-def]
+def test_fault__up_succeeds_or_names_the_failure_then_converges(make_stack, emulator, vendor: str,  # type: ignore[no-untyped-def]
+                                                                fault: str) -> None:
     rng = random.Random(f"{SEED}-{vendor}-{fault}")
     live = emulator(vendor)
     stack = make_stack("fleet")
@@ -56,7 +56,7 @@ def test_fault__up_succeeds_or_names_the_failure_then_converges(make_stack, emul
     if first.returncode != 0:
         text = first.stdout + first.stderr
         assert VENDOR_NAME[vendor] in text and OPERATION[vendor] in text, text[-3000:]
-    assert live.admin.get("/faults").json()["faults"][0]["fired"] >= 1  # the fault really happened
+    assert live.faults()[0]["fired"] >= 1  # the fault really happened
 
     if vendor == "unleashx" and fault == "commit-then-drop":
         # UnleashX documents no campaign list/get: a campaign whose create answer was lost can't be found,
@@ -72,12 +72,12 @@ def test_fault__up_succeeds_or_names_the_failure_then_converges(make_stack, emul
         # The operator looks the id up (here: in the emulator) and adopts it; the stack then converges.
         lost = re.search(r"campaign_name '([^']+)' is taken", text)
         assert lost, text[-3000:]
-        ids = [int(cid) for cid, c in live.state()["campaigns"].items() if c["campaign_name"] == lost.group(1)]
+        ids = [int(cid) for cid, c in live.objects("campaigns").items() if c["campaign_name"] == lost.group(1)]
         assert len(ids) == 1
         stack.config("adopt", json.dumps({lost.group(1): ids[0]}))
         stack.up()
         assert held(live, vendor) == declared(vendor, count=COUNT, prefix="fleet")
-        stack.destroy()
+        destroy_and_check(stack, live, prefixes=["fleet"])
         assert not held(live, vendor)
         return
 
@@ -86,5 +86,5 @@ def test_fault__up_succeeds_or_names_the_failure_then_converges(make_stack, emul
     assert have == want, f"duplicates or orphans: {have - want} / {want - have}"
     preview = stack.preview().stdout
     assert "unchanged" in preview and "to create" not in preview
-    stack.destroy()
+    destroy_and_check(stack, live, prefixes=["fleet"])
     assert not held(live, vendor)

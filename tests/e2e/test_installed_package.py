@@ -15,6 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import Emulators, LiveEmulator
+
+from .conftest import Stack
+from .fleet import destroy_and_check
+
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,7 +52,7 @@ def user_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield repo
 
 
-def configure_emulators(stack, emulator):  # type: ignore[no-untyped-def]
+def configure_emulators(stack: Stack, emulator: Emulators) -> tuple[LiveEmulator, LiveEmulator]:
     batch_live, thrive_live = emulator("batch"), emulator("thrive")
     stack.config("batch:baseUrl", batch_live.base_url)
     stack.config("batch:projectKey", "project_demo0000000000000000000000000")
@@ -87,10 +92,10 @@ def test_installed__virtualenv_option_used_without_activation(user_repo: Path, p
     assert str(outputs["python"]).startswith(str(venv / "bin"))  # the program ran on the project's venv
     assert str(outputs["providers_file"]).startswith(str(venv)) and "site-packages" in str(outputs["providers_file"])
     assert outputs["own"] == "the user's own providers package"
-    assert "installed_pkg" in batch_live.state()["audiences"]  # and so did the providers (they import the package)
-    assert {a["reference"] for a in thrive_live.state()["audiences"]} == {"installed-root", "installed-team"}
-    stack.destroy()
-    assert batch_live.state()["audiences"] == {} and thrive_live.state()["audiences"] == []
+    assert "installed_pkg" in batch_live.objects("audiences")  # and so did the providers (they import the package)
+    assert {a["reference"] for a in thrive_live.objects("audiences").values()} == {"installed-root", "installed-team"}
+    destroy_and_check(stack, {"batch": batch_live, "thrive": thrive_live})
+    assert batch_live.objects("audiences") == {} and thrive_live.objects("audiences") == {}
 
 
 def test_installed__missing_virtualenv_is_one_clear_error(tmp_path: Path, pulumi_bin: Path, make_stack,  # type: ignore[no-untyped-def]
@@ -137,7 +142,7 @@ def test_installed__throwaway_project_up_and_destroy(user_repo: Path, tmp_path: 
     stack.up()
     installed = str(stack.outputs()["providers_file"])
     assert installed.startswith(str(venv)) and "site-packages" in installed
-    assert "installed_pkg" in batch_live.state()["audiences"]
-    assert {a["reference"] for a in thrive_live.state()["audiences"]} == {"installed-root", "installed-team"}
-    stack.destroy()
-    assert batch_live.state()["audiences"] == {} and thrive_live.state()["audiences"] == []
+    assert "installed_pkg" in batch_live.objects("audiences")
+    assert {a["reference"] for a in thrive_live.objects("audiences").values()} == {"installed-root", "installed-team"}
+    destroy_and_check(stack, {"batch": batch_live, "thrive": thrive_live})
+    assert batch_live.objects("audiences") == {} and thrive_live.objects("audiences") == {}

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from .fleet import configure, declared, foreign_intact, handles, held, seed_foreign, writes_naming
+from .fleet import configure, declared, destroy_and_check, foreign_intact, handles, held, seed_foreign, writes_naming
 
 pytestmark = pytest.mark.e2e
 
@@ -96,8 +96,8 @@ def _recover(stack, command: str) -> str:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("vendor", ["batch", "thrive"])
-def test_killed_runs__recovery_converges_without_duplicates(make_stack, emulator, vendor: str,
-                                                            full_run: bool) -> None:  # type: ignore[no-untyped-def]
+def test_killed_runs__recovery_converges_without_duplicates(make_stack, emulator, vendor: str,  # type: ignore[no-untyped-def]
+                                                            full_run: bool) -> None:
     trials = 20 if full_run else 10  # per vendor: 20 in the default run overall
     rng = random.Random(f"{SEED}-{vendor}")
     print(f"KILL_SEED={SEED} vendor={vendor} trials={trials}", file=sys.stderr)
@@ -125,6 +125,6 @@ def test_killed_runs__recovery_converges_without_duplicates(make_stack, emulator
         assert time.monotonic() - started < 900, "trial budget exceeded"
     # Kills land with creates in flight, so the recovery path must have been exercised, not only the reruns.
     assert recovered >= 1, "no trial left a pending create to recover"
-    stack.destroy()
+    destroy_and_check(stack, live, prefixes=["kill"], keep=[foreign])
     assert held(live, vendor) == Counter([foreign]) and foreign_intact(live, vendor, foreign)
     assert writes_naming(live, *foreign_handles) == []

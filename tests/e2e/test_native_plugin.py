@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,7 +19,10 @@ from typing import Any
 import httpx
 import pytest
 
+from emulators.admin import EmulatorProcess
+
 from .conftest import PROGRAMS, ROOT, Stack
+from .fleet import destroy_and_check
 
 pytestmark = pytest.mark.e2e
 
@@ -28,41 +30,25 @@ TENANT, SECRET = "demo-tenant", "demo-thrive-secret"
 EMEA_SECRET = "emea-canary-secret-5c1d9e"  # must never appear in plain text in state or output
 
 
-class Tenant:
+class Tenant(EmulatorProcess):
     """One Thrive emulator process: a tenant of its own."""
 
     def __init__(self) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        self.proc = subprocess.Popen([sys.executable, "-m", "emulators", "--only", "thrive", "--thrive-port",
-                                      str(port)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True)
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            if "admin API" in line:
-                break
-        self.root = f"http://127.0.0.1:{port}"
-        self.base_url = f"{self.root}/rest/v1"
+        super().__init__(("thrive",), cwd=ROOT)
+        self.admin = self["thrive"]
+        self.base_url = self.admin.base_url
 
-    def state(self) -> dict[str, Any]:
-        result: dict[str, Any] = httpx.get(f"{self.root}/_emulator/state").json()
-        return result
+    def audiences(self) -> list[dict[str, Any]]:
+        return list(self.admin.objects("audiences").values())
 
     def references(self) -> set[str]:
-        return {a["reference"] for a in self.state()["audiences"]}
+        return {a["reference"] for a in self.audiences()}
 
     def requests(self) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = httpx.get(f"{self.root}/_emulator/requests").json()["requests"]
-        return result
+        return self.admin.requests()
 
     def seed_tenant(self, tenant: str, secret: str) -> None:
-        httpx.post(f"{self.root}/_emulator/seed", json={"tenants": [{"tenantId": tenant, "apiSecret": secret}]}
-                   ).raise_for_status()
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
+        self.admin.seed({"tenants": [{"tenantId": tenant, "apiSecret": secret}]})
 
 
 @pytest.fixture
@@ -98,8 +84,8 @@ def test_plugin__two_tenants_in_one_stack_import_refresh_update_destroy(pulumi_b
     out = stack.up()
     assert home.references() == {"nat-home"}
     assert emea.references() == {"nat-eng", "nat-team"}
-    eng = next(a for a in emea.state()["audiences"] if a["reference"] == "nat-eng")
-    team = next(a for a in emea.state()["audiences"] if a["reference"] == "nat-team")
+    eng = next(a for a in emea.audiences() if a["reference"] == "nat-eng")
+    team = next(a for a in emea.audiences() if a["reference"] == "nat-team")
     assert team["parent"]["id"] == eng["id"]  # the child went to the tenant of its parent
     # Nothing of one tenant's resources reached the other's API.
     assert not any("nat-eng" in (r.get("body") or "") or "nat-team" in (r.get("body") or "")
@@ -119,7 +105,7 @@ def test_plugin__two_tenants_in_one_stack_import_refresh_update_destroy(pulumi_b
     stack.config("homeName", "Home renamed")
     out = stack.up()
     assert "replaced" not in out.stdout
-    assert next(a for a in home.state()["audiences"] if a["reference"] == "nat-home")["name"] == "Home renamed"
+    assert next(a for a in home.audiences() if a["reference"] == "nat-home")["name"] == "Home renamed"
 
     # `pulumi import` by the vendor id, then the program declares it: no changes.
     made = httpx.post(f"{home.base_url}/audiences", auth=httpx.BasicAuth(TENANT, SECRET),
@@ -137,10 +123,10 @@ def test_plugin__two_tenants_in_one_stack_import_refresh_update_destroy(pulumi_b
     refreshed = stack.refresh()
     assert re.search(r"~ +\d+ updated|1 updated", refreshed.stdout), refreshed.stdout
     stack.up()
-    assert next(a for a in home.state()["audiences"] if a["reference"] == "nat-home")["name"] == "Home renamed"
+    assert next(a for a in home.audiences() if a["reference"] == "nat-home")["name"] == "Home renamed"
 
-    stack.run("destroy", "--yes", "--non-interactive", "--skip-preview", "--stack", stack.name)
-    # CheckDestroy: neither tenant holds anything of the stack (the imported structure was the stack's too).
+    destroy_and_check(stack, [home.admin, emea.admin])
+    # Neither tenant holds anything of the stack (the imported structure was the stack's too).
     assert home.references() == set()
     assert emea.references() == set()
 
@@ -180,5 +166,5 @@ def test_plugin__installed_from_its_archive_is_used_instead_of_path(pulumi_bin: 
     out = stack.up()
     assert "from $PATH" not in out.stdout + out.stderr
     assert home.references() == {"nat-home"} and emea.references() == {"nat-eng", "nat-team"}
-    stack.run("destroy", "--yes", "--non-interactive", "--skip-preview", "--stack", stack.name)
+    destroy_and_check(stack, [home.admin, emea.admin])
     assert home.references() == set() and emea.references() == set()

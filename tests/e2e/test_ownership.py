@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from .conftest import ROOT, Stack
-from .fleet import configure_vendor
+from .fleet import configure_vendor, destroy_and_check
 
 pytestmark = pytest.mark.e2e
 
@@ -25,13 +25,13 @@ VENDORS = ("thrive", "batch", "sonarly", "unleashx")
 
 def _handles(live: dict[str, Any]) -> dict[str, list[str]]:
     """Per vendor, every id and natural key of what the emulators hold now (what a write would name)."""
-    thrive = live["thrive"].state()["audiences"]
-    sonarly = live["sonarly"].state()
+    thrive = live["thrive"].objects("audiences")
+    sonarly = live["sonarly"].all_objects()
     return {
-        "thrive": [h for a in thrive for h in (a["id"], a["reference"])],
-        "batch": [f'"{name}"' for name in live["batch"].state()["audiences"]],
+        "thrive": [h for a in thrive.values() for h in (a["id"], a["reference"])],
+        "batch": [f'"{name}"' for name in live["batch"].objects("audiences")],
         "sonarly": [*sonarly["audiences"], *sonarly.get("folders", {})],
-        "unleashx": [str(cid) for cid in live["unleashx"].state()["campaigns"]],
+        "unleashx": [str(cid) for cid in live["unleashx"].objects("campaigns")],
     }
 
 
@@ -60,17 +60,17 @@ def _foreign_writes(live: dict[str, Any], handles: dict[str, list[str]]) -> list
 
 
 def _held(live: dict[str, Any]) -> dict[str, Any]:
-    sonarly, campaigns = live["sonarly"].state(), live["unleashx"].state()["campaigns"]
+    sonarly, campaigns = live["sonarly"].all_objects(), live["unleashx"].objects("campaigns")
     return {
-        "thrive": sorted((a["reference"], a["name"]) for a in live["thrive"].state()["audiences"]),
-        "batch": {n: a["ids"] for n, a in live["batch"].state()["audiences"].items()},
+        "thrive": sorted((a["reference"], a["name"]) for a in live["thrive"].objects("audiences").values()),
+        "batch": {n: a["ids"] for n, a in live["batch"].objects("audiences").items()},
         "sonarly": sorted((a["name"], a.get("folderId")) for a in sonarly["audiences"].values()),
         "unleashx": sorted((c["campaign_name"], c["campaign_status"], len(c["audience"])) for c in campaigns.values()),
     }
 
 
-def test_same_program_in_two_stacks__second_refused_first_intact(pulumi_bin: Path, tmp_path: Path,
-                                                                 emulator) -> None:  # type: ignore[no-untyped-def]
+def test_same_program_in_two_stacks__second_refused_first_intact(pulumi_bin: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                 emulator) -> None:
     live = {v: emulator(v) for v in VENDORS}
     workdir = tmp_path / "project"
     workdir.mkdir()
@@ -104,7 +104,7 @@ def test_same_program_in_two_stacks__second_refused_first_intact(pulumi_bin: Pat
     text = out.stdout + out.stderr
     assert out.returncode != 0
     assert "is already taken in" in text or "is taken in this workspace" in text, text
-    prod.destroy()
+    destroy_and_check(prod, live)
     prod_left = json.loads(prod.export())["deployment"].get("resources") or []
     assert [r for r in prod_left if r["type"].startswith("pulumi-python:dynamic/")] == []
 
@@ -113,5 +113,5 @@ def test_same_program_in_two_stacks__second_refused_first_intact(pulumi_bin: Pat
     assert _foreign_writes(live, handles) == []
     out = staging.preview("--expect-no-changes")
     assert out.returncode == 0
-    staging.destroy()
-    assert live["thrive"].state()["audiences"] == [] and live["batch"].state()["audiences"] == {}
+    destroy_and_check(staging, live)
+    assert live["thrive"].objects("audiences") == {} and live["batch"].objects("audiences") == {}

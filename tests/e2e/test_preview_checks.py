@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import Emulators, LiveEmulator
+
+from .conftest import MakeStack, Stack
+from .fleet import destroy_and_check
+
 pytestmark = pytest.mark.e2e
 
 APIKEY, PROJECT = "preview-batch-key-7a1f", "project_preview0000000000000000000000"
@@ -49,7 +54,7 @@ def test_preview__revoked_key_fails_with_no_write_and_the_skip_setting_lets_it_p
 
     stack.config("batch:skipCredentialsValidation", "false")
     stack.config("batch:apiKey", APIKEY, secret=True)
-    stack.destroy()
+    destroy_and_check(stack, live)
 
 
 def test_oauth__token_url_follows_a_custom_base_url(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
@@ -77,7 +82,7 @@ def test_preview__unknown_host_fails_fast_naming_the_token_url_and_the_setting(m
     assert "demo-thrive-secret" not in text
 
 
-def _thrive_stack(make_stack, emulator):  # type: ignore[no-untyped-def]
+def _thrive_stack(make_stack: MakeStack, emulator: Emulators) -> tuple[LiveEmulator, Stack]:
     live = emulator("thrive")
     stack = make_stack("thrive_preview_checks")
     stack.config("thrive:baseUrl", live.base_url)
@@ -135,4 +140,4 @@ def test_preview__sonarly_audience_type_that_its_folder_does_not_hold_fails(make
     stack.preview()
     stack.config("type", "on_demand")
     stack.config("folder", "a")
-    stack.destroy()
+    destroy_and_check(stack, live)

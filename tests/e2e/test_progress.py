@@ -6,12 +6,18 @@ import re
 
 import pytest
 
+from tests.conftest import Emulators, LiveEmulator
+
+from .conftest import MakeStack, Stack
+from .fleet import destroy_and_check
+
 pytestmark = pytest.mark.e2e
 
 APIKEY, PROJECT = "progress-batch-key-0c4e", "project_progress00000000000000000000000"
 
 
-def _batch_stack(make_stack, emulator, indexing_seconds: float):  # type: ignore[no-untyped-def]
+def _batch_stack(make_stack: MakeStack, emulator: Emulators,
+                 indexing_seconds: float) -> tuple[LiveEmulator, Stack]:
     live = emulator("batch")
     live.seed({"credentials": [{"api_key": APIKEY, "project_key": PROJECT}]})
     live.configure(indexing_seconds=indexing_seconds)
@@ -29,7 +35,7 @@ def _rows_of(output: str, resource: str) -> list[str]:
 
 
 def test_up__indexing_wait_shows_on_the_audience_row(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
-    _live, stack = _batch_stack(make_stack, emulator, indexing_seconds=3.5)
+    live, stack = _batch_stack(make_stack, emulator, indexing_seconds=3.5)
     out = stack.up()
     rows = _rows_of(out.stdout, "aud")
     waits = [r for r in rows if "waiting for Batch audience 'progress_vip' to finish indexing" in r]
@@ -37,7 +43,7 @@ def test_up__indexing_wait_shows_on_the_audience_row(make_stack, emulator) -> No
     assert any(re.search(r"INDEXING|IN_PROGRESS|PENDING", w) and re.search(r"\d+ s of 600 s", w) for w in waits), waits
     # The Stack's own row carries none of it.
     assert not any("waiting for" in line and "pulumi:pulumi:Stack" in line for line in out.stdout.splitlines())
-    stack.destroy()
+    destroy_and_check(stack, live)
 
 
 def test_up__retried_request_shows_on_the_audience_row(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
@@ -47,11 +53,11 @@ def test_up__retried_request_shows_on_the_audience_row(make_stack, emulator) -> 
     retries = [r for r in _rows_of(out.stdout, "aud") if "retrying in" in r]
     assert retries, out.stdout
     assert "HTTP 503" in retries[0] and APIKEY not in out.stdout
-    stack.destroy()
+    destroy_and_check(stack, live)
 
 
 def test_up__debug_request_log_is_listed_under_the_resource(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
-    _live, stack = _batch_stack(make_stack, emulator, indexing_seconds=0.05)
+    live, stack = _batch_stack(make_stack, emulator, indexing_seconds=0.05)
     stack.env["AUDIENCE_PROVIDERS_LOG"] = "debug"
     out = stack.up()
     diagnostics = out.stdout.split("Diagnostics:", 1)[1] if "Diagnostics:" in out.stdout else ""
@@ -60,4 +66,4 @@ def test_up__debug_request_log_is_listed_under_the_resource(make_stack, emulator
     line = "audience_providers.http DEBUG Batch POST /audiences/create -> 202"
     assert line in section[1].split("Outputs:")[0], out.stdout
     assert APIKEY not in out.stdout + out.stderr
-    stack.destroy()
+    destroy_and_check(stack, live)

@@ -11,6 +11,10 @@ import json
 
 import pytest
 
+from tests.conftest import Emulators, LiveEmulator
+
+from .conftest import MakeStack, Stack
+from .fleet import destroy_and_check
 from .test_batch import APIKEY_CANARY, PROJECT
 
 pytestmark = pytest.mark.e2e
@@ -18,7 +22,7 @@ pytestmark = pytest.mark.e2e
 TENANT, SECRET = "demo-tenant", "demo-thrive-secret"
 
 
-def _batch(make_stack, emulator, **seeded):  # type: ignore[no-untyped-def]
+def _batch(make_stack: MakeStack, emulator: Emulators, **seeded: str) -> tuple[LiveEmulator, Stack]:
     live = emulator("batch")
     live.seed({"credentials": [{"api_key": APIKEY_CANARY, "project_key": PROJECT}],
                "audiences": [{"name": "legacy_vip", "display_name": "Legacy VIP", "ids": ["old-1", "old-2"]}]})
@@ -40,14 +44,14 @@ def test_import_option__batch_audience_is_imported_then_managed(make_stack, emul
     assert "__provider" not in text and "import" in text, text
     stack.up()
     assert stack.outputs() == {"adopted": True, "nb_ids": 2}
-    assert live.state()["audiences"]["legacy_vip"]["nb_ids"] == 2  # importing changed nothing
+    assert live.objects("audiences")["legacy_vip"]["nb_ids"] == 2  # importing changed nothing
     # The imported resource is managed like any other: a second preview is clean, members then apply.
     assert "~" not in stack.preview("--diff").stdout
     stack.config("members", json.dumps(["new-1"]))
     stack.up()
-    assert live.state()["audiences"]["legacy_vip"]["ids"] == ["new-1"]  # authoritative: rewritten, as adopt does
-    stack.destroy()
-    assert "legacy_vip" not in live.state()["audiences"]
+    assert live.objects("audiences")["legacy_vip"]["ids"] == ["new-1"]  # authoritative: rewritten, as adopt does
+    destroy_and_check(stack, live)
+    assert "legacy_vip" not in live.objects("audiences")
 
 
 def test_pulumi_import__batch_audience_lands_in_state(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
@@ -67,16 +71,16 @@ def test_get__batch_audience_is_read_and_never_touched(make_stack, emulator) -> 
     stack.up()
     assert stack.outputs() == {"display_name": "Legacy VIP", "nb_ids": 2}
     live.clear_requests()
-    stack.destroy()
+    destroy_and_check(stack, live)
     assert [r for r in live.requests() if r["method"] != "GET"] == []  # a got resource is never deleted
-    assert "legacy_vip" in live.state()["audiences"]
+    assert "legacy_vip" in live.objects("audiences")
 
 
 def test_get__thrive_structure_by_id(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
     live = emulator("thrive")
     live.seed({"audiences": [{"name": "Seeded", "reference": "e2e-seeded", "category": "structure",
                               "apiControlled": True}]})
-    seeded = next(a for a in live.state()["audiences"] if a["reference"] == "e2e-seeded")
+    seeded = next(a for a in live.objects("audiences").values() if a["reference"] == "e2e-seeded")
     stack = make_stack("pulumi_idioms")
     stack.config("thrive:baseUrl", live.base_url)
     stack.config("thrive:tenantId", TENANT)
@@ -85,7 +89,7 @@ def test_get__thrive_structure_by_id(make_stack, emulator) -> None:  # type: ign
     stack.config("target", str(seeded["id"]))
     stack.up()
     assert stack.outputs() == {"reference": "e2e-seeded"}
-    stack.destroy()
+    destroy_and_check(stack, live)
 
 
 def test_import_option__unreadable_resource_fails_at_preview_pointing_to_adopt(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
@@ -123,6 +127,6 @@ def test_import_option__sonarly_audience_is_imported_then_renamed_in_place(make_
     assert "~" not in stack.preview("--diff").stdout
     stack.config("name", "Renamed by the stack")
     stack.up()
-    assert live.state()["audiences"][seeded]["name"] == "Renamed by the stack"  # same object, managed
-    stack.destroy()
-    assert live.state()["audiences"] == {}
+    assert live.objects("audiences")[seeded]["name"] == "Renamed by the stack"  # same object, managed
+    destroy_and_check(stack, live)
+    assert live.objects("audiences") == {}

@@ -11,6 +11,8 @@ import sys
 
 import pytest
 
+from .fleet import destroy_and_check
+
 pytestmark = pytest.mark.e2e
 
 RPM = 2400
@@ -30,7 +32,7 @@ def test_rate_limit__200_audiences_paced_under_the_vendor_limit(make_stack, emul
 
     stack.up()
     served = live.requests()
-    assert len(live.state()["audiences"]) == 200
+    assert len(live.objects("audiences")) == 200
     limited = [r for r in served if r["status"] == 429]
     ok = [r for r in served if r["status"] != 429]
     span = max(r["t"] for r in served) - min(r["t"] for r in served)
@@ -39,4 +41,4 @@ def test_rate_limit__200_audiences_paced_under_the_vendor_limit(make_stack, emul
           f"({throughput / RPM:.2f} R), 429s: {len(limited)}", file=sys.stderr)
     # The limiter keeps us under the vendor's bucket; a rare 429 at a burst edge is retried, never a failure.
     assert len(limited) <= len(served) * 0.02
-    stack.destroy()
+    destroy_and_check(stack, live)

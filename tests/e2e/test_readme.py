@@ -14,7 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from emulators._server import DEFAULT_PORTS
+from emulators.admin import Admin
+from emulators.server import DEFAULT_PORTS
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,11 +36,14 @@ def test_readme__runnable_blocks_work_as_written(tmp_path: Path, pulumi_bin: Pat
     env.pop("PULUMI_CONFIG_PASSPHRASE", None)  # the README promises the documented default
     # A fresh backend must meet fresh emulators: UnleashX campaign names are unique and can't be looked up, so
     # leftovers from an earlier run on the fixed ports would collide. (A new machine has none.)
-    for port in DEFAULT_PORTS.values():  # 18081-18084 unless AUDIENCE_EMULATOR_PORT_BASE moves them
+    for vendor, port in DEFAULT_PORTS.items():  # 18081-18084 unless AUDIENCE_EMULATOR_PORT_BASE moves them
+        admin = Admin(vendor, f"http://127.0.0.1:{port}", timeout=2)
         try:
-            httpx.post(f"http://127.0.0.1:{port}/_emulator/reset", timeout=2)
+            admin.reset()
         except httpx.HTTPError:
             pass  # not running: up-local starts them
+        finally:
+            admin.close()
     outputs = []
     for block in blocks:
         for line in block.strip().splitlines():

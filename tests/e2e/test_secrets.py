@@ -8,6 +8,11 @@ import re
 
 import pytest
 
+from tests.conftest import Emulators, LiveEmulator
+
+from .conftest import Stack
+from .fleet import destroy_and_check
+
 pytestmark = pytest.mark.e2e
 
 ENGINE_CONFIGURE_LOG = ".Configure().inputs]: value="
@@ -19,7 +24,7 @@ CANARIES = {
 }
 
 
-def _configure(stack, emulator) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _configure(stack: Stack, emulator: Emulators) -> dict[str, LiveEmulator]:
     lives = {}
     live = lives["batch"] = emulator("batch")
     live.seed({"credentials": [{"api_key": CANARIES["batch"], "project_key": "project_canary"}]})
@@ -59,8 +64,8 @@ def test_secrets__canaries_absent_from_state_output_logs_and_errors(make_stack, 
     up = stack.run("up", "--yes", "--non-interactive", "--skip-preview", "--stack", "e2e", "-v=9", "--logtostderr",
                    "--logflow")
     assert "canary_batch" in json.dumps(lives["batch"].state())  # the run really happened, for every vendor
-    assert lives["sonarly"].state()["audiences"] and lives["unleashx"].state()["campaigns"]
-    assert any(a["reference"] == "canary-team" for a in lives["thrive"].state()["audiences"])
+    assert lives["sonarly"].objects("audiences") and lives["unleashx"].objects("campaigns")
+    assert any(a["reference"] == "canary-team" for a in lives["thrive"].objects("audiences").values())
     assert "GET" in up.stderr or "POST" in up.stderr  # debug logs were really captured
     export = stack.export()
     _assert_clean(preview.stdout + preview.stderr, "preview output")
@@ -85,4 +90,4 @@ def test_secrets__canaries_absent_from_state_output_logs_and_errors(make_stack, 
     _assert_clean(failing.stdout + failing.stderr, "error output")
 
     lives["batch"].seed({"credentials": [{"api_key": CANARIES["batch"], "project_key": "project_canary"}]})
-    stack.destroy()
+    destroy_and_check(stack, lives)

@@ -7,6 +7,11 @@ import time
 
 import pytest
 
+from tests.conftest import Emulators, LiveEmulator
+
+from .conftest import MakeStack, Stack
+from .fleet import destroy_and_check
+
 pytestmark = pytest.mark.e2e
 
 FULL_KEY, READONLY_KEY, GROUP = "sk_live_demo_full", "sk_live_demo_readonly", "ag_demo"
@@ -14,7 +19,7 @@ CREATE_AUDIENCE = r"POST /v1/accounts/[^/]+/audiences$"
 CREATE_FOLDER = r"POST /v1/accounts/[^/]+/audiences/folders$"
 
 
-def _stack(make_stack, emulator, key: str = FULL_KEY):  # type: ignore[no-untyped-def]
+def _stack(make_stack: MakeStack, emulator: Emulators, key: str = FULL_KEY) -> tuple[LiveEmulator, Stack]:
     live = emulator("sonarly")
     stack = make_stack("sonarly_lifecycle")
     stack.config("sonarly:baseUrl", live.base_url)
@@ -24,11 +29,11 @@ def _stack(make_stack, emulator, key: str = FULL_KEY):  # type: ignore[no-untype
 
 
 def _audiences(live) -> list[dict]:  # type: ignore[no-untyped-def, type-arg]
-    return list(live.state()["audiences"].values())
+    return list(live.objects("audiences").values())
 
 
 def _folders_by_name(live) -> dict[str, dict]:  # type: ignore[no-untyped-def, type-arg]
-    return {f["name"]: f for f in live.state()["folders"].values()}
+    return {f["name"]: f for f in live.objects("folders").values()}
 
 
 def _resource_outputs(stack, name: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
@@ -89,12 +94,12 @@ def test_lifecycle__rename_move_in_place_type_replaces_destroy_waits_for_job(mak
     # A prospecting job is populating the audience: destroy waits for it (409 AUDIENCE_NOT_READY), then deletes.
     # (6 s rather than the docs' "several minutes": long enough to outlast the CLI's own start-up.)
     live.seed({"jobs": [{"audienceId": new["id"], "seconds": 6, "prospects": 5}]})
-    assert live.state()["audiences"][new["id"]]["ready"] is False
+    assert live.objects("audiences")[new["id"]]["ready"] is False
     started = time.monotonic()
-    stack.destroy()
+    destroy_and_check(stack, live)
     assert time.monotonic() - started >= 4
     assert any(r["method"] == "DELETE" and r["status"] == 409 for r in live.requests())
-    state = live.state()
+    state = live.all_objects()
     assert state["audiences"] == {} and state["folders"] == {}
 
 
@@ -106,12 +111,12 @@ def test_create__lost_responses_leave_exactly_one_audience_and_folder(make_stack
     dropped = [r for r in live.requests() if str(r.get("status", "")).startswith("dropped")]
     assert len(dropped) == 2  # both creates committed without an answer
     assert len(_audiences(live)) == 1
-    assert len(live.state()["folders"]) == 3
+    assert len(live.objects("folders")) == 3
     creates = [r for r in live.requests() if r["method"] == "POST" and r["path"].endswith("/audiences")]
     assert len(creates) == 1  # reconciled by listing, never resent
     stack.preview("--expect-no-changes")
-    stack.destroy()
-    state = live.state()
+    destroy_and_check(stack, live)
+    state = live.all_objects()
     assert state["audiences"] == {} and state["folders"] == {}
 
 
@@ -122,7 +127,7 @@ def test_permissions__read_only_key_fails_naming_audiences_write(make_stack, emu
     assert out.returncode != 0
     assert "audiences:write" in text and "HTTP 403" in text and "sonarly:apiKey" in text
     assert READONLY_KEY not in text
-    assert live.state()["audiences"] == {} and live.state()["folders"] == {}
+    assert live.objects("audiences") == {} and live.objects("folders") == {}
 
 
 def test_adopt__by_id_checked_at_preview_then_managed_and_no_perpetual_diff(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
@@ -151,15 +156,15 @@ def test_adopt__by_id_checked_at_preview_then_managed_and_no_perpetual_diff(make
     stack.config("adoptName", "Adopted list")
     stack.up()
     assert stack.outputs()["adopted_id"] == li_id
-    adopted = live.state()["audiences"][li_id]
+    adopted = live.objects("audiences")[li_id]
     assert adopted["name"] == "Adopted list" and adopted["description"] is None
     assert len(_audiences(live)) == 3  # two seeded + the stack's own: nothing created for the adoption
 
     stack.refresh()
     stack.preview("--expect-no-changes")  # reported type "linkedin_search" vs declared on_demand: no diff
 
-    stack.destroy()
-    assert set(live.state()["audiences"]) == {mon_id}  # the adopted audience was managed, so deleted
+    destroy_and_check(stack, live)
+    assert set(live.objects("audiences")) == {mon_id}  # the adopted audience was managed, so deleted
 
 
 def test_delete__job_outlasting_not_ready_timeout_says_rerun_destroy(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
@@ -174,11 +179,11 @@ def test_delete__job_outlasting_not_ready_timeout_says_rerun_destroy(make_stack,
     assert out.returncode != 0
     assert "prospecting job is still populating the audience" in text and "rerun `pulumi destroy`" in text
     assert "AUDIENCE_NOT_READY" in text
-    assert aud["id"] in live.state()["audiences"]
-    while not live.state()["audiences"][aud["id"]]["ready"]:
+    assert aud["id"] in live.objects("audiences")
+    while not live.objects("audiences")[aud["id"]]["ready"]:
         time.sleep(0.5)
-    stack.destroy()
-    assert live.state()["audiences"] == {} and live.state()["folders"] == {}
+    destroy_and_check(stack, live)
+    assert live.objects("audiences") == {} and live.objects("folders") == {}
 
 
 def test_config__key_with_several_account_groups_must_choose(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
@@ -197,5 +202,5 @@ def test_config__key_with_several_account_groups_must_choose(make_stack, emulato
     stack.config("sonarly:accountGroupId", "ag_two")
     stack.up()
     assert {a["accountGroupId"] for a in _audiences(live)} == {"ag_two"}
-    stack.destroy()
-    assert live.state()["audiences"] == {}
+    destroy_and_check(stack, live)
+    assert live.objects("audiences") == {}

@@ -12,6 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import Emulators, LiveEmulator
+
+from .conftest import MakeStack, Stack
+from .fleet import destroy_and_check
+
 pytestmark = pytest.mark.e2e
 
 FULL_KEY = "sk_live_demo_full"
@@ -20,7 +25,8 @@ FOREIGN = "f0" * 12
 PROFILES = [f"https://www.linkedin.com/in/e2e-prospect-{i}" for i in range(3)]
 
 
-def _stack(make_stack, emulator, foreign_name: str = "E2E prospect upload"):  # type: ignore[no-untyped-def]
+def _stack(make_stack: MakeStack, emulator: Emulators,
+           foreign_name: str = "E2E prospect upload") -> tuple[LiveEmulator, Stack]:
     live = emulator("sonarly")
     # Someone else's audience in the same account group, with its own members: never touched by the stack.
     live.seed({"audiences": [{"id": FOREIGN, "name": foreign_name, "prospectUrls": PROFILES[:1],
@@ -43,14 +49,14 @@ def _recorded(stack) -> dict:  # type: ignore[no-untyped-def, type-arg]
 
 
 def _ours(live) -> dict:  # type: ignore[no-untyped-def, type-arg]
-    (aud,) = [a for a in live.state()["audiences"].values() if a["id"] != FOREIGN]
+    (aud,) = [a for a in live.objects("audiences").values() if a["id"] != FOREIGN]
     return aud  # type: ignore[no-any-return]
 
 
 def test_prospects__dropped_upload_answer_is_one_job_refresh_waits_for_a_running_job_destroy_leaves_nothing(  # type: ignore[no-untyped-def]
         make_stack, emulator) -> None:
     live, stack = _stack(make_stack, emulator)
-    foreign_before = live.state()["audiences"][FOREIGN]
+    foreign_before = live.objects("audiences")[FOREIGN]
 
     # The job is created but its answer is lost: the retry carries the same Idempotency-Key, so Sonarly answers
     # with the job it already has. Exactly one job, one import.
@@ -60,7 +66,7 @@ def test_prospects__dropped_upload_answer_is_one_job_refresh_waits_for_a_running
     uploads = _uploads(live)
     assert [str(r["status"]) for r in uploads] == ["dropped:202", "202"]
     assert uploads[0]["body"] == uploads[1]["body"]
-    jobs = list(live.state()["jobs"].values())
+    jobs = list(live.objects("jobs").values())
     assert len(jobs) == 1 and jobs[0]["status"] == "completed" and jobs[0]["urls"] == 3
     assert jobs[0]["idempotencyKey"].startswith("pulumi-sonarly-")
     aud = _ours(live)
@@ -110,8 +116,8 @@ def test_prospects__dropped_upload_answer_is_one_job_refresh_waits_for_a_running
     assert "e2e-prospect-2" in _ours(live)["prospects"]
 
     live.clear_requests()
-    stack.destroy()
-    state_after = live.state()
+    destroy_and_check(stack, live)
+    state_after = live.all_objects()
     assert set(state_after["audiences"]) == {FOREIGN}
     assert state_after["audiences"][FOREIGN] == foreign_before
     assert all(FOREIGN not in r["path"] and FOREIGN not in r.get("body", "") for r in live.requests())
@@ -149,7 +155,7 @@ def test_prospects__run_killed_while_its_upload_runs_is_recovered_with_one_audie
                             cwd=stack.dir, env=stack.env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
-    while not live.state()["jobs"] and proc.poll() is None and time.monotonic() < deadline:
+    while not live.objects("jobs") and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert proc.poll() is None, "the run ended before its upload started"
     os.killpg(proc.pid, signal.SIGKILL)  # the job is running at Sonarly; the create never reached the state
@@ -162,9 +168,9 @@ def test_prospects__run_killed_while_its_upload_runs_is_recovered_with_one_audie
                                cwd=stack.dir, env=stack.env, capture_output=True, text=True, timeout=300)
     assert recovered.returncode == 0, recovered.stdout + recovered.stderr
     stack.up()
-    ours = [a for a in live.state()["audiences"].values() if a["id"] != FOREIGN]
+    ours = [a for a in live.objects("audiences").values() if a["id"] != FOREIGN]
     assert len(ours) == 1 and sorted(ours[0]["prospects"]) == [f"e2e-prospect-{i}" for i in range(3)]
-    assert len(live.state()["jobs"]) == 1  # the rerun waited for the killed run's job and started none
+    assert len(live.objects("jobs")) == 1  # the rerun waited for the killed run's job and started none
     stack.preview("--expect-no-changes")
-    stack.destroy()
-    assert set(live.state()["audiences"]) == {FOREIGN}
+    destroy_and_check(stack, live)
+    assert set(live.objects("audiences")) == {FOREIGN}

@@ -18,6 +18,8 @@ import pytest
 
 from tests.unit.test_provider_registry import globals_in, old_style_blob
 
+from .fleet import destroy_and_check
+
 pytestmark = pytest.mark.e2e
 
 
@@ -45,7 +47,7 @@ def test_state__provider_reference_is_the_stable_key(make_stack, emulator) -> No
         assert raw.endswith(b"thrive:Structure\x94\x85\x94R\x94.") or raw.endswith(b"thrive:Audience\x94\x85\x94R\x94.")
     sizes = sorted({len(base64.b64encode(raw)) for _, raw in found})
     print(f"__provider in stack export (base64 chars): {sizes}", file=sys.stderr)
-    stack.destroy()
+    destroy_and_check(stack, live)
 
 
 def test_state__written_with_module_paths_previews_refreshes_updates_destroys(make_stack, emulator,  # type: ignore[no-untyped-def]
@@ -77,9 +79,9 @@ def test_state__written_with_module_paths_previews_refreshes_updates_destroys(ma
     stack.refresh()
     stack.config("name1", "Team one")  # an update of a1: diff and update read the program's (new) reference
     stack.up()
-    assert {a["name"] for a in live.state()["audiences"]} >= {"Team one"}
+    assert {a["name"] for a in live.objects("audiences").values()} >= {"Team one"}
     after_up = dict(blobs(stack.export()))
     print("after up: " + ", ".join(f"{w}={globals_in(raw)[-1]}" for w, raw in sorted(after_up.items())),
           file=sys.stderr)
-    stack.destroy()  # deletes read the recorded outputs, module-path references among them
-    assert live.state()["audiences"] == []
+    destroy_and_check(stack, live)  # deletes read the recorded outputs, module-path references among them
+    assert live.objects("audiences") == {}

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from .fleet import destroy_and_check
+
 pytestmark = pytest.mark.e2e
 boto3 = pytest.importorskip("boto3", reason="moto[server] (with boto3) is in requirements-dev.txt")
 
@@ -74,7 +76,7 @@ def test_team_backend__s3_state_kms_secrets_and_lock(make_stack, emulator, moto:
     assert "awskms://" in config_text and CANARY not in config_text  # encrypted by KMS, not a passphrase
 
     stack.up()
-    assert "team_vip" in live.state()["audiences"]
+    assert "team_vip" in live.objects("audiences")
 
     # Two concurrent runs: slow the first down, start the second while the first holds the lock.
     live.configure(latency_ms=1500)
@@ -93,7 +95,7 @@ def test_team_backend__s3_state_kms_secrets_and_lock(make_stack, emulator, moto:
     audiences = [r for r in state["deployment"]["resources"] if r["type"].endswith("batch:Audience")]
     assert len(audiences) == 1 and audiences[0]["outputs"]["display_name"] == "Team VIP"
     assert CANARY not in export
-    assert live.state()["audiences"]["team_vip"]["display_name"] == "Team VIP"
+    assert live.objects("audiences")["team_vip"]["display_name"] == "Team VIP"
 
-    stack.destroy()
-    assert live.state()["audiences"] == {}
+    destroy_and_check(stack, live)
+    assert live.objects("audiences") == {}

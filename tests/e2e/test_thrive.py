@@ -5,13 +5,15 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from .fleet import destroy_and_check
+
 pytestmark = pytest.mark.e2e
 
 TENANT, SECRET = "demo-tenant", "demo-thrive-secret"
 
 
 def _by_ref(live) -> dict[str, dict]:  # type: ignore[no-untyped-def, type-arg]
-    return {a["reference"]: a for a in live.state()["audiences"]}
+    return {a["reference"]: a for a in live.objects("audiences").values()}
 
 
 @pytest.mark.parametrize("auth", ["basic", "oauth"])
@@ -60,10 +62,10 @@ def test_tree__create_rename_move_refresh_adopt_destroy(make_stack, emulator, au
     assert stack.outputs()["adopted_id"] == made.json()["id"]
     assert refs["e2e-existing"]["name"] == "Adopted team"
     assert "e2e-a2" in refs  # recreated by the up after refresh
-    assert len([a for a in live.state()["audiences"] if a["reference"] == "e2e-existing"]) == 1
+    assert len([a for a in live.objects("audiences").values() if a["reference"] == "e2e-existing"]) == 1
 
-    stack.destroy()
-    assert live.state()["audiences"] == []
+    destroy_and_check(stack, live)
+    assert live.objects("audiences") == {}
 
 
 def test_adopt__ui_created_audience_fails_at_preview_with_reason(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
@@ -79,7 +81,7 @@ def test_adopt__ui_created_audience_fails_at_preview_with_reason(make_stack, emu
     out = stack.preview(check=False)
     text = out.stdout + out.stderr
     assert out.returncode != 0 and "apiControlled=false" in text and "thrive:Audience" in text
-    stack.destroy()
+    destroy_and_check(stack, live)
 
 
 def test_delete__structure_with_foreign_child_names_the_blocker(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
@@ -97,8 +99,8 @@ def test_delete__structure_with_foreign_child_names_the_blocker(make_stack, emul
     text = out.stdout + out.stderr
     assert out.returncode != 0 and "409" in text and "foreign-child" in text and "rerun `pulumi destroy`" in text
     httpx.delete(f"{live.base_url}/audiences/foreign-child", auth=basic)
-    stack.destroy()
-    assert live.state()["audiences"] == []
+    destroy_and_check(stack, live)
+    assert live.objects("audiences") == {}
 
 
 def test_preview__wrong_base_url_fails_naming_the_url_and_the_setting(make_stack) -> None:  # type: ignore[no-untyped-def]

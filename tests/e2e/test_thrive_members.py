@@ -7,11 +7,16 @@ import json
 import httpx
 import pytest
 
+from tests.conftest import Emulators, LiveEmulator
+
+from .conftest import MakeStack, Stack
+from .fleet import destroy_and_check
+
 pytestmark = pytest.mark.e2e
 AUTH = httpx.BasicAuth("demo-tenant", "demo-thrive-secret")
 
 
-def _thrive_stack(make_stack, emulator):  # type: ignore[no-untyped-def]
+def _thrive_stack(make_stack: MakeStack, emulator: Emulators) -> tuple[LiveEmulator, Stack]:
     """A fresh Thrive emulator and the thrive_members program configured against it (Basic auth)."""
     live = emulator("thrive")
     stack = make_stack("thrive_members")
@@ -22,7 +27,7 @@ def _thrive_stack(make_stack, emulator):  # type: ignore[no-untyped-def]
 
 
 def _members(live) -> list[str]:  # type: ignore[no-untyped-def]
-    team = next(a for a in live.state()["audiences"] if a["reference"] == "mem-team")
+    team = next(a for a in live.objects("audiences").values() if a["reference"] == "mem-team")
     return sorted(team["members"])
 
 
@@ -54,8 +59,8 @@ def test_members__authoritative_drift_partial_failure_additive(make_stack, emula
     stack.config("membership", "additive")
     stack.up()
     assert {"user1", "user2", "user3", "user5"} <= set(_members(live))
-    stack.destroy()
-    assert live.state()["audiences"] == []
+    destroy_and_check(stack, live)
+    assert live.objects("audiences") == {}
 
 
 def test_managers__replace_permissions_drift_and_remove(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
@@ -67,7 +72,7 @@ def test_managers__replace_permissions_drift_and_remove(make_stack, emulator) ->
     stack.up()
 
     def managers() -> dict[str, dict]:  # type: ignore[type-arg]
-        team = next(a for a in live.state()["audiences"] if a["reference"] == "mem-team")
+        team = next(a for a in live.objects("audiences").values() if a["reference"] == "mem-team")
         return {m["reference"]: m["permissions"] for m in team["managers"]}
 
     assert set(managers()) == {"user7", "user8"}
@@ -90,8 +95,8 @@ def test_managers__replace_permissions_drift_and_remove(make_stack, emulator) ->
     stack.config("managers", json.dumps([{"user": "user8"}]))
     stack.up()
     assert set(managers()) == {"user8"}
-    stack.destroy()
-    assert live.state()["audiences"] == []
+    destroy_and_check(stack, live)
+    assert live.objects("audiences") == {}
 
 
 def test_members__foreign_members_refused_additive_removes_only_its_own(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
@@ -105,7 +110,7 @@ def test_members__foreign_members_refused_additive_removes_only_its_own(make_sta
                               "members": ["user5", "user6"]}]})
 
     def members() -> list[str]:
-        team = next(a for a in live.state()["audiences"] if a["reference"] == "seed-team")
+        team = next(a for a in live.objects("audiences").values() if a["reference"] == "seed-team")
         return sorted(team["members"])
 
     # Authoritative over an audience with other members: refused at preview, before any write.
@@ -128,7 +133,7 @@ def test_members__foreign_members_refused_additive_removes_only_its_own(make_sta
     stack.config("members", json.dumps(["user5"]))
     stack.up()
     assert members() == ["user5", "user6"] and stack.outputs()["added"] == []
-    stack.destroy()
+    destroy_and_check(stack, live)
     assert members() == ["user5", "user6"]  # nothing of theirs removed
 
     # Adopted on purpose, authoritative: the membership becomes exactly the list.
@@ -137,5 +142,5 @@ def test_members__foreign_members_refused_additive_removes_only_its_own(make_sta
     stack.config("members", json.dumps(["user1"]))
     stack.up()
     assert members() == ["user1"]
-    stack.destroy()
+    destroy_and_check(stack, live)
     assert members() == []

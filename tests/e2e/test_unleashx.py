@@ -7,9 +7,15 @@ seeded, the stack adopts and deletes them; a stack-created campaign is paused on
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
 import pytest
+
+from tests.conftest import Emulators, LiveEmulator
+
+from .conftest import MakeStack, Stack
+from .fleet import destroy_and_check
 
 pytestmark = pytest.mark.e2e
 
@@ -19,7 +25,7 @@ A, B, C, E = "+15550000001", "+15550000002", "+15550000003", "+15550000005"
 FOREIGN = "+15550000009"
 
 
-def _stack(make_stack, emulator):  # type: ignore[no-untyped-def]
+def _stack(make_stack: MakeStack, emulator: Emulators) -> tuple[LiveEmulator, Stack]:
     live = emulator("unleashx")
     stack = make_stack("unleashx_campaign")
     stack.config("unleashx:baseUrl", live.base_url)
@@ -27,11 +33,11 @@ def _stack(make_stack, emulator):  # type: ignore[no-untyped-def]
     return live, stack
 
 
-def _campaign(live, cid: int) -> dict:  # type: ignore[no-untyped-def, type-arg]
-    return live.state()["campaigns"][str(cid)]
+def _campaign(live: LiveEmulator, cid: int) -> dict[str, Any]:
+    return live.objects("campaigns")[str(cid)]
 
 
-def _phones(live, cid: int) -> list[str]:  # type: ignore[no-untyped-def]
+def _phones(live: LiveEmulator, cid: int) -> list[str]:
     return [r["mobile_no"] for r in _campaign(live, cid)["audience"]]
 
 
@@ -64,9 +70,9 @@ def test_lifecycle__adopt_records_update_drift_missing_number_destroy(make_stack
     stack.up()
     outs = stack.outputs()
     ids = {r["mobile_no"]: r["id"] for r in _campaign(live, SEEDED)["audience"]}
-    assert sorted(outs["record_ids"]) == sorted([ids[A], ids[B], ids["+1 555-000-0003"]])  # type: ignore[arg-type]
-    assert {r["status"] for r in outs["records"]} == {"Fresh"}  # type: ignore[union-attr]
-    made = _campaign(live, int(outs["campaign_id"]))  # type: ignore[call-overload]
+    assert sorted(outs["record_ids"]) == sorted([ids[A], ids[B], ids["+1 555-000-0003"]])
+    assert {r["status"] for r in outs["records"]} == {"Fresh"}
+    made = _campaign(live, int(outs["campaign_id"]))
     assert made["campaign_name"] == "e2e winter calls" and made["campaign_status"] == "draft"
     assert made["max_delay"] == '{"d":0,"h":1,"m":0}' and made["max_retry"] == 3
     assert not [r for r in live.requests() if r["path"].endswith("/delete-audience")]
@@ -76,7 +82,7 @@ def test_lifecycle__adopt_records_update_drift_missing_number_destroy(make_stack
     stack.config("maxRetry", "5")
     out = stack.up()
     assert "replaced" not in out.stdout
-    made = _campaign(live, int(outs["campaign_id"]))  # type: ignore[call-overload]
+    made = _campaign(live, int(outs["campaign_id"]))
     assert made["campaign_status"] == "hold" and made["max_retry"] == 5
 
     # Removing one number deletes just that record.
@@ -110,9 +116,9 @@ def test_lifecycle__adopt_records_update_drift_missing_number_destroy(make_stack
     stack.config("phones", json.dumps([A]))
 
     # Destroy: our record goes, the foreign one stays; the stack's campaign is paused, not deleted.
-    out = stack.destroy()
+    out = destroy_and_check(stack, live)
     assert _phones(live, SEEDED) == [FOREIGN]
-    made = _campaign(live, int(outs["campaign_id"]))  # type: ignore[call-overload]
+    made = _campaign(live, int(outs["campaign_id"]))
     assert made["campaign_status"] == "pause"
     assert "remains in UnleashX" in _text(out)
     assert _campaign(live, SEEDED)["campaign_status"] == "draft"  # never touched
@@ -125,11 +131,11 @@ def test_destroy__draft_campaign_keeps_uploaded_records_unless_asked(make_stack,
     if delete_records:
         stack.config("deleteRecordsOnDestroy", "true")
     stack.up()
-    cid = int(stack.outputs()["campaign_id"])  # type: ignore[call-overload]
+    cid = int(stack.outputs()["campaign_id"])
     # Records uploaded in the UI into the stack's (draft) campaign: no CampaignAudience of the stack owns them.
     live.seed({"audience": [{"campaign_id": cid, "mobile_no": A}, {"campaign_id": cid, "mobile_no": B}]})
     live.clear_requests()
-    out = stack.destroy()
+    out = destroy_and_check(stack, live)
     made = _campaign(live, cid)
     assert made["campaign_status"] == "pause" and "no API to delete campaigns" in _text(out)
     deletes = [r for r in live.requests() if r["path"].endswith("/delete-audience")]
@@ -140,7 +146,7 @@ def test_destroy__draft_campaign_keeps_uploaded_records_unless_asked(make_stack,
         # Nothing foreign touched: no delete reached UnleashX, and the output says what stayed and why.
         assert sorted(_phones(live, cid)) == sorted([A, B]) and deletes == []
         assert "2 audience record(s) were left in place" in _text(out) and "delete_records_on_destroy" in _text(out)
-    assert len(live.state()["campaigns"]) == 1
+    assert len(live.objects("campaigns")) == 1
 
 
 @pytest.mark.parametrize("failure", ["lost_answer", "no_id_in_answer"])
@@ -159,7 +165,7 @@ def test_create__unknown_campaign_id_is_explained_then_adopt_id_takes_over(make_
         assert "most likely created the campaign" in text and "is taken" in text
     else:
         assert "carries no campaign id" in text
-    campaigns = live.state()["campaigns"]
+    campaigns = live.objects("campaigns")
     assert len(campaigns) == 1  # never duplicated
     (cid,) = campaigns
 
@@ -167,9 +173,9 @@ def test_create__unknown_campaign_id_is_explained_then_adopt_id_takes_over(make_
     stack.config("status", "inprogress")
     stack.up()
     assert stack.outputs()["campaign_id"] == int(cid)
-    assert len(live.state()["campaigns"]) == 1
+    assert len(live.objects("campaigns")) == 1
     assert _campaign(live, int(cid))["campaign_status"] == "inprogress"
-    stack.destroy()
+    destroy_and_check(stack, live)
     assert _campaign(live, int(cid))["campaign_status"] == "pause"
 
 
@@ -187,12 +193,12 @@ def test_preview__agent_id_typo_is_refused_naming_the_agents_with_no_write(make_
     requests = live.requests()
     assert [r for r in requests if r["method"] != "GET"] == []  # no create-campaign, nothing written
     assert {r["path"].rsplit("/", 2)[-2] + "/" + r["path"].rsplit("/", 1)[-1] for r in requests} == {"agents/get"}
-    assert live.state()["campaigns"] == {}
+    assert live.objects("campaigns") == {}
 
     # The right id goes through, with the agents read once per command.
     stack.config("agentId", "101")
     live.clear_requests()
     stack.up()
     assert sum(r["path"].endswith("/agents/get") for r in live.requests()) == 1
-    assert [c["agent_id"] for c in live.state()["campaigns"].values()] == [101]
-    stack.destroy()
+    assert [c["agent_id"] for c in live.objects("campaigns").values()] == [101]
+    destroy_and_check(stack, live)

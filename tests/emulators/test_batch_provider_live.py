@@ -68,7 +68,7 @@ def test_adopt__an_audience_beyond_the_first_page_is_adopted_and_nothing_else_is
     assert result.id == "seed_125" and result.outs["adopted"] is True
     writes = [r for r in live.requests() if r["method"] == "POST"]
     assert writes and all('"seed_125"' in r["body"] for r in writes)
-    state = live.state()["audiences"]
+    state = live.objects("audiences")
     assert state["seed_125"]["ids"] == ["a", "new"]
     assert all(state[f"seed_{i:03d}"]["ids"] == ["a"] for i in range(130) if i != 125)
 
@@ -84,7 +84,7 @@ def test_delete__waits_until_view_no_longer_finds_the_audience(live) -> None:  #
     live.configure(indexing_seconds=0.3)
     live.seed({"audiences": [{"name": "gone_soon"}, {"name": "keep_me"}]})
     _provider().delete("gone_soon", {"name": "gone_soon", "membership": "authoritative"})
-    assert set(live.state()["audiences"]) == {"keep_me"}
+    assert set(live.objects("audiences")) == {"keep_me"}
     views = [r for r in live.requests() if r["path"].endswith("/view") and "indexing_token" in r["query"]]
     assert views  # the remove token was polled
 
@@ -96,7 +96,7 @@ def test_delete__already_removed_succeeds_whatever_batch_answers(live, mode: str
     _provider().delete("removed_elsewhere", {"name": "removed_elsewhere", "membership": "authoritative"})
     removes = [r for r in live.requests() if r["path"].endswith("/remove")]
     assert [r["status"] for r in removes] == [400 if mode == "error" else 202]
-    assert set(live.state()["audiences"]) == {"keep_me"}
+    assert set(live.objects("audiences")) == {"keep_me"}
 
 
 def test_delete__a_400_for_an_audience_that_still_exists_is_raised(live) -> None:  # type: ignore[no-untyped-def]
@@ -105,4 +105,4 @@ def test_delete__a_400_for_an_audience_that_still_exists_is_raised(live) -> None
     with pytest.raises(ApiError) as info:
         _provider().delete("still_here", {"name": "still_here", "membership": "authoritative"})
     assert info.value.status == 400
-    assert "still_here" in live.state()["audiences"]
+    assert "still_here" in live.objects("audiences")

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from emulators._admin import build_app
-from emulators._server import VENDORS, load_spec
+from emulators.app import build_app
+from emulators.server import VENDORS, load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 LISTED = re.compile(r"`(GET|POST|PUT|PATCH|DELETE) (/[^`\s?]*)")

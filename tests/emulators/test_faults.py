@@ -1,4 +1,4 @@
-"""The shared fault machinery (emulators/_admin.py) produces each fault it promises, on the Batch emulator."""
+"""The shared fault machinery (emulators/app.py) produces each fault it promises, on the Batch emulator."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def test_fault__drop_after_commit_really_commits(emulator) -> None:  # type: ign
     with _client(live) as c:
         with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
             c.post("/audiences/create", json={"name": "dropped", "type": "custom_ids"})
-    assert "dropped" in live.state()["audiences"]
+    assert "dropped" in live.objects("audiences")
     assert live.requests()[-1]["status"] == "dropped:202"
 
 
@@ -91,5 +91,5 @@ def test_rate_limit__per_credential_429_with_retry_after(emulator) -> None:  # t
 def test_admin__not_subject_to_faults_or_log(emulator) -> None:  # type: ignore[no-untyped-def]
     live = emulator("batch")
     live.fault(kind="status", status=503, count=100)
-    assert live.state() == {"audiences": {}}
+    assert live.state() == {"vendor": "batch", "objects": {"audiences": {}}, "meta": {}}
     assert live.requests() == []

@@ -369,7 +369,7 @@ def test_list__audience_being_populated_is_excluded(sonarly: Sonarly, api: httpx
     assert idle["id"] in listed and busy["id"] not in listed
     nav = _ok(api.get(f"{sonarly.audiences_path}/navigation"))
     assert busy["id"] not in {a["id"] for a in nav["ungroupedAudiences"]}
-    assert sonarly.live.state()["audiences"][busy["id"]]["ready"] is False
+    assert sonarly.live.objects("audiences")[busy["id"]]["ready"] is False
 
 
 @needs_emulator
@@ -579,7 +579,7 @@ def test_create__drop_after_commit_really_commits(sonarly: Sonarly) -> None:
         # The client never saw the 201, yet the audience exists: only a list by name can reconcile it.
         matches = [a for a in _all_listed(sonarly, c) if a["name"] == name]
     assert len(matches) == 1
-    assert [a["name"] for a in sonarly.live.state()["audiences"].values()] == [name]
+    assert [a["name"] for a in sonarly.live.objects("audiences").values()] == [name]
     assert sonarly.live.requests()[0]["status"] == "dropped:201"
 
 
@@ -721,7 +721,7 @@ def test_url_upload__lost_answer_retried_with_the_same_key_is_one_job(sonarly: S
             _upload(sonarly, api, audience["id"], urls, key)
     with sonarly.client() as api:
         replay = _ok(_upload(sonarly, api, audience["id"], urls, key), 202)
-    assert list(sonarly.live.state()["jobs"]) == [replay["jobId"]]
+    assert list(sonarly.live.objects("jobs")) == [replay["jobId"]]
 
 
 def test_prospecting_get__unknown_job_is_404(sonarly: Sonarly, api: httpx.Client) -> None:

@@ -20,9 +20,9 @@ def test_sweep__batch_by_prefix(emulator, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("BATCH_BASE_URL", live.base_url)
     monkeypatch.setenv("BATCH_API_KEY", "demo-batch-rest-key")
     monkeypatch.setenv("BATCH_PROJECT_KEY", "project_demo0000000000000000000000000")
-    assert sweep.main(["batch", "--prefix", "e2e_"]) == 0 and len(live.state()["audiences"]) == 131  # dry run
+    assert sweep.main(["batch", "--prefix", "e2e_"]) == 0 and len(live.objects("audiences")) == 131  # dry run
     sweep.main(["batch", "--prefix", "e2e_", "--yes"])
-    assert list(live.state()["audiences"]) == ["keep_me"]
+    assert list(live.objects("audiences")) == ["keep_me"]
 
 
 def test_sweep__thrive_children_before_structures(emulator, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
@@ -39,7 +39,7 @@ def test_sweep__thrive_children_before_structures(emulator, monkeypatch: pytest.
     monkeypatch.setenv("THRIVE_TENANT_ID", "demo-tenant")
     monkeypatch.setenv("THRIVE_API_SECRET", "demo-thrive-secret")
     sweep.main(["thrive", "--prefix", "e2e-", "--yes"])
-    assert [a["reference"] for a in live.state()["audiences"]] == ["keep"]
+    assert [a["reference"] for a in live.objects("audiences").values()] == ["keep"]
 
 
 def test_sweep__sonarly_audiences_then_folders(emulator, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
@@ -55,5 +55,5 @@ def test_sweep__sonarly_audiences_then_folders(emulator, monkeypatch: pytest.Mon
     monkeypatch.setenv("SONARLY_API_KEY", "sk_live_demo_full")
     monkeypatch.setenv("SONARLY_ACCOUNT_GROUP_ID", "ag_demo")
     sweep.main(["sonarly", "--prefix", "e2e-", "--yes"])
-    state = live.state()
+    state = live.all_objects()
     assert [a["name"] for a in state["audiences"].values()] == ["keep"] and state["folders"] == {}

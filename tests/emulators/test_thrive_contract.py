@@ -701,13 +701,13 @@ def test_state__dump_lists_members_managers_and_demo_users(thrive: Thrive) -> No
     with thrive.basic() as c:
         c.post(f"/audiences/{child['id']}/members", json=["user1", "user2@example.com"]).raise_for_status()
         c.post(f"/audiences/{child['id']}/managers", json=[{"reference": "user3"}]).raise_for_status()
-    state = live.state()
+    state = live.all_objects()
     assert len(state["users"]) == 50
-    dumped = next(a for a in state["audiences"] if a["id"] == child["id"])
+    dumped = next(a for a in state["audiences"].values() if a["id"] == child["id"])
     assert dumped["members"] == ["user1", "user2"]
     assert [m["reference"] for m in dumped["managers"]] == ["user3"]
     live.reset()
-    assert live.state()["audiences"] == []
+    assert live.objects("audiences") == {}
 
 
 # -- every route, every documented status ------------------------------------------------------------------------

@@ -79,7 +79,7 @@ def _seed(admin: LiveEmulator, campaign_id: int, count: int, status: str = "draf
         "audience": [{"campaign_id": campaign_id, "mobile_no": f"+1202555{campaign_id:02d}{i:02d}",
                       "input_data": {"name": f"Person {i}"}} for i in range(count)],
     })
-    return [r["id"] for r in dump["campaigns"][str(campaign_id)]["audience"]]
+    return [r["id"] for r in dump["objects"]["campaigns"][str(campaign_id)]["audience"]]
 
 
 def _ids(api: httpx.Client, campaign_id: int) -> list[int]:
@@ -325,7 +325,7 @@ def test_delete_audience__campaign_of_another_workspace_does_not_exist(
     theirs = _seed(admin, 56, 2, workspace="other-workspace")
     resp = api.post("/delete-audience", json={"campaign_id": 56, "audience": theirs})
     assert resp.json()["message"] == "Campaign not exist"
-    assert len(admin.state()["campaigns"]["56"]["audience"]) == 2
+    assert len(admin.objects("campaigns")["56"]["audience"]) == 2
 
 
 def test_delete_audience__unknown_ids_in_campaign_still_succeed(api: httpx.Client, admin: LiveEmulator) -> None:
@@ -340,7 +340,7 @@ def test_delete_audience__drop_after_commit_really_commits(api: httpx.Client, ad
     admin.fault(kind="drop_after_commit", route="POST /delete-audience")
     with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
         api.post("/delete-audience", json={"campaign_id": 58, "audience": ids[:1]})
-    assert [r["id"] for r in admin.state()["campaigns"]["58"]["audience"]] == ids[1:]
+    assert [r["id"] for r in admin.objects("campaigns")["58"]["audience"]] == ids[1:]
     assert admin.requests()[-1]["status"] == "dropped:200"
     # Retrying the same delete is harmless: the id is gone and the vendor still answers success.
     retry = api.post("/delete-audience", json={"campaign_id": 58, "audience": ids[:1]})

@@ -6,6 +6,19 @@ rate limits or the request log, so tests can always inspect and reset state.
 
 aiohttp was chosen as the server library because it gives handlers the raw transport, which the
 "connection reset" and "commit then drop the response" faults need; an ASGI stack hides it.
+
+``GET /_emulator/state`` (and the answer of ``POST /_emulator/seed``) has one shape for every vendor::
+
+    {"vendor": "<vendor>",
+     "objects": {"<kind>": {"<id>": {...}}},
+     "meta": {...}}
+
+``objects`` holds what the vendor API manages, by kind (the API's own collection name: ``audiences``,
+``folders``, ``campaigns``, ...) and then by the id the API addresses the object by (Batch's audience name,
+UnleashX's campaign id as a string, Thrive's and Sonarly's object ids). Each object is the vendor's own view of
+it plus what a test needs to see (e.g. members, a pending removal); children the API only reaches through their
+parent stay inside it (UnleashX records under their campaign's ``audience``). ``meta`` holds what only the
+emulator has: credentials, knobs, counters — never vendor objects. :class:`emulators.admin.Admin` reads it.
 """
 
 from __future__ import annotations
@@ -30,7 +43,9 @@ FAULT_KINDS = ("status", "reset", "timeout", "drop_after_commit")
 class VendorState(Protocol):
     def reset(self) -> None: ...
 
-    def dump(self) -> dict[str, Any]: ...
+    def dump(self) -> dict[str, Any]:
+        """``{"objects": {kind: {id: object}}, "meta": {...}}`` (the module docstring)."""
+        ...
 
     def seed(self, data: dict[str, Any]) -> None: ...
 
@@ -226,13 +241,17 @@ async def _admin_reset(request: web.Request) -> web.Response:
     return web.json_response({"reset": True})
 
 
+def _dump(emu: Emulator) -> dict[str, Any]:
+    return {"vendor": emu.spec.name, **emu.state.dump()}
+
+
 async def _admin_state(request: web.Request) -> web.Response:
-    return web.json_response(request.app[EMULATOR_KEY].state.dump())
+    return web.json_response(_dump(request.app[EMULATOR_KEY]))
 
 
 async def _admin_seed(request: web.Request) -> web.Response:
     request.app[EMULATOR_KEY].state.seed(await request.json())
-    return web.json_response(request.app[EMULATOR_KEY].state.dump())
+    return web.json_response(_dump(request.app[EMULATOR_KEY]))
 
 
 async def _admin_faults_add(request: web.Request) -> web.Response:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from ._admin import EMULATOR_KEY, Emulator, VendorSpec, build_app
+from .app import EMULATOR_KEY, Emulator, VendorSpec, build_app
 
 # Fixed default ports for `python -m emulators`; tests use free ports (port 0). AUDIENCE_EMULATOR_PORT_BASE moves
 # the four (base, base+1, base+2, base+3) so two checkouts on one machine don't share emulators; scripts/env.sh
@@ -59,9 +59,10 @@ async def _start(vendor: str, host: str, port: int) -> tuple[web.AppRunner, Runn
     await runner.setup()
     site = web.TCPSite(runner, host, port, reuse_address=True)
     await site.start()
-    server = site._server
-    assert server is not None and getattr(server, "sockets", None)
-    bound = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    # Port 0 means "any free port": the one bound is only known from the listening socket.
+    sockets = getattr(site._server, "sockets", None)
+    assert sockets
+    bound = int(sockets[0].getsockname()[1])
     return runner, Running(vendor, host, bound, spec, app[EMULATOR_KEY])
 
 
