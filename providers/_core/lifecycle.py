@@ -308,6 +308,25 @@ class Lifecycle(Generic[ArgsT, CfgT]):
         """
         return []
 
+    def lookup_failures(self, inputs: Mapping[str, Any], olds: Mapping[str, Any]) -> list[Failure]:
+        """Read-only lookups of other vendor objects (a parent, users, the account), once every other check passed.
+
+        Unlike ``extra_checks`` these run when some inputs are still unknown at preview: a members list is worth
+        checking although its audience (``team.id``) is known only after the audience is created. ``inputs`` are
+        the checked inputs (unknown values as they came); ``olds`` as in ``extra_checks``.
+        """
+        return []
+
+    def found_or_failure(self, field_name: str, load: Callable[[], T], missing: str) -> T | Failure:
+        """``load()``'s object, or a failure on ``field_name`` saying ``missing`` when the vendor has none.
+
+        The "get by key; NotFound is the user's mistake" check of adoption and parent lookups (read-only).
+        """
+        try:
+            return load()
+        except NotFound:
+            return self.failure(field_name, missing)
+
     def failure(self, field_name: str, message: str) -> Failure:
         """A failure on ``field_name``, its message prefixed with the resource label."""
         return Failure(field_name, f"{self.resource_label}: {message}")
@@ -327,6 +346,8 @@ class Lifecycle(Generic[ArgsT, CfgT]):
                     continue  # will be validated once the value is known
                 failures.append(self.failure(_field_of(loc), f"{_field_of(loc)}: {err['msg']}"))
             failures.extend(self.ownership_failures(olds, inputs, failures))
+            if not failures:
+                failures.extend(self.lookup_failures(news, user_inputs(olds)))
             return Checked(dict(news), failures)
         # Valid inputs: a wrong or revoked credential fails here too (one read per process), before any lookup.
         self.verify_credentials()
@@ -337,6 +358,8 @@ class Lifecycle(Generic[ArgsT, CfgT]):
             k: inputs[k] for k in unknown}}
         if PROVIDER_KEY in news:
             result[PROVIDER_KEY] = news[PROVIDER_KEY]
+        if not failures:
+            failures.extend(self.lookup_failures(result, user_inputs(olds)))
         return Checked(result, failures)
 
     # -- ownership -------------------------------------------------------------------------------

@@ -34,7 +34,8 @@ class SonarlyLifecycle(Lifecycle[ArgsT, SonarlyConfig]):
         recorded = props.get("account_group_id")
         return str(recorded) if recorded else self.config.account_group()
 
-    def extra_checks(self, args: ArgsT, olds: Mapping[str, Any]) -> list[Failure]:
-        # An unset or ambiguous account group fails `pulumi preview` (one GET /v1/accounts per configuration).
+    def lookup_failures(self, inputs: Mapping[str, Any], olds: Mapping[str, Any]) -> list[Failure]:
+        # An unset or ambiguous account group fails `pulumi preview` (one GET /v1/accounts per configuration),
+        # also for a resource whose other inputs are not known yet.
         self.config.account_group()
         return []

@@ -95,12 +95,11 @@ class CampaignLifecycle(Lifecycle[CampaignArgs, UnleashXConfig]):
         failures = self._agent_failures(args)
         if args.adopt_id is None:
             return failures
-        try:
-            self.config.client.campaign_audience_stats(args.adopt_id)
-        except NotFound:
-            failures.append(self.failure("adopt_id", f"adopt_id={args.adopt_id}: UnleashX says \"Campaign not "
-                                                     "exist\" for this id in the token's workspace"))
-        return failures
+        adopt_id = args.adopt_id
+        found = self.found_or_failure("adopt_id", lambda: self.config.client.campaign_audience_stats(adopt_id),
+                                      f"adopt_id={adopt_id}: UnleashX says \"Campaign not exist\" for this id in the "
+                                      "token's workspace")
+        return [*failures, found] if isinstance(found, Failure) else failures
 
     def _agent_failures(self, args: CampaignArgs) -> list[Failure]:
         """agent_id must name an agent of the workspace (agents/get), checked at preview before any write.
