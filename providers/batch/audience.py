@@ -272,7 +272,6 @@ class AudienceLifecycle(Lifecycle[AudienceArgs, BatchConfig]):
             outs["members"] = {**spec, "digest": digest_of({"<drift>": {"nb_ids": view.nb_ids}}),
                                "count": view.nb_ids}
         outs["nb_ids"] = view.nb_ids
-        outs["indexing_state"] = view.indexing_state
         outs["adopted"] = bool(props.get("adopted"))
         return outs
 

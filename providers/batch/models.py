@@ -56,9 +56,9 @@ class AudienceState(BaseModel):
     members: MembersSpec | None = None
     membership: Literal["authoritative", "additive"] = "authoritative"
     adopt: bool = False
-    # As Batch's view reports them: the id count, and the indexing state of the last write.
+    # The id count Batch's view reports. Not its indexing state: every write is awaited until APPLIED, so the
+    # state would always say so, and a refresh mid-write would record a value that is stale a moment later.
     nb_ids: int = 0
-    indexing_state: str | None = None
     # Whether the stack took the audience over (adopt=True or an import) rather than creating it; fixed at create.
     adopted: bool = False
 
@@ -68,7 +68,7 @@ class AudienceState(BaseModel):
         if members is not None and members.inline is not None and members.count > MAX_INLINE_IN_STATE:
             members = members.model_copy(update={"inline": None})
         return cls(name=args.name, display_name=args.display_name, members=members, membership=args.membership,
-                   adopt=args.adopt, nb_ids=view.nb_ids, indexing_state=view.indexing_state, adopted=adopted)
+                   adopt=args.adopt, nb_ids=view.nb_ids, adopted=adopted)
 
 
 class AudienceView(BaseModel):

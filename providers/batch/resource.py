@@ -36,7 +36,6 @@ class Audience(ReadableResource, Resource, module="batch", name="Audience"):
     membership: pulumi.Output[str]
     adopt: pulumi.Output[bool]
     nb_ids: pulumi.Output[int]
-    indexing_state: pulumi.Output[str | None]
     adopted: pulumi.Output[bool]
 
     def __init__(

@@ -124,8 +124,8 @@ class AudienceLifecycle(SonarlyLifecycle[AudienceArgs]):
     def _outputs(args: AudienceArgs, obj: AudienceObject, group: str, kept: list[str] | None) -> dict[str, Any]:
         """Outputs after a write: the declared inputs, the folder Sonarly reports, and the prospect URLs kept.
 
-        `type` stays what was declared: Sonarly may report other values (e.g. "linkedin_search"); that goes to
-        `reported_type`, which is never compared.
+        `type` stays what was declared: Sonarly may report other values (e.g. "linkedin_search"), which are
+        neither compared nor recorded.
         """
         state = AudienceState.from_wire(obj, name=args.name, type=args.type, description=args.description,
                                         adopt_id=args.adopt_id, prospect_urls=kept, account_group_id=group)

@@ -240,18 +240,15 @@ class AudienceFolderState(BaseModel):
 
     name: str
     audience_type: str | None
-    is_pinned: bool | None
-    position: int | None
-    created_at: str | None
-    updated_at: str | None
+    # Not kept: isPinned and position (set in the app, never compared) and the timestamps (updatedAt moves with
+    # every change, so each refresh would rewrite the state); nothing reads them from state.
     # The group the folder lives in, so later calls don't depend on what is configured or discovered then.
     account_group_id: str
 
     @classmethod
     def from_wire(cls, folder: FolderObject, *, name: str, audience_type: str | None,
                   account_group_id: str) -> AudienceFolderState:
-        return cls(name=name, audience_type=audience_type, is_pinned=folder.is_pinned, position=folder.position,
-                   created_at=folder.created_at, updated_at=folder.updated_at, account_group_id=account_group_id)
+        return cls(name=name, audience_type=audience_type, account_group_id=account_group_id)
 
 
 class AudienceState(BaseModel):
@@ -260,7 +257,7 @@ class AudienceState(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str
-    # As declared: Sonarly may report other values (e.g. "linkedin_search"), which go to `reported_type`.
+    # As declared: Sonarly may report other values (e.g. "linkedin_search"), which are not recorded.
     type: str | None
     description: str | None
     folder_id: str | None
@@ -268,14 +265,12 @@ class AudienceState(BaseModel):
     # The declared URLs whose profiles are prospects of the audience (a dropped-out one is drift).
     prospect_urls: list[str] | None
     prospect_count: int | None
-    created_at: str | None
-    reported_type: str | None
     account_group_id: str
 
     @classmethod
     def from_wire(cls, audience: AudienceObject, *, name: str, type: str | None, description: str | None,
                   adopt_id: str | None, prospect_urls: list[str] | None, account_group_id: str) -> AudienceState:
-        """The given inputs, and what Sonarly reports: folder, prospect count, creation time, its own type."""
+        """The given inputs, and what Sonarly reports: folder and prospect count."""
         return cls(name=name, type=type, description=description, folder_id=audience.folder_id, adopt_id=adopt_id,
                    prospect_urls=prospect_urls, prospect_count=audience.prospect_count,
-                   created_at=audience.created_at, reported_type=audience.type, account_group_id=account_group_id)
+                   account_group_id=account_group_id)

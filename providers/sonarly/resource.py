@@ -32,10 +32,6 @@ class AudienceFolder(ReadableResource, Resource, module="sonarly", name="Audienc
     # Written out for type checkers; tests/unit/test_sonarly_provider.py keeps them equal to AudienceFolderState.
     name: pulumi.Output[str]
     audience_type: pulumi.Output[str]
-    is_pinned: pulumi.Output[bool]
-    position: pulumi.Output[int]
-    created_at: pulumi.Output[str]
-    updated_at: pulumi.Output[str]
     account_group_id: pulumi.Output[str]
 
     def __init__(self, resource_name: str, *, name: pulumi.Input[str], audience_type: pulumi.Input[str],
@@ -57,8 +53,6 @@ class Audience(ReadableResource, Resource, module="sonarly", name="Audience"):
     adopt_id: pulumi.Output[str | None]
     prospect_urls: pulumi.Output[list[str] | None]
     prospect_count: pulumi.Output[int]
-    created_at: pulumi.Output[str]
-    reported_type: pulumi.Output[str]
     account_group_id: pulumi.Output[str]
 
     def __init__(self, resource_name: str, *, name: pulumi.Input[str], type: pulumi.Input[str],

@@ -215,16 +215,14 @@ class StructureState(_State):
     api_controlled: bool | None = None
     category: str | None = None
     type: str | None = None
-    parent_info: dict[str, Any] | None = None
-    created_at: str | None = None
-    updated_at: str | None = None
+    # Not kept: Thrive's timestamps (updated_at changes with every write, ours or not, so state would churn on each
+    # refresh) and the parent's {id, name, reference} (the `parent` input and the parent resource already say it).
 
     @classmethod
     def of(cls: builtins.type[S], inputs: Mapping[str, Any], obj: AudienceObject) -> S:
         """The declared ``inputs`` with what Thrive says of the audience ``obj``."""
         return cls(**inputs, thrive_id=obj.id, api_controlled=obj.api_controlled, category=obj.category,
-                   type=obj.type, parent_info=obj.parent.model_dump() if obj.parent else None,
-                   created_at=obj.created_at, updated_at=obj.updated_at)
+                   type=obj.type)
 
 
 class AudienceState(StructureState):

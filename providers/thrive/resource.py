@@ -46,9 +46,6 @@ class Structure(ReadableResource, Resource, module="thrive", name="Structure"):
     api_controlled: pulumi.Output[bool]
     category: pulumi.Output[str]
     type: pulumi.Output[str]
-    parent_info: pulumi.Output[dict[str, Any] | None]
-    created_at: pulumi.Output[str]
-    updated_at: pulumi.Output[str]
 
     def __init__(self, resource_name: str, *, name: pulumi.Input[str], reference: pulumi.Input[str],
                  adopt: bool = False, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -66,12 +63,9 @@ class Audience(ReadableResource, Resource, module="thrive", name="Audience"):
     parent: pulumi.Output[str]
     adopt: pulumi.Output[bool]
     thrive_id: pulumi.Output[str]
-    parent_info: pulumi.Output[dict[str, Any]]
     api_controlled: pulumi.Output[bool]
     category: pulumi.Output[str]
     type: pulumi.Output[str]
-    created_at: pulumi.Output[str]
-    updated_at: pulumi.Output[str]
 
     def __init__(self, resource_name: str, *, name: pulumi.Input[str], reference: pulumi.Input[str],
                  parent: pulumi.Input[str], adopt: bool = False,

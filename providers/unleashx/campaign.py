@@ -23,7 +23,6 @@ from .models import (
     CampaignArgs,
     CampaignAudienceArgs,
     CampaignAudienceState,
-    CampaignObject,
     CampaignResponse,
     CampaignState,
     canonical_phone,
@@ -125,17 +124,11 @@ class CampaignLifecycle(Lifecycle[CampaignArgs, UnleashXConfig]):
         return fields
 
     @staticmethod
-    def _state(args: CampaignArgs, campaign_id: int, obj: CampaignObject | None,
-               previous: Mapping[str, Any] | None = None) -> CampaignState:
-        prev = previous or {}
-        # Not every answer carries the timestamps (undocumented): keep the first value seen.
-        return CampaignState.of(args, campaign_id, on_destroy=on_destroy(args.delete_records_on_destroy),
-                                created_at=prev.get("created_at") or (obj.created_at if obj else None),
-                                updated_at=(obj.updated_at if obj else None) or prev.get("updated_at"))
+    def _state(args: CampaignArgs, campaign_id: int) -> CampaignState:
+        return CampaignState.of(args, campaign_id, on_destroy=on_destroy(args.delete_records_on_destroy))
 
-    def _outputs(self, args: CampaignArgs, campaign_id: int, obj: CampaignObject | None,
-                 previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        return self._state(args, campaign_id, obj, previous).model_dump(mode="json")
+    def _outputs(self, args: CampaignArgs, campaign_id: int) -> dict[str, Any]:
+        return self._state(args, campaign_id).model_dump(mode="json")
 
     def create_resource(self, args: CampaignArgs) -> tuple[str, dict[str, Any]]:
         client = self.config.client
@@ -145,8 +138,8 @@ class CampaignLifecycle(Lifecycle[CampaignArgs, UnleashXConfig]):
             except NotFound:
                 raise InputError(f"{self.resource_label}: adopt_id={args.adopt_id}: no such campaign in the "
                                  "token's workspace (\"Campaign not exist\")") from None
-            obj = client.update_campaign(args.adopt_id, self._fields(args, None))
-            return str(args.adopt_id), self._outputs(args, args.adopt_id, obj)
+            client.update_campaign(args.adopt_id, self._fields(args, None))
+            return str(args.adopt_id), self._outputs(args, args.adopt_id)
 
         unanswered: list[str] = []
 
@@ -169,21 +162,20 @@ class CampaignLifecycle(Lifecycle[CampaignArgs, UnleashXConfig]):
                 f"({resp.message or 'no message'}) but its answer carries no campaign id, and UnleashX has no API "
                 "to look a campaign up by name. Find the campaign's id in the UnleashX UI, set "
                 "adopt_id=<that id> on this resource and rerun `pulumi up`: it will be taken over, not duplicated.")
-        campaign_id, obj = data.id, data
-        created = {"created_at": data.created_at, "updated_at": data.updated_at}
+        campaign_id = data.id
         status = data.campaign_status or "draft"  # new campaigns start in draft (inferred)
         if args.status != status or args.conditions is not None:
             # create-campaign takes neither status nor conditions. The campaign exists now, so a failure here
             # must not fail the create (the next `up` would collide with the name): record the vendor's status
             # and let the next `up` apply the rest.
             try:
-                obj = client.update_campaign(campaign_id, self._fields(args, None)) or obj
+                client.update_campaign(campaign_id, self._fields(args, None))
             except ApiError as exc:
                 progress.warn(f"{self.resource_label} {args.campaign_name!r} (id {campaign_id}) was created but "
                               f"setting its status/conditions failed: {exc}. Rerun `pulumi up` to apply them.")
-                state = self._state(args, campaign_id, obj).model_copy(update={"status": status, "conditions": None})
+                state = self._state(args, campaign_id).model_copy(update={"status": status, "conditions": None})
                 return str(campaign_id), state.model_dump(mode="json")
-        return str(campaign_id), self._outputs(args, campaign_id, obj, created)
+        return str(campaign_id), self._outputs(args, campaign_id)
 
     @staticmethod
     def _name_taken_hint(args: CampaignArgs, after_lost_answer: bool) -> str:
@@ -199,19 +191,18 @@ class CampaignLifecycle(Lifecycle[CampaignArgs, UnleashXConfig]):
         # in the UnleashX UI is invisible; the recorded inputs are kept.
         self.config.client.campaign_audience_stats(_int(id_))
         outs = self.recorded_inputs(props)
-        outs.update(campaign_id=_int(id_), created_at=props.get("created_at"), updated_at=props.get("updated_at"),
-                    on_destroy=on_destroy(bool(props.get("delete_records_on_destroy"))))
+        outs.update(campaign_id=_int(id_), on_destroy=on_destroy(bool(props.get("delete_records_on_destroy"))))
         return outs
 
     def update_resource(self, id_: str, olds: Mapping[str, Any], args: CampaignArgs) -> dict[str, Any]:
         try:
-            obj = self.config.client.update_campaign(_int(id_), self._fields(args, olds))
+            self.config.client.update_campaign(_int(id_), self._fields(args, olds))
         except NotFound as exc:
             raise exc.with_hint(f"campaign {id_} was deleted in UnleashX; run `pulumi refresh` to drop it from "
                                 "state, then `pulumi up` creates it again") from None
         except Conflict as exc:
             raise exc.with_hint(f"another campaign is already named {args.campaign_name!r}") from None
-        return self._outputs(args, _int(id_), obj, olds)
+        return self._outputs(args, _int(id_))
 
     def delete_resource(self, id_: str, props: Mapping[str, Any]) -> None:
         client, campaign_id = self.config.client, _int(id_)

@@ -263,26 +263,26 @@ class CampaignState(BaseModel):
     delete_records_on_destroy: bool = False
     campaign_id: int
     on_destroy: str  # also recorded among the inputs (see campaign.py `on_destroy`)
-    created_at: str | None = None
-    updated_at: str | None = None
+    # Not kept: the timestamps some answers carry (undocumented; updated_at moves with every write).
 
     @classmethod
-    def of(cls, args: CampaignArgs, campaign_id: int, *, on_destroy: str, created_at: str | None,
-           updated_at: str | None) -> CampaignState:
-        return cls(**dict(args), campaign_id=campaign_id, on_destroy=on_destroy, created_at=created_at,
-                   updated_at=updated_at)
+    def of(cls, args: CampaignArgs, campaign_id: int, *, on_destroy: str) -> CampaignState:
+        return cls(**dict(args), campaign_id=campaign_id, on_destroy=on_destroy)
 
 
 class RecordState(BaseModel):
-    """One audience record a CampaignAudience owns, as its `records` output lists it."""
+    """One audience record a CampaignAudience owns, as its `records` output lists it.
+
+    Not its call status: UnleashX moves it (Fresh, Inqueue, Completed) as calls run, so every refresh would rewrite
+    the state while nothing here compares it; the UnleashX UI shows it live.
+    """
 
     id: int
     mobile_no: str
-    status: str | None = None
 
     @classmethod
     def from_wire(cls, record: AudienceRecord) -> RecordState:
-        return cls(id=record.id, mobile_no=record.mobile_no, status=record.status_label())
+        return cls(id=record.id, mobile_no=record.mobile_no)
 
 
 class CampaignAudienceState(BaseModel):

@@ -52,8 +52,6 @@ class Campaign(ReadableResource, Resource, module="unleashx", name="Campaign"):
     delete_records_on_destroy: pulumi.Output[bool]
     campaign_id: pulumi.Output[int]
     on_destroy: pulumi.Output[str]
-    created_at: pulumi.Output[str | None]
-    updated_at: pulumi.Output[str | None]
 
     def __init__(
         self,

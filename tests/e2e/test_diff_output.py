@@ -65,7 +65,7 @@ def test_diff__replacement_shows_changed_inputs_not_outputs(make_stack, emulator
     up = stack.up("--diff").stdout.split("--outputs:--")[0]
     for text in (preview, up):
         assert re.search(shown, text), text
-        for output in ("nb_ids", "indexing_state", "adopted"):
+        for output in ("nb_ids", "adopted"):
             assert not re.search(rf"^\s*- {output}\b", text, re.M), text  # vendor-computed, not a removal
         assert "u2" not in text, text  # unchanged inputs are not listed
     destroy_and_check(stack, live)
