@@ -17,9 +17,9 @@ import httpx
 import pytest
 import yaml
 
-from emulators.admin import Admin
+from emulators.admin import Admin, EmulatorProcess
 
-from .conftest import MakeStack, Stack
+from .conftest import ROOT, MakeStack, Stack
 from .fleet import configure_vendor, destroy_and_check, foreign_intact, handles, seed_foreign, writes_naming
 
 pytestmark = pytest.mark.e2e
@@ -28,6 +28,7 @@ THRIVE_AUTH = httpx.BasicAuth("demo-tenant", "demo-thrive-secret")
 SONARLY_HEADERS = {"Authorization": "Bearer sk_live_demo_full"}
 BATCH_HEADERS = {"Authorization": "Bearer demo-batch-rest-key",
                  "X-Batch-Project": "project_demo0000000000000000000000000"}
+EMEA_SECRET = "emea-yaml-canary-7f3a2b"  # must never appear in plain text in state or output
 
 
 def _yaml_stack(make_stack: MakeStack, live: Admin, vendor: str) -> Stack:
@@ -254,3 +255,33 @@ def test_yaml__unleashx_campaign_lifecycle(make_stack: MakeStack, emulator: Any)
     assert seeded["campaign_name"] == "Not ours" and seeded.get("campaign_status") != "pause"
     assert not [r for r in live.requests() if "7001" in r["path"] or "7001" in (r.get("body") or "")
                 if r["method"] not in ("GET", "HEAD")]
+
+
+def test_yaml__two_thrive_tenants_through_an_explicit_provider(make_stack: MakeStack, emulator: Any) -> None:
+    home = emulator("thrive")
+    emea_process = EmulatorProcess(("thrive",), cwd=ROOT)
+    try:
+        emea = emea_process["thrive"]
+        emea.seed({"tenants": [{"tenantId": "emea-tenant", "apiSecret": EMEA_SECRET}]})
+        stack = make_stack("native_yaml_tenants")
+        configure_vendor(stack, home, "thrive")
+        stack.config("emeaTenant", "emea-tenant")
+        stack.config("emeaSecret", EMEA_SECRET, secret=True)
+        stack.config("emeaBaseUrl", emea.base_url)
+
+        out = stack.up()
+        assert {a["reference"] for a in home.objects("audiences").values()} == {"ny-home"}
+        by_ref = {a["reference"]: a for a in emea.objects("audiences").values()}
+        assert set(by_ref) == {"ny-eng", "ny-team"}
+        assert by_ref["ny-team"]["parent"]["id"] == by_ref["ny-eng"]["id"]
+        assert not any("ny-eng" in (r.get("body") or "") or "ny-team" in (r.get("body") or "")
+                       for r in home.requests())
+        exported = stack.export()
+        assert EMEA_SECRET not in exported and EMEA_SECRET not in out.stdout + out.stderr
+        assert "pulumi:providers:thrive" in set(_resource_types(stack).values())
+        stack.preview("--expect-no-changes")
+
+        destroy_and_check(stack, [home, emea])
+        assert not home.objects("audiences") and not emea.objects("audiences")
+    finally:
+        emea_process.stop()
