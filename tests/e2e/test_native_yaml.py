@@ -163,7 +163,8 @@ def test_yaml__sonarly_folder_and_audience_lifecycle(make_stack: MakeStack, emul
     made = httpx.post(api, headers=SONARLY_HEADERS,
                       json={"name": "Made outside", "type": "on_demand", "description": "by hand"})
     assert made.status_code == 201, made.text
-    generated = _import(stack, "sonarly:index:Audience", "outside", made.json()["data"]["id"], tmp_path / "outside.yaml")
+    outside_id = made.json()["data"]["id"]
+    generated = _import(stack, "sonarly:index:Audience", "outside", outside_id, tmp_path / "outside.yaml")
     assert generated["type"] in ("sonarly:Audience", "sonarly:index:Audience")
     assert generated["properties"]["name"] == "Made outside"
     assert generated["properties"]["type"] == "on_demand"
