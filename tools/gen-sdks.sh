@@ -31,6 +31,17 @@ export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION
 export PULUMI_HOME="${PULUMI_HOME:-$out/.pulumi-home}"
 export PATH="$bin:$root/.venv/bin:$PATH"
 
+# json_edit <in> <out> <python statement on d>: rewrites a JSON file (python3, as jq may be missing); prints the
+# schema version (d["version"]) it read.
+json_edit() {
+  python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+exec(sys.argv[3])
+text = json.dumps(d, indent=4) + "\n"
+open(sys.argv[2], "w").write(text)
+print(d.get("version", ""))' "$@"
+}
+
 for vendor in thrive sonarly unleashx batch; do
   plugin="$(command -v "pulumi-resource-$vendor")" || {
     echo "$0: pulumi-resource-$vendor is not on PATH (run scripts/bootstrap, which does pip install -e .)" >&2
@@ -39,14 +50,12 @@ for vendor in thrive sonarly unleashx batch; do
   dir="$out/$vendor"
   mkdir -p "$dir"
   "$bin/pulumi" package get-schema "$plugin" > "$dir/schema.json"
-  jq '.language.python.respectSchemaVersion = true' "$dir/schema.json" > "$dir/schema.codegen.json"
-  version="$(jq -r '.version' "$dir/schema.json")"
+  version="$(json_edit "$dir/schema.json" "$dir/schema.codegen.json" 'd.setdefault("language", {}).setdefault("python", {})["respectSchemaVersion"] = True')"
   for lang in "${languages[@]}"; do
     rm -rf "${dir:?}/$lang"
     "$bin/pulumi-gen-sdk" -language "$lang" -schema "$dir/schema.codegen.json" -out "$dir/$lang" >/dev/null
     if [ "$lang" = nodejs ]; then
-      jq --arg v "$version" '.version = $v' "$dir/nodejs/package.json" > "$dir/nodejs/package.json.tmp"
-      mv "$dir/nodejs/package.json.tmp" "$dir/nodejs/package.json"
+      json_edit "$dir/nodejs/package.json" "$dir/nodejs/package.json" 'd["version"] = sys.argv[4]' "$version" >/dev/null
     fi
     echo "$vendor $version $lang: $(find "$dir/$lang" -type f | wc -l) files in $dir/$lang"
   done
