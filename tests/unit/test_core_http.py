@@ -355,7 +355,7 @@ def test_paginate__cursor_follows_next_until_none() -> None:
     def fetch(cursor: str | None) -> dict[str, object]:
         return client.call("list", "GET", "/items", params={"cursor": cursor} if cursor else None).json()  # type: ignore[no-any-return]
 
-    items = list(client.paginate(fetch, lambda p: p["items"], Cursor(lambda p: p["next"])))  # type: ignore[arg-type, index, return-value]
+    items = list(client.paginate(fetch, lambda p: p["items"], Cursor(lambda p: p["next"])))  # type: ignore[arg-type, return-value]
     assert items == [1, 2, 3, 4] and len(seen) == 3
 
 

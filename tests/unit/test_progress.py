@@ -11,8 +11,8 @@ def test_wait_until__long_waits_report_their_state_once_a_second(monkeypatch: py
     lines: list[str] = []
     monkeypatch.setattr(progress, "report", lambda message, ephemeral=True: lines.append(message))
     clock = iter(range(0, 100))
-    monkeypatch.setattr(wait.time, "monotonic", lambda: float(next(clock)) / 2)
-    monkeypatch.setattr(wait.time, "sleep", lambda _s: None)
+    monkeypatch.setattr(wait.time, "monotonic", lambda: float(next(clock)) / 2)  # type: ignore[attr-defined]
+    monkeypatch.setattr(wait.time, "sleep", lambda _s: None)  # type: ignore[attr-defined]
     states = iter(["IN_PROGRESS"] * 6 + ["APPLIED"])
     wait.wait_until(lambda: next(states), lambda s: s == "APPLIED", timeout=600, what="Batch indexing",
                     describe=str)

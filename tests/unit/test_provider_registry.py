@@ -32,7 +32,7 @@ OLD_STRUCTURE_BLOB = ("gASVOQAAAAAAAACMGXByb3ZpZGVycy50aHJpdmUucmVzb3VyY2WUjBFTd
 
 
 def blob_of(provider: object) -> bytes:
-    return base64.b64decode(serialize_provider(provider))  # type: ignore[arg-type]
+    return base64.b64decode(serialize_provider(provider))  # type: ignore[arg-type, unused-ignore]
 
 
 def globals_in(raw: bytes) -> list[str]:
@@ -59,7 +59,7 @@ def old_style_blob(provider: object) -> bytes:
     class OldPickler(pickle.Pickler):
         def reducer_override(self, obj: Any) -> Any:
             if isinstance(obj, DynamicProvider):
-                return copyreg.__newobj__, (type(obj),), {}
+                return copyreg.__newobj__, (type(obj),), {}  # type: ignore[attr-defined]
             return NotImplemented
 
     out = io.BytesIO()

@@ -6,6 +6,7 @@ import base64
 import importlib
 import importlib.util
 from pathlib import Path
+from typing import Any
 
 import dill
 import httpx
@@ -80,7 +81,7 @@ def _batch(audiences: dict[str, dict]) -> AudienceProvider:  # type: ignore[type
 def test_read__import_of_batch_audience_takes_defaults_and_marks_it_adopted() -> None:
     provider = _batch({"vip": {"name": "vip", "display_name": "VIP", "nb_ids": 3, "indexing_state": "APPLIED"}})
     result = provider.read("vip", {"__provider": "x"})
-    assert result.outs["adopted"] is True and result.outs["nb_ids"] == 3
+    assert result.outs is not None and result.outs["adopted"] is True and result.outs["nb_ids"] == 3
     assert result.inputs == {"name": "vip", "display_name": "VIP", "members": None, "membership": "authoritative",
                              "adopt": False}
 
@@ -105,7 +106,7 @@ def test_diff__replacement_lists_only_the_replacing_input() -> None:
     assert result.detailed_diff == {"display_name": "update-replace"}  # type: ignore[attr-defined]
 
 
-def _server_module():  # type: ignore[no-untyped-def]
+def _server_module() -> Any:
     spec = importlib.util.spec_from_file_location(
         "wide_server", ROOT / "tools" / "python-runtime" / "pulumi-dynamic-wide-server.py")
     assert spec is not None and spec.loader is not None

@@ -73,7 +73,7 @@ class FakeSonarly:
     def add(self, name: str, type_: str = "on_demand", description: str | None = None, *,
             created: datetime | None = None, folder_id: str | None = None) -> dict[str, Any]:
         self._n += 1
-        aud = {"id": f"{self._n:024x}", "name": name, "type": type_, "description": description,
+        aud: dict[str, Any] = {"id": f"{self._n:024x}", "name": name, "type": type_, "description": description,
                "folderId": folder_id, "prospectCount": 0,
                "createdAt": _iso(created or datetime.now(timezone.utc))}
         self.audiences[aud["id"]] = aud

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import BaseModel
 
 from audience_providers._core.config import ConfigSource
 from audience_providers._core.errors import InputError
@@ -81,7 +82,7 @@ class Tenant:
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path.removeprefix("/rest/v1")
-        body = json.loads(request.content) if request.content else None
+        body: Any = json.loads(request.content) if request.content else None
         self.sent.append((request.method, path, body))
         parts = path.strip("/").split("/")
         not_found = httpx.Response(404, json={"error": "Not Found", "message": "not found"})
@@ -447,7 +448,7 @@ def test_check__a_found_parent_is_read_once_per_client() -> None:
 @pytest.mark.parametrize(("resource_class", "state"), [
     (resource.Structure, StructureState), (resource.Audience, AudienceState),
     (resource.AudienceMembers, AudienceMembersState), (resource.AudienceManagers, AudienceManagersState)])
-def test_resource__output_annotations_are_the_state_fields(resource_class: type, state: type) -> None:
+def test_resource__output_annotations_are_the_state_fields(resource_class: type, state: type[BaseModel]) -> None:
     annotations = {k: v for k, v in vars(resource_class).get("__annotations__", {}).items() if k != "provider_class"}
     assert set(annotations) == set(state.model_fields)
     assert all(str(a).startswith("pulumi.Output[") for a in annotations.values())

@@ -23,8 +23,8 @@ elif case == "thrive-members-import":
     thrive.AudienceMembers("members", audience=target, members=["a@example.com"],
                            opts=pulumi.ResourceOptions(import_=f"{target}/members"))
 elif case == "sonarly-import":
-    aud = sonarly.Audience("aud", name=cfg.require("name"), type="monitoring",
+    found = sonarly.Audience("aud", name=cfg.require("name"), type="monitoring",
                            opts=pulumi.ResourceOptions(import_=target))
-    pulumi.export("prospect_count", aud.prospect_count)
+    pulumi.export("prospect_count", found.prospect_count)
 elif case == "unleashx-get":
     pulumi.export("campaign_id", unleashx.Campaign.get("got", target).campaign_id)
