@@ -59,7 +59,11 @@ def node_modules() -> Path:
         staging = cached.with_name(f"{key}.tmp-{os.getpid()}")
         staging.mkdir(parents=True)
         (staging / "package.json").write_text('{"private": true}\n')
-        _run(["npm", "install", "--no-audit", "--no-fund", *NPM_PINS], staging)
+        try:
+            _run(["npm", "install", "--no-audit", "--no-fund", *NPM_PINS], staging)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
         shutil.rmtree(cached, ignore_errors=True)
         staging.rename(cached)  # whole or not at all: an interrupted install never looks cached
     return cached / "node_modules"
