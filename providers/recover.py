@@ -33,6 +33,7 @@ from ._core import registry
 from ._core.config import ConfigSource
 from ._core.errors import ProviderError
 from ._core.lifecycle import Lifecycle
+from ._core.schema import snake
 
 DYNAMIC_PREFIX = "pulumi-python:dynamic/"
 VENDORS = ("batch", "sonarly", "thrive", "unleashx")
@@ -54,12 +55,25 @@ class Finding:
         return "unresolved"
 
 
+def _label_of(resource_type: str) -> str | None:
+    """``pulumi-python:dynamic/batch:Audience`` (dynamic) or ``batch:index:Audience`` (plugin) -> ``batch:Audience``."""
+    if resource_type.startswith(DYNAMIC_PREFIX):
+        return resource_type[len(DYNAMIC_PREFIX):]
+    vendor, sep, rest = resource_type.partition(":index:")
+    return f"{vendor}:{rest}" if sep and rest else None
+
+
+def _inputs_of(resource_type: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Inputs as the lifecycle names them (the plugin's state names them camelCase)."""
+    if resource_type.startswith(DYNAMIC_PREFIX):
+        return dict(inputs)
+    return {snake(k): v for k, v in inputs.items()}
+
+
 def _provider_for(resource_type: str) -> Lifecycle[Any, Any] | None:
-    """The lifecycle of one of our resource types (``pulumi-python:dynamic/<vendor>:<Resource>``), or None."""
-    if not resource_type.startswith(DYNAMIC_PREFIX):
-        return None
-    label = resource_type[len(DYNAMIC_PREFIX):]
-    if label.split(":", 1)[0] not in VENDORS:
+    """The lifecycle of one of our resource types (dynamic or plugin token), or None."""
+    label = _label_of(resource_type)
+    if label is None or label.split(":", 1)[0] not in VENDORS:
         return None
     try:
         lifecycle: Lifecycle[Any, Any] = registry.provider_class(label)().impl
@@ -114,7 +128,7 @@ def find_pending(deployment: Mapping[str, Any], config: Mapping[str, str],
             continue
         provider.configure(ConfigSource(config.get))
         _ = provider.config  # a missing setting is raised here, naming the fix
-        candidates = provider.locate(res.get("inputs") or {}, held.get(rtype, set()))
+        candidates = provider.locate(_inputs_of(rtype, res.get("inputs") or {}), held.get(rtype, set()))
         finding = Finding(urn, provider.resource_label, candidates)
         if candidates is not None and len(candidates) == 1:
             finding.chosen = candidates[0][0]

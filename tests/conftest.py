@@ -50,6 +50,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="run long trials (fault matrix, killed runs) at their full counts")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Trials marked ``full_only`` run with --full; otherwise they are deselected (not counted, not skipped)."""
+    if config.getoption("--full"):
+        return
+    kept = [item for item in items if item.get_closest_marker("full_only") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def full_run(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--full"))

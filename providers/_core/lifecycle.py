@@ -493,11 +493,12 @@ class Lifecycle(Generic[ArgsT, CfgT]):
         if self.read_by_id_unsupported is not None:
             adopt = self.adopt_field or next((f for f in ("adopt", "adopt_id") if f in self.args_model.model_fields),
                                              None)
-            how = (f"declare it with {adopt}= instead, which takes it over on the next `pulumi up`"
-                   if adopt else "declare it in the program instead")
+            yaml_name = re.sub(r"_(.)", lambda m: m.group(1).upper(), adopt or "")
+            how = (f"declare it with {adopt}= instead (`{yaml_name}:` in YAML), which takes it over on the next "
+                   "`pulumi up`" if adopt else "declare it in the program instead")
             raise InputError(f"{self.resource_label} {id_!r} can't be imported or read by id: "
-                             f"{self.read_by_id_unsupported}. Remove the `import_` option (or the `.get` call) and "
-                             f"{how} ({docs_page(self.resource_label)}).")
+                             f"{self.read_by_id_unsupported}. Remove the import (the `import_` option, the `.get` "
+                             f"call or `pulumi import`) and {how} ({docs_page(self.resource_label)}).")
         outs = self.read_resource(id_, {})
         if outs is None:
             return None
