@@ -172,9 +172,8 @@ def test_python_sdk__thrive_program_with_explicit_provider_up_destroy(
     destroy_and_check(stack, thrive, prefixes=("py-",))
 
 
-def test_go_sdks__program_on_all_four_builds_and_vets(sdks: Path, tmp_path: Path, full_run: bool) -> None:
-    if not full_run:
-        pytest.skip("--full only: the first build of the pulumi Go SDK takes minutes")
+@pytest.mark.full_only  # the first build of the pulumi Go SDK takes minutes
+def test_go_sdks__program_on_all_four_builds_and_vets(sdks: Path, tmp_path: Path) -> None:
     if shutil.which("go") is None:
         pytest.skip("go not installed")
     program = tmp_path / "native_sdk_go"
