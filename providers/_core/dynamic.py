@@ -9,7 +9,6 @@ configuration, short errors, and progress lines delivered to the engine. Nothing
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import threading
@@ -101,16 +100,8 @@ def _setup_logging() -> None:
             return
         _logging_done = True
         _short_provider_errors()
-        level = os.environ.get("AUDIENCE_PROVIDERS_LOG", "").upper()
-        if level:
-            stderr = logging.StreamHandler(sys.stderr)
-            stderr.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-            # Inside a resource's call the line goes to the engine, listed under that resource.
-            handler = progress.EngineHandler(stderr)
-            handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
-            root = logging.getLogger("audience_providers")
-            root.addHandler(handler)
-            root.setLevel(getattr(logging, level, logging.DEBUG))
+        # Inside a resource's call a line goes to the engine, listed under that resource.
+        progress.log_requests_if_asked()
 
 
 def _check_result(checked: Any, news: Mapping[str, Any]) -> CheckResult:

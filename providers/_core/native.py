@@ -30,7 +30,7 @@ import grpc  # type: ignore[import-untyped]
 from pulumi.provider.experimental import provider as sdk
 from pulumi.provider.experimental import server as sdk_server
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
-from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
+from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2
 
 from .. import __version__
 from . import progress, registry
@@ -178,7 +178,10 @@ class NativeProvider(sdk.Provider):
         olds = {k: plain(v) for k, v in request.old_state.items()}
         news = {k: plain(v) for k, v in request.new_inputs.items()}
         changed = sorted(k for k in set(olds) | set(news) if olds.get(k) != news.get(k) and not k.startswith("__"))
-        return sdk.DiffResponse(changes=bool(changed), diffs=changed)
+        # The SDK's DiffConfig (3.272) passes `changes` to the protocol as is, where it is an enum (1 none,
+        # 2 some): a bool True would read as "no changes", and a new credential would never be configured.
+        changes: Any = provider_pb2.DiffResponse.DIFF_SOME if changed else provider_pb2.DiffResponse.DIFF_NONE
+        return sdk.DiffResponse(changes=changes, diffs=changed)
 
     async def configure(self, request: sdk.ConfigureRequest) -> sdk.ConfigureResponse:
         values: dict[str, Any] = {}
@@ -276,6 +279,7 @@ def serve(vendor: str, argv: Sequence[str] | None = None) -> None:
     if engine:
         progress.install(_EngineLog(engine))
     _short_errors()
+    progress.log_requests_if_asked()
     provider = NativeProvider(vendor, vendor_lifecycles(vendor), vendor_settings(vendor))
     sdk_server.main(args, provider.version, provider)
 

@@ -13,6 +13,8 @@ lifecycle code that calls it doesn't either.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from typing import Literal, Protocol
 
 from .redact import redact
@@ -58,6 +60,21 @@ def warn(message: str) -> None:
     text = redact(message)
     if not _deliver("warning", text, ephemeral=False):
         log.warning("%s", text)
+
+
+def log_requests_if_asked() -> None:
+    """With ``AUDIENCE_PROVIDERS_LOG=<level>``, our request/debug logs go to the engine (on the resource being
+    served) or to stderr (the engine's plugin log). Called once by the adapter serving the process."""
+    level = os.environ.get("AUDIENCE_PROVIDERS_LOG", "").upper()
+    if not level:
+        return
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    handler = EngineHandler(stderr)
+    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+    root = logging.getLogger("audience_providers")
+    root.addHandler(handler)
+    root.setLevel(getattr(logging, level, logging.DEBUG))
 
 
 class EngineHandler(logging.Handler):

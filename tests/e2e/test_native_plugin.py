@@ -168,3 +168,37 @@ def test_plugin__installed_from_its_archive_is_used_instead_of_path(pulumi_bin: 
     assert home.references() == {"nat-home"} and emea.references() == {"nat-eng", "nat-team"}
     destroy_and_check(stack, [home.admin, emea.admin])
     assert home.references() == set() and emea.references() == set()
+
+
+HOME_CANARY, WRONG_CANARY = "home-canary-secret-7a3f0b", "wrong-canary-secret-2e8d41"
+
+
+def test_plugin__canary_secrets_absent_from_state_debug_logs_and_errors(pulumi_bin: Path, tmp_path: Path,
+                                                                        tenants: tuple[Tenant, Tenant]) -> None:
+    home, emea = tenants
+    home.seed_tenant("home-canary", HOME_CANARY)
+    stack = _stack(pulumi_bin, tmp_path, home, emea)
+    stack.config("thrive:tenantId", "home-canary")
+    stack.config("thrive:apiSecret", HOME_CANARY, secret=True)
+    stack.env["AUDIENCE_PROVIDERS_LOG"] = "debug"  # our request logs, through the engine's log
+
+    up = stack.run("up", "--yes", "--non-interactive", "--skip-preview", "--stack", stack.name, "-v=9",
+                   "--logtostderr", "--logflow")
+    assert home.references() == {"nat-home"}  # the canary credential really authenticated
+    exported = stack.run("stack", "export").stdout
+    texts = {"up output and engine/plugin logs": up.stdout + up.stderr, "state": exported}
+    logged = up.stdout + up.stderr
+    assert "POST /audiences" in logged and "audience_providers.http" in logged, "debug request logs not captured"
+
+    # A rejected credential: one clear message naming the settings, never the value sent.
+    stack.config("emeaSecret", WRONG_CANARY, secret=True)
+    rejected = stack.preview(check=False)
+    assert rejected.returncode != 0
+    assert "rejected the configured credentials" in rejected.stdout + rejected.stderr
+    texts["rejected preview"] = rejected.stdout + rejected.stderr
+    for where, text in texts.items():
+        for canary in (HOME_CANARY, EMEA_SECRET, WRONG_CANARY):
+            assert canary not in text, f"canary {canary} found in {where}"
+
+    stack.config("emeaSecret", EMEA_SECRET, secret=True)
+    destroy_and_check(stack, [home.admin, emea.admin], prefixes=["nat-"])
