@@ -19,8 +19,6 @@ MAX_RETRY = 50
 MAX_NAME = 255
 CampaignStatus = Literal["draft", "inprogress", "hold", "pause"]  # documented on update-campaign
 Operator = Literal["==", "!=", ">", ">=", "<", "<=", "contains", "startsWith", "endsWith"]
-# Documented audience status codes (audience-list): the default list mode shows the label.
-AUDIENCE_STATUS_LABELS = {0: "Fresh", 1: "Completed", 2: "Halted", 3: "Inqueue"}
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 ().\-]*$")
 
@@ -184,11 +182,6 @@ class AudienceRecord(BaseModel):
     mobile_no: str
     input_data: Any = None
     status: str | int | None = None
-
-    def status_label(self) -> str | None:
-        if isinstance(self.status, int):
-            return AUDIENCE_STATUS_LABELS.get(self.status, str(self.status))
-        return self.status
 
 
 class Pagination(BaseModel):
