@@ -1,9 +1,11 @@
 """State bytes per resource, per resource type: one `pulumi up` of every resource type against the emulators.
 
-    python -m bench.state_size [--copies 3]
+    python -m bench.state_size [--copies 3] [--path dynamic|native] [--export FILE]
 
 Prints, per type, the compact-JSON bytes of a resource's entry in `pulumi stack export` (median over the copies),
 and how much of it is inputs, outputs and the pickled `__provider` (in both). Issue #20's target: <= 1,024 each.
+``--path native`` declares the same resources in a Pulumi YAML program, served by the provider plugins
+(``pulumi-resource-<vendor>``) instead of ``pulumi.dynamic``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .contenders import Emulator, Pulumi, pulumi_env
-from .workloads import CompassWorkload
+from .workloads import VENDORS, CompassWorkload
 
 SEEDED = 500  # an UnleashX campaign with records (UnleashX documents no record create: they are seeded)
 
@@ -50,7 +52,39 @@ unleashx.CampaignAudience("u-audience", campaign_id={SEEDED}, phone_numbers=["+1
 '''
 
 
-def measure(copies: int) -> dict[str, dict[str, Any]]:
+def yaml_program(project: str, n: int) -> str:
+    """The same resources as a Pulumi YAML program, through the provider plugins (``pulumi-resource-<vendor>``)."""
+    lines = [f"name: {project}", "runtime: yaml", "resources:"]
+
+    def res(name: str, token: str, props: str) -> None:
+        lines.extend([f"  {name}:", f"    type: {token}", "    properties:",
+                      *(f"      {line}" for line in props.strip().splitlines())])
+
+    for i in range(n):
+        res(f"t-root{i}", "thrive:index:Structure", f"name: Root {i}\nreference: root-{i:03d}")
+        res(f"t{i}", "thrive:index:Audience", f"name: Team {i}\nreference: team-{i:03d}\nparent: ${{t-root{i}.id}}")
+        res(f"t-members{i}", "thrive:index:AudienceMembers",
+            f"audience: ${{t{i}.id}}\nmembers: [user1, user2, user3]")
+        res(f"t-managers{i}", "thrive:index:AudienceManagers", f"audience: ${{t{i}.id}}\nmanagers:\n"
+            "  - user: user4\n    permissions: {audienceManager: {manageContent: true, assignments: true}}")
+        res(f"s-folder{i}", "sonarly:index:AudienceFolder", f"name: Folder {i:03d}\naudienceType: monitoring")
+        res(f"s{i}", "sonarly:index:Audience", f"name: Audience {i:03d}\ntype: monitoring\n"
+            f"description: state bench\nfolderId: ${{s-folder{i}.id}}")
+        res(f"b{i}", "batch:index:Audience", f"name: state_{i:03d}\ndisplayName: State {i:03d}\n"
+            f"members: [{', '.join(f'member-{i:03d}-{m}' for m in range(3))}]")
+        res(f"u{i}", "unleashx:index:Campaign", f"campaignName: State {i:03d}\nagentId: 101\n"
+            "description: state bench\nstartDate: '2026-01-05'\nendDate: '2026-03-31'\nmaxRetry: 1")
+    res("u-audience", "unleashx:index:CampaignAudience",
+        f"campaignId: {SEEDED}\nphoneNumbers: ['+15550000001', '+15550000002']")
+    return "\n".join(lines) + "\n"
+
+
+def ours(kind: str) -> bool:
+    """A resource of ours: dynamic (``pulumi-python:dynamic/<vendor>:<Type>``) or native (``<vendor>:index:<Type>``)."""
+    return kind.startswith("pulumi-python:dynamic/") or (kind.split(":")[0] in VENDORS and ":index:" in kind)
+
+
+def measure(copies: int, export: Path | None = None, path: str = "dynamic") -> dict[str, dict[str, Any]]:
     work_root = Path(tempfile.mkdtemp(prefix="bench-state-"))
     workload = EveryTypeWorkload()
     emu = Emulator(0.0, workload.vendors)
@@ -61,17 +95,23 @@ def measure(copies: int) -> dict[str, dict[str, Any]]:
         us = Pulumi(pulumi_env(work_root / ".pulumi-home", work_root / ".unused"), work_root / ".pulumi-home", None,
                     workload=workload)
         us.setup(work_root / "run", emu, copies)
+        if path == "native":
+            (us.dir / "__main__.py").unlink()
+            (us.dir / "Pulumi.yaml").write_text(yaml_program(workload.project, copies))
         up = us.phase("up")
         if up.returncode != 0:
             raise SystemExit(f"pulumi up failed:\n{up.stdout[-3000:]}\n{up.stderr[-3000:]}")
-        doc = json.loads(us._must("stack", "export", "--stack", "bench").stdout)
+        exported = us._must("stack", "export", "--stack", "bench").stdout
+        if export is not None:
+            export.write_text(exported)
+        doc = json.loads(exported)
         us.phase("destroy")
     finally:
         emu.stop()
     sizes: dict[str, list[dict[str, int]]] = {}
     for res in doc["deployment"]["resources"]:
         kind = str(res.get("type"))
-        if not kind.startswith("pulumi-python:dynamic:Resource") and "dynamic" not in kind:
+        if not ours(kind):
             continue
 
         def compact(value: object) -> int:
@@ -88,8 +128,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--copies", type=int, default=3, help="resources of each type (CampaignAudience: 1)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--export", type=Path, help="also write the `pulumi stack export` to this file")
+    parser.add_argument("--path", choices=("dynamic", "native"), default="dynamic",
+                        help="dynamic: a Python program (pulumi.dynamic); native: the same resources from Pulumi YAML "
+                             "through the provider plugins")
     args = parser.parse_args(argv)
-    table = measure(args.copies)
+    table = measure(args.copies, args.export, args.path)
     if args.json:
         print(json.dumps(table, indent=2))
         return 0

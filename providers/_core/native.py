@@ -89,6 +89,16 @@ def to_wire(props: Mapping[str, Any], secrets: frozenset[str] = frozenset()) -> 
     return {camel(k): wire(v, secret=k in secrets) for k, v in props.items()}
 
 
+def state_wire(props: Mapping[str, Any]) -> dict[str, PropertyValue]:
+    """What a resource's state records: ``to_wire`` without the unset (None) top-level values.
+
+    A null is as good as a missing key to every reader (the lifecycles use ``.get``, the SDKs resolve an absent
+    output as null), and the dynamic path never records them (the Python SDK drops None properties), so unset
+    optional inputs (``adoptId``, ``maxDelay``, ``prospectUrls``, ...) cost no state on either path.
+    """
+    return to_wire({k: v for k, v in props.items() if v is not None})
+
+
 def _path(path: str) -> str:
     """``members.inline[3]`` -> the same path with its first segment camelCased."""
     head, sep, rest = path.partition(".")
@@ -222,21 +232,21 @@ class NativeProvider(sdk.Provider):
     async def create(self, request: sdk.CreateRequest) -> sdk.CreateResponse:
         lifecycle = self.lifecycle(request.type)
         created = await self.run(request.urn, lifecycle.create, to_model(request.properties))
-        return sdk.CreateResponse(resource_id=created.id, properties=to_wire(created.outs))
+        return sdk.CreateResponse(resource_id=created.id, properties=state_wire(created.outs))
 
     async def read(self, request: sdk.ReadRequest) -> sdk.ReadResponse:
         lifecycle = self.lifecycle(request.type)
         read = await self.run(request.urn, lifecycle.read, request.resource_id, to_model(request.properties))
         if read.id is None:
             return sdk.ReadResponse(resource_id=None)
-        return sdk.ReadResponse(resource_id=read.id, properties=to_wire(read.outs),
-                                inputs=to_wire(read.inputs or {}))
+        return sdk.ReadResponse(resource_id=read.id, properties=state_wire(read.outs),
+                                inputs=state_wire(read.inputs or {}))
 
     async def update(self, request: sdk.UpdateRequest) -> sdk.UpdateResponse:
         lifecycle = self.lifecycle(request.type)
         updated = await self.run(request.urn, lifecycle.update, request.resource_id, to_model(request.olds),
                                  to_model(request.news))
-        return sdk.UpdateResponse(properties=to_wire(updated.outs))
+        return sdk.UpdateResponse(properties=state_wire(updated.outs))
 
     async def delete(self, request: sdk.DeleteRequest) -> None:
         lifecycle = self.lifecycle(request.type)

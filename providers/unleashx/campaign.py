@@ -52,9 +52,8 @@ def on_destroy(delete_records: bool) -> str:
     """What `pulumi destroy` does to a campaign. The engine asks no provider anything when it previews a delete and
     shows the resource's recorded inputs, so ``check`` records this among them: `pulumi destroy --diff` (and
     `preview --diff` of a removed campaign) then say it on the resource before anything runs."""
-    records = "deletes its audience records" if delete_records else "keeps its audience records"
-    return (f"pause: UnleashX has no campaign delete, so destroy pauses the campaign, {records} and leaves it in "
-            "UnleashX")
+    # Short: the state holds it twice per campaign (inputs and outputs); docs/unleashx/campaign.md says the rest.
+    return f"pause (UnleashX has no campaign delete), {'delete' if delete_records else 'keep'} audience records"
 
 
 class CampaignLifecycle(Lifecycle[CampaignArgs, UnleashXConfig]):

@@ -206,13 +206,13 @@ def test_create__outputs_are_exactly_the_state_fields() -> None:
         AudienceLifecycle.args_model.model_validate({"name": "vip", "members": Members.of(["u1"]).spec()}))
     assert list(outs) == list(AudienceState.model_fields)
     assert AudienceState.model_validate(outs).model_dump(mode="json") == outs
-    assert outs["members"]["inline"] == [{"id": "u1", "attributes": None}] and outs["adopted"] is False
+    assert outs["members"]["inline"] == [{"id": "u1"}] and outs["adopted"] is False  # no nulls recorded
 
 
 def test_create__large_inline_lists_keep_only_digest_and_count_in_state() -> None:
     spec = Members.of([f"u{i}" for i in range(101)]).spec()
     outs = _fake_batch({}, []).create({"name": "big", "members": spec}).outs
-    assert outs["members"] == {"digest": spec["digest"], "count": 101, "file": None, "inline": None}
+    assert outs["members"] == {"digest": spec["digest"], "count": 101}
 
 
 def test_check__audiences_are_listed_once_per_client_until_forgotten() -> None:
