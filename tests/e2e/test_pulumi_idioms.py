@@ -141,6 +141,25 @@ def test_import_option__thrive_members_take_over_every_current_member(make_stack
     assert audience in {a["id"] for a in live.objects("audiences").values()}  # the audience itself is not ours
 
 
+def test_pulumi_import__thrive_members_by_audience_id_land_in_state_with_every_member(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+    live, stack, audience = _thrive(make_stack, emulator, "thrive-members-import")
+    live.clear_requests()
+    out = stack.run("import", "pulumi-python:dynamic/thrive:AudienceMembers", "imported", audience, "--yes",
+                    "--non-interactive", "--generate-code=false", "--stack", "e2e", check=False)
+    text = out.stdout + out.stderr
+    assert out.returncode == 0 and "__provider" not in text, text
+    assert _writes(live) == []
+    state = json.loads(stack.export())
+    (imported,) = [r for r in state["deployment"]["resources"] if r["urn"].endswith("::imported")]
+    assert imported["id"] == f"{audience}/members"  # as a create records it
+    assert imported["inputs"]["members"] == ["user1@example.com", "user3@example.com"]
+    assert imported["inputs"]["membership"] == "authoritative"
+    stack.run("state", "unprotect", "--all", "--yes", "--stack", "e2e")
+    destroy_and_check(stack, live)
+    audiences = {a["reference"]: a for a in live.objects("audiences").values()}
+    assert audiences["e2e-ui"]["members"] == [] and audiences["e2e-other"]["members"] == ["user4"]
+
+
 def test_import_option__thrive_members_declared_differently_show_the_difference(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
     live, stack, _ = _thrive(make_stack, emulator, "thrive-members-import")
     stack.config("members", json.dumps(["user1@example.com"]))

@@ -66,8 +66,10 @@ def test_read__by_id_alone_of_an_unreadable_resource_points_to_adopt(provider: D
 def test_read__only_the_unleashx_campaign_still_refuses_a_read_by_id() -> None:
     for vendor in ("batch", "sonarly", "thrive", "unleashx"):
         importlib.import_module(f"audience_providers.{vendor}.resource")
-    refusing = {cls.provider_class.lifecycle.resource_label for cls in _readable()
-                if cls.provider_class.lifecycle.read_by_id_unsupported}
+    providers = [provider_for_type(f"pulumi-python:{cls._resource_type_name}")  # type: ignore[attr-defined]
+                 for cls in _readable()]
+    refusing = {p.resource_label for p in providers
+                if isinstance(p, DynamicProvider) and p.lifecycle.read_by_id_unsupported}
     assert refusing == {"unleashx:Campaign"}
 
 
