@@ -2,7 +2,8 @@
 
 Members are authoritative (the audience holds exactly the list) or additive (the stack adds users and removes
 only the ones it added, recorded in the ``added`` output); managers are authoritative, with Thrive's permission
-objects. Docs: gets-an-audience-members-list, adds-users-to-an-audience, replaces-an-audiences-members,
+objects. Both are imported by the audience's id: an import takes over every current member (manager).
+Docs: gets-an-audience-members-list, adds-users-to-an-audience, replaces-an-audiences-members,
 add-a-user-to-an-audiences-managers-list (docs.thrivelearning.com/apidocs).
 """
 

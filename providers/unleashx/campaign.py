@@ -4,7 +4,8 @@ What the UnleashX API does not offer shapes both resources (https://docs.unleash
 - no endpoint lists, gets or deletes campaigns: a campaign is probed through its audience stats, refresh can't see
   field drift, and destroy pauses the campaign instead of deleting it;
 - no endpoint adds audience records (they are uploaded as xlsx in the UnleashX UI): ``CampaignAudience`` adopts
-  existing records by phone number and fails at preview when one is missing.
+  existing records by phone number and fails at preview when one is missing; imported by the campaign id, it takes
+  over every record the campaign holds (read through audience-list).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Pulumi's own idioms through the real CLI: `import_=`, `pulumi import`, `Resource.get` (issue #16 point 8).
 
 The engine's Read for an import carries no properties, so the SDK's dynamic server can't find the provider
-(`KeyError: '__provider'`); our dynamic server supplies it from the type token. Resources whose inputs can't be
-read back by id fail at preview, pointing to their adopt input.
+(`KeyError: '__provider'`); our dynamic server supplies it from the type token. Thrive members/managers and UnleashX
+campaign records are imported by their audience's (campaign's) id, taking over all of them, and the import writes
+nothing; the UnleashX campaign, whose fields no endpoint reads back, fails at preview pointing to `adopt_id`.
 """
 
 from __future__ import annotations
