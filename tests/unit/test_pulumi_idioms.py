@@ -22,7 +22,6 @@ from audience_providers.batch.client import Client
 from audience_providers.batch.config import BatchConfig
 from audience_providers.batch.members import Members
 from audience_providers.batch.resource import AudienceProvider
-from audience_providers.thrive.resource import AudienceMembersProvider
 from audience_providers.unleashx.resource import CampaignProvider
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,12 +56,21 @@ def test_provider_for_type__serializes_like_the_program() -> None:
     assert type(dill.loads(base64.b64decode(serialize_provider(provider)))) is AudienceProvider
 
 
-@pytest.mark.parametrize(("provider", "adopt"), [(AudienceMembersProvider(), "adopt="),
-                                                 (CampaignProvider(), "adopt_id=")])
+@pytest.mark.parametrize(("provider", "adopt"), [(CampaignProvider(), "adopt_id=")])
 def test_read__by_id_alone_of_an_unreadable_resource_points_to_adopt(provider: DynamicProvider, adopt: str) -> None:
     with pytest.raises(InputError) as info:
         provider.read("42", {"__provider": "x"})
     assert provider.resource_label in str(info.value) and adopt in str(info.value)
+
+
+def test_read__only_the_unleashx_campaign_still_refuses_a_read_by_id() -> None:
+    for vendor in ("batch", "sonarly", "thrive", "unleashx"):
+        importlib.import_module(f"audience_providers.{vendor}.resource")
+    providers = [provider_for_type(f"pulumi-python:{cls._resource_type_name}")  # type: ignore[attr-defined]
+                 for cls in _readable()]
+    refusing = {p.resource_label for p in providers
+                if isinstance(p, DynamicProvider) and p.lifecycle.read_by_id_unsupported}
+    assert refusing == {"unleashx:Campaign"}
 
 
 def _batch(audiences: dict[str, dict]) -> AudienceProvider:  # type: ignore[type-arg]
