@@ -19,10 +19,16 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from .fleet import configure, declared, destroy_and_check, foreign_intact, handles, held, seed_foreign, writes_naming
+
+if TYPE_CHECKING:
+    from tests.conftest import Emulators, LiveEmulator
+
+    from .conftest import MakeStack, Stack
 
 pytestmark = pytest.mark.e2e
 
@@ -55,11 +61,11 @@ def _reap_orphans(workdir: Path) -> int:
     return reaped
 
 
-def _writes(live) -> int:  # type: ignore[no-untyped-def]
+def _writes(live: LiveEmulator) -> int:
     return sum(1 for r in live.requests() if r["method"] not in ("GET", "HEAD"))
 
 
-def _kill_during(stack, live, command: list[str], after_writes: int, delay: float) -> bool:  # type: ignore[no-untyped-def]
+def _kill_during(stack: Stack, live: LiveEmulator, command: list[str], after_writes: int, delay: float) -> bool:
     """Run ``command``; SIGKILL it ``delay`` s after the emulator has seen ``after_writes`` more writes.
 
     Keyed to the writes rather than to the clock, so every trial that gets killed dies with vendor calls in
@@ -83,7 +89,7 @@ def _kill_during(stack, live, command: list[str], after_writes: int, delay: floa
         return True
 
 
-def _recover(stack, command: str) -> str:  # type: ignore[no-untyped-def]
+def _recover(stack: Stack, command: str) -> str:
     stack.run("cancel", "--yes", "--stack", stack.name, check=False)  # releases the killed run's lock
     recovered = subprocess.run([sys.executable, "-m", "audience_providers.recover", "--stack", stack.name, "--yes"],
                                cwd=stack.dir, env=stack.env, capture_output=True, text=True, timeout=300)
@@ -98,7 +104,7 @@ def _recover(stack, command: str) -> str:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(("vendor", "path"), [
     ("batch", "dynamic"), ("thrive", "dynamic"), ("batch", "native"),
     pytest.param("thrive", "native", marks=pytest.mark.full_only)])
-def test_killed_runs__recovery_converges_without_duplicates(make_stack, emulator, vendor: str,  # type: ignore[no-untyped-def]
+def test_killed_runs__recovery_converges_without_duplicates(make_stack: MakeStack, emulator: Emulators, vendor: str,
                                                             path: str, full_run: bool) -> None:
     # Per vendor: 20 in the default run overall on the dynamic path; the plugin path (pulumi-resource-<vendor>)
     # gets 6 by default and 20 with --full.
@@ -136,8 +142,8 @@ def test_killed_runs__recovery_converges_without_duplicates(make_stack, emulator
     assert writes_naming(live, *foreign_handles) == []
 
 
-def test_recover__checkpoint_metadata_truncated_by_a_kill_is_repaired_and_up_converges(  # type: ignore[no-untyped-def]
-        make_stack, emulator) -> None:
+def test_recover__checkpoint_metadata_truncated_by_a_kill_is_repaired_and_up_converges(
+        make_stack: MakeStack, emulator: Emulators) -> None:
     """The one way a SIGKILL broke a file backend in these trials (once in ~100 kills, in CI): the CLI's blob
     store writes the checkpoint atomically but its ``<blob>.attrs`` metadata file in place, so a kill between
     that file's create and its write leaves it empty, and every command then fails with `failed to load

@@ -39,7 +39,7 @@ def _batch(make_stack: MakeStack, emulator: Emulators, **seeded: str) -> tuple[L
     return live, stack
 
 
-def test_import_option__batch_audience_is_imported_then_managed(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_import_option__batch_audience_is_imported_then_managed(make_stack: MakeStack, emulator: Emulators) -> None:
     live, stack = _batch(make_stack, emulator, case="batch-import", displayName="Legacy VIP")
     preview = stack.preview()
     text = preview.stdout + preview.stderr
@@ -56,7 +56,7 @@ def test_import_option__batch_audience_is_imported_then_managed(make_stack, emul
     assert "legacy_vip" not in live.objects("audiences")
 
 
-def test_pulumi_import__batch_audience_lands_in_state(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_pulumi_import__batch_audience_lands_in_state(make_stack: MakeStack, emulator: Emulators) -> None:
     live, stack = _batch(make_stack, emulator, case="batch-get")
     out = stack.run("import", "pulumi-python:dynamic/batch:Audience", "imported", "legacy_vip", "--yes",
                     "--non-interactive", "--generate-code=false", "--stack", "e2e", check=False)
@@ -68,7 +68,7 @@ def test_pulumi_import__batch_audience_lands_in_state(make_stack, emulator) -> N
     assert imported[0]["outputs"]["display_name"] == "Legacy VIP"
 
 
-def test_get__batch_audience_is_read_and_never_touched(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_get__batch_audience_is_read_and_never_touched(make_stack: MakeStack, emulator: Emulators) -> None:
     live, stack = _batch(make_stack, emulator, case="batch-get")
     stack.up()
     assert stack.outputs() == {"display_name": "Legacy VIP", "nb_ids": 2}
@@ -78,7 +78,7 @@ def test_get__batch_audience_is_read_and_never_touched(make_stack, emulator) -> 
     assert "legacy_vip" in live.objects("audiences")
 
 
-def test_get__thrive_structure_by_id(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_get__thrive_structure_by_id(make_stack: MakeStack, emulator: Emulators) -> None:
     live = emulator("thrive")
     live.seed({"audiences": [{"name": "Seeded", "reference": "e2e-seeded", "category": "structure",
                               "apiControlled": True}]})
@@ -117,7 +117,8 @@ def _writes(live: LiveEmulator) -> list[dict[str, Any]]:
     return [r for r in live.requests() if r["method"] not in ("GET", "HEAD")]
 
 
-def test_import_option__thrive_members_take_over_every_current_member(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_import_option__thrive_members_take_over_every_current_member(make_stack: MakeStack,
+                                                                      emulator: Emulators) -> None:
     live, stack, audience = _thrive(make_stack, emulator, "thrive-members-import")
     # The program declares the audience's current members, as an import requires (by email, as import reads them).
     stack.config("members", json.dumps(["user1@example.com", "user3@example.com"]))
@@ -142,7 +143,8 @@ def test_import_option__thrive_members_take_over_every_current_member(make_stack
     assert audience in {a["id"] for a in live.objects("audiences").values()}  # the audience itself is not ours
 
 
-def test_pulumi_import__thrive_members_by_audience_id_land_in_state_with_every_member(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_pulumi_import__thrive_members_by_audience_id_land_in_state_with_every_member(make_stack: MakeStack,
+                                                                                      emulator: Emulators) -> None:
     live, stack, audience = _thrive(make_stack, emulator, "thrive-members-import")
     live.clear_requests()
     out = stack.run("import", "pulumi-python:dynamic/thrive:AudienceMembers", "imported", audience, "--yes",
@@ -161,7 +163,8 @@ def test_pulumi_import__thrive_members_by_audience_id_land_in_state_with_every_m
     assert audiences["e2e-ui"]["members"] == [] and audiences["e2e-other"]["members"] == ["user4"]
 
 
-def test_import_option__thrive_members_declared_differently_show_the_difference(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_import_option__thrive_members_declared_differently_show_the_difference(make_stack: MakeStack,
+                                                                                emulator: Emulators) -> None:
     live, stack, _ = _thrive(make_stack, emulator, "thrive-members-import")
     stack.config("members", json.dumps(["user1@example.com"]))
     live.clear_requests()
@@ -170,7 +173,8 @@ def test_import_option__thrive_members_declared_differently_show_the_difference(
     assert _writes(live) == []
 
 
-def test_import_option__thrive_managers_take_over_with_their_permissions(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_import_option__thrive_managers_take_over_with_their_permissions(make_stack: MakeStack,
+                                                                         emulator: Emulators) -> None:
     live, stack, _ = _thrive(make_stack, emulator, "thrive-managers-import")
     stack.config("managers", json.dumps([{"user": "user2@example.com", "permissions": {
         "audienceManager": {"manageContent": True}}}]))
@@ -186,7 +190,8 @@ def test_import_option__thrive_managers_take_over_with_their_permissions(make_st
     assert not ui.get("managers")
 
 
-def test_import_option__unleashx_campaign_audience_takes_the_campaigns_records(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_import_option__unleashx_campaign_audience_takes_the_campaigns_records(make_stack: MakeStack,
+                                                                               emulator: Emulators) -> None:
     live = emulator("unleashx")
     live.seed({"campaigns": [{"id": 7001, "agent_id": 101, "campaign_name": "Made in the UI"},
                              {"id": 7002, "agent_id": 101, "campaign_name": "Not imported"}],
@@ -213,7 +218,8 @@ def test_import_option__unleashx_campaign_audience_takes_the_campaigns_records(m
     assert [r["mobile_no"] for r in campaigns["7002"]["audience"]] == ["+15550000003"]
 
 
-def test_import_option__unleashx_campaign_still_fails_at_preview_pointing_to_adopt_id(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_import_option__unleashx_campaign_still_fails_at_preview_pointing_to_adopt_id(make_stack: MakeStack,
+                                                                                      emulator: Emulators) -> None:
     live = emulator("unleashx")
     live.seed({"campaigns": [{"id": 7001, "agent_id": 101, "campaign_name": "Made in the UI"}]})
     stack = make_stack("pulumi_idioms")
@@ -231,7 +237,8 @@ def test_import_option__unleashx_campaign_still_fails_at_preview_pointing_to_ado
     assert _writes(live) == []
 
 
-def test_import_option__sonarly_audience_is_imported_then_renamed_in_place(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_import_option__sonarly_audience_is_imported_then_renamed_in_place(make_stack: MakeStack,
+                                                                           emulator: Emulators) -> None:
     live = emulator("sonarly")
     seeded = "a" * 24
     live.seed({"audiences": [{"id": seeded, "name": "Made in the app", "type": "monitoring"}]})

@@ -12,7 +12,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -31,6 +31,9 @@ from audience_providers.thrive.models import (
     StructureState,
 )
 from audience_providers.thrive.structure import AudienceLifecycle, StructureLifecycle
+
+if TYPE_CHECKING:
+    from audience_providers._core.dynamic import DynamicProvider
 
 PEOPLE = {  # id -> (reference, email)
     "u1": ("user1", "user1@example.com"),
@@ -464,13 +467,13 @@ def test_create__structure_outputs_are_exactly_the_state_fields() -> None:
 
 
 def test_lifecycle__the_resource_classes_serve_these_lifecycles() -> None:
-    pairs: list[tuple[type, type[Lifecycle[Any, Any]]]] = [
+    pairs: list[tuple[type[DynamicProvider], type[Lifecycle[Any, Any]]]] = [
         (resource.StructureProvider, StructureLifecycle), (resource.AudienceProvider, AudienceLifecycle),
         (resource.AudienceMembersProvider, AudienceMembersLifecycle),
         (resource.AudienceManagersProvider, AudienceManagersLifecycle)]
     for provider, lifecycle in pairs:
-        assert provider.lifecycle is lifecycle  # type: ignore[attr-defined]
-        assert provider.resource_label == lifecycle.resource_label  # type: ignore[attr-defined]
+        assert provider.lifecycle is lifecycle
+        assert provider.resource_label == lifecycle.resource_label
 
 
 THRIVE = Path(__file__).resolve().parents[2] / "providers" / "thrive"

@@ -625,10 +625,10 @@ def test_check__engine_unknown_objects_skip_the_lookup() -> None:
 
     fake = FakeUnleashX()
     provider = configured(CampaignAudienceLifecycle, fake)
-    result = provider.check({}, {"campaign_id": Unknown(), "phone_numbers": ["+15550000001"]})  # type: ignore[no-untyped-call]
+    result = provider.check({}, {"campaign_id": Unknown(), "phone_numbers": ["+15550000001"]})  # type: ignore[no-untyped-call]  # pulumi: Unknown() unannotated
     assert result.failures == [] and fake.requests == []
     olds = {"campaign_id": 7.0, "phone_numbers": ["+15550000001"]}
-    assert provider.diff("7/audience", olds, {"campaign_id": Unknown(),  # type: ignore[no-untyped-call]
+    assert provider.diff("7/audience", olds, {"campaign_id": Unknown(),  # type: ignore[no-untyped-call]  # pulumi: Unknown() unannotated
                                                    "phone_numbers": ["+15550000001"]}).changes
 
 
