@@ -117,12 +117,14 @@ def load_held(contender: Pulumi, vendor: str, n: int, rpm: float, latency_ms: fl
 
 # -- figures from the runs ---------------------------------------------------------------------------------------
 def vendor_of(resource_type: str) -> str | None:
-    return next((v for v in VENDORS if f"/{v}:" in resource_type or f":{v}:" in resource_type), None)
+    """``pulumi-python:dynamic/thrive:Audience`` (dynamic) or ``thrive:index:Audience`` (plugin) -> ``thrive``."""
+    return next((v for v in VENDORS if f"/{v}:" in resource_type or resource_type.startswith(f"{v}:index:")), None)
 
 
-def state_by_vendor(runs: list[Run]) -> dict[str, Any]:
-    """Bytes per resource of each resource type in `pulumi stack export`, median over our runs at the largest N."""
-    ours = [r for r in runs if r.tool == "us" and r.error is None and r.state_detail.get("by_type")]
+def state_by_vendor(runs: list[Run], tool: str = "us") -> dict[str, Any]:
+    """Bytes per resource of each resource type in `pulumi stack export`, median over ``tool``'s runs at the
+    largest N."""
+    ours = [r for r in runs if r.tool == tool and r.error is None and r.state_detail.get("by_type")]
     if not ours:
         return {}
     top = max(r.n for r in ours)
@@ -217,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pulumi-env", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--us-variant", action="append", default=[], metavar="NAME:KEY=VALUE[,KEY=VALUE]")
     parser.add_argument("--members", type=int, default=3, help="member ids per Batch audience")
+    parser.add_argument("--no-plugin", dest="plugin", action="store_false",
+                        help="leave out the plugin-path contender (us:plugin)")
     parser.add_argument("--solo-n", type=int, default=1000, help="the us-only point (0: skip)")
     parser.add_argument("--load-n", type=int, default=500, help="resources of the load-held `up`, per vendor (0: skip)")
     parser.add_argument("--rate-rpm", type=float, default=600.0, help="emulator rate limit R for load held")
@@ -269,6 +273,12 @@ def main(argv: list[str] | None = None) -> int:
                     "env": {k: v.replace(str(ROOT), "<repo>") for k, v in overrides.items()}}
                 contenders.append(Pulumi({**env, **overrides}, work_root / f".pulumi-home-{name}",
                                          args.pulumi_parallel, tool=f"us:{name}", workload=workload))
+        if "us" in args.tools and us is not None and args.plugin:
+            # Issue #19: the plugin path (pulumi-resource-<vendor>, no pickled provider) beside the dynamic one.
+            meta["us"].setdefault("variants", {})["plugin"] = {"path": "pulumi-resource-<vendor> plugins on PATH"}
+            contenders.append(Pulumi(env, work_root / ".pulumi-home-plugin", args.pulumi_parallel, tool="us:plugin",
+                                     workload=CompassWorkload(workload.vendors, args.members, workload.emulator_config,
+                                                              native=True)))
         if "tofu" in args.tools:
             bin_dir, error, took = build_tofu()
             meta["tofu"] = {"build_seconds": round(took, 1), "not_expressible": NOT_EXPRESSIBLE}
@@ -309,6 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = summarise(runs)
     ratio = ratios(summary, args.n)
     figures["state_by_type"] = state_by_vendor(runs)
+    figures["state_by_type_plugin"] = state_by_vendor(runs, "us:plugin")  # beside the targets, not judged by them
     figures["refresh_requests_per_resource"] = refresh_per_vendor(runs, "us")
     figures["refresh_requests_per_resource_tofu"] = refresh_per_vendor(runs, "tofu")
     figures["solo"] = solo_figures(runs, args.solo_n) if args.solo_n else {"n": None, "error": "skipped (--solo-n 0)"}

@@ -15,6 +15,8 @@ the resource is absent afterwards and the next `up` creates it again). So the re
 Pulumi's troubleshooting guide describes for pending creates, export -> edit -> import, and then a real
 `pulumi refresh` reads every recovered resource through its provider. Pending creates that found nothing are
 cleared (the create never took effect). See docs/recovery.md.
+
+Before that, a file backend whose checkpoint a SIGKILL left unreadable is repaired (see `repair_file_backend`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from ._core import registry
 from ._core.config import ConfigSource
@@ -82,6 +86,46 @@ def _provider_for(resource_type: str) -> Lifecycle[Any, Any] | None:
     return lifecycle
 
 
+def _broken_sidecar(path: Path) -> bool:
+    try:
+        json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return True
+    return False
+
+
+def file_backend_root(url: str, cwd: Path) -> Path | None:
+    """The directory of a ``file://`` backend URL (query such as ``?metadata=skip`` ignored), else None."""
+    parts = urlsplit(url)
+    if parts.scheme != "file":
+        return None
+    raw = unquote(parts.netloc + parts.path)
+    if raw.startswith("~"):
+        return Path(raw).expanduser()
+    if parts.netloc == ".":  # file://./state: relative to the project, as the CLI reads it
+        return cwd / unquote(parts.path).lstrip("/")
+    return Path(unquote(parts.path) or "/")
+
+
+def broken_sidecars(root: Path, project: str, stack: str | None) -> list[Path]:
+    """Truncated ``.attrs`` metadata files of one stack (None: every stack of the project) in a file backend.
+
+    The CLI's file backend (gocloud.dev fileblob) writes each blob to a temporary file and renames it, which a
+    SIGKILL can't tear, but writes the blob's metadata sidecar ``<blob>.attrs`` in place, before the rename.
+    A kill between its create and its write leaves it empty, and every later read of the checkpoint fails with
+    ``failed to load checkpoint: EOF`` (seen with pulumi 3.276; the checkpoint itself is intact). The sidecar
+    only holds a content type and an MD5 that nothing verifies on read, and fileblob reads a missing one as
+    defaults, so removing a broken one loses nothing.
+    """
+    name = stack.rsplit("/", 1)[-1] if stack else "*"  # naming the selected stack needs the checkpoint read
+    state = root / ".pulumi"
+    patterns = [f"stacks/{project}/{name}.json*.attrs",
+                f"stacks/{name}.json*.attrs",  # the layout before project-scoped stacks
+                f"history/{project}/{name}/*.attrs", f"backups/{project}/{name}/*.attrs"]
+    candidates = [path for pattern in patterns for path in state.glob(pattern)]
+    return sorted(p for p in candidates if p.is_file() and _broken_sidecar(p))
+
+
 class Pulumi:
     def __init__(self, stack: str | None, cwd: str | None) -> None:
         self.stack, self.cwd = stack, cwd
@@ -95,6 +139,31 @@ class Pulumi:
         if proc.returncode != 0:
             raise SystemExit(f"recover: `pulumi {' '.join(args)}` failed ({proc.returncode}):\n{proc.stderr.strip()}")
         return proc.stdout
+
+    def try_run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["pulumi", *args, *self._args()], cwd=self.cwd, text=True, capture_output=True,
+                              check=False)
+
+    def project(self) -> str | None:
+        """The project name from Pulumi.yaml (read as text: a missing YAML parser must not stop a repair)."""
+        here = Path(self.cwd or ".")
+        for candidate in ("Pulumi.yaml", "Pulumi.yml"):
+            try:
+                text = (here / candidate).read_text()
+            except OSError:
+                continue
+            for line in text.splitlines():
+                if line.startswith("name:"):
+                    return line.split(":", 1)[1].strip().strip("'\"")
+        return None
+
+    def backend_url(self) -> str:
+        out = subprocess.run(["pulumi", "whoami", "--json"], cwd=self.cwd, text=True, capture_output=True,
+                             check=False)
+        try:
+            return str(json.loads(out.stdout).get("url") or "")
+        except ValueError:
+            return ""
 
     def config(self) -> dict[str, str]:
         raw = json.loads(self.run("config", "--json", "--show-secrets") or "{}")
@@ -175,6 +244,41 @@ def _report(findings: Sequence[Finding], out: Any) -> None:
             print(f"    rerun with --id '{f.urn}=<the one this stack made>'", file=out)
 
 
+def repair_file_backend(pulumi: Pulumi, *, apply_fix: bool) -> list[Path]:
+    """Find (and with ``apply_fix`` remove) the broken metadata sidecars that make the checkpoint unreadable."""
+    root = file_backend_root(pulumi.backend_url(), Path(pulumi.cwd or ".").resolve())
+    project = pulumi.project()
+    if root is None or project is None:
+        return []
+    broken = broken_sidecars(root, project, pulumi.stack)
+    if apply_fix:
+        for path in broken:
+            path.unlink()
+    return broken
+
+
+def _export(pulumi: Pulumi, *, repair: bool) -> str:
+    exported = pulumi.try_run("stack", "export")
+    if exported.returncode == 0:
+        return exported.stdout
+    error = exported.stderr.strip()
+    broken = repair_file_backend(pulumi, apply_fix=repair) if "failed to load checkpoint" in error else []
+    if not broken:
+        raise SystemExit(f"recover: `pulumi stack export` failed ({exported.returncode}):\n{error}")
+    shown = "\n".join(f"  {p}" for p in broken)
+    if not repair:
+        raise SystemExit(f"recover: the stack's checkpoint can't be read ({error}) because a killed run left "
+                         f"these metadata files truncated:\n{shown}\nRerun with --yes to remove them (they hold "
+                         "only a content type and a checksum; the checkpoint itself is intact). Nothing was changed.")
+    print(f"Repaired the file backend: removed {len(broken)} metadata file(s) a killed run left truncated "
+          f"(they made `pulumi` fail with: {error}):\n{shown}")
+    # The `pulumi cancel` run before this one failed on the same unreadable checkpoint, so the killed run's
+    # lock is still held; release it as that command was asked to.
+    pulumi.run("cancel", "--yes")
+    print("Released the killed run's lock (`pulumi cancel --yes`).")
+    return pulumi.run("stack", "export")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m audience_providers.recover", description=__doc__.split("\n\n")[0])
     parser.add_argument("--stack", help="stack to repair (default: the selected stack)")
@@ -185,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     opts = parser.parse_args(argv)
     overrides = dict(item.split("=", 1) for item in opts.id if "=" in item)
     pulumi = Pulumi(opts.stack, opts.cwd)
-    exported = json.loads(pulumi.run("stack", "export"))
+    exported = json.loads(_export(pulumi, repair=opts.yes))
     deployment = exported.get("deployment") or {}
     try:
         findings = find_pending(deployment, pulumi.config(), overrides)

@@ -12,7 +12,9 @@ export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_HOME="${PULUMI_HOME:-$AUDIENCE_ROOT/.pulumi-home}"
 # Local file backend inside the project (git-ignored); override PULUMI_BACKEND_URL for S3 etc.
-export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$AUDIENCE_ROOT/.pulumi-state}"
+# metadata=skip: no `.attrs` sidecar per state file, the one write of the file backend a SIGKILL can tear
+# (docs/recovery.md, "An unreadable checkpoint").
+export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$AUDIENCE_ROOT/.pulumi-state?metadata=skip}"
 mkdir -p "$AUDIENCE_ROOT/.pulumi-state"
 # The documented passphrase protects the `local` stack's demo secrets only; real stacks set their own.
 if [ -z "${PULUMI_CONFIG_PASSPHRASE+x}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then

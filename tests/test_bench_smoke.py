@@ -140,7 +140,7 @@ def test_compass__us_and_floor_manage_every_vendor_in_one_run(compass: dict[str,
     assert compass["errors"] == []
     split = compass["split"][str(COMPASS_N)]
     assert set(split) == set(VENDORS) and sum(split.values()) == COMPASS_N
-    for tool in ("us", "floor"):
+    for tool in ("us", "us:plugin", "floor"):  # us:plugin: the same objects through pulumi-resource-<vendor>
         run = _compass_run(compass, tool)
         assert run["phases"]["up"]["created_by_vendor"] == split
         refresh = run["phases"]["refresh"]["requests"]["by_vendor"]
@@ -150,6 +150,15 @@ def test_compass__us_and_floor_manage_every_vendor_in_one_run(compass: dict[str,
     # Batch: create, then one update with the members (its create takes no ids).
     assert all(floor_up[v]["by_method"] == {"POST": split[v] * (2 if v == "batch" else 1)} for v in VENDORS), floor_up
     assert compass["summary"]["us"][str(SOLO_N)]["phases"]["up"]["seconds"]["median"] > 0
+
+
+def test_compass__plugin_path_runs_beside_the_dynamic_path_in_the_same_run(compass: dict[str, Any]) -> None:
+    for phase in PHASES:
+        assert f"{phase}@{COMPASS_N} us:plugin/us" in compass["ratios"]
+    plugin_state = compass["figures"]["state_by_type_plugin"]
+    assert {kind.split(":")[0] for kind in plugin_state} == set(VENDORS)
+    assert all(":index:" in kind and entry["bytes_per_resource"] > 0 for kind, entry in plugin_state.items())
+    assert _compass_run(compass, "us:plugin")["state_detail"]["pickled_provider_bytes"] == 0  # no pickled provider
 
 
 def test_compass__tofu_restapi_manages_the_same_objects(compass: dict[str, Any]) -> None:

@@ -487,6 +487,11 @@ class Lifecycle(Generic[ArgsT, CfgT]):
         id_, outs = self.create_resource(args)
         return Created(id_, outs)
 
+    def import_props(self, id_: str) -> dict[str, Any]:
+        """What an id alone says of the inputs (e.g. the audience of ``<audience>/members``), as the props
+        ``read_resource`` gets for an import or a ``get``; the rest is read from the vendor."""
+        return {}
+
     def read_by_id(self, id_: str) -> dict[str, Any] | None:
         """Outputs of an object known only by its id (import or get): inputs the vendor can't report take their
         defaults, as if the program had left them unset."""
@@ -499,7 +504,7 @@ class Lifecycle(Generic[ArgsT, CfgT]):
             raise InputError(f"{self.resource_label} {id_!r} can't be imported or read by id: "
                              f"{self.read_by_id_unsupported}. Remove the import (the `import_` option, the `.get` "
                              f"call or `pulumi import`) and {how} ({docs_page(self.resource_label)}).")
-        outs = self.read_resource(id_, {})
+        outs = self.read_resource(id_, self.import_props(id_))
         if outs is None:
             return None
         for name, info in self.args_model.model_fields.items():
@@ -507,9 +512,16 @@ class Lifecycle(Generic[ArgsT, CfgT]):
                 outs[name] = info.get_default(call_default_factory=True)
         return outs
 
+    def import_id(self, id_: str) -> str:
+        """The id a create gives the object that import id ``id_`` names (e.g. ``<audience>/members`` for an
+        audience's id), so an imported resource's state reads like a created one's (the engine keeps the id a
+        Read answers)."""
+        return id_
+
     def read(self, id_: str, props: Mapping[str, Any]) -> Read:
+        by_id = not any(v is not None for v in user_inputs(props).values())
         try:
-            if any(v is not None for v in user_inputs(props).values()):
+            if not by_id:
                 outs = self.read_resource(id_, props)
             else:  # `import_=`/`pulumi import` (no props at all) or `Resource.get` (every prop None)
                 outs = self.read_by_id(id_)
@@ -517,7 +529,7 @@ class Lifecycle(Generic[ArgsT, CfgT]):
             outs = None
         if outs is None:
             return Read(None, {})  # gone: refresh drops it from state
-        return Read(id_, outs, self.inputs_from_state(outs))
+        return Read(self.import_id(id_) if by_id else id_, outs, self.inputs_from_state(outs))
 
     def update(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Updated:
         return Updated(self.update_resource(id_, olds, self.parse(news)))

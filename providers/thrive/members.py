@@ -2,7 +2,8 @@
 
 Members are authoritative (the audience holds exactly the list) or additive (the stack adds users and removes
 only the ones it added, recorded in the ``added`` output); managers are authoritative, with Thrive's permission
-objects. Docs: gets-an-audience-members-list, adds-users-to-an-audience, replaces-an-audiences-members,
+objects. Both are imported by the audience's id: an import takes over every current member (manager).
+Docs: gets-an-audience-members-list, adds-users-to-an-audience, replaces-an-audiences-members,
 add-a-user-to-an-audiences-managers-list (docs.thrivelearning.com/apidocs).
 """
 
@@ -83,14 +84,17 @@ def _unknown_users_failure(lifecycle: ThriveLifecycle[Any], field: str, declared
                                     "in Thrive or fix the list. Nothing was changed.")
 
 
+def _audience_of(id_: str, suffix: str) -> str:
+    """The audience of a resource id: ``<audience>/members`` (as created) or the audience's id or reference."""
+    return id_[:-len(suffix)] if id_.endswith(suffix) else id_
+
+
 def _present(current: list[Member]) -> set[str]:
     return set().union(*(m.known_as() for m in current)) if current else set()
 
 
 class AudienceMembersLifecycle(ThriveLifecycle[AudienceMembersArgs]):
     resource_label = "thrive:AudienceMembers"
-    read_by_id_unsupported = ("its inputs are the members the program declares, which Thrive can't tell from the "
-                              "others in the audience")
     args_model = AudienceMembersArgs
     state_model = AudienceMembersState
     replace_fields = frozenset({"audience"})
@@ -182,8 +186,17 @@ class AudienceMembersLifecycle(ThriveLifecycle[AudienceMembersArgs]):
         added = self._apply(args, [str(u) for u in previous or []], creating=False)
         return self._outputs(args, added)
 
+    def import_props(self, id_: str) -> dict[str, Any]:
+        # `pulumi import` / `import_=` by the audience's id or reference (or the `<audience>/members` id a create
+        # records). An import is the user's instruction to take the audience's members over: every current member
+        # becomes an input (authoritative), as the program must then declare them.
+        return {"audience": _audience_of(id_, "/members")}
+
+    def import_id(self, id_: str) -> str:
+        return f"{_audience_of(id_, '/members')}/members"
+
     def read_resource(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
-        audience = str(props.get("audience") or id_.rsplit("/members", 1)[0])
+        audience = str(props.get("audience") or _audience_of(id_, "/members"))
         try:
             current = self._current(audience)
         except NotFound:
@@ -193,7 +206,9 @@ class AudienceMembersLifecycle(ThriveLifecycle[AudienceMembersArgs]):
         members = [u for u in declared if u.lower() in present]
         if props.get("membership") != "additive":
             # Authoritative: users added outside the stack show up as drift (by their email or reference).
-            members += self._foreign(current, declared)
+            foreign = self._foreign(current, declared)
+            # An import (no members recorded yet): sorted, so the generated code is the same on every run.
+            members += foreign if "members" in props else sorted(foreign, key=str.lower)
         added = props.get("added")
         if isinstance(added, list):
             added = [u for u in added if str(u).lower() in present]
@@ -216,12 +231,23 @@ def _manager_users(managers: Any) -> list[str]:
     return [str(m.get("user")) for m in managers or [] if isinstance(m, Mapping)]
 
 
+def _comparable_manager(spec: ManagerSpec) -> dict[str, Any]:
+    """A manager as compared: every settable flag, and no ``administrator`` group whose flags are all false.
+
+    Thrive reads a structure's managers back with an ``administrator`` group, all false unless set; a program
+    (or an import's generated code) that leaves the group out means the same, so it is no change.
+    """
+    normalized = spec.normalized()
+    admin = normalized["permissions"].get("administrator")
+    if admin is not None and not any(admin.values()):
+        del normalized["permissions"]["administrator"]
+    return normalized
+
+
 class AudienceManagersLifecycle(ThriveLifecycle[AudienceManagersArgs]):
     """The complete manager list of one audience (authoritative), with Thrive's permission objects."""
 
     resource_label = "thrive:AudienceManagers"
-    read_by_id_unsupported = ("its inputs are the managers the program declares, which Thrive can't tell from the "
-                              "others of the audience")
     args_model = AudienceManagersArgs
     state_model = AudienceManagersState
     replace_fields = frozenset({"audience"})
@@ -265,7 +291,7 @@ class AudienceManagersLifecycle(ThriveLifecycle[AudienceManagersArgs]):
     # -- diff ------------------------------------------------------------------------------------
     def comparable(self, field_name: str, props: Mapping[str, Any], *, state: bool) -> Any:
         if field_name == "managers":
-            specs = [ManagerSpec.model_validate(m).normalized() for m in props.get("managers") or []]
+            specs = [_comparable_manager(ManagerSpec.model_validate(m)) for m in props.get("managers") or []]
             return sorted(specs, key=lambda m: str(m["user"]).lower())
         return props.get(field_name)
 
@@ -313,13 +339,22 @@ class AudienceManagersLifecycle(ThriveLifecycle[AudienceManagersArgs]):
         self._apply(args)
         return self._outputs(args)
 
+    def import_props(self, id_: str) -> dict[str, Any]:
+        # As for members: an import takes over every current manager, with their current permissions.
+        return {"audience": _audience_of(id_, "/managers")}
+
+    def import_id(self, id_: str) -> str:
+        return f"{_audience_of(id_, '/managers')}/managers"
+
     def read_resource(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
-        audience = str(props.get("audience") or id_.rsplit("/managers", 1)[0])
+        audience = str(props.get("audience") or _audience_of(id_, "/managers"))
         declared = [ManagerSpec.model_validate(m) for m in props.get("managers") or []]
         try:
             managers = self._read(audience, declared)
         except NotFound:
             return None
+        if "managers" not in props:  # an import: sorted, so the generated code is the same on every run
+            managers.sort(key=lambda m: str(m["user"]).lower())
         return AudienceManagersState(audience=props.get("audience"), managers=managers,
                                      adopt=props.get("adopt", False)).model_dump(mode="json")
 

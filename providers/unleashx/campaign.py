@@ -4,13 +4,16 @@ What the UnleashX API does not offer shapes both resources (https://docs.unleash
 - no endpoint lists, gets or deletes campaigns: a campaign is probed through its audience stats, refresh can't see
   field drift, and destroy pauses the campaign instead of deleting it;
 - no endpoint adds audience records (they are uploaded as xlsx in the UnleashX UI): ``CampaignAudience`` adopts
-  existing records by phone number and fails at preview when one is missing.
+  existing records by phone number and fails at preview when one is missing; imported by the campaign id, it takes
+  over every record the campaign holds (read through audience-list).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from pydantic import ValidationError
 
 from .._core import progress
 from .._core.config import ConfigSource
@@ -61,7 +64,11 @@ class CampaignLifecycle(Lifecycle[CampaignArgs, UnleashXConfig]):
 
     vendor = "UnleashX"
     resource_label = "unleashx:Campaign"
-    read_by_id_unsupported = "UnleashX documents no endpoint that reads a campaign's fields back"
+    # Rechecked for issue #19: the API reference has no campaign list or get; the only answers that carry a
+    # campaign are those of create-/update-campaign (writes, and their body is not even documented), and the
+    # read endpoints (audience-list, campaign-audience-stats, audience-format) say only that the campaign exists.
+    read_by_id_unsupported = ("UnleashX documents no endpoint that reads a campaign's fields back (no campaign list "
+                              "or get; only create-/update-campaign, which write, answer with a campaign)")
     args_model = CampaignArgs
     state_model = CampaignState
     # Every field is accepted by update-campaign, so nothing forces a replacement (which would also be
@@ -243,9 +250,6 @@ class CampaignAudienceLifecycle(Lifecycle[CampaignAudienceArgs, UnleashXConfig])
 
     vendor = "UnleashX"
     resource_label = "unleashx:CampaignAudience"
-    read_by_id_unsupported = ("it owns the records of the phone numbers the program declares, which an id can't "
-                              "name; declare campaign_id and phone_numbers and the next `pulumi up` takes the "
-                              "matching records over")
     args_model = CampaignAudienceArgs
     state_model = CampaignAudienceState
     # Records belong to one campaign: another campaign means other records (adopt new, delete old).
@@ -320,7 +324,39 @@ class CampaignAudienceLifecycle(Lifecycle[CampaignAudienceArgs, UnleashXConfig])
             self._delete_ids(args.campaign_id, dropped)
         return self._outputs(args, records)
 
+    def import_props(self, id_: str) -> dict[str, Any]:
+        # `pulumi import` / `import_=` by the campaign id (or the `<campaign id>/audience` id a create records).
+        head = id_[:-len("/audience")] if id_.endswith("/audience") else id_
+        try:
+            campaign_id = int(head)
+        except ValueError:
+            raise InputError(f"{self.resource_label} {id_!r}: import it by its campaign id (e.g. `7001`, or "
+                             "`7001/audience`)") from None
+        return {"campaign_id": campaign_id}
+
+    def import_id(self, id_: str) -> str:
+        return f"{self.import_props(id_)['campaign_id']}/audience"
+
+    def _read_all(self, campaign_id: int) -> dict[str, Any]:
+        """An import: every record of the campaign, owned by its phone number (the user's instruction to take the
+        campaign's records over). Read-only: audience-list, page by page."""
+        by_phone: dict[str, list[AudienceRecord]] = {}
+        spelled: dict[str, str] = {}
+        for rec in self.config.client.iter_records(campaign_id):
+            digits = canonical_phone(rec.mobile_no)
+            spelled.setdefault(digits, rec.mobile_no)  # the first record's spelling, as the program declares it
+            by_phone.setdefault(digits, []).append(rec)
+        try:
+            args = CampaignAudienceArgs(campaign_id=campaign_id, phone_numbers=list(spelled.values()))
+        except ValidationError as exc:
+            raise InputError(f"{self.resource_label}: campaign {campaign_id} holds a record whose mobile_no this "
+                             f"provider can't declare ({exc.errors()[0]['msg']}); it can't be imported as is") from None
+        records = [r for digits in spelled for r in sorted(by_phone[digits], key=lambda r: r.id)]
+        return self._outputs(args, records)
+
     def read_resource(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
+        if props.get("phone_numbers") is None and props.get("campaign_id") is not None:
+            return self._read_all(_int(props["campaign_id"]))  # NotFound -> gone
         args = CampaignAudienceArgs.model_validate(self.recorded_inputs(props))
         found = self.config.client.find_records(args.campaign_id, args.phone_numbers)  # NotFound -> gone
         # Numbers whose records were deleted outside the stack drop out of inputs too, so the next preview

@@ -35,7 +35,7 @@ def _write_ids(path: Path, ids: list[str]) -> None:
     path.write_text("\n".join(ids) + "\n")
 
 
-def test_lifecycle__create_update_replace_refresh_destroy(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_lifecycle__create_update_replace_refresh_destroy(make_stack: MakeStack, emulator: Emulators) -> None:
     live, stack = _stack(make_stack, emulator)
     _write_ids(stack.dir / "ids.txt", [f"user-{i}" for i in range(50)])
     stack.config("name", "e2e_vip")
@@ -85,7 +85,7 @@ def test_lifecycle__create_update_replace_refresh_destroy(make_stack, emulator) 
     assert live.objects("audiences") == {}
 
 
-def test_secrets__api_key_never_in_state_or_output(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_secrets__api_key_never_in_state_or_output(make_stack: MakeStack, emulator: Emulators) -> None:
     live, stack = _stack(make_stack, emulator)
     stack.config("name", "e2e_secret")
     up = stack.up()
@@ -97,7 +97,7 @@ def test_secrets__api_key_never_in_state_or_output(make_stack, emulator) -> None
     destroy_and_check(stack, live)
 
 
-def test_preview__invalid_name_fails_before_any_request(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_preview__invalid_name_fails_before_any_request(make_stack: MakeStack, emulator: Emulators) -> None:
     live, stack = _stack(make_stack, emulator)
     stack.config("name", "not a valid name!")
     live.clear_requests()
@@ -108,7 +108,7 @@ def test_preview__invalid_name_fails_before_any_request(make_stack, emulator) ->
     assert live.requests() == []
 
 
-def test_preview__missing_api_key_names_the_setting(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_preview__missing_api_key_names_the_setting(make_stack: MakeStack, emulator: Emulators) -> None:
     live = emulator("batch")
     stack = make_stack("batch_lifecycle")
     stack.config("batch:baseUrl", live.base_url)
@@ -119,7 +119,8 @@ def test_preview__missing_api_key_names_the_setting(make_stack, emulator) -> Non
     assert "batch:apiKey" in text and "pulumi config set --secret batch:apiKey" in text
 
 
-def test_membership__25k_authoritative_then_1k_changed_sends_only_changes(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_membership__25k_authoritative_then_1k_changed_sends_only_changes(make_stack: MakeStack,
+                                                                          emulator: Emulators) -> None:
     live, stack = _stack(make_stack, emulator)
     ids = [f"member-{i:06d}" for i in range(25_000)]
     _write_ids(stack.dir / "ids.txt", ids)
@@ -156,7 +157,7 @@ def test_membership__25k_authoritative_then_1k_changed_sends_only_changes(make_s
 
 
 @pytest.mark.parametrize("membership", ["authoritative", "additive"])
-def test_foreign_audience__refused_at_preview_then_adopted_on_purpose(make_stack, emulator,  # type: ignore[no-untyped-def]
+def test_foreign_audience__refused_at_preview_then_adopted_on_purpose(make_stack: MakeStack, emulator: Emulators,
                                                                       membership: str) -> None:
     live, stack = _stack(make_stack, emulator)
     live.seed({"audiences": [{"name": "legacy_batch", "display_name": "Legacy", "ids": ["a", "b"]}]})
@@ -192,7 +193,8 @@ def test_foreign_audience__refused_at_preview_then_adopted_on_purpose(make_stack
         assert "left in Batch with all its ids" in out.stdout + out.stderr
 
 
-def test_adopt__found_by_listing_among_130_audiences_and_nothing_foreign_touched(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_adopt__found_by_listing_among_130_audiences_and_nothing_foreign_touched(make_stack: MakeStack,
+                                                                                 emulator: Emulators) -> None:
     live, stack = _stack(make_stack, emulator)
     # Batch lists 10 per page by default and at most 100: the one to adopt sits on the provider's second page.
     live.seed({"audiences": [{"name": f"legacy_{i:03d}", "display_name": f"Legacy {i}", "ids": ["a", "b"]}
@@ -233,7 +235,8 @@ def test_adopt__found_by_listing_among_130_audiences_and_nothing_foreign_touched
 
 
 @pytest.mark.parametrize("mode", ["error", "accepted"])  # the two readings of remove's unknown-name answer
-def test_destroy__audience_already_removed_outside_the_stack_succeeds(make_stack, emulator, mode: str) -> None:  # type: ignore[no-untyped-def]
+def test_destroy__audience_already_removed_outside_the_stack_succeeds(make_stack: MakeStack, emulator: Emulators,
+                                                                      mode: str) -> None:
     live, stack = _stack(make_stack, emulator)
     live.configure(remove_unknown=mode)
     name = f"e2e_gone_{mode}"

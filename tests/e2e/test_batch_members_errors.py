@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from .test_batch import _stack
+
+if TYPE_CHECKING:
+    from tests.conftest import Emulators
+
+    from .conftest import MakeStack
 
 pytestmark = pytest.mark.e2e
 
@@ -13,8 +20,8 @@ pytestmark = pytest.mark.e2e
     ("ids.jsonl", '{"id": "u1"}\n\nnot json\n', "line 3: not valid JSON (Expecting value at column 1)"),
     ("ids.txt", "u1\n# c\nu2\n u1 \n", "line 4: id 'u1' is listed twice (first at line 1)"),
 ])
-def test_preview__broken_member_file_names_resource_file_and_line(make_stack, emulator, name: str, text: str,  # type: ignore[no-untyped-def]
-                                                                   expected: str) -> None:
+def test_preview__broken_member_file_names_resource_file_and_line(make_stack: MakeStack, emulator: Emulators,
+                                                                  name: str, text: str, expected: str) -> None:
     live, stack = _stack(make_stack, emulator)
     (stack.dir / name).write_text(text)
     stack.config("name", "e2e_vip")

@@ -7,16 +7,23 @@ names the campaign as UnleashX now calls it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import httpx
 import pytest
 
 from .fleet import destroy_and_check
 from .test_unleashx import TOKEN, _stack, _text
 
+if TYPE_CHECKING:
+    from tests.conftest import Emulators
+
+    from .conftest import MakeStack
+
 pytestmark = pytest.mark.e2e
 
 
-def test_destroy_preview__says_the_campaign_is_paused_not_deleted(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_destroy_preview__says_the_campaign_is_paused_not_deleted(make_stack: MakeStack, emulator: Emulators) -> None:
     live, stack = _stack(make_stack, emulator)
     stack.up()
     (cid,) = list(live.objects("campaigns"))
@@ -27,7 +34,7 @@ def test_destroy_preview__says_the_campaign_is_paused_not_deleted(make_stack, em
     destroy_and_check(stack, live)
 
 
-def test_destroy__warning_names_the_campaign_by_its_current_name(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_destroy__warning_names_the_campaign_by_its_current_name(make_stack: MakeStack, emulator: Emulators) -> None:
     live, stack = _stack(make_stack, emulator)
     stack.up()
     (cid,) = list(live.objects("campaigns"))

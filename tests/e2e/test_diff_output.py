@@ -39,7 +39,7 @@ def _ids(text: str, sign: str) -> list[str]:
     return re.findall(rf"^\s*{re.escape(sign)} id\s*: \"([^\"]+)\"", text, re.M)
 
 
-def test_preview_diff__inline_members_diff_as_a_set(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_preview_diff__inline_members_diff_as_a_set(make_stack: MakeStack, emulator: Emulators) -> None:
     live, stack = _stack(make_stack, emulator)
     stack.config("members", json.dumps(["u0", "u1", "u3"]))  # u0 in, u2 out; u1 and u3 stay (at other positions)
     text = stack.preview("--diff").stdout
@@ -54,8 +54,8 @@ def test_preview_diff__inline_members_diff_as_a_set(make_stack, emulator) -> Non
     ("name", "e2e_other", r'name\s*: "e2e_diff" => "e2e_other"'),  # create the new one, then delete the old
     ("displayName", "Other", r'display_name\s*: "VIP" => "Other"'),  # create-only at Batch: delete first
 ])
-def test_diff__replacement_shows_changed_inputs_not_outputs(make_stack, emulator, key: str, value: str,  # type: ignore[no-untyped-def]
-                                                            shown: str) -> None:
+def test_diff__replacement_shows_changed_inputs_not_outputs(make_stack: MakeStack, emulator: Emulators,
+                                                            key: str, value: str, shown: str) -> None:
     live, stack = _stack(make_stack, emulator)
     stack.config(key, value)
     preview = stack.preview("--diff").stdout

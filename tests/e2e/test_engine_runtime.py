@@ -9,11 +9,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from .fleet import configure, destroy_and_check
+
+if TYPE_CHECKING:
+    from tests.conftest import Emulators
+
+    from .conftest import MakeStack
 
 pytestmark = pytest.mark.e2e
 
@@ -35,8 +40,8 @@ def most_in_flight(log: list[dict[str, Any]], method: str) -> int:
 
 
 @pytest.mark.parametrize("workers,wide", [(None, True), ("4", False)], ids=["launcher-default", "sdk-pool-size"])
-def test_up__provider_serves_more_than_four_calls_at_once(make_stack, emulator, workers: str | None,  # type: ignore[no-untyped-def]
-                                                          wide: bool) -> None:
+def test_up__provider_serves_more_than_four_calls_at_once(make_stack: MakeStack, emulator: Emulators,
+                                                          workers: str | None, wide: bool) -> None:
     live = emulator("thrive")
     stack = make_stack("fleet")
     configure(stack, live, "thrive", count=COUNT, prefix="wide")
@@ -51,7 +56,7 @@ def test_up__provider_serves_more_than_four_calls_at_once(make_stack, emulator, 
     destroy_and_check(stack, live)
 
 
-def test_up__state_names_the_program_line_and_no_runtime_paths(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_up__state_names_the_program_line_and_no_runtime_paths(make_stack: MakeStack, emulator: Emulators) -> None:
     live = emulator("thrive")
     stack = make_stack("fleet")
     configure(stack, live, "thrive", count=3, prefix="src")

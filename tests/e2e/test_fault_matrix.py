@@ -12,10 +12,16 @@ import os
 import random
 import re
 import sys
+from typing import TYPE_CHECKING
 
 import pytest
 
 from .fleet import VENDOR_NAME, configure, declared, destroy_and_check, held
+
+if TYPE_CHECKING:
+    from tests.conftest import Emulators
+
+    from .conftest import MakeStack
 
 pytestmark = pytest.mark.e2e
 
@@ -51,7 +57,7 @@ TRIALS = [pytest.param(vendor, fault, path, id=f"{vendor}-{fault}-{path}",
 
 
 @pytest.mark.parametrize(("vendor", "fault", "path"), TRIALS)
-def test_fault__up_succeeds_or_names_the_failure_then_converges(make_stack, emulator, vendor: str,  # type: ignore[no-untyped-def]
+def test_fault__up_succeeds_or_names_the_failure_then_converges(make_stack: MakeStack, emulator: Emulators, vendor: str,
                                                                 fault: str, path: str) -> None:
     rng = random.Random(f"{SEED}-{vendor}-{fault}")
     live = emulator(vendor)

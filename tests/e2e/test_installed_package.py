@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import Emulators, LiveEmulator
 
-from .conftest import Stack
+from .conftest import MakeStack, Stack
 from .fleet import destroy_and_check
 
 pytestmark = pytest.mark.e2e
@@ -63,15 +63,15 @@ def configure_emulators(stack: Stack, emulator: Emulators) -> tuple[LiveEmulator
     return batch_live, thrive_live
 
 
-def nothing_activated(stack, pulumi_bin: Path) -> None:  # type: ignore[no-untyped-def]
+def nothing_activated(stack: Stack, pulumi_bin: Path) -> None:
     """The environment of a user who installed the toolchain and activated nothing: no venv, no Python override."""
     stack.env["PATH"] = f"{pulumi_bin}:/usr/bin:/bin"
     for key in ("PULUMI_PYTHON_CMD", "AUDIENCE_PYTHON", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"):
         stack.env.pop(key, None)
 
 
-def test_installed__virtualenv_option_used_without_activation(user_repo: Path, pulumi_bin: Path, make_stack,  # type: ignore[no-untyped-def]
-                                                               emulator) -> None:
+def test_installed__virtualenv_option_used_without_activation(user_repo: Path, pulumi_bin: Path, make_stack: MakeStack,
+                                                               emulator: Emulators) -> None:
     (user_repo / "Pulumi.yaml").write_text(VENV_PROJECT)
     # The user's repo has a `providers/` package of its own (#16 point 12): it must neither shadow ours nor be
     # touched by it, in the program or in the dynamic-provider processes.
@@ -98,8 +98,8 @@ def test_installed__virtualenv_option_used_without_activation(user_repo: Path, p
     assert batch_live.objects("audiences") == {} and thrive_live.objects("audiences") == {}
 
 
-def test_installed__missing_virtualenv_is_one_clear_error(tmp_path: Path, pulumi_bin: Path, make_stack,  # type: ignore[no-untyped-def]
-                                                          emulator) -> None:
+def test_installed__missing_virtualenv_is_one_clear_error(tmp_path: Path, pulumi_bin: Path, make_stack: MakeStack,
+                                                          emulator: Emulators) -> None:
     project = tmp_path / "no-venv-yet"
     project.mkdir()
     (project / "Pulumi.yaml").write_text("name: no-venv-yet\nruntime:\n  name: python\n  options:\n"
@@ -119,8 +119,8 @@ def test_installed__missing_virtualenv_is_one_clear_error(tmp_path: Path, pulumi
     assert "ModuleNotFoundError" not in out
 
 
-def test_installed__throwaway_project_up_and_destroy(user_repo: Path, tmp_path: Path, make_stack,  # type: ignore[no-untyped-def]
-                                                     emulator) -> None:
+def test_installed__throwaway_project_up_and_destroy(user_repo: Path, tmp_path: Path, make_stack: MakeStack,
+                                                     emulator: Emulators) -> None:
     project = tmp_path / "elsewhere"
     project.mkdir()
     venv = user_repo / ".venv"

@@ -2,9 +2,10 @@
 real CLI, the file backend and the emulators.
 
 One test per vendor: `up`, `preview --expect-no-changes`, an in-place update from stack config, `refresh` after an
-out-of-band change, `pulumi import` with YAML code generation of an object made outside the stack (or, for
-resources that can't be read by id, the import's refusal pointing to adopt), then `destroy` with CheckDestroy
-while a foreign object beside the stack stays untouched.
+out-of-band change, `pulumi import` with YAML code generation of an object made outside the stack (or, for the
+UnleashX campaign, which can't be read by id, the import's refusal pointing to adopt), then `destroy` with
+CheckDestroy while a foreign object beside the stack stays untouched. Members, managers and campaign records are
+imported by their audience's (campaign's) id into an empty program (`test_import__...`).
 """
 
 from __future__ import annotations
@@ -115,11 +116,6 @@ def test_yaml__thrive_structure_audience_members_lifecycle(make_stack: MakeStack
     assert generated["properties"]["reference"] == "ny-outside"
     _declare(stack, "outside", generated)
     stack.preview("--expect-no-changes")
-
-    # Members can't be read back by id: the import is refused with a message that points to adopt.
-    team_id = audiences["ny-team"]["id"]
-    text = _refused_import(stack, "thrive:index:AudienceMembers", f"{team_id}/members")
-    assert "adopt" in text
 
     stack.run("state", "unprotect", "--all", "--yes", "--stack", stack.name)
     live.clear_requests()
@@ -286,3 +282,88 @@ def test_yaml__two_thrive_tenants_through_an_explicit_provider(make_stack: MakeS
         assert not home.objects("audiences") and not emea.objects("audiences")
     finally:
         emea_process.stop()
+
+
+def _writes(live: Admin) -> list[dict[str, Any]]:
+    return [r for r in live.requests() if r["method"] not in ("GET", "HEAD")]
+
+
+def _state_ids(stack: Stack) -> dict[str, str]:
+    state = json.loads(stack.export())
+    return {r["urn"].rsplit("::", 1)[1]: r["id"] for r in state["deployment"]["resources"]
+            if r.get("id") and not r["type"].startswith("pulumi:providers:")}
+
+
+def test_import__thrive_members_and_managers_by_audience_id_generate_code_that_previews_clean(
+        make_stack: MakeStack, emulator: Any, tmp_path: Path) -> None:
+    live = emulator("thrive")
+    live.seed({"audiences": [{"name": "Made in the UI", "reference": "ny-ui", "category": "structure",
+                              "members": ["user3", "user1"],
+                              "managers": [{"reference": "user2", "permissions": {
+                                  "peopleManager": {"insights": True}}}]},
+                             {"name": "Not imported", "reference": "ny-other", "category": "structure",
+                              "members": ["user4"], "managers": [{"reference": "user4"}]}]})
+    by_ref = {a["reference"]: a for a in live.objects("audiences").values()}
+    ui = by_ref["ny-ui"]["id"]
+    stack = make_stack("native_yaml_import")
+    configure_vendor(stack, live, "thrive")
+    live.clear_requests()
+
+    members = _import(stack, "thrive:index:AudienceMembers", "uiMembers", ui, tmp_path / "members.yaml")
+    assert members["type"] in ("thrive:AudienceMembers", "thrive:index:AudienceMembers")
+    # Every current member, by email (what read names them by), sorted: the program must declare them all.
+    assert members["properties"]["audience"] == ui
+    assert members["properties"]["members"] == ["user1@example.com", "user3@example.com"]
+    managers = _import(stack, "thrive:index:AudienceManagers", "uiManagers", f"{ui}/managers",
+                       tmp_path / "managers.yaml")
+    (manager,) = managers["properties"]["managers"]
+    assert manager["user"] == "user2@example.com"
+    assert manager["permissions"]["peopleManager"]["insights"] is True
+    assert _state_ids(stack) == {"uiMembers": f"{ui}/members", "uiManagers": f"{ui}/managers"}
+
+    _declare(stack, "uiMembers", members)
+    _declare(stack, "uiManagers", managers)
+    stack.preview("--expect-no-changes")
+    stack.refresh()
+    stack.preview("--expect-no-changes")
+    assert _writes(live) == []  # neither the imports nor the previews and refresh wrote anything
+
+    stack.run("state", "unprotect", "--all", "--yes", "--stack", stack.name)
+    destroy_and_check(stack, live)
+    by_ref = {a["reference"]: a for a in live.objects("audiences").values()}
+    assert by_ref["ny-ui"]["members"] == [] and not by_ref["ny-ui"].get("managers")  # taken over, so removed
+    assert by_ref["ny-other"]["members"] == ["user4"] and by_ref["ny-other"].get("managers")
+    assert writes_naming(live, by_ref["ny-other"]["id"], "ny-other") == []
+
+
+def test_import__unleashx_campaign_audience_by_campaign_id_generates_code_that_previews_clean(
+        make_stack: MakeStack, emulator: Any, tmp_path: Path) -> None:
+    live = emulator("unleashx")
+    live.seed({"campaigns": [{"id": 7001, "agent_id": 101, "campaign_name": "Made in the UI"},
+                             {"id": 7002, "agent_id": 101, "campaign_name": "Not imported"}],
+               "audience": [{"campaign_id": 7001, "mobile_no": "+15550000002"},
+                            {"campaign_id": 7001, "mobile_no": "+15550000001"},
+                            {"campaign_id": 7002, "mobile_no": "+15550000003"}]})
+    stack = make_stack("native_yaml_import")
+    configure_vendor(stack, live, "unleashx")
+    live.clear_requests()
+
+    records = _import(stack, "unleashx:index:CampaignAudience", "uiRecords", "7001", tmp_path / "records.yaml")
+    assert records["properties"]["campaignId"] == 7001
+    assert sorted(records["properties"]["phoneNumbers"]) == ["+15550000001", "+15550000002"]
+    assert _state_ids(stack) == {"uiRecords": "7001/audience"}
+    _declare(stack, "uiRecords", records)
+    stack.preview("--expect-no-changes")
+    stack.refresh()
+    stack.preview("--expect-no-changes")
+    assert _writes(live) == []
+
+    # The campaign itself still can't be imported (UnleashX has no campaign list or get).
+    assert "no campaign list or get" in _refused_import(stack, "unleashx:index:Campaign", "7001")
+
+    stack.run("state", "unprotect", "--all", "--yes", "--stack", stack.name)
+    destroy_and_check(stack, live)  # the records it took over are deleted by id, as for adopted ones
+    campaigns = live.objects("campaigns")
+    assert campaigns["7001"]["audience"] == []
+    assert [r["mobile_no"] for r in campaigns["7002"]["audience"]] == ["+15550000003"]
+    assert campaigns["7001"].get("campaign_status") != "pause"  # the campaign was not the stack's

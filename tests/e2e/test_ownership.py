@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from .conftest import ROOT, Stack
 from .fleet import configure_vendor, destroy_and_check
+
+if TYPE_CHECKING:
+    from tests.conftest import Emulators
 
 pytestmark = pytest.mark.e2e
 
@@ -69,8 +72,8 @@ def _held(live: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def test_same_program_in_two_stacks__second_refused_first_intact(pulumi_bin: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                                                 emulator) -> None:
+def test_same_program_in_two_stacks__second_refused_first_intact(pulumi_bin: Path, tmp_path: Path,
+                                                                 emulator: Emulators) -> None:
     live = {v: emulator(v) for v in VENDORS}
     workdir = tmp_path / "project"
     workdir.mkdir()

@@ -15,11 +15,12 @@ APIKEY, PROJECT = "preview-batch-key-7a1f", "project_preview00000000000000000000
 REVOKED = "revoked-batch-key-3e9d"
 
 
-def _writes(live) -> list[str]:  # type: ignore[no-untyped-def]
+def _writes(live: LiveEmulator) -> list[str]:
     return [f"{r['method']} {r['path']}" for r in live.requests() if r["method"] != "GET"]
 
 
-def test_preview__revoked_key_fails_with_no_write_and_the_skip_setting_lets_it_pass(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_preview__revoked_key_fails_with_no_write_and_the_skip_setting_lets_it_pass(make_stack: MakeStack,
+                                                                                    emulator: Emulators) -> None:
     live = emulator("batch")
     live.seed({"credentials": [{"api_key": APIKEY, "project_key": PROJECT}]})
     live.configure(indexing_seconds=0.02)
@@ -57,7 +58,7 @@ def test_preview__revoked_key_fails_with_no_write_and_the_skip_setting_lets_it_p
     destroy_and_check(stack, live)
 
 
-def test_oauth__token_url_follows_a_custom_base_url(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_oauth__token_url_follows_a_custom_base_url(make_stack: MakeStack, emulator: Emulators) -> None:
     live = emulator("thrive")
     stack = make_stack("thrive_tree")
     stack.config("thrive:baseUrl", live.base_url)
@@ -68,7 +69,7 @@ def test_oauth__token_url_follows_a_custom_base_url(make_stack, emulator) -> Non
     assert any(r["method"] == "POST" and r["path"] == "/oauth2/token/demo-tenant" for r in live.requests())
 
 
-def test_preview__unknown_host_fails_fast_naming_the_token_url_and_the_setting(make_stack) -> None:  # type: ignore[no-untyped-def]
+def test_preview__unknown_host_fails_fast_naming_the_token_url_and_the_setting(make_stack: MakeStack) -> None:
     stack = make_stack("thrive_tree")
     stack.config("thrive:baseUrl", "https://thrive-api.invalid/rest/v1")  # .invalid never resolves (RFC 6761)
     stack.config("thrive:tenantId", "demo-tenant")
@@ -91,7 +92,8 @@ def _thrive_stack(make_stack: MakeStack, emulator: Emulators) -> tuple[LiveEmula
     return live, stack
 
 
-def test_preview__thrive_audience_under_a_ui_made_or_missing_parent_fails(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_preview__thrive_audience_under_a_ui_made_or_missing_parent_fails(make_stack: MakeStack,
+                                                                          emulator: Emulators) -> None:
     live, stack = _thrive_stack(make_stack, emulator)
     live.seed({"audiences": [{"name": "Made in the UI", "reference": "ui-struct", "apiControlled": False}]})
     stack.config("parent", "ui-struct")
@@ -106,7 +108,8 @@ def test_preview__thrive_audience_under_a_ui_made_or_missing_parent_fails(make_s
     assert _writes(live) == []
 
 
-def test_preview__thrive_members_that_do_not_exist_fail_before_any_write(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_preview__thrive_members_that_do_not_exist_fail_before_any_write(make_stack: MakeStack,
+                                                                         emulator: Emulators) -> None:
     live, stack = _thrive_stack(make_stack, emulator)
     stack.run("config", "set", "--path", "members[0]", "user1", "--stack", "e2e")
     stack.run("config", "set", "--path", "members[1]", "nobody@example.com", "--stack", "e2e")
@@ -121,7 +124,8 @@ def test_preview__thrive_members_that_do_not_exist_fail_before_any_write(make_st
     stack.preview()
 
 
-def test_preview__sonarly_audience_type_that_its_folder_does_not_hold_fails(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_preview__sonarly_audience_type_that_its_folder_does_not_hold_fails(make_stack: MakeStack,
+                                                                            emulator: Emulators) -> None:
     live = emulator("sonarly")
     stack = make_stack("sonarly_lifecycle")
     stack.config("sonarly:baseUrl", live.base_url)

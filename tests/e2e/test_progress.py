@@ -34,7 +34,7 @@ def _rows_of(output: str, resource: str) -> list[str]:
     return [line for line in output.splitlines() if re.search(rf"\b{re.escape(resource)}\b", line)]
 
 
-def test_up__indexing_wait_shows_on_the_audience_row(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_up__indexing_wait_shows_on_the_audience_row(make_stack: MakeStack, emulator: Emulators) -> None:
     live, stack = _batch_stack(make_stack, emulator, indexing_seconds=3.5)
     out = stack.up()
     rows = _rows_of(out.stdout, "aud")
@@ -46,7 +46,7 @@ def test_up__indexing_wait_shows_on_the_audience_row(make_stack, emulator) -> No
     destroy_and_check(stack, live)
 
 
-def test_up__retried_request_shows_on_the_audience_row(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_up__retried_request_shows_on_the_audience_row(make_stack: MakeStack, emulator: Emulators) -> None:
     live, stack = _batch_stack(make_stack, emulator, indexing_seconds=0.05)
     live.fault(kind="status", status=503, route="GET /audiences/view", count=1)
     out = stack.up()
@@ -56,7 +56,7 @@ def test_up__retried_request_shows_on_the_audience_row(make_stack, emulator) -> 
     destroy_and_check(stack, live)
 
 
-def test_up__debug_request_log_is_listed_under_the_resource(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_up__debug_request_log_is_listed_under_the_resource(make_stack: MakeStack, emulator: Emulators) -> None:
     live, stack = _batch_stack(make_stack, emulator, indexing_seconds=0.05)
     stack.env["AUDIENCE_PROVIDERS_LOG"] = "debug"
     out = stack.up()

@@ -1,13 +1,15 @@
 """Pulumi's own idioms through the real CLI: `import_=`, `pulumi import`, `Resource.get` (issue #16 point 8).
 
 The engine's Read for an import carries no properties, so the SDK's dynamic server can't find the provider
-(`KeyError: '__provider'`); our dynamic server supplies it from the type token. Resources whose inputs can't be
-read back by id fail at preview, pointing to their adopt input.
+(`KeyError: '__provider'`); our dynamic server supplies it from the type token. Thrive members/managers and UnleashX
+campaign records are imported by their audience's (campaign's) id, taking over all of them, and the import writes
+nothing; the UnleashX campaign, whose fields no endpoint reads back, fails at preview pointing to `adopt_id`.
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -37,7 +39,7 @@ def _batch(make_stack: MakeStack, emulator: Emulators, **seeded: str) -> tuple[L
     return live, stack
 
 
-def test_import_option__batch_audience_is_imported_then_managed(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_import_option__batch_audience_is_imported_then_managed(make_stack: MakeStack, emulator: Emulators) -> None:
     live, stack = _batch(make_stack, emulator, case="batch-import", displayName="Legacy VIP")
     preview = stack.preview()
     text = preview.stdout + preview.stderr
@@ -54,7 +56,7 @@ def test_import_option__batch_audience_is_imported_then_managed(make_stack, emul
     assert "legacy_vip" not in live.objects("audiences")
 
 
-def test_pulumi_import__batch_audience_lands_in_state(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_pulumi_import__batch_audience_lands_in_state(make_stack: MakeStack, emulator: Emulators) -> None:
     live, stack = _batch(make_stack, emulator, case="batch-get")
     out = stack.run("import", "pulumi-python:dynamic/batch:Audience", "imported", "legacy_vip", "--yes",
                     "--non-interactive", "--generate-code=false", "--stack", "e2e", check=False)
@@ -66,7 +68,7 @@ def test_pulumi_import__batch_audience_lands_in_state(make_stack, emulator) -> N
     assert imported[0]["outputs"]["display_name"] == "Legacy VIP"
 
 
-def test_get__batch_audience_is_read_and_never_touched(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_get__batch_audience_is_read_and_never_touched(make_stack: MakeStack, emulator: Emulators) -> None:
     live, stack = _batch(make_stack, emulator, case="batch-get")
     stack.up()
     assert stack.outputs() == {"display_name": "Legacy VIP", "nb_ids": 2}
@@ -76,7 +78,7 @@ def test_get__batch_audience_is_read_and_never_touched(make_stack, emulator) -> 
     assert "legacy_vip" in live.objects("audiences")
 
 
-def test_get__thrive_structure_by_id(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_get__thrive_structure_by_id(make_stack: MakeStack, emulator: Emulators) -> None:
     live = emulator("thrive")
     live.seed({"audiences": [{"name": "Seeded", "reference": "e2e-seeded", "category": "structure",
                               "apiControlled": True}]})
@@ -92,26 +94,151 @@ def test_get__thrive_structure_by_id(make_stack, emulator) -> None:  # type: ign
     destroy_and_check(stack, live)
 
 
-def test_import_option__unreadable_resource_fails_at_preview_pointing_to_adopt(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def _thrive(make_stack: MakeStack, emulator: Emulators, case: str) -> tuple[LiveEmulator, Stack, str]:
+    """A Thrive audience made outside the stack (user1, user3 members; user2 a manager); returns its id."""
     live = emulator("thrive")
-    live.seed({"audiences": [{"name": "Seeded", "reference": "e2e-aud", "category": "structure",
-                              "apiControlled": True}]})
+    live.seed({"audiences": [{"name": "Made in the UI", "reference": "e2e-ui", "category": "structure",
+                              "apiControlled": True, "members": ["user1", "user3"],
+                              "managers": [{"reference": "user2", "permissions": {
+                                  "audienceManager": {"manageContent": True}}}]},
+                             {"name": "Not imported", "reference": "e2e-other", "category": "structure",
+                              "apiControlled": True, "members": ["user4"]}]})
+    seeded = next(a for a in live.objects("audiences").values() if a["reference"] == "e2e-ui")
     stack = make_stack("pulumi_idioms")
     stack.config("thrive:baseUrl", live.base_url)
     stack.config("thrive:tenantId", TENANT)
     stack.config("thrive:apiSecret", SECRET, secret=True)
-    stack.config("case", "thrive-members-import")
-    stack.config("target", "e2e-aud")
+    stack.config("case", case)
+    stack.config("target", str(seeded["id"]))
+    return live, stack, str(seeded["id"])
+
+
+def _writes(live: LiveEmulator) -> list[dict[str, Any]]:
+    return [r for r in live.requests() if r["method"] not in ("GET", "HEAD")]
+
+
+def test_import_option__thrive_members_take_over_every_current_member(make_stack: MakeStack,
+                                                                      emulator: Emulators) -> None:
+    live, stack, audience = _thrive(make_stack, emulator, "thrive-members-import")
+    # The program declares the audience's current members, as an import requires (by email, as import reads them).
+    stack.config("members", json.dumps(["user1@example.com", "user3@example.com"]))
+    live.clear_requests()
+    stack.up()
+    assert _writes(live) == []  # importing wrote nothing
+    assert stack.outputs() == {"member_count": 2}
+    assert "~" not in stack.preview("--diff").stdout
+    stack.preview("--expect-no-changes")
+    assert _writes(live) == []
+    stack.refresh()
+    stack.preview("--expect-no-changes")
+    # Managed from now on: a member change applies, the other audience stays untouched.
+    stack.config("members", json.dumps(["user1@example.com"]))
+    stack.up()
+    audiences = {a["reference"]: a for a in live.objects("audiences").values()}
+    assert sorted(audiences["e2e-ui"]["members"]) == ["user1"]
+    destroy_and_check(stack, live)
+    audiences = {a["reference"]: a for a in live.objects("audiences").values()}
+    assert audiences["e2e-ui"]["members"] == [] and audiences["e2e-other"]["members"] == ["user4"]
+    assert not [r for r in _writes(live) if "e2e-other" in r["path"]]
+    assert audience in {a["id"] for a in live.objects("audiences").values()}  # the audience itself is not ours
+
+
+def test_pulumi_import__thrive_members_by_audience_id_land_in_state_with_every_member(make_stack: MakeStack,
+                                                                                      emulator: Emulators) -> None:
+    live, stack, audience = _thrive(make_stack, emulator, "thrive-members-import")
+    live.clear_requests()
+    out = stack.run("import", "pulumi-python:dynamic/thrive:AudienceMembers", "imported", audience, "--yes",
+                    "--non-interactive", "--generate-code=false", "--stack", "e2e", check=False)
+    text = out.stdout + out.stderr
+    assert out.returncode == 0 and "__provider" not in text, text
+    assert _writes(live) == []
+    state = json.loads(stack.export())
+    (imported,) = [r for r in state["deployment"]["resources"] if r["urn"].endswith("::imported")]
+    assert imported["id"] == f"{audience}/members"  # as a create records it
+    assert imported["inputs"]["members"] == ["user1@example.com", "user3@example.com"]
+    assert imported["inputs"]["membership"] == "authoritative"
+    stack.run("state", "unprotect", "--all", "--yes", "--stack", "e2e")
+    destroy_and_check(stack, live)
+    audiences = {a["reference"]: a for a in live.objects("audiences").values()}
+    assert audiences["e2e-ui"]["members"] == [] and audiences["e2e-other"]["members"] == ["user4"]
+
+
+def test_import_option__thrive_members_declared_differently_show_the_difference(make_stack: MakeStack,
+                                                                                emulator: Emulators) -> None:
+    live, stack, _ = _thrive(make_stack, emulator, "thrive-members-import")
+    stack.config("members", json.dumps(["user1@example.com"]))
+    live.clear_requests()
+    out = stack.preview("--diff")
+    assert "members" in out.stdout and "user3@example.com" in out.stdout, out.stdout
+    assert _writes(live) == []
+
+
+def test_import_option__thrive_managers_take_over_with_their_permissions(make_stack: MakeStack,
+                                                                         emulator: Emulators) -> None:
+    live, stack, _ = _thrive(make_stack, emulator, "thrive-managers-import")
+    stack.config("managers", json.dumps([{"user": "user2@example.com", "permissions": {
+        "audienceManager": {"manageContent": True}}}]))
+    live.clear_requests()
+    stack.up()
+    assert _writes(live) == []
+    stack.preview("--expect-no-changes")
+    stack.refresh()
+    stack.preview("--expect-no-changes")
+    assert _writes(live) == []
+    destroy_and_check(stack, live)
+    ui = next(a for a in live.objects("audiences").values() if a["reference"] == "e2e-ui")
+    assert not ui.get("managers")
+
+
+def test_import_option__unleashx_campaign_audience_takes_the_campaigns_records(make_stack: MakeStack,
+                                                                               emulator: Emulators) -> None:
+    live = emulator("unleashx")
+    live.seed({"campaigns": [{"id": 7001, "agent_id": 101, "campaign_name": "Made in the UI"},
+                             {"id": 7002, "agent_id": 101, "campaign_name": "Not imported"}],
+               "audience": [{"campaign_id": 7001, "mobile_no": "+15550000001"},
+                            {"campaign_id": 7001, "mobile_no": "+15550000002"},
+                            {"campaign_id": 7002, "mobile_no": "+15550000003"}]})
+    stack = make_stack("pulumi_idioms")
+    stack.config("unleashx:baseUrl", live.base_url)
+    stack.config("unleashx:token", "demo-unleashx-token", secret=True)
+    stack.config("case", "unleashx-audience-import")
+    stack.config("target", "7001")
+    stack.config("phones", json.dumps(["+15550000002", "+15550000001"]))  # order doesn't matter
+    live.clear_requests()
+    stack.up()
+    assert _writes(live) == []
+    assert len(stack.outputs()["record_ids"]) == 2
+    stack.preview("--expect-no-changes")
+    stack.refresh()
+    stack.preview("--expect-no-changes")
+    assert _writes(live) == []
+    destroy_and_check(stack, live)  # owned records are deleted by id, as for adopted ones
+    campaigns = live.objects("campaigns")
+    assert [r["mobile_no"] for r in campaigns["7001"]["audience"]] == []
+    assert [r["mobile_no"] for r in campaigns["7002"]["audience"]] == ["+15550000003"]
+
+
+def test_import_option__unleashx_campaign_still_fails_at_preview_pointing_to_adopt_id(make_stack: MakeStack,
+                                                                                      emulator: Emulators) -> None:
+    live = emulator("unleashx")
+    live.seed({"campaigns": [{"id": 7001, "agent_id": 101, "campaign_name": "Made in the UI"}]})
+    stack = make_stack("pulumi_idioms")
+    stack.config("unleashx:baseUrl", live.base_url)
+    stack.config("unleashx:token", "demo-unleashx-token", secret=True)
+    stack.config("case", "unleashx-campaign-import")
+    stack.config("target", "7001")
     live.clear_requests()
     out = stack.preview(check=False)
     text = out.stdout + out.stderr
     assert out.returncode != 0, text
-    assert "thrive:AudienceMembers" in text and "adopt=" in text and "docs/thrive/audience-members.md" in text
+    assert "unleashx:Campaign" in text and "adopt_id=" in text and "docs/unleashx/campaign.md" in text
+    assert "no campaign list or get" in text
     assert "KeyError" not in text and "Traceback" not in text
-    assert [r for r in live.requests() if r["method"] != "GET"] == []
+    assert _writes(live) == []
 
 
-def test_import_option__sonarly_audience_is_imported_then_renamed_in_place(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_import_option__sonarly_audience_is_imported_then_renamed_in_place(make_stack: MakeStack,
+                                                                           emulator: Emulators) -> None:
     live = emulator("sonarly")
     seeded = "a" * 24
     live.seed({"audiences": [{"id": seeded, "name": "Made in the app", "type": "monitoring"}]})

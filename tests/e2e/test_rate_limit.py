@@ -8,17 +8,23 @@ measurement, not an assertion (these machines are noisy).
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import pytest
 
 from .fleet import destroy_and_check
+
+if TYPE_CHECKING:
+    from tests.conftest import Emulators
+
+    from .conftest import MakeStack
 
 pytestmark = pytest.mark.e2e
 
 RPM = 2400
 
 
-def test_rate_limit__200_audiences_paced_under_the_vendor_limit(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_rate_limit__200_audiences_paced_under_the_vendor_limit(make_stack: MakeStack, emulator: Emulators) -> None:
     live = emulator("batch")
     live.configure(rate_limit_rpm=RPM, indexing_seconds=0.02)
     stack = make_stack("fleet")

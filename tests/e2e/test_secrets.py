@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -12,6 +13,9 @@ from tests.conftest import Emulators, LiveEmulator
 
 from .conftest import Stack
 from .fleet import destroy_and_check
+
+if TYPE_CHECKING:
+    from .conftest import MakeStack
 
 pytestmark = pytest.mark.e2e
 
@@ -55,7 +59,7 @@ def _assert_clean(text: str, where: str) -> None:
         assert base64.b64encode(canary.encode()).decode()[:16] not in text, f"{vendor} canary (b64) in {where}"
 
 
-def test_secrets__canaries_absent_from_state_output_logs_and_errors(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_secrets__canaries_absent_from_state_output_logs_and_errors(make_stack: MakeStack, emulator: Emulators) -> None:
     stack = make_stack("canary")
     lives = _configure(stack, emulator)
     stack.env["AUDIENCE_PROVIDERS_LOG"] = "debug"  # our request logs go to the engine's plugin log

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -11,6 +12,9 @@ from tests.conftest import Emulators, LiveEmulator
 
 from .conftest import MakeStack, Stack
 from .fleet import destroy_and_check
+
+if TYPE_CHECKING:
+    import subprocess
 
 pytestmark = pytest.mark.e2e
 
@@ -28,25 +32,26 @@ def _stack(make_stack: MakeStack, emulator: Emulators, key: str = FULL_KEY) -> t
     return live, stack
 
 
-def _audiences(live) -> list[dict]:  # type: ignore[no-untyped-def, type-arg]
+def _audiences(live: LiveEmulator) -> list[dict[str, Any]]:
     return list(live.objects("audiences").values())
 
 
-def _folders_by_name(live) -> dict[str, dict]:  # type: ignore[no-untyped-def, type-arg]
+def _folders_by_name(live: LiveEmulator) -> dict[str, dict[str, Any]]:
     return {f["name"]: f for f in live.objects("folders").values()}
 
 
-def _resource_outputs(stack, name: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
+def _resource_outputs(stack: Stack, name: str) -> dict[str, Any]:
     resources = json.loads(stack.export())["deployment"]["resources"]
     (res,) = [r for r in resources if r["urn"].endswith(f"::{name}")]
     return dict(res["outputs"])
 
 
-def _text(proc) -> str:  # type: ignore[no-untyped-def]
+def _text(proc: subprocess.CompletedProcess[str]) -> str:
     return str(proc.stdout) + str(proc.stderr)
 
 
-def test_lifecycle__rename_move_in_place_type_replaces_destroy_waits_for_job(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_lifecycle__rename_move_in_place_type_replaces_destroy_waits_for_job(make_stack: MakeStack,
+                                                                             emulator: Emulators) -> None:
     live, stack = _stack(make_stack, emulator)
     stack.up()
     (aud,) = _audiences(live)
@@ -103,7 +108,8 @@ def test_lifecycle__rename_move_in_place_type_replaces_destroy_waits_for_job(mak
     assert state["audiences"] == {} and state["folders"] == {}
 
 
-def test_create__lost_responses_leave_exactly_one_audience_and_folder(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_create__lost_responses_leave_exactly_one_audience_and_folder(make_stack: MakeStack,
+                                                                      emulator: Emulators) -> None:
     live, stack = _stack(make_stack, emulator)
     live.fault(kind="drop_after_commit", route=CREATE_AUDIENCE)
     live.fault(kind="drop_after_commit", route=CREATE_FOLDER)
@@ -120,7 +126,7 @@ def test_create__lost_responses_leave_exactly_one_audience_and_folder(make_stack
     assert state["audiences"] == {} and state["folders"] == {}
 
 
-def test_permissions__read_only_key_fails_naming_audiences_write(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_permissions__read_only_key_fails_naming_audiences_write(make_stack: MakeStack, emulator: Emulators) -> None:
     live, stack = _stack(make_stack, emulator, key=READONLY_KEY)
     out = stack.up(check=False)
     text = _text(out)
@@ -130,7 +136,8 @@ def test_permissions__read_only_key_fails_naming_audiences_write(make_stack, emu
     assert live.objects("audiences") == {} and live.objects("folders") == {}
 
 
-def test_adopt__by_id_checked_at_preview_then_managed_and_no_perpetual_diff(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_adopt__by_id_checked_at_preview_then_managed_and_no_perpetual_diff(make_stack: MakeStack,
+                                                                            emulator: Emulators) -> None:
     live, stack = _stack(make_stack, emulator)
     mon_id, li_id = "a" * 24, "b" * 24
     # The docs' examples report types like "linkedin_search": such an audience adopts as the declared type.
@@ -167,7 +174,8 @@ def test_adopt__by_id_checked_at_preview_then_managed_and_no_perpetual_diff(make
     assert set(live.objects("audiences")) == {mon_id}  # the adopted audience was managed, so deleted
 
 
-def test_delete__job_outlasting_not_ready_timeout_says_rerun_destroy(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_delete__job_outlasting_not_ready_timeout_says_rerun_destroy(make_stack: MakeStack,
+                                                                     emulator: Emulators) -> None:
     live, stack = _stack(make_stack, emulator)
     stack.config("sonarly:notReadyTimeout", "1")
     stack.config("folder", "none")
@@ -186,7 +194,7 @@ def test_delete__job_outlasting_not_ready_timeout_says_rerun_destroy(make_stack,
     assert live.objects("audiences") == {} and live.objects("folders") == {}
 
 
-def test_config__key_with_several_account_groups_must_choose(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_config__key_with_several_account_groups_must_choose(make_stack: MakeStack, emulator: Emulators) -> None:
     live = emulator("sonarly")
     live.seed({"accountGroups": [{"id": "ag_one", "name": "One"}, {"id": "ag_two", "name": "Two"}],
                "keys": [{"key": "sk_live_e2e_two_groups", "accountGroups": ["ag_one", "ag_two"]}]})

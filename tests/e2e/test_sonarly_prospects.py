@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,23 +39,23 @@ def _stack(make_stack: MakeStack, emulator: Emulators,
     return live, stack
 
 
-def _uploads(live) -> list[dict]:  # type: ignore[no-untyped-def, type-arg]
+def _uploads(live: LiveEmulator) -> list[dict[str, Any]]:
     return [r for r in live.requests() if r["method"] == "POST" and r["path"].endswith("/prospecting")]
 
 
-def _recorded(stack) -> dict:  # type: ignore[no-untyped-def, type-arg]
+def _recorded(stack: Stack) -> dict[str, Any]:
     """The audience's outputs in the state (refresh updates these, not the stack's exports)."""
     (res,) = [r for r in json.loads(stack.export())["deployment"]["resources"] if r["urn"].endswith("::prospects")]
     return dict(res["outputs"])
 
 
-def _ours(live) -> dict:  # type: ignore[no-untyped-def, type-arg]
+def _ours(live: LiveEmulator) -> dict[str, Any]:
     (aud,) = [a for a in live.objects("audiences").values() if a["id"] != FOREIGN]
-    return aud  # type: ignore[no-any-return]
+    return aud
 
 
-def test_prospects__dropped_upload_answer_is_one_job_refresh_waits_for_a_running_job_destroy_leaves_nothing(  # type: ignore[no-untyped-def]
-        make_stack, emulator) -> None:
+def test_prospects__dropped_upload_answer_is_one_job_refresh_waits_for_a_running_job_destroy_leaves_nothing(
+        make_stack: MakeStack, emulator: Emulators) -> None:
     live, stack = _stack(make_stack, emulator)
     foreign_before = live.objects("audiences")[FOREIGN]
 
@@ -123,7 +124,7 @@ def test_prospects__dropped_upload_answer_is_one_job_refresh_waits_for_a_running
     assert all(FOREIGN not in r["path"] and FOREIGN not in r.get("body", "") for r in live.requests())
 
 
-def test_prospects__bad_profile_url_fails_preview_before_any_write(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_prospects__bad_profile_url_fails_preview_before_any_write(make_stack: MakeStack, emulator: Emulators) -> None:
     live, stack = _stack(make_stack, emulator)
     stack.config("urls", f"{PROFILES[0]},https://example.com/in/not-linkedin")
     live.clear_requests()
@@ -145,8 +146,8 @@ def _reap(workdir: Path) -> None:
             continue
 
 
-def test_prospects__run_killed_while_its_upload_runs_is_recovered_with_one_audience_and_one_job(  # type: ignore[no-untyped-def]
-        make_stack, emulator) -> None:
+def test_prospects__run_killed_while_its_upload_runs_is_recovered_with_one_audience_and_one_job(
+        make_stack: MakeStack, emulator: Emulators) -> None:
     # A namesake would make the recovery refuse to choose (names are not unique in Sonarly; it lists both).
     live, stack = _stack(make_stack, emulator, foreign_name="Someone else's list")
     live.configure(job_seconds=8)

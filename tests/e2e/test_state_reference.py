@@ -11,7 +11,7 @@ import base64
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dill
 import pytest
@@ -19,6 +19,11 @@ import pytest
 from tests.unit.test_provider_registry import globals_in, old_style_blob
 
 from .fleet import destroy_and_check
+
+if TYPE_CHECKING:
+    from tests.conftest import Emulators
+
+    from .conftest import MakeStack
 
 pytestmark = pytest.mark.e2e
 
@@ -33,7 +38,7 @@ def blobs(export: str) -> list[tuple[str, bytes]]:
     return found
 
 
-def test_state__provider_reference_is_the_stable_key(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_state__provider_reference_is_the_stable_key(make_stack: MakeStack, emulator: Emulators) -> None:
     live = emulator("thrive")
     stack = make_stack("thrive_tree")
     stack.config("thrive:baseUrl", live.base_url)
@@ -50,8 +55,9 @@ def test_state__provider_reference_is_the_stable_key(make_stack, emulator) -> No
     destroy_and_check(stack, live)
 
 
-def test_state__written_with_module_paths_previews_refreshes_updates_destroys(make_stack, emulator,  # type: ignore[no-untyped-def]
-                                                                             tmp_path: Path) -> None:
+def test_state__written_with_module_paths_previews_refreshes_updates_destroys(make_stack: MakeStack,
+                                                                              emulator: Emulators,
+                                                                              tmp_path: Path) -> None:
     live = emulator("thrive")
     stack = make_stack("thrive_tree")
     stack.config("thrive:baseUrl", live.base_url)

@@ -13,10 +13,16 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from .fleet import destroy_and_check
+
+if TYPE_CHECKING:
+    from tests.conftest import Emulators
+
+    from .conftest import MakeStack
 
 pytestmark = pytest.mark.e2e
 boto3 = pytest.importorskip("boto3", reason="moto[server] (with boto3) is in requirements-dev.txt")
@@ -56,7 +62,8 @@ def moto() -> Iterator[dict[str, str]]:
     proc.wait(10)
 
 
-def test_team_backend__s3_state_kms_secrets_and_lock(make_stack, emulator, moto: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+def test_team_backend__s3_state_kms_secrets_and_lock(make_stack: MakeStack, emulator: Emulators,
+                                                     moto: dict[str, str]) -> None:
     live = emulator("batch")
     live.seed({"credentials": [{"api_key": CANARY, "project_key": PROJECT}]})
     stack = make_stack("batch_lifecycle")  # initialised on the file backend; we move to S3 below

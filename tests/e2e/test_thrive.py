@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import httpx
 import pytest
 
 from .fleet import destroy_and_check
+
+if TYPE_CHECKING:
+    from tests.conftest import Emulators, LiveEmulator
+
+    from .conftest import MakeStack
 
 pytestmark = pytest.mark.e2e
 
 TENANT, SECRET = "demo-tenant", "demo-thrive-secret"
 
 
-def _by_ref(live) -> dict[str, dict]:  # type: ignore[no-untyped-def, type-arg]
+def _by_ref(live: LiveEmulator) -> dict[str, dict[str, Any]]:
     return {a["reference"]: a for a in live.objects("audiences").values()}
 
 
 @pytest.mark.parametrize("auth", ["basic", "oauth"])
-def test_tree__create_rename_move_refresh_adopt_destroy(make_stack, emulator, auth: str) -> None:  # type: ignore[no-untyped-def]
+def test_tree__create_rename_move_refresh_adopt_destroy(make_stack: MakeStack, emulator: Emulators, auth: str) -> None:
     live = emulator("thrive")
     stack = make_stack("thrive_tree")
     stack.config("thrive:baseUrl", live.base_url)
@@ -68,7 +75,7 @@ def test_tree__create_rename_move_refresh_adopt_destroy(make_stack, emulator, au
     assert live.objects("audiences") == {}
 
 
-def test_adopt__ui_created_audience_fails_at_preview_with_reason(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_adopt__ui_created_audience_fails_at_preview_with_reason(make_stack: MakeStack, emulator: Emulators) -> None:
     live = emulator("thrive")
     live.seed({"audiences": [{"name": "UI structure", "reference": "e2e-ui", "category": "structure",
                               "apiControlled": False}]})
@@ -84,7 +91,7 @@ def test_adopt__ui_created_audience_fails_at_preview_with_reason(make_stack, emu
     destroy_and_check(stack, live)
 
 
-def test_delete__structure_with_foreign_child_names_the_blocker(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_delete__structure_with_foreign_child_names_the_blocker(make_stack: MakeStack, emulator: Emulators) -> None:
     live = emulator("thrive")
     stack = make_stack("thrive_tree")
     stack.config("thrive:baseUrl", live.base_url)
@@ -103,7 +110,7 @@ def test_delete__structure_with_foreign_child_names_the_blocker(make_stack, emul
     assert live.objects("audiences") == {}
 
 
-def test_preview__wrong_base_url_fails_naming_the_url_and_the_setting(make_stack) -> None:  # type: ignore[no-untyped-def]
+def test_preview__wrong_base_url_fails_naming_the_url_and_the_setting(make_stack: MakeStack) -> None:
     stack = make_stack("fleet")
     stack.config("vendor", "thrive")
     stack.config("count", "2")

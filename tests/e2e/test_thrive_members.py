@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
 import pytest
@@ -26,12 +27,12 @@ def _thrive_stack(make_stack: MakeStack, emulator: Emulators) -> tuple[LiveEmula
     return live, stack
 
 
-def _members(live) -> list[str]:  # type: ignore[no-untyped-def]
+def _members(live: LiveEmulator) -> list[str]:
     team = next(a for a in live.objects("audiences").values() if a["reference"] == "mem-team")
     return sorted(team["members"])
 
 
-def test_members__authoritative_drift_partial_failure_additive(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_members__authoritative_drift_partial_failure_additive(make_stack: MakeStack, emulator: Emulators) -> None:
     live, stack = _thrive_stack(make_stack, emulator)
     stack.config("members", json.dumps(["user1", "user2@example.com", "user3"]))
     stack.up()
@@ -63,7 +64,7 @@ def test_members__authoritative_drift_partial_failure_additive(make_stack, emula
     assert live.objects("audiences") == {}
 
 
-def test_managers__replace_permissions_drift_and_remove(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_managers__replace_permissions_drift_and_remove(make_stack: MakeStack, emulator: Emulators) -> None:
     live, stack = _thrive_stack(make_stack, emulator)
     stack.config("members", json.dumps(["user1"]))
     lead = {"user": "user7@example.com", "permissions": {"audienceManager": {"assignments": True},
@@ -71,7 +72,7 @@ def test_managers__replace_permissions_drift_and_remove(make_stack, emulator) ->
     stack.config("managers", json.dumps([lead, {"user": "user8"}]))
     stack.up()
 
-    def managers() -> dict[str, dict]:  # type: ignore[type-arg]
+    def managers() -> dict[str, dict[str, Any]]:
         team = next(a for a in live.objects("audiences").values() if a["reference"] == "mem-team")
         return {m["reference"]: m["permissions"] for m in team["managers"]}
 
@@ -99,7 +100,8 @@ def test_managers__replace_permissions_drift_and_remove(make_stack, emulator) ->
     assert live.objects("audiences") == {}
 
 
-def test_members__foreign_members_refused_additive_removes_only_its_own(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_members__foreign_members_refused_additive_removes_only_its_own(make_stack: MakeStack,
+                                                                        emulator: Emulators) -> None:
     live = emulator("thrive")
     stack = make_stack("thrive_foreign_members")
     stack.config("thrive:baseUrl", live.base_url)

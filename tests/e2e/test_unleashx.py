@@ -7,7 +7,7 @@ seeded, the stack adopts and deletes them; a stack-created campaign is paused on
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -16,6 +16,9 @@ from tests.conftest import Emulators, LiveEmulator
 
 from .conftest import MakeStack, Stack
 from .fleet import destroy_and_check
+
+if TYPE_CHECKING:
+    import subprocess
 
 pytestmark = pytest.mark.e2e
 
@@ -41,17 +44,19 @@ def _phones(live: LiveEmulator, cid: int) -> list[str]:
     return [r["mobile_no"] for r in _campaign(live, cid)["audience"]]
 
 
-def _resource_outputs(stack, type_name: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
+def _resource_outputs(stack: Stack, type_name: str) -> dict[str, Any]:
     state = json.loads(stack.export())
     (res,) = [r for r in state["deployment"]["resources"] if r["type"].endswith(f"/unleashx:{type_name}")]
-    return res["outputs"]  # type: ignore[no-any-return]
+    outputs: dict[str, Any] = res["outputs"]
+    return outputs
 
 
-def _text(proc) -> str:  # type: ignore[no-untyped-def]
+def _text(proc: subprocess.CompletedProcess[str]) -> str:
     return str(proc.stdout) + str(proc.stderr)
 
 
-def test_lifecycle__adopt_records_update_drift_missing_number_destroy(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_lifecycle__adopt_records_update_drift_missing_number_destroy(make_stack: MakeStack,
+                                                                      emulator: Emulators) -> None:
     live, stack = _stack(make_stack, emulator)
     live.seed({
         "campaigns": [{"id": SEEDED, "agent_id": 101, "campaign_name": "Seeded renewals"}],
@@ -125,7 +130,7 @@ def test_lifecycle__adopt_records_update_drift_missing_number_destroy(make_stack
 
 
 @pytest.mark.parametrize("delete_records", [False, True])
-def test_destroy__draft_campaign_keeps_uploaded_records_unless_asked(make_stack, emulator,  # type: ignore[no-untyped-def]
+def test_destroy__draft_campaign_keeps_uploaded_records_unless_asked(make_stack: MakeStack, emulator: Emulators,
                                                                      delete_records: bool) -> None:
     live, stack = _stack(make_stack, emulator)
     if delete_records:
@@ -150,7 +155,7 @@ def test_destroy__draft_campaign_keeps_uploaded_records_unless_asked(make_stack,
 
 
 @pytest.mark.parametrize("failure", ["lost_answer", "no_id_in_answer"])
-def test_create__unknown_campaign_id_is_explained_then_adopt_id_takes_over(make_stack, emulator,  # type: ignore[no-untyped-def]
+def test_create__unknown_campaign_id_is_explained_then_adopt_id_takes_over(make_stack: MakeStack, emulator: Emulators,
                                                                           failure: str) -> None:
     live, stack = _stack(make_stack, emulator)
     if failure == "lost_answer":
@@ -179,7 +184,8 @@ def test_create__unknown_campaign_id_is_explained_then_adopt_id_takes_over(make_
     assert _campaign(live, int(cid))["campaign_status"] == "pause"
 
 
-def test_preview__agent_id_typo_is_refused_naming_the_agents_with_no_write(make_stack, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_preview__agent_id_typo_is_refused_naming_the_agents_with_no_write(make_stack: MakeStack,
+                                                                           emulator: Emulators) -> None:
     live, stack = _stack(make_stack, emulator)
     stack.config("agentId", "110")  # a typo of 101
     live.clear_requests()

@@ -10,15 +10,19 @@ import os
 import time
 import uuid
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+
+if TYPE_CHECKING:
+    from tests.conftest import Emulators
 
 REAL = all(os.environ.get(k) for k in ("BATCH_BASE_URL", "BATCH_API_KEY", "BATCH_PROJECT_KEY"))
 
 
 @pytest.fixture
-def api(emulator) -> Iterator[httpx.Client]:  # type: ignore[no-untyped-def]
+def api(emulator: Emulators) -> Iterator[httpx.Client]:
     if REAL:
         base, key, project = (os.environ[k] for k in ("BATCH_BASE_URL", "BATCH_API_KEY", "BATCH_PROJECT_KEY"))
     else:
@@ -34,11 +38,11 @@ def _name() -> str:
     return f"contract_{uuid.uuid4().hex[:10]}"
 
 
-def _settle(api: httpx.Client, name: str, token: str) -> dict:  # type: ignore[type-arg]
+def _settle(api: httpx.Client, name: str, token: str) -> dict[str, Any]:
     for _ in range(200):
-        view = api.get("/audiences/view", params={"name": name, "indexing_token": token}).json()
+        view: dict[str, Any] = api.get("/audiences/view", params={"name": name, "indexing_token": token}).json()
         if view["indexing_state"] in ("APPLIED", "REPLACED"):
-            return view  # type: ignore[no-any-return]
+            return view
         time.sleep(0.05)
     raise AssertionError(f"{name} never settled")
 
@@ -115,7 +119,7 @@ def test_remove__unknown_name_is_400_by_default(api: httpx.Client) -> None:
     assert resp.status_code == 400 and set(resp.json()) >= {"error_code", "error_message"}
 
 
-def test_remove__unknown_name_accepted_when_configured(api: httpx.Client, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_remove__unknown_name_accepted_when_configured(api: httpx.Client, emulator: Emulators) -> None:
     if REAL:
         pytest.skip("needs the emulator's config API")
     emulator("batch").configure(remove_unknown="accepted", indexing_seconds=0.05)
@@ -163,7 +167,7 @@ def test_view__missing_name_is_400_unknown_is_404(api: httpx.Client) -> None:
     assert resp.status_code == 404 and set(resp.json()) >= {"error_code", "error_message"}
 
 
-def test_list__default_limit_10_count_on_first_page_only(api: httpx.Client, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_list__default_limit_10_count_on_first_page_only(api: httpx.Client, emulator: Emulators) -> None:
     if REAL:
         pytest.skip("needs the emulator's seed API (would create 25 audiences in a real project)")
     emulator("batch").seed({"audiences": [{"name": f"a{i:03d}"} for i in range(25)]})
@@ -177,7 +181,7 @@ def test_list__default_limit_10_count_on_first_page_only(api: httpx.Client, emul
     assert names == [f"a{i:03d}" for i in range(25)]
 
 
-def test_list__pages_of_at_most_100(api: httpx.Client, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_list__pages_of_at_most_100(api: httpx.Client, emulator: Emulators) -> None:
     if REAL:
         pytest.skip("needs the emulator's seed API (would create 120 audiences in a real project)")
     emulator("batch").seed({"audiences": [{"name": f"a{i:03d}"} for i in range(120)]})
@@ -189,7 +193,7 @@ def test_list__pages_of_at_most_100(api: httpx.Client, emulator) -> None:  # typ
     assert not rest["has_more"] and len(rest["audiences"]) == 20
 
 
-ROUTES = {
+ROUTES: dict[str, tuple[str, str, dict[str, Any]]] = {
     "create": ("POST", "/audiences/create", {"name": "contract_status", "type": "custom_ids"}),
     "update": ("POST", "/audiences/update", {"name": "contract_status", "ids": [{"action": "add", "id": "x"}]}),
     "replace": ("POST", "/audiences/replace", {"name": "contract_status", "ids": [{"id": "x"}]}),
@@ -202,7 +206,7 @@ ROUTES = {
 def _send(client: httpx.Client, route: str) -> httpx.Response:
     method, path, body = ROUTES[route]
     if method == "GET":
-        return client.get(path, params=body)  # type: ignore[arg-type]  # the GET routes' bodies are query dicts
+        return client.get(path, params=body)  # the GET routes' bodies are query dicts
     return client.post(path, json=body)
 
 
@@ -216,7 +220,7 @@ def test_every_route__401_with_the_documented_text(api: httpx.Client, route: str
 
 @pytest.mark.parametrize("status", [500, 503])
 @pytest.mark.parametrize("route", sorted(ROUTES))
-def test_every_route__5xx_in_the_error_schema(api: httpx.Client, emulator, route: str, status: int) -> None:  # type: ignore[no-untyped-def]
+def test_every_route__5xx_in_the_error_schema(api: httpx.Client, emulator: Emulators, route: str, status: int) -> None:
     if REAL:
         pytest.skip("needs the emulator's fault API")
     live = emulator("batch")
@@ -227,7 +231,7 @@ def test_every_route__5xx_in_the_error_schema(api: httpx.Client, emulator, route
 
 
 @pytest.mark.parametrize("route", sorted(ROUTES))
-def test_every_route__429_when_over_the_rate_limit(api: httpx.Client, emulator, route: str) -> None:  # type: ignore[no-untyped-def]
+def test_every_route__429_when_over_the_rate_limit(api: httpx.Client, emulator: Emulators, route: str) -> None:
     if REAL:
         pytest.skip("needs the emulator's rate limiter")
     live = emulator("batch")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -12,11 +13,14 @@ from audience_providers.batch import config
 from audience_providers.batch.audience import AudienceLifecycle
 from audience_providers.batch.members import Members
 
+if TYPE_CHECKING:
+    from tests.conftest import Emulators, LiveEmulator
+
 KEY, PROJECT = "demo-batch-rest-key", "project_demo0000000000000000000000000"
 
 
 @pytest.fixture
-def live(emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
+def live(emulator: Emulators, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> LiveEmulator:
     emu = emulator("batch")
     emu.configure(indexing_seconds=0.05)
     monkeypatch.setenv("BATCH_BASE_URL", emu.base_url)
@@ -32,18 +36,18 @@ def _provider() -> AudienceLifecycle:
     return AudienceLifecycle(config.load(ConfigSource(None)))
 
 
-def _lists(live) -> list[dict]:  # type: ignore[no-untyped-def, type-arg]
+def _lists(live: LiveEmulator) -> list[dict[str, Any]]:
     return [r for r in live.requests() if r["path"].endswith("/audiences/list")]
 
 
-def test_iter_audiences__follows_next_from_with_the_default_limit_of_10(live) -> None:  # type: ignore[no-untyped-def]
+def test_iter_audiences__follows_next_from_with_the_default_limit_of_10(live: LiveEmulator) -> None:
     live.seed({"audiences": [{"name": f"seed_{i:02d}"} for i in range(25)]})
     names = [a.name for a in _provider().config.client.iter_audiences(limit=None)]
     assert names == [f"seed_{i:02d}" for i in range(25)]
     assert len(_lists(live)) == 3 and all("limit" not in r["query"] for r in _lists(live))
 
 
-def test_ownership__a_taken_name_on_a_later_page_is_found(live) -> None:  # type: ignore[no-untyped-def]
+def test_ownership__a_taken_name_on_a_later_page_is_found(live: LiveEmulator) -> None:
     live.seed({"audiences": [{"name": f"seed_{i:03d}", "display_name": f"Seed {i}"} for i in range(130)]})
     result = _provider().check({}, {"name": "seed_120", "membership": "authoritative"})
     assert [f.property for f in result.failures] == ["name"]
@@ -53,7 +57,7 @@ def test_ownership__a_taken_name_on_a_later_page_is_found(live) -> None:  # type
     assert len(pages) == 2 and "from=" in pages[1]["query"]
 
 
-def test_adopt__an_audience_beyond_the_first_page_is_adopted_and_nothing_else_is_written(live) -> None:  # type: ignore[no-untyped-def]
+def test_adopt__an_audience_beyond_the_first_page_is_adopted_and_nothing_else_is_written(live: LiveEmulator) -> None:
     live.seed({"audiences": [{"name": f"seed_{i:03d}", "ids": ["a"]} for i in range(130)]})
     p = _provider()
     inputs = {"name": "seed_125", "membership": "additive", "adopt": True,
@@ -73,14 +77,14 @@ def test_adopt__an_audience_beyond_the_first_page_is_adopted_and_nothing_else_is
     assert all(state[f"seed_{i:03d}"]["ids"] == ["a"] for i in range(130) if i != 125)
 
 
-def test_adopt__unknown_name_fails_at_check(live) -> None:  # type: ignore[no-untyped-def]
+def test_adopt__unknown_name_fails_at_check(live: LiveEmulator) -> None:
     live.seed({"audiences": [{"name": f"seed_{i:03d}"} for i in range(15)]})
     result = _provider().check({}, {"name": "nope_1", "membership": "authoritative", "adopt": True})
     assert [f.property for f in result.failures] == ["adopt"] and "no audience named 'nope_1'" in \
         result.failures[0].reason
 
 
-def test_delete__waits_until_view_no_longer_finds_the_audience(live) -> None:  # type: ignore[no-untyped-def]
+def test_delete__waits_until_view_no_longer_finds_the_audience(live: LiveEmulator) -> None:
     live.configure(indexing_seconds=0.3)
     live.seed({"audiences": [{"name": "gone_soon"}, {"name": "keep_me"}]})
     _provider().delete("gone_soon", {"name": "gone_soon", "membership": "authoritative"})
@@ -90,7 +94,7 @@ def test_delete__waits_until_view_no_longer_finds_the_audience(live) -> None:  #
 
 
 @pytest.mark.parametrize("mode", ["error", "accepted"])
-def test_delete__already_removed_succeeds_whatever_batch_answers(live, mode: str) -> None:  # type: ignore[no-untyped-def]
+def test_delete__already_removed_succeeds_whatever_batch_answers(live: LiveEmulator, mode: str) -> None:
     live.configure(remove_unknown=mode)
     live.seed({"audiences": [{"name": "keep_me"}]})
     _provider().delete("removed_elsewhere", {"name": "removed_elsewhere", "membership": "authoritative"})
@@ -99,7 +103,7 @@ def test_delete__already_removed_succeeds_whatever_batch_answers(live, mode: str
     assert set(live.objects("audiences")) == {"keep_me"}
 
 
-def test_delete__a_400_for_an_audience_that_still_exists_is_raised(live) -> None:  # type: ignore[no-untyped-def]
+def test_delete__a_400_for_an_audience_that_still_exists_is_raised(live: LiveEmulator) -> None:
     live.seed({"audiences": [{"name": "still_here"}]})
     live.fault(kind="status", status=400, route="POST /audiences/remove$")
     with pytest.raises(ApiError) as info:

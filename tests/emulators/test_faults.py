@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
+if TYPE_CHECKING:
+    from tests.conftest import Emulators, LiveEmulator
+
 H = {"Authorization": "Bearer demo-batch-rest-key", "X-Batch-Project": "project_demo0000000000000000000000000"}
 
 
-def _client(live) -> httpx.Client:  # type: ignore[no-untyped-def]
+def _client(live: LiveEmulator) -> httpx.Client:
     return httpx.Client(base_url=live.base_url, headers=H, timeout=httpx.Timeout(2.0))
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
-def test_fault__status_answers_with_vendor_error_body(emulator, status: int) -> None:  # type: ignore[no-untyped-def]
+def test_fault__status_answers_with_vendor_error_body(emulator: Emulators, status: int) -> None:
     live = emulator("batch")
     live.fault(kind="status", status=status, route="GET /audiences/list")
     with _client(live) as c:
@@ -25,7 +29,7 @@ def test_fault__status_answers_with_vendor_error_body(emulator, status: int) -> 
 
 
 @pytest.mark.parametrize("retry_after", ["3", None])
-def test_fault__429_with_and_without_retry_after(emulator, retry_after: str | None) -> None:  # type: ignore[no-untyped-def]
+def test_fault__429_with_and_without_retry_after(emulator: Emulators, retry_after: str | None) -> None:
     live = emulator("batch")
     live.fault(kind="status", status=429, retry_after=retry_after)
     with _client(live) as c:
@@ -34,7 +38,7 @@ def test_fault__429_with_and_without_retry_after(emulator, retry_after: str | No
     assert resp.headers.get("Retry-After") == retry_after
 
 
-def test_fault__after_skips_matching_requests_and_count_bounds_it(emulator) -> None:  # type: ignore[no-untyped-def]
+def test_fault__after_skips_matching_requests_and_count_bounds_it(emulator: Emulators) -> None:
     live = emulator("batch")
     live.fault(kind="status", status=503, after=2, count=2, route="GET /audiences/list")
     with _client(live) as c:
@@ -42,14 +46,14 @@ def test_fault__after_skips_matching_requests_and_count_bounds_it(emulator) -> N
     assert codes == [200, 200, 503, 503, 200, 200]
 
 
-def test_fault__connection_reset(emulator) -> None:  # type: ignore[no-untyped-def]
+def test_fault__connection_reset(emulator: Emulators) -> None:
     live = emulator("batch")
     live.fault(kind="reset")
     with _client(live) as c, pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
         c.get("/audiences/list")
 
 
-def test_fault__read_timeout(emulator) -> None:  # type: ignore[no-untyped-def]
+def test_fault__read_timeout(emulator: Emulators) -> None:
     live = emulator("batch")
     live.fault(kind="timeout", seconds=3)
     with httpx.Client(base_url=live.base_url, headers=H, timeout=httpx.Timeout(0.5)) as c:
@@ -57,7 +61,7 @@ def test_fault__read_timeout(emulator) -> None:  # type: ignore[no-untyped-def]
             c.get("/audiences/list")
 
 
-def test_fault__drop_after_commit_really_commits(emulator) -> None:  # type: ignore[no-untyped-def]
+def test_fault__drop_after_commit_really_commits(emulator: Emulators) -> None:
     live = emulator("batch")
     live.fault(kind="drop_after_commit", route="POST /audiences/create")
     with _client(live) as c:
@@ -67,7 +71,7 @@ def test_fault__drop_after_commit_really_commits(emulator) -> None:  # type: ign
     assert live.requests()[-1]["status"] == "dropped:202"
 
 
-def test_config__latency_is_added_to_each_request(emulator) -> None:  # type: ignore[no-untyped-def]
+def test_config__latency_is_added_to_each_request(emulator: Emulators) -> None:
     live = emulator("batch")
     live.configure(latency_ms=200)
     with _client(live) as c:
@@ -76,7 +80,7 @@ def test_config__latency_is_added_to_each_request(emulator) -> None:  # type: ig
     assert time.monotonic() - started >= 0.19
 
 
-def test_rate_limit__per_credential_429_with_retry_after(emulator) -> None:  # type: ignore[no-untyped-def]
+def test_rate_limit__per_credential_429_with_retry_after(emulator: Emulators) -> None:
     live = emulator("batch")
     live.configure(rate_limit_rpm=60, rate_limit_burst=3)
     with _client(live) as c:
@@ -88,7 +92,7 @@ def test_rate_limit__per_credential_429_with_retry_after(emulator) -> None:  # t
     assert other.status_code == 401
 
 
-def test_admin__not_subject_to_faults_or_log(emulator) -> None:  # type: ignore[no-untyped-def]
+def test_admin__not_subject_to_faults_or_log(emulator: Emulators) -> None:
     live = emulator("batch")
     live.fault(kind="status", status=503, count=100)
     assert live.state() == {"vendor": "batch", "objects": {"audiences": {}}, "meta": {}}

@@ -98,20 +98,23 @@ def _err(resp: httpx.Response, status: int) -> dict[str, Any]:
     body = resp.json()
     assert body["success"] is False and body["data"] is None and isinstance(body["traceId"], str)
     assert {"code", "message", "details"} <= set(body["error"])
-    return body["error"]  # type: ignore[no-any-return]
+    error: dict[str, Any] = body["error"]
+    return error
 
 
 def _create(sonarly: Sonarly, api: httpx.Client, name: str | None = None, type_: str = "on_demand",
             **extra: Any) -> dict[str, Any]:
-    data = _ok(api.post(sonarly.audiences_path, json={"name": name or _name(), "type": type_, **extra}), 201)
+    data: dict[str, Any] = _ok(
+        api.post(sonarly.audiences_path, json={"name": name or _name(), "type": type_, **extra}), 201)
     sonarly.audiences.append(data["id"])
-    return data  # type: ignore[no-any-return]
+    return data
 
 
 def _create_folder(sonarly: Sonarly, api: httpx.Client, audience_type: str = "on_demand") -> dict[str, Any]:
-    data = _ok(api.post(sonarly.folders_path, json={"name": _name(), "audienceType": audience_type}), 201)
+    data: dict[str, Any] = _ok(
+        api.post(sonarly.folders_path, json={"name": _name(), "audienceType": audience_type}), 201)
     sonarly.folders.append(data["id"])
-    return data  # type: ignore[no-any-return]
+    return data
 
 
 def _all_listed(sonarly: Sonarly, api: httpx.Client, limit: int = 100) -> list[dict[str, Any]]:
@@ -136,9 +139,9 @@ def _start_job(sonarly: Sonarly, api: httpx.Client, audience_id: str, key: str |
 
 def _wait_job(sonarly: Sonarly, api: httpx.Client, job_id: str) -> dict[str, Any]:
     for _ in range(200):
-        job = _ok(api.get(f"/accounts/{sonarly.group}/prospecting/{job_id}"))
+        job: dict[str, Any] = _ok(api.get(f"/accounts/{sonarly.group}/prospecting/{job_id}"))
         if job["status"] not in ("queued", "running"):
-            return job  # type: ignore[no-any-return]
+            return job
         time.sleep(0.05)
     raise AssertionError(f"job {job_id} never finished")
 
@@ -147,7 +150,8 @@ def _wait_ready(sonarly: Sonarly, api: httpx.Client, audience_id: str) -> dict[s
     for _ in range(400):
         resp = api.get(f"{sonarly.audiences_path}/{audience_id}")
         if resp.status_code != 409:
-            return _ok(resp)  # type: ignore[no-any-return]
+            ready: dict[str, Any] = _ok(resp)
+            return ready
         time.sleep(0.05)
     raise AssertionError(f"audience {audience_id} never became ready")
 

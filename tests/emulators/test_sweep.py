@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+
+if TYPE_CHECKING:
+    from tests.conftest import Emulators
 
 spec = importlib.util.spec_from_file_location("sweep", Path(__file__).resolve().parents[2] / "scripts" / "sweep.py")
 assert spec and spec.loader
@@ -14,7 +18,7 @@ sweep = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(sweep)
 
 
-def test_sweep__batch_by_prefix(emulator, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_sweep__batch_by_prefix(emulator: Emulators, monkeypatch: pytest.MonkeyPatch) -> None:
     live = emulator("batch")
     live.seed({"audiences": [{"name": f"e2e_{i}"} for i in range(130)] + [{"name": "keep_me"}]})
     monkeypatch.setenv("BATCH_BASE_URL", live.base_url)
@@ -25,7 +29,7 @@ def test_sweep__batch_by_prefix(emulator, monkeypatch: pytest.MonkeyPatch) -> No
     assert list(live.objects("audiences")) == ["keep_me"]
 
 
-def test_sweep__thrive_children_before_structures(emulator, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_sweep__thrive_children_before_structures(emulator: Emulators, monkeypatch: pytest.MonkeyPatch) -> None:
     live = emulator("thrive")
     auth = httpx.BasicAuth("demo-tenant", "demo-thrive-secret")
     root = httpx.post(f"{live.base_url}/audiences", auth=auth,
@@ -42,7 +46,7 @@ def test_sweep__thrive_children_before_structures(emulator, monkeypatch: pytest.
     assert [a["reference"] for a in live.objects("audiences").values()] == ["keep"]
 
 
-def test_sweep__sonarly_audiences_then_folders(emulator, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_sweep__sonarly_audiences_then_folders(emulator: Emulators, monkeypatch: pytest.MonkeyPatch) -> None:
     live = emulator("sonarly")
     api = httpx.Client(base_url=live.base_url + "/accounts/ag_demo",
                        headers={"Authorization": "Bearer sk_live_demo_full"})

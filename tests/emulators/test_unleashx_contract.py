@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 if TYPE_CHECKING:
-    from tests.conftest import LiveEmulator
+    from tests.conftest import Emulators, LiveEmulator
 
 REAL = all(os.environ.get(k) for k in ("UNLEASHX_BASE_URL", "UNLEASHX_TOKEN"))
 TOKEN = os.environ["UNLEASHX_TOKEN"] if REAL else "demo-unleashx-token"
@@ -30,7 +30,7 @@ MISSING_CAMPAIGN = 987_654_321  # an id no workspace should have
 
 
 @pytest.fixture
-def live(emulator) -> LiveEmulator | None:  # type: ignore[no-untyped-def]
+def live(emulator: Emulators) -> LiveEmulator | None:
     return None if REAL else emulator("unleashx")
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import dill
 import httpx
@@ -25,7 +27,7 @@ SETTINGS = {"batch:apiKey": "unit-key-123456", "batch:projectKey": "p", "batch:b
             "batch:indexingTimeout": "5", "batch:retryDeadline": "2"}
 
 
-def _mock(handler) -> AudienceLifecycle:  # type: ignore[no-untyped-def]
+def _mock(handler: Callable[[httpx.Request], httpx.Response]) -> AudienceLifecycle:
     """The lifecycle with its own client on ``handler`` (the public seam: a config given to the constructor)."""
     return AudienceLifecycle(config.load(ConfigSource(SETTINGS, {}), transport=httpx.MockTransport(handler)))
 
@@ -115,7 +117,7 @@ def test_pickle__provider_is_a_reference_without_secrets() -> None:
 
 
 def test_create__lost_response_is_adopted_not_duplicated() -> None:
-    audiences: dict[str, dict] = {}  # type: ignore[type-arg]
+    audiences: dict[str, dict[str, Any]] = {}
     creates = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -139,7 +141,7 @@ def test_create__lost_response_is_adopted_not_duplicated() -> None:
     assert result.id == "vip" and creates == ["vip"] and list(audiences) == ["vip"]
 
 
-def _fake_batch(audiences: dict[str, dict], writes: list[str]) -> AudienceLifecycle:  # type: ignore[type-arg]
+def _fake_batch(audiences: dict[str, dict[str, Any]], writes: list[str]) -> AudienceLifecycle:
     def handler(request: httpx.Request) -> httpx.Response:
         path = request.url.path
         if request.method == "POST":
@@ -201,7 +203,7 @@ def test_resource__output_annotations_and_placeholders_are_the_state_fields() ->
 
 
 def test_create__outputs_are_exactly_the_state_fields() -> None:
-    audiences: dict[str, dict] = {}  # type: ignore[type-arg]
+    audiences: dict[str, dict[str, Any]] = {}
     _, outs = _fake_batch(audiences, []).create_resource(
         AudienceLifecycle.args_model.model_validate({"name": "vip", "members": Members.of(["u1"]).spec()}))
     assert list(outs) == list(AudienceState.model_fields)

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -352,10 +353,12 @@ def test_paginate__cursor_follows_next_until_none() -> None:
     client, seen = _pages_client({"": {"items": [1, 2], "next": "b"}, "b": {"items": [3], "next": "c"},
                                   "c": {"items": [4], "next": None}})
 
-    def fetch(cursor: str | None) -> dict[str, object]:
-        return client.call("list", "GET", "/items", params={"cursor": cursor} if cursor else None).json()  # type: ignore[no-any-return]
+    def fetch(cursor: str | None) -> dict[str, Any]:
+        page: dict[str, Any] = client.call("list", "GET", "/items",
+                                           params={"cursor": cursor} if cursor else None).json()
+        return page
 
-    items = list(client.paginate(fetch, lambda p: p["items"], Cursor(lambda p: p["next"])))  # type: ignore[arg-type, return-value]
+    items = list(client.paginate(fetch, lambda p: p["items"], Cursor(lambda p: p["next"])))
     assert items == [1, 2, 3, 4] and len(seen) == 3
 
 

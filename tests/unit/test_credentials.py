@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 import pytest
 
@@ -32,10 +34,10 @@ def _validation_on(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(f"{vendor}_SKIP_CREDENTIALS_VALIDATION", raising=False)
 
 
-def _settings(base: str, handler, seen: list[str]) -> ClientSettings:  # type: ignore[no-untyped-def]
+def _settings(base: str, handler: Callable[[httpx.Request], httpx.Response], seen: list[str]) -> ClientSettings:
     def record(request: httpx.Request) -> httpx.Response:
         seen.append(f"{request.method} {request.url.path}")
-        return handler(request)  # type: ignore[no-any-return]
+        return handler(request)
 
     return ClientSettings(base_url=base, transport=httpx.MockTransport(record),
                           retry=RetryPolicy(deadline=1, base_delay=0.001))

@@ -11,6 +11,7 @@ def test_wait_until__long_waits_report_their_state_once_a_second(monkeypatch: py
     lines: list[str] = []
     monkeypatch.setattr(progress, "report", lambda message, ephemeral=True: lines.append(message))
     clock = iter(range(0, 100))
+    # attr-defined below: `wait.time` is wait's own `import time`, which mypy strict treats as not re-exported.
     monkeypatch.setattr(wait.time, "monotonic", lambda: float(next(clock)) / 2)  # type: ignore[attr-defined]
     monkeypatch.setattr(wait.time, "sleep", lambda _s: None)  # type: ignore[attr-defined]
     states = iter(["IN_PROGRESS"] * 6 + ["APPLIED"])

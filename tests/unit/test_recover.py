@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -54,3 +55,42 @@ def test_find_pending__matches_through_the_provider_and_skips_what_the_stack_hol
     assert all(held == {"held"} for _, held in seen)
     forced = find_pending(deployment, {}, {URN + "b": "b-id"})
     assert [(f.verdict, f.chosen) for f in forced] == [("record", "a"), ("record", "b-id")]
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("file:///srv/state", "/srv/state"),
+    ("file:///srv/state?metadata=skip", "/srv/state"),
+    ("file://./state", "/project/state"),
+    ("s3://bucket/state?region=eu-west-1", None),
+    ("https://api.pulumi.com", None),
+])
+def test_file_backend_root__names_the_directory_of_file_urls_only(url: str, expected: str | None) -> None:
+    root = recover.file_backend_root(url, Path("/project"))
+    assert (str(root) if root is not None else None) == expected
+
+
+def test_file_backend_root__expands_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert recover.file_backend_root("file://~/state", Path("/project")) == tmp_path / "state"
+
+
+def test_broken_sidecars__finds_only_the_truncated_metadata_of_the_named_stack(tmp_path: Path) -> None:
+    state = tmp_path / ".pulumi"
+    good = '{"user.content_type":"application/octet-stream","md5":"AAAA"}'
+    files = {
+        "stacks/proj/dev.json.attrs": "",                   # truncated by a kill: broken
+        "stacks/proj/dev.json.bak.attrs": '{"user.cont',    # torn: broken
+        "stacks/proj/dev.json": "{}",                       # the checkpoint itself is never touched
+        "history/proj/dev/dev-1.checkpoint.json.attrs": "",  # broken
+        "backups/proj/dev/dev.1.json.attrs": good,          # sound
+        "stacks/proj/prod.json.attrs": "",                  # another stack
+        "stacks/other/dev.json.attrs": "",                  # another project
+    }
+    for rel, text in files.items():
+        (state / rel).parent.mkdir(parents=True, exist_ok=True)
+        (state / rel).write_text(text)
+    found = {str(p.relative_to(state)) for p in recover.broken_sidecars(tmp_path, "proj", "organization/proj/dev")}
+    assert found == {"stacks/proj/dev.json.attrs", "stacks/proj/dev.json.bak.attrs",
+                     "history/proj/dev/dev-1.checkpoint.json.attrs"}
+    every_stack = {str(p.relative_to(state)) for p in recover.broken_sidecars(tmp_path, "proj", None)}
+    assert every_stack == found | {"stacks/proj/prod.json.attrs"}

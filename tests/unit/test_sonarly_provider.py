@@ -552,7 +552,7 @@ def test_upload_key__same_request_same_key_any_order_other_audience_or_profiles_
 def test_create__prospect_urls_start_one_keyed_upload_wait_for_it_and_output_the_count() -> None:
     fake = FakeSonarly()
     sent: list[httpx.Request] = []
-    fake.on[("POST", f"accounts/{GROUP}/prospecting")] = lambda r: sent.append(r) or None  # type: ignore[func-returns-value]
+    fake.on[("POST", f"accounts/{GROUP}/prospecting")] = lambda r: sent.append(r) or None  # type: ignore[func-returns-value]  # record, then None: fall through
     result = provider_for(fake).create({**ARGS, "prospect_urls": URLS})
     (job,) = fake.jobs.values()
     assert job["audience"] == result.id and job["status"] == "completed"

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import httpx
 import pytest
 
 from audience_providers._core.config import ConfigSource
 from audience_providers.thrive import config
+from audience_providers.thrive.base import ThriveLifecycle
 from audience_providers.thrive.members import AudienceMembersLifecycle, PartialFailure
 from audience_providers.thrive.structure import AudienceLifecycle
 
@@ -16,10 +19,14 @@ USERS = [{"id": "u1", "ref": "user1", "email": "user1@example.com"},
          {"id": "u2", "ref": "user2", "email": "user2@example.com"}]
 
 
-def _provider(cls, handler, seen: list[str]):  # type: ignore[no-untyped-def]
+LifecycleT = TypeVar("LifecycleT", bound=ThriveLifecycle[Any])
+
+
+def _provider(cls: type[LifecycleT], handler: Callable[[httpx.Request], httpx.Response],
+              seen: list[str]) -> LifecycleT:
     def record(request: httpx.Request) -> httpx.Response:
         seen.append(f"{request.method} {request.url.path}")
-        return handler(request)  # type: ignore[no-any-return]
+        return handler(request)
 
     source = ConfigSource({"thrive:tenantId": "t1", "thrive:apiSecret": "s", "thrive:retryDeadline": "1",
                            "thrive:baseUrl": "https://thrive.test/rest/v1"}, environ={})

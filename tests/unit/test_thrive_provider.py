@@ -12,7 +12,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -31,6 +31,9 @@ from audience_providers.thrive.models import (
     StructureState,
 )
 from audience_providers.thrive.structure import AudienceLifecycle, StructureLifecycle
+
+if TYPE_CHECKING:
+    from audience_providers._core.dynamic import DynamicProvider
 
 PEOPLE = {  # id -> (reference, email)
     "u1": ("user1", "user1@example.com"),
@@ -464,13 +467,13 @@ def test_create__structure_outputs_are_exactly_the_state_fields() -> None:
 
 
 def test_lifecycle__the_resource_classes_serve_these_lifecycles() -> None:
-    pairs: list[tuple[type, type[Lifecycle[Any, Any]]]] = [
+    pairs: list[tuple[type[DynamicProvider], type[Lifecycle[Any, Any]]]] = [
         (resource.StructureProvider, StructureLifecycle), (resource.AudienceProvider, AudienceLifecycle),
         (resource.AudienceMembersProvider, AudienceMembersLifecycle),
         (resource.AudienceManagersProvider, AudienceManagersLifecycle)]
     for provider, lifecycle in pairs:
-        assert provider.lifecycle is lifecycle  # type: ignore[attr-defined]
-        assert provider.resource_label == lifecycle.resource_label  # type: ignore[attr-defined]
+        assert provider.lifecycle is lifecycle
+        assert provider.resource_label == lifecycle.resource_label
 
 
 THRIVE = Path(__file__).resolve().parents[2] / "providers" / "thrive"
@@ -512,3 +515,67 @@ def test_layers__thrive_lifecycle_modules_import_no_pulumi_even_indirectly(modul
         assert path.name != "resource.py" and path.name != "dynamic.py", f"{module} reaches {path}"
         pending.extend(local - {path.parent / "__init__.py"})  # a package's __init__ is not what it imports
     assert len(seen) > 1 or module == "models"
+
+
+# -- import by the audience's id: every current member / manager becomes an input -----------------------------
+@pytest.mark.parametrize("import_id", ["team", "team/members"])
+def test_import__members_are_every_current_member_and_the_program_diffs_clean(import_id: str) -> None:
+    tenant = Tenant(members={"team": ["u4", "u2", "u1"]})
+    lifecycle = _members(tenant)
+    read = lifecycle.read(import_id, {})
+    assert read.id == "team/members"
+    # Each member by email (as `read` names drift), sorted: the generated code is the same on every run.
+    assert read.inputs == _inputs(["stranger@example.com", "user1@example.com", "user2@example.com"])
+    assert read.outs["member_count"] == 3 and read.outs["added"] is None
+    checked = lifecycle.check(read.inputs, dict(read.inputs))
+    assert checked.failures == []  # no foreign member left: they are all declared now
+    assert not lifecycle.diff(import_id, read.outs, checked.inputs).changes
+    refreshed = lifecycle.read(import_id, read.outs)
+    assert refreshed.inputs == read.inputs
+    assert tenant.writes == []
+
+
+def test_import__members_then_destroy_removes_the_imported_members() -> None:
+    # Imported = taken over: destroy removes the members the import declared, as for a created list.
+    tenant = Tenant(members={"team": ["u1", "u4"]})
+    lifecycle = _members(tenant)
+    read = lifecycle.read("team", {})
+    lifecycle.delete("team", read.outs)
+    assert tenant.members["team"] == []
+
+
+def test_import__members_of_a_missing_audience_is_gone() -> None:
+    assert _members(Tenant()).read("nope", {}).id is None
+
+
+@pytest.mark.parametrize("import_id", ["team", "team/managers"])
+def test_import__managers_are_every_current_manager_with_settable_flags_and_diff_clean(import_id: str) -> None:
+    flags = {**NO_FLAGS, "audienceManager": {"manageContent": True, "assignments": False}}
+    tenant = Tenant(managers={"team": {"u4": NO_FLAGS, "u1": flags}})
+    lifecycle = _managers(tenant)
+    read = lifecycle.read(import_id, {})
+    assert read.id == "team/managers" and read.inputs is not None
+    assert read.inputs == _m_inputs({"user": "stranger@example.com", "permissions": NO_FLAGS},
+                                    {"user": "user1@example.com", "permissions": flags})
+    checked = lifecycle.check(read.inputs, dict(read.inputs))
+    assert checked.failures == []
+    assert not lifecycle.diff(import_id, read.outs, checked.inputs).changes
+    assert lifecycle.read(import_id, read.outs).inputs == read.inputs
+    assert tenant.writes == []
+
+
+def test_get__members_by_id_read_every_member_without_writing() -> None:
+    tenant = Tenant(members={"team": ["u1"]})
+    nothing = {"audience": None, "members": None, "membership": None, "adopt": None, "member_count": None,
+               "added": None}
+    read = _members(tenant).read("team/members", nothing)
+    assert read.outs["members"] == ["user1@example.com"] and tenant.writes == []
+
+
+def test_diff__a_structures_all_false_administrator_group_is_no_change() -> None:
+    # Thrive reads a structure's managers back with an administrator group, all false unless set.
+    admin_off = {**NO_FLAGS, "administrator": {"canAddAudienceManagers": False}}
+    lifecycle = _managers(Tenant())
+    assert not lifecycle.diff("s/managers", _m_inputs(_mgr("user1", **admin_off)), _m_inputs(_mgr("user1"))).changes
+    admin_on = {**NO_FLAGS, "administrator": {"canAddAudienceManagers": True}}
+    assert lifecycle.diff("s/managers", _m_inputs(_mgr("user1", **admin_on)), _m_inputs(_mgr("user1"))).changes

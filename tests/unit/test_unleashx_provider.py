@@ -625,10 +625,10 @@ def test_check__engine_unknown_objects_skip_the_lookup() -> None:
 
     fake = FakeUnleashX()
     provider = configured(CampaignAudienceLifecycle, fake)
-    result = provider.check({}, {"campaign_id": Unknown(), "phone_numbers": ["+15550000001"]})  # type: ignore[no-untyped-call]
+    result = provider.check({}, {"campaign_id": Unknown(), "phone_numbers": ["+15550000001"]})  # type: ignore[no-untyped-call]  # pulumi: Unknown() unannotated
     assert result.failures == [] and fake.requests == []
     olds = {"campaign_id": 7.0, "phone_numbers": ["+15550000001"]}
-    assert provider.diff("7/audience", olds, {"campaign_id": Unknown(),  # type: ignore[no-untyped-call]
+    assert provider.diff("7/audience", olds, {"campaign_id": Unknown(),  # type: ignore[no-untyped-call]  # pulumi: Unknown() unannotated
                                                    "phone_numbers": ["+15550000001"]}).changes
 
 
@@ -695,3 +695,45 @@ print(sorted(m for m in sys.modules if m.startswith("audience_providers.unleashx
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "audience_providers.unleashx.campaign" in out.stdout and "resource" not in out.stdout
+
+
+# -- CampaignAudience: import by campaign id -----------------------------------------------------------------------
+@pytest.mark.parametrize("import_id", ["7", "7/audience"])
+def test_import__campaign_audience_takes_every_record_and_the_program_diffs_clean(import_id: str) -> None:
+    fake = _audience_fake()
+    fake.add_record(4, 7, "1 555 000 0001")  # a second record of the same number: one input, both records owned
+    fake.add_campaign(8)
+    fake.add_record(5, 8, "+15550000008")  # another campaign's record: not part of this import
+    provider = configured(CampaignAudienceLifecycle, fake)
+    result = provider.read(import_id, {})
+    assert result.id == "7/audience" and result.inputs is not None
+    assert result.inputs == {"campaign_id": 7, "phone_numbers": ["+15550000001", "+15550000002", "+15550000003",
+                                                                 "+15550000009"]}
+    assert result.outs["record_ids"] == [1, 4, 2, 3, 9]
+    # The generated code declares exactly the inputs read: check passes (every number has a record) and diff is clean.
+    checked = provider.check(result.inputs, dict(result.inputs))
+    assert checked.failures == []
+    assert provider.diff(import_id, result.outs, checked.inputs).changes is False
+    assert fake.writes() == []
+
+
+def test_import__campaign_audience_of_a_missing_campaign_is_gone() -> None:
+    assert configured(CampaignAudienceLifecycle, FakeUnleashX()).read("7", {}).id is None
+
+
+def test_import__campaign_audience_by_a_non_numeric_id_says_how_to_import() -> None:
+    with pytest.raises(InputError, match="by its campaign id"):
+        configured(CampaignAudienceLifecycle, _audience_fake()).read("winter", {})
+
+
+def test_get__campaign_audience_reads_every_record_without_writing() -> None:
+    fake = _audience_fake()
+    result = configured(CampaignAudienceLifecycle, fake).read("7/audience", {"campaign_id": None,
+                                                                            "phone_numbers": None})
+    assert result.outs["record_ids"] == [1, 2, 3, 9] and fake.writes() == []
+
+
+def test_import__campaign_still_refuses_naming_the_missing_endpoint() -> None:
+    with pytest.raises(InputError) as info:
+        configured(CampaignLifecycle, FakeUnleashX()).read("7", {})
+    assert "no campaign list or get" in str(info.value) and "adopt_id=" in str(info.value)

@@ -20,8 +20,20 @@ elif case == "batch-get":
 elif case == "thrive-structure-get":
     pulumi.export("reference", thrive.Structure.get("got", target).reference)
 elif case == "thrive-members-import":
-    thrive.AudienceMembers("members", audience=target, members=["a@example.com"],
-                           opts=pulumi.ResourceOptions(import_=f"{target}/members"))
+    members = thrive.AudienceMembers("members", audience=target, members=cfg.require_object("members"),
+                                     opts=pulumi.ResourceOptions(import_=target))
+    pulumi.export("member_count", members.member_count)
+elif case == "thrive-managers-import":
+    thrive.AudienceManagers("managers", audience=target, managers=cfg.require_object("managers"),
+                            opts=pulumi.ResourceOptions(import_=target))
+elif case == "unleashx-audience-import":
+    records = unleashx.CampaignAudience("records", campaign_id=int(target), phone_numbers=cfg.require_object("phones"),
+                                        opts=pulumi.ResourceOptions(import_=target))
+    pulumi.export("record_ids", records.record_ids)
+elif case == "unleashx-campaign-import":
+    unleashx.Campaign("calls", campaign_name="Made in the UI", agent_id=101, description="calls",
+                      start_date="2026-01-01", end_date="2026-01-31", max_retry=1,
+                      opts=pulumi.ResourceOptions(import_=target))
 elif case == "sonarly-import":
     found = sonarly.Audience("aud", name=cfg.require("name"), type="monitoring",
                            opts=pulumi.ResourceOptions(import_=target))
