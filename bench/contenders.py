@@ -142,7 +142,8 @@ class Pulumi(Contender):
         self._must("stack", "init", STACK, "--non-interactive")
         self._must("config", "set-all", "--stack", STACK, *self.workload.config(emu))
 
-    def phase(self, name: str) -> Command:
+    def phase_argv(self, name: str) -> list[str]:
+        """The command line of a phase (``pulumi`` first), run in ``self.dir`` with ``self.env``."""
         common = ["--non-interactive", "--stack", STACK]
         parallel = ["--parallel", str(self.parallel)] if self.parallel else []
         args = {
@@ -151,7 +152,10 @@ class Pulumi(Contender):
             "refresh": ["refresh", "--yes", "--skip-preview", *parallel],
             "destroy": ["destroy", "--yes", "--skip-preview", *parallel],
         }[name]
-        return self._run(*args, *common)
+        return ["pulumi", *args, *common]
+
+    def phase(self, name: str) -> Command:
+        return self._run(*self.phase_argv(name)[1:])
 
     def state(self) -> tuple[int | None, dict[str, Any]]:
         exported = self._must("stack", "export", "--stack", STACK).stdout

@@ -9,12 +9,13 @@ configuration, short errors, and progress lines delivered to the engine. Nothing
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import threading
 import traceback
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import pulumi
 from pulumi.dynamic import (
@@ -28,27 +29,21 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
-from pulumi.output import Unknown
 from pulumi.runtime import settings
-from pydantic import BaseModel
 
 from . import progress, registry, source_positions
-from .config import ConfigSource
-from .errors import ProviderError
-from .lifecycle import (
-    PROVIDER_KEY,
-    RECOVERY_COMMAND,
-    UNKNOWN,
-    Failure,
-    Lifecycle,
-    contains_unknown,
-    create_or_adopt,
-    register_unknown_type,
-    user_inputs,
-)
 
-__all__ = ["PROVIDER_KEY", "RECOVERY_COMMAND", "UNKNOWN", "DynamicProvider", "Failure", "Lifecycle", "ReadableResource",
-           "contains_unknown", "create_or_adopt", "placeholders", "provider_for_type", "user_inputs"]
+if TYPE_CHECKING:
+    from .lifecycle import Lifecycle
+
+# What the program process needs of this module is the provider's pickled reference, the Resource mixin and
+# placeholders: pulumi, and nothing of ours that pulls in pydantic or httpx. The lifecycle (and with it the
+# models, the client and the HTTP stack) is imported when a provider first serves a call, which happens only in
+# the provider process (issue #20: the fixed cost of every `pulumi` command starts with these imports).
+PROVIDER_KEY = "__provider"  # the SDK's key; lifecycle.PROVIDER_KEY is the same string (tests/unit check it)
+
+__all__ = ["PROVIDER_KEY", "DynamicProvider", "LifecycleRef", "ReadableResource", "output_names", "placeholders",
+           "provider_for_type"]
 
 # Every vendor's resource module imports this one, so resources declared through the package get trimmed traces.
 source_positions.install()
@@ -69,7 +64,21 @@ def _engine_sink(level: progress.Level, text: str, *, ephemeral: bool) -> bool:
 
 
 progress.install(_engine_sink)
-register_unknown_type(Unknown)  # how the SDK hands us values not known at preview
+
+_provider_side_ready = False
+
+
+def _ready_to_serve() -> None:
+    """Once per process, before the first call is served: what only the provider process needs."""
+    global _provider_side_ready
+    if _provider_side_ready:
+        return
+    from pulumi.output import Unknown
+
+    from .lifecycle import register_unknown_type
+
+    register_unknown_type(Unknown)  # how the SDK hands us values not known at preview
+    _provider_side_ready = True
 
 
 def _short_provider_errors() -> None:
@@ -81,6 +90,8 @@ def _short_provider_errors() -> None:
     to do, so for those the message is the answer; any other exception keeps its traceback, and
     ``AUDIENCE_PROVIDERS_LOG=debug`` brings ours back too. Installed only in the provider process (configure()).
     """
+    from .errors import ProviderError
+
     original = traceback.format_exc
 
     def format_exc(limit: int | None = None, chain: bool = True) -> str:
@@ -127,16 +138,41 @@ def _reference(label: str) -> tuple[Callable[[str], Any], tuple[str]]:
     return audience_provider_ref.provider, (label,)
 
 
-LifecycleT = TypeVar("LifecycleT", bound=Lifecycle[Any, Any])
+class LifecycleRef:
+    """A provider class's lifecycle, named rather than imported: ``LifecycleRef("thrive:Structure", ".structure",
+    "StructureLifecycle")``.
+
+    The label is the provider's registry key and is known at once; the class (relative module, from the vendor
+    package that declares the provider) is imported on first access, in the provider process.
+    """
+
+    def __init__(self, label: str, module: str, name: str) -> None:
+        self.label, self.module, self.name = label, module, name
+        self._package = ""
+        self._resolved: type[Lifecycle[Any, Any]] | None = None
+
+    def __set_name__(self, owner: type, attr: str) -> None:
+        self._package = owner.__module__.rpartition(".")[0]
+
+    def __get__(self, obj: object, owner: type | None = None) -> type[Lifecycle[Any, Any]]:
+        resolved = self._resolved
+        if resolved is None:
+            resolved = getattr(importlib.import_module(self.module, self._package), self.name)
+            if resolved.resource_label != self.label:
+                raise TypeError(f"{self.module}.{self.name} serves {resolved.resource_label!r}, "
+                                f"not {self.label!r} as its provider class says")
+            self._resolved = resolved
+        return resolved
+
 
 
 class DynamicProvider(ResourceProvider):
     """A lifecycle served as a ``pulumi.dynamic`` provider. Holds nothing when pickled (see ``__reduce__``).
 
-    A subclass names its ``lifecycle`` class; it registers under that lifecycle's ``resource_label``.
+    A subclass names its lifecycle with a :class:`LifecycleRef`; it registers under that reference's label.
     """
 
-    lifecycle: ClassVar[type[Lifecycle[Any, Any]]]
+    lifecycle: ClassVar[LifecycleRef]
     # The provider object is pickled into every resource's state: it holds no secret, so don't encrypt it.
     serialize_as_secret_always = False
 
@@ -145,24 +181,27 @@ class DynamicProvider(ResourceProvider):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "lifecycle" in vars(cls):
-            cls.resource_label = cls.lifecycle.resource_label
-            registry.register(cls.lifecycle.resource_label, cls)
+        ref = vars(cls).get("lifecycle")
+        if isinstance(ref, LifecycleRef):
+            cls.resource_label = ref.label
+            registry.register(ref.label, cls)
 
     def __init__(self, impl: Lifecycle[Any, Any] | None = None) -> None:
         """``impl`` given (tests): serve that lifecycle, configured as it is."""
         if impl is not None:  # else nothing is set, so a provider loaded from state holds nothing (`__dict__ == {}`)
+            _ready_to_serve()
             self._impl = impl
 
     @property
     def impl(self) -> Lifecycle[Any, Any]:
         impl = getattr(self, "_impl", None)  # states pickled by class never ran __init__
         if impl is None:
+            _ready_to_serve()
             impl = self._impl = self.lifecycle()
         return impl
 
     def __reduce__(self) -> tuple[Callable[[str], Any], tuple[str]]:
-        return _reference(self.lifecycle.resource_label)
+        return _reference(self.resource_label)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # States written before the registry pickled the class by module path with an empty state; they still
@@ -170,6 +209,8 @@ class DynamicProvider(ResourceProvider):
         self.__dict__.update(state)
 
     def configure(self, req: ConfigureRequest) -> None:
+        from .config import ConfigSource
+
         _setup_logging()
         self.impl.configure(ConfigSource(req.config.get))
 
@@ -194,13 +235,33 @@ class DynamicProvider(ResourceProvider):
         self.impl.delete(_id, _props)
 
 
-def placeholders(state_model: type[BaseModel], inputs: Mapping[str, Any]) -> dict[str, Any]:
-    """A Resource's properties: the declared ``inputs``, and None for every other output of ``state_model``.
+_ROOT_PACKAGE = __name__.split(".")[0]
+_outputs_of: dict[type, tuple[str, ...]] = {}
+
+
+def output_names(resource_class: type) -> tuple[str, ...]:
+    """The outputs a Resource class of this package declares: its annotations (``name: pulumi.Output[str]``).
+
+    They are written out for type checkers anyway, and reading them costs no import; tests/unit/
+    test_pulumi_idioms.py keeps them equal to the fields of each lifecycle's State model, which the provider
+    returns.
+    """
+    names = _outputs_of.get(resource_class)
+    if names is None:
+        names = tuple(dict.fromkeys(
+            name for klass in reversed(resource_class.__mro__) for name in vars(klass).get("__annotations__", {})
+            if klass.__module__.startswith(_ROOT_PACKAGE) and name != "provider_class"))
+        _outputs_of[resource_class] = names
+    return names
+
+
+def placeholders(resource_class: type, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """A Resource's properties: the declared ``inputs``, and None for every other output of ``resource_class``.
 
     The engine only resolves the outputs it was given a key for, so each output the provider returns must be
-    named at registration; naming them from the State model keeps the three places one.
+    named at registration.
     """
-    return {**{name: None for name in state_model.model_fields}, **inputs}
+    return {**dict.fromkeys(output_names(resource_class)), **inputs}
 
 
 RT = TypeVar("RT", bound="ReadableResource")
@@ -220,20 +281,12 @@ class ReadableResource:
     def get(cls: type[RT], resource_name: str, id: pulumi.Input[str],
             opts: pulumi.ResourceOptions | None = None) -> RT:
         """Look up an existing vendor object by its id, read-only: the stack never changes or deletes it."""
-        state_model: type[BaseModel] | None = getattr(getattr(cls.provider_class, "lifecycle", cls.provider_class),
-                                                      "state_model", None)
-        if state_model is not None:
-            outputs: dict[str, Any] = placeholders(state_model, {})
-        else:
-            outputs = {name: None for klass in reversed(cls.__mro__) for name in getattr(klass, "__annotations__", {})
-                       if klass.__module__.startswith(_ROOT_PACKAGE) and name != "provider_class"}
         resource = cls.__new__(cls)
-        Resource.__init__(resource, cls.provider_class(), resource_name, outputs,  # type: ignore[arg-type]
+        Resource.__init__(resource, cls.provider_class(), resource_name, placeholders(cls, {}),  # type: ignore[arg-type]
                           pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id)))
         return resource
 
 
-_ROOT_PACKAGE = __name__.split(".")[0]
 DYNAMIC_TYPE_PREFIX = "pulumi-python:dynamic/"
 
 

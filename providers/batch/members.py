@@ -13,12 +13,14 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from .._core.errors import InputError
-from .models import Member, MembersSpec
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from .models import Member, MembersSpec
 
 MemberMap = dict[str, dict[str, Any] | None]
 
@@ -50,20 +52,34 @@ class _BadJson:
         self.message = message
 
 
-def _member(item: Any) -> Member:
+def _member(item: Any) -> tuple[str, dict[str, Any] | None]:
+    """One entry as (id, attributes), or ValueError saying what is wrong with it."""
     if isinstance(item, _BadJson):
         raise ValueError(item.message)
-    if isinstance(item, Member):
-        return Member(id=item.id.strip(), attributes=item.attributes)
     if isinstance(item, str):
-        return Member(id=item.strip())
-    if isinstance(item, Mapping):
-        raw = dict(item)
-        if isinstance(raw.get("id"), str):
-            raw["id"] = raw["id"].strip()
-        return Member.model_validate(raw)
-    raise ValueError(f"expected an id string or an object {{\"id\": ..., \"attributes\": {{...}}}}, got "
-                     f"{type(item).__name__}")
+        # Plain ids, the common case, need no model: the program declaring an audience then imports no pydantic
+        # (issue #20, import time).
+        if not item.strip():
+            raise ValueError("id: is empty")
+        return item.strip(), None
+    from pydantic import ValidationError
+
+    from .models import Member
+
+    try:
+        if isinstance(item, Member):
+            member = Member(id=item.id.strip(), attributes=item.attributes)
+        elif isinstance(item, Mapping):
+            raw = dict(item)
+            if isinstance(raw.get("id"), str):
+                raw["id"] = raw["id"].strip()
+            member = Member.model_validate(raw)
+        else:
+            raise ValueError(f"expected an id string or an object {{\"id\": ..., \"attributes\": {{...}}}}, got "
+                             f"{type(item).__name__}")
+    except ValidationError as exc:
+        raise ValueError(_describe(exc)) from None
+    return member.id, member.attributes
 
 
 def _describe(exc: ValidationError) -> str:
@@ -82,19 +98,16 @@ def collect(entries: Iterable[tuple[str, Any]], source: str) -> MemberMap:
     problems: list[str] = []
     for where, item in entries:
         try:
-            member = _member(item)
-        except ValidationError as exc:
-            problems.append(f"{where}: {_describe(exc)}")
-            continue
+            member_id, attributes = _member(item)
         except ValueError as exc:
             problems.append(f"{where}: {exc}")
             continue
-        if member.id in first:
-            problems.append(f"{where}: id {member.id!r} is listed twice (first at {first[member.id]}); "
+        if member_id in first:
+            problems.append(f"{where}: id {member_id!r} is listed twice (first at {first[member_id]}); "
                             "remove one")
             continue
-        first[member.id] = where
-        out[member.id] = member.attributes
+        first[member_id] = where
+        out[member_id] = attributes
     if problems:
         more = f" (and {len(problems) - MAX_REPORTED} more)" if len(problems) > MAX_REPORTED else ""
         raise MembersError(f"members {source}: " + "; ".join(problems[:MAX_REPORTED]) + more)

@@ -12,16 +12,14 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import Resource
 
-from .._core.dynamic import DynamicProvider, ReadableResource, placeholders
-from .audience import AudienceLifecycle
+from .._core.dynamic import DynamicProvider, LifecycleRef, ReadableResource, placeholders
 from .members import Members, MembersError
-from .models import AudienceState
 
 
 class AudienceProvider(DynamicProvider):
     # The class keeps its name and module: states written before the registry pickled it by module path
     # (audience_providers.batch.resource.AudienceProvider) and still load.
-    lifecycle = AudienceLifecycle
+    lifecycle = LifecycleRef("batch:Audience", ".audience", "AudienceLifecycle")
 
 
 class Audience(ReadableResource, Resource, module="batch", name="Audience"):
@@ -55,7 +53,7 @@ class Audience(ReadableResource, Resource, module="batch", name="Audience"):
             spec = members.spec() if members is not None else None
         except MembersError as exc:
             # A clean one-line error at preview (RunError: no traceback), naming the resource, file and line.
-            raise pulumi.RunError(f"{AudienceLifecycle.resource_label} {resource_name!r}: {exc}") from None
-        props = placeholders(AudienceState, {"name": name, "display_name": display_name, "members": spec,
+            raise pulumi.RunError(f"{AudienceProvider.resource_label} {resource_name!r}: {exc}") from None
+        props = placeholders(self.__class__, {"name": name, "display_name": display_name, "members": spec,
                                              "membership": membership, "adopt": adopt})
         super().__init__(AudienceProvider(), resource_name, props, opts)

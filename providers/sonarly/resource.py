@@ -10,18 +10,15 @@ from __future__ import annotations
 import pulumi
 from pulumi.dynamic import Resource
 
-from .._core.dynamic import DynamicProvider, ReadableResource, placeholders
-from .audience import AudienceLifecycle
-from .folder import AudienceFolderLifecycle
-from .models import AudienceFolderState, AudienceState
+from .._core.dynamic import DynamicProvider, LifecycleRef, ReadableResource, placeholders
 
 
 class AudienceFolderProvider(DynamicProvider):
-    lifecycle = AudienceFolderLifecycle
+    lifecycle = LifecycleRef("sonarly:AudienceFolder", ".folder", "AudienceFolderLifecycle")
 
 
 class AudienceProvider(DynamicProvider):
-    lifecycle = AudienceLifecycle
+    lifecycle = LifecycleRef("sonarly:Audience", ".audience", "AudienceLifecycle")
 
 
 class AudienceFolder(ReadableResource, Resource, module="sonarly", name="AudienceFolder"):
@@ -37,7 +34,7 @@ class AudienceFolder(ReadableResource, Resource, module="sonarly", name="Audienc
     def __init__(self, resource_name: str, *, name: pulumi.Input[str], audience_type: pulumi.Input[str],
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(AudienceFolderProvider(), resource_name,
-                         placeholders(AudienceFolderState, {"name": name, "audience_type": audience_type}), opts)
+                         placeholders(self.__class__, {"name": name, "audience_type": audience_type}), opts)
 
 
 class Audience(ReadableResource, Resource, module="sonarly", name="Audience"):
@@ -62,7 +59,7 @@ class Audience(ReadableResource, Resource, module="sonarly", name="Audience"):
                  opts: pulumi.ResourceOptions | None = None) -> None:
         inputs = {"name": name, "type": type, "description": description, "folder_id": folder_id,
                   "adopt_id": adopt_id, "prospect_urls": prospect_urls}
-        super().__init__(AudienceProvider(), resource_name, placeholders(AudienceState, inputs), opts)
+        super().__init__(AudienceProvider(), resource_name, placeholders(self.__class__, inputs), opts)
 
 
 __all__ = ["Audience", "AudienceFolder", "AudienceFolderProvider", "AudienceProvider"]

@@ -12,32 +12,32 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import Resource
 
-from .._core.dynamic import DynamicProvider, ReadableResource, placeholders
-from .members import AudienceManagersLifecycle, AudienceMembersLifecycle
-from .models import AudienceManagersState, AudienceMembersState, AudienceState, StructureState
-from .structure import AudienceLifecycle, StructureLifecycle
+from .._core.dynamic import DynamicProvider, LifecycleRef, ReadableResource, placeholders
 
 
 class StructureProvider(DynamicProvider):
-    lifecycle = StructureLifecycle
+    lifecycle = LifecycleRef("thrive:Structure", ".structure", "StructureLifecycle")
 
 
 class AudienceProvider(DynamicProvider):
-    lifecycle = AudienceLifecycle
+    lifecycle = LifecycleRef("thrive:Audience", ".structure", "AudienceLifecycle")
 
 
 class AudienceMembersProvider(DynamicProvider):
-    lifecycle = AudienceMembersLifecycle
+    lifecycle = LifecycleRef("thrive:AudienceMembers", ".members", "AudienceMembersLifecycle")
 
 
 class AudienceManagersProvider(DynamicProvider):
-    lifecycle = AudienceManagersLifecycle
+    lifecycle = LifecycleRef("thrive:AudienceManagers", ".members", "AudienceManagersLifecycle")
 
 
 class Structure(ReadableResource, Resource, module="thrive", name="Structure"):
     """A Thrive structure: a top-level audience (category `structure`). See docs/thrive/structure.md."""
 
     provider_class = StructureProvider
+
+    # Written out for type checkers, and the outputs named at registration: tests/unit/test_program_imports.py
+    # keeps them equal to StructureState's fields (the models stay out of the program's imports).
 
     name: pulumi.Output[str]
     reference: pulumi.Output[str]
@@ -50,7 +50,7 @@ class Structure(ReadableResource, Resource, module="thrive", name="Structure"):
     def __init__(self, resource_name: str, *, name: pulumi.Input[str], reference: pulumi.Input[str],
                  adopt: bool = False, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(StructureProvider(), resource_name,
-                         placeholders(StructureState, {"name": name, "reference": reference, "adopt": adopt}), opts)
+                         placeholders(self.__class__, {"name": name, "reference": reference, "adopt": adopt}), opts)
 
 
 class Audience(ReadableResource, Resource, module="thrive", name="Audience"):
@@ -60,18 +60,18 @@ class Audience(ReadableResource, Resource, module="thrive", name="Audience"):
 
     name: pulumi.Output[str]
     reference: pulumi.Output[str]
-    parent: pulumi.Output[str]
     adopt: pulumi.Output[bool]
     thrive_id: pulumi.Output[str]
     api_controlled: pulumi.Output[bool]
     category: pulumi.Output[str]
     type: pulumi.Output[str]
+    parent: pulumi.Output[str]
 
     def __init__(self, resource_name: str, *, name: pulumi.Input[str], reference: pulumi.Input[str],
                  parent: pulumi.Input[str], adopt: bool = False,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(AudienceProvider(), resource_name,
-                         placeholders(AudienceState, {"name": name, "reference": reference, "parent": parent,
+                         placeholders(self.__class__, {"name": name, "reference": reference, "parent": parent,
                                                       "adopt": adopt}), opts)
 
 
@@ -91,7 +91,7 @@ class AudienceMembers(ReadableResource, Resource, module="thrive", name="Audienc
                  membership: str = "authoritative", adopt: bool = False,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(AudienceMembersProvider(), resource_name,
-                         placeholders(AudienceMembersState, {"audience": audience, "members": members,
+                         placeholders(self.__class__, {"audience": audience, "members": members,
                                                              "membership": membership, "adopt": adopt}), opts)
 
 
@@ -108,5 +108,5 @@ class AudienceManagers(ReadableResource, Resource, module="thrive", name="Audien
                  managers: pulumi.Input[list[dict[str, Any]]], adopt: bool = False,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(AudienceManagersProvider(), resource_name,
-                         placeholders(AudienceManagersState, {"audience": audience, "managers": managers,
+                         placeholders(self.__class__, {"audience": audience, "managers": managers,
                                                               "adopt": adopt}), opts)

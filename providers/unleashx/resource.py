@@ -13,20 +13,18 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import Resource
 
-from .._core.dynamic import DynamicProvider, ReadableResource, placeholders
-from .campaign import CampaignAudienceLifecycle, CampaignLifecycle
-from .models import CampaignAudienceState, CampaignState
+from .._core.dynamic import DynamicProvider, LifecycleRef, ReadableResource, placeholders
 
 __all__ = ["Campaign", "CampaignAudience", "CampaignAudienceProvider", "CampaignProvider"]
 
 
 # The class names stay: states written before the provider registry pickled these classes by module path.
 class CampaignProvider(DynamicProvider):
-    lifecycle = CampaignLifecycle
+    lifecycle = LifecycleRef("unleashx:Campaign", ".campaign", "CampaignLifecycle")
 
 
 class CampaignAudienceProvider(DynamicProvider):
-    lifecycle = CampaignAudienceLifecycle
+    lifecycle = LifecycleRef("unleashx:CampaignAudience", ".campaign", "CampaignAudienceLifecycle")
 
 
 def _iso(value: Any) -> Any:
@@ -70,7 +68,7 @@ class Campaign(ReadableResource, Resource, module="unleashx", name="Campaign"):
         delete_records_on_destroy: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        props = placeholders(CampaignState, {
+        props = placeholders(self.__class__, {
             "campaign_name": campaign_name,
             "agent_id": agent_id,
             "description": description,
@@ -100,5 +98,5 @@ class CampaignAudience(ReadableResource, Resource, module="unleashx", name="Camp
     def __init__(self, resource_name: str, *, campaign_id: pulumi.Input[int],
                  phone_numbers: pulumi.Input[Sequence[pulumi.Input[str]]],
                  opts: pulumi.ResourceOptions | None = None) -> None:
-        props = placeholders(CampaignAudienceState, {"campaign_id": campaign_id, "phone_numbers": phone_numbers})
+        props = placeholders(self.__class__, {"campaign_id": campaign_id, "phone_numbers": phone_numbers})
         super().__init__(CampaignAudienceProvider(), resource_name, props, opts)

@@ -14,8 +14,8 @@ import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from audience_providers._core.config import ConfigSource
-from audience_providers._core.dynamic import UNKNOWN
 from audience_providers._core.errors import ApiError, ConfigurationError
+from audience_providers._core.lifecycle import UNKNOWN
 from audience_providers.batch import config
 from audience_providers.batch.audience import AudienceLifecycle
 from audience_providers.batch.members import Members, digest_of

@@ -13,8 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from audience_providers._core.dynamic import UNKNOWN
-from audience_providers._core.lifecycle import Lifecycle
+from audience_providers._core.lifecycle import UNKNOWN, Lifecycle
 from audience_providers.batch.audience import AudienceLifecycle as BatchAudience
 from audience_providers.sonarly.audience import AudienceLifecycle as SonarlyAudience
 from audience_providers.sonarly.folder import AudienceFolderLifecycle as SonarlyFolder

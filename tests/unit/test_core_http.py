@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from audience_providers._core.dynamic import create_or_adopt
 from audience_providers._core.errors import ApiError, Conflict, RateLimited, ServerError, TransportFailure, Unauthorized
 from audience_providers._core.http import USER_AGENT, BaseClient, ClientSettings, ErrorDetails
+from audience_providers._core.lifecycle import create_or_adopt
 from audience_providers._core.ratelimit import RateLimiter
 from audience_providers._core.retry import RetryPolicy, parse_retry_after
 

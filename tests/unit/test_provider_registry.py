@@ -19,7 +19,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 import audience_provider_ref
 from audience_providers import batch, sonarly, thrive, unleashx
 from audience_providers._core import registry
-from audience_providers._core.dynamic import DynamicProvider
+from audience_providers._core.dynamic import DynamicProvider, LifecycleRef
 
 ROOT = Path(__file__).resolve().parents[2]
 PROVIDERS: list[type[DynamicProvider]] = [
@@ -149,7 +149,7 @@ def test_load__unknown_key_names_it() -> None:
 def test_register__a_second_class_under_a_taken_key_is_refused() -> None:
     with pytest.raises(ValueError, match="'batch:Audience' is taken"):
         class Impostor(DynamicProvider):
-            lifecycle = batch.AudienceProvider.lifecycle
+            lifecycle = LifecycleRef("batch:Audience", "audience_providers.batch.audience", "AudienceLifecycle")
     assert registry.provider_class("batch:Audience") is batch.AudienceProvider
 
 

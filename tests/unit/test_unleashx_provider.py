@@ -17,7 +17,6 @@ import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from audience_providers._core.config import ConfigSource
-from audience_providers._core.dynamic import UNKNOWN
 from audience_providers._core.errors import (
     ConfigurationError,
     Conflict,
@@ -28,7 +27,7 @@ from audience_providers._core.errors import (
     ValidationFailed,
 )
 from audience_providers._core.http import ClientSettings
-from audience_providers._core.lifecycle import Lifecycle
+from audience_providers._core.lifecycle import UNKNOWN, Lifecycle
 from audience_providers._core.retry import RetryPolicy
 from audience_providers.unleashx import campaign as unleashx_campaign
 from audience_providers.unleashx.campaign import CampaignAudienceLifecycle, CampaignLifecycle
