@@ -1,10 +1,11 @@
 """Where the Python processes of one `pulumi` command spend their CPU: ours, the Pulumi SDK's, gRPC's, ...
 
 Sets the compass workload up at N resources against fresh emulators (`pulumi up`), then runs one phase
-(`preview` by default) under py-spy (`record --subprocesses`), which samples every Python process the engine
-starts: the program (through the language host) and the dynamic provider. Each on-CPU sample is charged to the
-innermost frame's owner (our package, the pulumi SDK, grpc, protobuf, dill, asyncio, the rest of the standard
-library, other packages, imports); ``ours_inclusive`` counts the samples with any frame of ours on the stack.
+(`preview` by default) under py-spy (one `record --gil` per process, attached as it starts), which samples
+the two Python processes that do the work: the program (through the language host) and the dynamic provider.
+Each sample is charged to the innermost frame's owner (our package, the pulumi SDK, grpc, protobuf, dill,
+asyncio, the rest of the standard library, other packages, imports); ``ours_inclusive`` counts the samples
+with any frame of ours on the stack.
 The JSON (``bench/results/profile-<phase>-<date>.json``) keeps the shares per role and the top functions; the
 collapsed stacks go beside it (``.txt``, flamegraph.pl / speedscope input).
 
@@ -21,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -79,7 +81,7 @@ def summarise(collapsed: str, rate: int) -> dict[str, Any]:
             continue
         count = int(count_text)
         processes, frames = _split(stack)
-        role = pulumi_role(processes[-1].split()) if processes else "unknown"
+        role = processes[-1] if processes else "unknown"
         r = roles[role]
         r["samples"] += count
         if not frames:
@@ -115,6 +117,53 @@ def _short(path: str) -> str:
     return path
 
 
+def _python_children(seen: set[int]) -> list[tuple[int, str]]:
+    """New processes that are the program or the provider (by command line), not seen before."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) in seen:
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        role = pulumi_role(argv)
+        if role in ("program", "provider"):
+            found.append((int(entry.name), role))
+    return found
+
+
+def sample(spy: str, cmd: list[str], cwd: Path, env: dict[str, str], rate: int) -> tuple[str, int, str]:
+    """Run ``cmd``; attach ``py-spy record --gil`` to the program and the provider as soon as each starts.
+
+    ``py-spy record --subprocesses -- pulumi ...`` followed only the language host's package listing here (py-spy
+    0.4.3: the program and the provider, started later, were never sampled), hence one recorder per process,
+    attached by pid within ~10 ms of its start: the first imports of each are partly missed
+    (``python -X importtime`` covers them). ``--gil``: only the thread holding the GIL, i.e. Python's CPU.
+    Each stack gets a ``process <pid>:"<role>"`` root frame, as ``--subprocesses`` writes it.
+    """
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen: set[int] = set()
+    spies: list[tuple[int, str, Path, subprocess.Popen[str]]] = []
+    tmp = Path(tempfile.mkdtemp(prefix="py-spy-"))
+    while proc.poll() is None:
+        for pid, role in _python_children(seen):
+            seen.add(pid)
+            out = tmp / f"{pid}.txt"
+            spies.append((pid, role, out, subprocess.Popen(
+                [spy, "record", "--pid", str(pid), "--gil", "--full-filenames", "--format", "raw", "--rate",
+                 str(rate), "--output", str(out)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)))
+        time.sleep(0.01)
+    output = proc.stdout.read() if proc.stdout else ""
+    lines = []
+    for pid, role, out, spy_proc in spies:
+        spy_proc.communicate(timeout=120)
+        if out.exists():
+            lines += [f'process {pid}:"{role}";{line}' for line in out.read_text().splitlines() if line]
+    shutil.rmtree(tmp, ignore_errors=True)
+    return "\n".join(lines) + "\n", proc.returncode, output
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=500)
@@ -143,15 +192,13 @@ def main(argv: list[str] | None = None) -> int:
         stamp = datetime.date.today().isoformat()
         raw = args.out / f"profile-{args.phase}-{stamp}.txt"
         cmd = us.phase_argv(args.phase)
-        proc = subprocess.run([spy, "record", "--subprocesses", "--full-filenames", "--format", "raw",
-                               "--rate", str(args.rate), "--output", str(raw), "--", *cmd],
-                              cwd=us.dir, env=us.env, capture_output=True, text=True, check=False)
-        if proc.returncode != 0:
-            print(proc.stdout[-3000:] + proc.stderr[-3000:], file=sys.stderr)
+        collapsed, returncode, output = sample(spy, cmd, us.dir, us.env, args.rate)
+        if returncode != 0:
+            print(output[-3000:], file=sys.stderr)
             return 1
-        collapsed = raw.read_text()
         # Machine paths out of the committed stacks (the repo holds no absolute paths).
-        raw.write_text(collapsed.replace(str(ROOT) + "/", "").replace(str(work) + "/", "<work>/"))
+        raw.write_text(collapsed.replace(str(ROOT) + "/", "").replace(str(work) + "/", "<work>/")
+                       .replace(str(Path.home()) + "/", "~/"))
         result = {"benchmark": "profile", "date": stamp, "n": args.n, "phase": args.phase, "rate": args.rate,
                   "argv": sys.argv[1:], "command": ["pulumi", *cmd[1:]], "collapsed": raw.name,
                   "roles": summarise(collapsed, args.rate)}
@@ -161,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{role:>14}: {r['cpu_s']:6.2f} s CPU, ours (inclusive) {r['ours_inclusive_share']:.0%}, "
                   f"importing {r['importing_share']:.0%}, self: " +
                   ", ".join(f"{k} {v:.0%}" for k, v in list(r["self_share_by_owner"].items())[:6]))
-        print(f"wrote {out.relative_to(ROOT)} and {raw.relative_to(ROOT)}")
+        print(f"wrote {out} and {raw}")
         return 0
     finally:
         emu.stop()

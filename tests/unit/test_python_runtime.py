@@ -6,46 +6,66 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 from audience_providers._core import source_positions
-from audience_providers._core.source_positions import program_frames
+from audience_providers._core.source_positions import program_positions
 
 ROOT = Path(__file__).resolve().parents[2]
 PKG, PROJECT, RUNTIME = "file:///x/pkg/providers/", "file:///x/stack/", ("file:///x/python/lib/",)
 
 
-def frames(*uris: str) -> list[SimpleNamespace]:
-    return [SimpleNamespace(pc=SimpleNamespace(uri=uri)) for uri in uris]
+SDK = "file:///x/python/lib/site-packages/pulumi/"
 
 
-def uris(kept: list[SimpleNamespace]) -> list[str]:
-    return [f.pc.uri for f in kept]
+def positions(*uris: str) -> list[tuple[str, int]]:
+    return [(uri, n) for n, uri in enumerate(uris, start=1)]
 
 
-def test_program_frames__keeps_the_program_between_our_frames_and_the_runtime() -> None:
-    stack = frames(PKG + "thrive/resource.py", PKG + "_core/dynamic.py", PROJECT + "__main__.py",
-                   PROJECT + "teams.py", "", "file:///x/cache/bin/pulumi-language-python-exec",
-                   RUNTIME[0] + "asyncio/events.py")
-    kept = program_frames(stack, package=PKG, project=PROJECT, runtime=RUNTIME)
-    assert uris(kept) == [PROJECT + "__main__.py", PROJECT + "teams.py"]
+def kept(*uris: str, runtime: tuple[str, ...] = RUNTIME) -> list[str] | None:
+    found = program_positions(positions(*uris), sdk=SDK, package=PKG, project=PROJECT, runtime=runtime)
+    return None if found is None else [uri for uri, _ in found]
 
 
-def test_program_frames__leaves_other_resources_alone() -> None:
-    stack = frames(PROJECT + "__main__.py", RUNTIME[0] + "asyncio/events.py")
-    assert program_frames(stack, package=PKG, project=PROJECT, runtime=RUNTIME) == []
+def test_program_positions__keeps_the_program_between_our_frames_and_the_runtime() -> None:
+    assert kept(SDK + "runtime/resource.py", SDK + "dynamic/dynamic.py", PKG + "thrive/resource.py",
+                PKG + "_core/dynamic.py", PROJECT + "__main__.py", PROJECT + "teams.py", "",
+                "file:///x/cache/bin/pulumi-language-python-exec", RUNTIME[0] + "asyncio/events.py") == [
+        PROJECT + "__main__.py", PROJECT + "teams.py"]
 
 
-def test_program_frames__stops_at_a_virtualenv_inside_the_project() -> None:
+def test_program_positions__keep_the_line_of_each_frame() -> None:
+    found = program_positions(positions(SDK + "resource.py", PKG + "batch/resource.py", PROJECT + "__main__.py"),
+                              sdk=SDK, package=PKG, project=PROJECT, runtime=RUNTIME)
+    assert found == [(PROJECT + "__main__.py", 3)]
+
+
+def test_program_positions__leave_other_resources_to_the_sdk() -> None:
+    assert kept(SDK + "runtime/resource.py", PROJECT + "__main__.py", RUNTIME[0] + "asyncio/events.py") is None
+    assert kept(SDK + "resource.py", "file:///x/python/lib/site-packages/pulumi_aws/s3.py",
+                PKG + "thrive/resource.py", PROJECT + "__main__.py") is None
+
+
+def test_program_positions__stop_at_a_virtualenv_inside_the_project() -> None:
     venv = PROJECT + ".venv/"
-    stack = frames(PKG + "batch/resource.py", PROJECT + "__main__.py", venv + "lib/site-packages/pulumi/x.py")
-    kept = program_frames(stack, package=PKG, project=PROJECT, runtime=(venv,))
-    assert uris(kept) == [PROJECT + "__main__.py"]
+    assert kept(SDK + "x.py", PKG + "batch/resource.py", PROJECT + "__main__.py", venv + "lib/pulumi/x.py",
+                runtime=(venv,)) == [PROJECT + "__main__.py"]
 
 
-def test_program_frames__nothing_when_our_resource_is_declared_outside_the_project() -> None:
-    stack = frames(PKG + "batch/resource.py", "file:///x/elsewhere/lib.py", PROJECT + "__main__.py")
-    assert program_frames(stack, package=PKG, project=PROJECT, runtime=RUNTIME) == []
+def test_program_positions__nothing_when_our_resource_is_declared_outside_the_project() -> None:
+    assert kept(SDK + "x.py", PKG + "batch/resource.py", "file:///x/elsewhere/lib.py", PROJECT + "__main__.py") == []
+
+
+def test_outward_positions__match_traceback_extract_stack() -> None:
+    import traceback
+
+    def uri(filename: str) -> str:
+        return Path(filename).as_uri() if Path(filename).is_absolute() else ""  # `<frozen runpy>`: no position
+
+    expected = [(uri(f.filename), f.lineno) for f in reversed(traceback.extract_stack())]
+    got = list(source_positions.outward_positions(sys._getframe(), {}))
+    assert len(got) == len(expected) > 3
+    assert got[1:] == expected[1:]  # the callers, line for line
+    assert got[0][0] == expected[0][0]  # this frame (its line moved on by one statement)
 
 
 def test_install__wraps_the_sdk_once() -> None:
