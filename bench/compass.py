@@ -187,8 +187,10 @@ def all_targets(ratio: dict[str, Any], ns: list[int], figures: dict[str, Any], r
         for n, value in by_n.items()}
     held: dict[str, Any] = {}
     for vendor, e in figures["load_held"].items():
-        entry = check(e.get("sustained_writes_rpm"), LOAD_HELD_SHARE * rpm, at_least=True, unit="writes/min",
-                      failed_operations=e.get("failed_operations"))
+        # R is a budget of requests, whatever their method: judged on the accepted requests per minute, the
+        # writes alone kept beside (Batch spends part of R on the indexing polls every write needs).
+        entry = check(e.get("accepted_requests_rpm"), LOAD_HELD_SHARE * rpm, at_least=True, unit="requests/min",
+                      failed_operations=e.get("failed_operations"), writes_rpm=e.get("sustained_writes_rpm"))
         if entry["pass"] and e.get("failed_operations"):
             entry["pass"] = False
         held[vendor] = entry
@@ -216,7 +218,8 @@ def targets_table(targets: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.compass", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, nargs="+", default=[100, 500], help="resources per run, split 4 ways")
+    parser.add_argument("--n", type=int, nargs="*", default=[100, 500],
+                        help="resources per run, split 4 ways (none: only the solo, load and import figures)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--tools", nargs="+", choices=TOOLS, default=list(TOOLS))
@@ -316,9 +319,9 @@ def main(argv: list[str] | None = None) -> int:
             for vendor in VENDORS:
                 held = figures["load_held"][vendor] = load_held(us, vendor, args.load_n, args.rate_rpm,
                                                                 args.latency_ms, work_root)
-                print(f"[{time.perf_counter() - started:6.0f}s] load held {vendor}: {held.get('sustained_writes_rpm')}"
-                      f" writes/min of R={args.rate_rpm:g}, failed {held.get('failed_operations')}", file=sys.stderr,
-                      flush=True)
+                print(f"[{time.perf_counter() - started:6.0f}s] load held {vendor}: "
+                      f"{held.get('accepted_requests_rpm')} requests/min ({held.get('sustained_writes_rpm')} writes) "
+                      f"of R={args.rate_rpm:g}, failed {held.get('failed_operations')}", file=sys.stderr, flush=True)
     finally:
         shutil.rmtree(work_root, ignore_errors=True)
 

@@ -207,3 +207,19 @@ def test_compass__every_figure_is_reported_beside_its_target(compass: dict[str, 
         held = figures["load_held"][vendor]
         assert held["created"] == LOAD_N and held["failed_operations"] == 0, held
         assert held["rate_limit_rpm"] == 240 and held["successful_writes"] >= LOAD_N
+
+
+def test_profile__samples_the_program_and_the_provider_of_a_preview(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "bench.profile", "--n", "8", "--latency-ms", "2", "--rate", "500",
+                           "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, f"profile failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr[-5000:]}"
+    (result_file,) = tmp_path.glob("profile-preview-*.json")
+    result = json.loads(result_file.read_text())
+    assert set(result["roles"]) == {"program", "provider"}, result["roles"].keys()
+    for role in result["roles"].values():
+        assert role["samples"] > 0 and role["cpu_s"] > 0
+        assert abs(sum(role["self_share_by_owner"].values()) - 1) < 0.01
+    assert "ours" in result["roles"]["provider"]["self_share_by_owner"] or \
+        result["roles"]["provider"]["ours_inclusive_share"] > 0
+    collapsed = (tmp_path / result["collapsed"]).read_text()
+    assert str(ROOT) not in collapsed and str(Path.home()) + "/" not in collapsed  # no machine paths kept

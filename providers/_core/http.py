@@ -19,7 +19,7 @@ import httpx
 
 from .. import __version__
 from .errors import ApiError, ProviderError, TransportFailure, error_class_for
-from .ratelimit import RateLimiter, shared_limiter
+from .ratelimit import AdaptiveLimiter, RateLimiter, adaptive_limiter, shared_limiter
 from .redact import RedactingFilter, redact, register_secret
 from .retry import RetryPolicy, parse_retry_after, run_with_retries
 
@@ -120,6 +120,7 @@ class BaseClient:
             shared_limiter(self.vendor, self.credential_key, settings.requests_per_minute)
             if settings.requests_per_minute else None
         )
+        self.pace: AdaptiveLimiter = adaptive_limiter(self.vendor, self.credential_key)
         self._memo: dict[Hashable, Any] = {}
         self._memo_locks: dict[Hashable, threading.Lock] = {}
         self._memo_lock = threading.Lock()
@@ -233,6 +234,7 @@ class BaseClient:
             attempt_box[0] += 1
             if self.limiter is not None:
                 self.limiter.acquire()
+            self.pace.acquire()
             started = time.monotonic()
             try:
                 sent = dict(self.auth_headers()) if authenticate else {}
@@ -260,6 +262,10 @@ class BaseClient:
                                        f"{type(exc).__name__}: {redact(str(exc)) or 'connection lost'}",
                                        maybe_committed=True) from None
             self._log(method, path, response.status_code, started, attempt_box[0])
+            if response.status_code == 429:
+                self.pace.throttled()
+            else:
+                self.pace.succeeded()
             if response.status_code in ok:
                 return response
             if response.status_code == 401 and authenticate and not refreshed[0] and self.on_unauthorized():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 
 
 class RateLimiter:
@@ -50,4 +51,86 @@ def shared_limiter(vendor: str, credential_key: str, requests_per_minute: float)
         limiter = _LIMITERS.get(key)
         if limiter is None:
             limiter = _LIMITERS[key] = RateLimiter(requests_per_minute)
+        return limiter
+
+
+class AdaptiveLimiter:
+    """Paces one credential's requests to the rate the vendor accepts, learnt from its 429 answers.
+
+    Thrive, Sonarly and UnleashX answer 429 without a Retry-After and document no limit, so a fixed retry
+    schedule lets eight parallel calls keep missing the same refilled bucket until some run out of attempts
+    (load held before this: 329-371 of 500 creates failed at R=600/min). This starts unpaced; the first 429 sets
+    the pace to the rate accepted over the last few seconds, each later 429 (at most one per second: the
+    calls in flight answer together) lowers it by 10%, and every success raises it a little, so the pace
+    settles just under the vendor's limit.
+    """
+
+    WINDOW_S = 5.0
+    DECREASE = 0.9
+    # Requests/second added per accepted request: 1% of the pace (at 10/s, +1/s per second), at least 0.02.
+    INCREASE = 0.01
+    START = 1.0  # requests/second when the very first request was refused (nothing accepted to go by)
+    FLOOR = 0.1  # requests/second: never stop altogether
+
+    def __init__(self) -> None:
+        self.rate: float | None = None  # requests/second; None until the vendor first says 429
+        self._next = 0.0  # monotonic time at which the next request may go
+        self._accepted: deque[float] = deque()
+        self._first = 0.0
+        self._last_decrease = float("-inf")
+        self._lock = threading.Lock()
+
+    def acquire(self) -> float:
+        """Block until this credential's pace lets a request go; returns the seconds waited."""
+        with self._lock:
+            now = time.monotonic()
+            if not self._first:
+                self._first = now
+            slot = max(now, self._next)
+            if self.rate is not None:
+                self._next = slot + 1.0 / self.rate
+            delay = slot - now
+        if delay > 0:
+            time.sleep(delay)
+        return delay
+
+    def _trim(self, now: float) -> None:
+        while self._accepted and self._accepted[0] < now - self.WINDOW_S:
+            self._accepted.popleft()
+
+    def succeeded(self) -> None:
+        with self._lock:
+            now = time.monotonic()
+            self._accepted.append(now)
+            self._trim(now)
+            if self.rate is not None:
+                self.rate += max(0.02, self.rate * self.INCREASE)
+
+    def throttled(self) -> None:
+        """The vendor answered 429. (A Retry-After is honoured by the retry of that call, see retry.py.)"""
+        with self._lock:
+            now = time.monotonic()
+            self._trim(now)
+            if now - self._last_decrease >= 1.0:
+                self._last_decrease = now
+                span = max(1.0, min(self.WINDOW_S, now - self._first))
+                accepted = len(self._accepted) / span
+                if self.rate is None:
+                    self.rate = accepted * self.DECREASE if accepted else self.START
+                else:
+                    self.rate *= self.DECREASE
+                    if accepted:
+                        self.rate = min(self.rate, accepted * self.DECREASE)
+                self.rate = max(self.FLOOR, self.rate)
+
+
+_ADAPTIVE: dict[tuple[str, str], AdaptiveLimiter] = {}
+
+
+def adaptive_limiter(vendor: str, credential_key: str) -> AdaptiveLimiter:
+    """The process-wide adaptive limiter for one vendor credential (``credential_key`` is a digest)."""
+    with _LIMITERS_LOCK:
+        limiter = _ADAPTIVE.get((vendor, credential_key))
+        if limiter is None:
+            limiter = _ADAPTIVE[(vendor, credential_key)] = AdaptiveLimiter()
         return limiter

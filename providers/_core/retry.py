@@ -20,7 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_delay
+from tenacity.stop import stop_base
 
 from . import progress
 from .errors import ApiError, TransportFailure
@@ -80,6 +81,10 @@ def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
         hinted = getattr(exc, "retry_after", None)
         if hinted is not None:
             return float(hinted)
+        if isinstance(exc, ApiError) and exc.status == 429:
+            # The client's shared pace (ratelimit.AdaptiveLimiter) spaces the next attempt; a long private
+            # backoff here would only leave the vendor's budget unused.
+            return random.uniform(0, policy.base_delay)
         # Full jitter: spreads retries of many threads hitting the same 429/503.
         ceiling = min(policy.max_delay, policy.base_delay * (2 ** (state.attempt_number - 1)))
         return random.uniform(0, ceiling)
@@ -129,9 +134,17 @@ def run_with_retries(
                 return False
         return is_retryable(exc, idempotent, read)
 
+    class out_of_attempts(stop_base):  # noqa: N801 (named like tenacity's own stop conditions)
+        # A 429 is the vendor not acting yet, not a failure of the request: those retry until the deadline.
+        def __call__(self, state: RetryCallState) -> bool:
+            exc = state.outcome.exception() if state.outcome else None
+            if isinstance(exc, ApiError) and exc.status == 429:
+                return False
+            return state.attempt_number >= policy.max_attempts
+
     retrying = Retrying(
         retry=retry_if_exception(retryable),
-        stop=stop_after_attempt(policy.max_attempts) | stop_after_delay(policy.deadline),
+        stop=out_of_attempts() | stop_after_delay(policy.deadline),
         wait=wait_within_deadline,
         before_sleep=before_sleep,
         reraise=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from audience_providers._core import ratelimit
 from audience_providers._core.http import BaseClient
 
 
@@ -13,3 +14,10 @@ def _no_credential_read(monkeypatch: pytest.MonkeyPatch) -> None:
     for vendor in ("BATCH", "THRIVE", "SONARLY", "UNLEASHX"):
         monkeypatch.setenv(f"{vendor}_SKIP_CREDENTIALS_VALIDATION", "true")
     BaseClient.forget_everywhere()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_pace() -> None:
+    # The adaptive pace is process-wide per credential (as in the provider); tests share credentials, so a
+    # pace learnt from one test's 429s must not slow the next.
+    ratelimit._ADAPTIVE.clear()
