@@ -5,6 +5,11 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
+from typing import TypeVar
+
+K = TypeVar("K")
+L = TypeVar("L")
 
 
 class RateLimiter:
@@ -41,17 +46,22 @@ class RateLimiter:
 
 
 _LIMITERS: dict[tuple[str, str, float], RateLimiter] = {}
+_ADAPTIVE: dict[tuple[str, str], AdaptiveLimiter] = {}
 _LIMITERS_LOCK = threading.Lock()
+
+
+def _process_wide(registry: dict[K, L], key: K, make: Callable[[], L]) -> L:
+    with _LIMITERS_LOCK:
+        limiter = registry.get(key)
+        if limiter is None:
+            limiter = registry[key] = make()
+        return limiter
 
 
 def shared_limiter(vendor: str, credential_key: str, requests_per_minute: float) -> RateLimiter:
     """The process-wide limiter for one vendor credential (``credential_key`` is a digest, never a secret)."""
-    key = (vendor, credential_key, requests_per_minute)
-    with _LIMITERS_LOCK:
-        limiter = _LIMITERS.get(key)
-        if limiter is None:
-            limiter = _LIMITERS[key] = RateLimiter(requests_per_minute)
-        return limiter
+    return _process_wide(_LIMITERS, (vendor, credential_key, requests_per_minute),
+                         lambda: RateLimiter(requests_per_minute))
 
 
 class AdaptiveLimiter:
@@ -124,13 +134,6 @@ class AdaptiveLimiter:
                 self.rate = max(self.FLOOR, self.rate)
 
 
-_ADAPTIVE: dict[tuple[str, str], AdaptiveLimiter] = {}
-
-
 def adaptive_limiter(vendor: str, credential_key: str) -> AdaptiveLimiter:
     """The process-wide adaptive limiter for one vendor credential (``credential_key`` is a digest)."""
-    with _LIMITERS_LOCK:
-        limiter = _ADAPTIVE.get((vendor, credential_key))
-        if limiter is None:
-            limiter = _ADAPTIVE[(vendor, credential_key)] = AdaptiveLimiter()
-        return limiter
+    return _process_wide(_ADAPTIVE, (vendor, credential_key), AdaptiveLimiter)
