@@ -165,9 +165,13 @@ class AudienceLifecycle(Lifecycle[AudienceArgs, BatchConfig]):
             describe=lambda v: str(v.indexing_state),
         )
 
-    def _apply(self, name: str, old: MemberMap | None, new: MemberMap, additive: bool) -> None:
-        """Bring membership from ``old`` (None: unknown) to ``new`` in ≤10,000-id calls, each awaited."""
+    def _apply(self, name: str, old: MemberMap | None, new: MemberMap, additive: bool) -> AudienceView | None:
+        """Bring membership from ``old`` (None: unknown) to ``new`` in ≤10,000-id calls, each awaited.
+
+        The view of the last call once applied (it carries the count after it), None if no call was needed.
+        """
         client = self.config.client
+        view: AudienceView | None = None
         if old is None and additive:
             old = {}
         if old is not None:
@@ -179,13 +183,37 @@ class AudienceLifecycle(Lifecycle[AudienceArgs, BatchConfig]):
         replace_calls = 1 + -(-max(0, len(full) - MAX_IDS_PER_CALL) // MAX_IDS_PER_CALL)
         if diff_calls is not None and diff_calls <= replace_calls:
             for chunk in chunks(actions, MAX_IDS_PER_CALL):
-                self._wait(name, client.update_audience(name, chunk))
-            return
+                view = self._wait(name, client.update_audience(name, chunk))
+            return view
         # Unknown starting point, or a rewrite is cheaper: replace with the first chunk, add the rest.
         head, rest = full[:MAX_IDS_PER_CALL], full[MAX_IDS_PER_CALL:]
-        self._wait(name, client.replace_audience(name, head))
+        view = self._wait(name, client.replace_audience(name, head))
         for chunk in chunks([{"action": "add", **m} for m in rest], MAX_IDS_PER_CALL):
-            self._wait(name, client.update_audience(name, chunk))
+            view = self._wait(name, client.update_audience(name, chunk))
+        return view
+
+    def _fill_new(self, name: str, create_token: str, new: MemberMap, additive: bool) -> AudienceView | None:
+        """The first membership of an audience just created, sent behind the create without awaiting its indexing.
+
+        Batch applies an audience's writes asynchronously and reports a write that a later one superseded as
+        REPLACED, so writes queue behind each other (the order is inferred, not documented). Two guards keep an
+        inference that is wrong from losing anything: a write refused because the audience is not there yet, or a
+        count afterwards that is not the declared one, makes the provider await the create and send the
+        membership again, which is what awaiting first would have sent.
+        """
+        if not create_token:
+            return self._apply(name, {}, new, additive)
+        if new:
+            try:
+                view = self._apply(name, {}, new, additive)
+            except ApiError as exc:
+                if exc.status not in (400, 404):
+                    raise
+                view = None
+            if view is not None and view.nb_ids == len(new):
+                return view
+        created = self._wait(name, create_token)
+        return self._apply(name, {}, new, additive) or created
 
     @staticmethod
     def _outputs(args: AudienceArgs, view: AudienceView, *, adopted: bool) -> dict[str, Any]:
@@ -216,13 +244,14 @@ class AudienceLifecycle(Lifecycle[AudienceArgs, BatchConfig]):
             return "" if existing.display_name == args.display_name else None
 
         token = create_or_adopt(create, find, is_duplicate=_already_exists)
-        if token:
-            self._wait(args.name, token)
+        view: AudienceView | None = None
         if args.members is not None:
             new = resolve(args.members)
-            self._apply(args.name, {}, new, args.membership == "additive")
+            view = self._fill_new(args.name, token, new, args.membership == "additive")
             SnapshotStore().save(new)
-        return args.name, self._outputs(args, client.view_audience(args.name), adopted=False)
+        elif token:
+            view = self._wait(args.name, token)
+        return args.name, self._outputs(args, view or client.view_audience(args.name), adopted=False)
 
     def _adopt(self, args: AudienceArgs) -> tuple[str, dict[str, Any]]:
         problem = self._adoption_problem(args)
@@ -232,14 +261,15 @@ class AudienceLifecycle(Lifecycle[AudienceArgs, BatchConfig]):
             new = resolve(args.members)
             additive = args.membership == "additive"
             # Authoritative: the ids already there are unknown (Batch lists none), so rewrite the whole audience.
-            self._apply(args.name, {} if additive else None, new, additive)
+            view = self._apply(args.name, {} if additive else None, new, additive)
             SnapshotStore().save(new)
-        return args.name, self._outputs(args, self.config.client.view_audience(args.name), adopted=True)
+        return args.name, self._outputs(args, view or self.config.client.view_audience(args.name), adopted=True)
 
     def update_resource(self, id_: str, olds: Mapping[str, Any], args: AudienceArgs) -> dict[str, Any]:
         old_spec = olds.get("members") if isinstance(olds.get("members"), Mapping) else None
         old_digest = old_spec.get("digest") if old_spec else None
         additive = args.membership == "additive"
+        view: AudienceView | None = None
         if args.members is not None and args.members.digest != old_digest:
             new = resolve(args.members)
             old: MemberMap | None
@@ -248,12 +278,12 @@ class AudienceLifecycle(Lifecycle[AudienceArgs, BatchConfig]):
                 old = None if olds.get("adopted") and not additive else {}
             else:
                 old = {} if old_spec.get("count") == 0 else SnapshotStore().load(old_digest)
-            self._apply(id_, old, new, additive)
+            view = self._apply(id_, old, new, additive)
             SnapshotStore().save(new)
         elif args.members is None and old_spec is not None and old_spec.get("count") and not additive:
-            self._apply(id_, SnapshotStore().load(old_digest), {}, False)
+            view = self._apply(id_, SnapshotStore().load(old_digest), {}, False)
         # Whether the stack created the audience or adopted it is fixed at create, whatever `adopt` says now.
-        return self._outputs(args, self.config.client.view_audience(id_), adopted=bool(olds.get("adopted")))
+        return self._outputs(args, view or self.config.client.view_audience(id_), adopted=bool(olds.get("adopted")))
 
     def read_by_id(self, id_: str) -> dict[str, Any] | None:
         outs = super().read_by_id(id_)

@@ -74,6 +74,18 @@ def test_update__adds_and_removes_are_applied_asynchronously(api: httpx.Client) 
     api.post("/audiences/remove", json={"name": name})
 
 
+def test_update__sent_before_the_create_settles_applies_after_it(api: httpx.Client) -> None:
+    """What the provider's create relies on, behind its guard (order inferred; see COVERAGE.md)."""
+    name = _name()
+    created = api.post("/audiences/create", json={"name": name, "type": "custom_ids"}).json()
+    resp = api.post("/audiences/update", json={"name": name, "ids": [{"action": "add", "id": "a"},
+                                                                      {"action": "add", "id": "b"}]})
+    assert resp.status_code == 202
+    assert _settle(api, name, resp.json()["indexing_token"])["nb_ids"] == 2
+    assert _settle(api, name, created["indexing_token"])["nb_ids"] == 2
+    api.post("/audiences/remove", json={"name": name})
+
+
 def test_update__more_than_10000_ids_is_400(api: httpx.Client) -> None:
     name = _name()
     api.post("/audiences/create", json={"name": name, "type": "custom_ids"})

@@ -245,3 +245,76 @@ def test_delete__adopted_additive_audience_is_left_with_a_warning(caplog: pytest
     assert writes == [] and "shared" in audiences
     assert "batch:Audience 'shared' was adopted with additive membership" in caplog.text
     assert "left in Batch with all its ids" in caplog.text
+
+
+class _QueueingBatch:
+    """A Batch whose create settles only once its token is viewed; ``early`` is how it takes a write before that.
+
+    "queue": applied in order behind the create (what the emulator does); "refuse": 400 audience not found;
+    "lose": accepted with a token, then undone when the create settles (a Batch that does not queue).
+    """
+
+    def __init__(self, early: str) -> None:
+        self.early = early
+        self.log: list[str] = []
+        self.members: set[str] = set()
+        self.created = False
+        self.settled = False
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        route = request.url.path.rsplit("/", 1)[-1]
+        token = request.url.params.get("indexing_token", "")
+        self.log.append(f"{route}:{token}" if route == "view" else route)
+        if route == "create":
+            self.created = True
+            return httpx.Response(202, json={"indexing_token": "t-create"})
+        if route in ("update", "replace"):
+            body = json.loads(request.content)
+            if not self.settled and self.early == "refuse":
+                return httpx.Response(400, json={"error_code": "AUDIENCE_NOT_FOUND", "error_message": "not found"})
+            if route == "replace":
+                self.members = set()
+            for item in body["ids"]:
+                (self.members.discard if item.get("action") == "remove" else self.members.add)(item["id"])
+            if not self.settled and self.early == "lose":
+                self.members = set()  # the create, applied after, leaves the audience empty
+            return httpx.Response(202, json={"indexing_token": f"t-{route}-{len(self.log)}"})
+        if route == "view":
+            if token == "t-create":
+                self.settled = True
+            return httpx.Response(200, json={"name": "vip", "nb_ids": len(self.members), "indexing_state": "APPLIED"})
+        return httpx.Response(500, json={})
+
+
+def _create_with_members(fake: _QueueingBatch, ids: list[str]) -> dict[str, Any]:
+    args = AudienceLifecycle.args_model.model_validate({"name": "vip", "members": Members.of(ids).spec()})
+    return _mock(fake).create_resource(args)[1]
+
+
+def test_create__members_are_sent_behind_the_create_without_awaiting_it() -> None:
+    fake = _QueueingBatch("queue")
+    outs = _create_with_members(fake, ["u1", "u2", "u3"])
+    # One view: the membership write's token; the create's indexing and a final view are not waited for.
+    assert fake.log == ["create", "update", "view:t-update-2"]
+    assert outs["nb_ids"] == 3 and fake.members == {"u1", "u2", "u3"}
+
+
+def test_create__members_refused_before_the_create_settles_are_sent_again_after_it() -> None:
+    fake = _QueueingBatch("refuse")
+    outs = _create_with_members(fake, ["u1", "u2"])
+    assert fake.log == ["create", "update", "view:t-create", "update", "view:t-update-4"]
+    assert outs["nb_ids"] == 2 and fake.members == {"u1", "u2"}
+
+
+def test_create__members_lost_behind_the_create_are_sent_again_after_it() -> None:
+    fake = _QueueingBatch("lose")
+    outs = _create_with_members(fake, ["u1", "u2"])
+    assert fake.log == ["create", "update", "view:t-update-2", "view:t-create", "update", "view:t-update-5"]
+    assert outs["nb_ids"] == 2 and fake.members == {"u1", "u2"}
+
+
+def test_create__without_members_awaits_the_create_and_reads_nothing_more() -> None:
+    fake = _QueueingBatch("queue")
+    args = AudienceLifecycle.args_model.model_validate({"name": "vip"})
+    _, outs = _mock(fake).create_resource(args)
+    assert fake.log == ["create", "view:t-create"] and outs["nb_ids"] == 0
