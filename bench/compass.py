@@ -47,7 +47,7 @@ from .contenders import (
     tofu_versions,
 )
 from .report import check, plot, table, wall_time_targets
-from .stats import TOOLS, describe, ratios, summarise
+from .stats import COMPASS_TOOLS, describe, ratios, summarise
 from .tofu_hcl import NOT_EXPRESSIBLE
 from .workloads import VENDORS, CompassWorkload
 
@@ -175,6 +175,10 @@ def solo_figures(runs: list[Run], n: int) -> dict[str, Any]:
 
 def all_targets(ratio: dict[str, Any], ns: list[int], figures: dict[str, Any], rpm: float) -> dict[str, Any]:
     targets: dict[str, Any] = {"wall_time": wall_time_targets(ratio, ns)}
+    for name, entry in targets["wall_time"].items():
+        # Beside each ratio: what the engine and the SDK alone took against tofu (bench/sdk_floor.py). A limit
+        # below it can't be met by any Python dynamic provider on this engine and SDK.
+        entry["sdkfloor_over_tofu"] = ratio.get(name.replace(" us/", " sdkfloor/"))
     targets["state_bytes_per_resource"] = {
         kind: check(e["bytes_per_resource"], STATE_LIMIT_BYTES, vendor=e["vendor"], n=e["n"])
         for kind, e in figures["state_by_type"].items()}
@@ -222,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="resources per run, split 4 ways (none: only the solo, load and import figures)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--latency-ms", type=float, default=50.0)
-    parser.add_argument("--tools", nargs="+", choices=TOOLS, default=list(TOOLS))
+    parser.add_argument("--tools", nargs="+", choices=COMPASS_TOOLS, default=list(COMPASS_TOOLS),
+                        help="sdkfloor: the same objects through bench/sdk_floor.py (engine + SDK alone)")
     parser.add_argument("--parallelism", type=int, default=10, help="tofu -parallelism and the floor's concurrency")
     parser.add_argument("--pulumi-parallel", type=int, default=None)
     parser.add_argument("--pulumi-env", action="append", default=[], metavar="KEY=VALUE")
@@ -288,6 +293,12 @@ def main(argv: list[str] | None = None) -> int:
             contenders.append(Pulumi(env, work_root / ".pulumi-home-plugin", args.pulumi_parallel, tool="us:plugin",
                                      workload=CompassWorkload(workload.vendors, args.members, workload.emulator_config,
                                                               native=True)))
+        if "sdkfloor" in args.tools:
+            meta["sdkfloor"] = {"provider": "bench/sdk_floor.py", "parallel": args.pulumi_parallel or 4 * meta["cpus"]}
+            contenders.append(Pulumi(env, work_root / ".pulumi-home-sdkfloor", args.pulumi_parallel,
+                                     tool="sdkfloor", workload=CompassWorkload(workload.vendors, args.members,
+                                                                               workload.emulator_config,
+                                                                               sdk_floor=True)))
         if "tofu" in args.tools:
             bin_dir, error, took = build_tofu()
             meta["tofu"] = {"build_seconds": round(took, 1), "not_expressible": NOT_EXPRESSIBLE}

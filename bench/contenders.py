@@ -139,7 +139,7 @@ class Pulumi(Contender):
         (self.dir / "Pulumi.yaml").write_text(f"name: {self.workload.project}\nruntime: python\n")
         (self.dir / "__main__.py").write_text(self.workload.program(n))
         self.env = {**self.base_env, "PULUMI_HOME": str(self.home),
-                    "PULUMI_BACKEND_URL": f"file://{self.dir / '.state'}"}
+                    "PULUMI_BACKEND_URL": f"file://{self.dir / '.state'}", **self.workload.env(emu)}
         self._must("stack", "init", STACK, "--non-interactive")
         self._must("config", "set-all", "--stack", STACK, *self.workload.config(emu))
 

@@ -55,7 +55,8 @@ def plot(summary: dict[str, Any], ns: list[int], path: Path, title: str,
     except ImportError as exc:
         return f"no plot: {exc} (pip install matplotlib)"
     fig, axes = plt.subplots(2, 2, figsize=(11, 8))
-    labels = {"us": "us (pulumi + dynamic provider)", "tofu": "OpenTofu + restapi", "floor": "HTTP floor (httpx)"}
+    labels = {"us": "us (pulumi + dynamic provider)", "tofu": "OpenTofu + restapi", "floor": "HTTP floor (httpx)",
+              "sdkfloor": "pulumi + minimal dynamic provider (sdk floor)"}
     tools = in_report_order(summary)
     for ax, phase in zip(axes.flat, PHASES, strict=True):
         for tool in tools:

@@ -11,6 +11,9 @@ if TYPE_CHECKING:
 
 PHASES = ("up", "preview", "refresh", "destroy")
 TOOLS = ("us", "tofu", "floor")
+# The compass benchmark's contenders: also `sdkfloor`, the same objects through bench/sdk_floor.py's minimal dynamic
+# provider (what the engine and the Python SDK alone cost).
+COMPASS_TOOLS = ("us", "sdkfloor", "tofu", "floor")
 
 
 def request_summary(log: list[dict[str, Any]], seconds: float | None, n: int,
@@ -38,9 +41,9 @@ def describe(values: list[float]) -> dict[str, float] | None:
 
 
 def in_report_order(names: set[str] | dict[str, Any]) -> list[str]:
-    """Contenders in report order: us, its variants (us:<name>), tofu, floor."""
+    """Contenders in report order: us, its variants (us:<name>), sdkfloor, tofu, floor."""
     variants = sorted(n for n in names if n.startswith("us:"))
-    return [t for t in ("us", *variants, "tofu", "floor") if t in names]
+    return [t for t in ("us", *variants, "sdkfloor", "tofu", "floor") if t in names]
 
 
 def summarise(runs: list[Run]) -> dict[str, Any]:
@@ -99,6 +102,13 @@ def ratios(summary: dict[str, Any], ns: list[int]) -> dict[str, Any]:
                 them = _median(summary, other, n, phase)
                 if us is not None and them:
                     out[f"{phase}@{n} us/{other}"] = round(us / them, 2)
+            floor_sdk = _median(summary, "sdkfloor", n, phase)
+            if floor_sdk:
+                them = _median(summary, "tofu", n, phase)
+                if them:
+                    out[f"{phase}@{n} sdkfloor/tofu"] = round(floor_sdk / them, 2)
+                if us is not None:
+                    out[f"{phase}@{n} us/sdkfloor"] = round(us / floor_sdk, 2)
             for variant in (t for t in summary if t.startswith("us:")):
                 theirs = _median(summary, variant, n, phase)
                 if us and theirs is not None:

@@ -161,6 +161,23 @@ def test_compass__plugin_path_runs_beside_the_dynamic_path_in_the_same_run(compa
     assert _compass_run(compass, "us:plugin")["state_detail"]["pickled_provider_bytes"] == 0  # no pickled provider
 
 
+def test_compass__sdk_floor_sends_the_http_floors_requests_through_the_engine(compass: dict[str, Any]) -> None:
+    sdk, floor = _compass_run(compass, "sdkfloor"), _compass_run(compass, "floor")
+    split = compass["split"][str(COMPASS_N)]
+    assert sdk["phases"]["up"]["created_by_vendor"] == split
+    assert sdk["phases"]["preview"]["no_changes"] is True
+    for phase in ("up", "refresh", "destroy"):
+        mine, theirs = (r["phases"][phase]["requests"]["by_vendor"] for r in (sdk, floor))
+        assert {v: e["by_method"] for v, e in mine.items()} == {v: e["by_method"] for v, e in theirs.items()}, phase
+    assert sdk["phases"]["preview"]["requests"]["total"] == 0
+    # The dual: ours does more than the floor (credential checks, ownership listings, Batch's indexing polls).
+    assert _compass_run(compass, "us")["phases"]["up"]["requests"]["total"] > sdk["phases"]["up"]["requests"]["total"]
+    for phase in PHASES:
+        assert f"{phase}@{COMPASS_N} us/sdkfloor" in compass["ratios"]
+    if not compass.get("tofu", {}).get("error"):
+        assert all(e["sdkfloor_over_tofu"] is not None for e in compass["targets"]["wall_time"].values())
+
+
 def test_compass__tofu_restapi_manages_the_same_objects(compass: dict[str, Any]) -> None:
     error = compass.get("tofu", {}).get("error")
     if error:

@@ -44,16 +44,22 @@ OPERATION = {"batch": "create audience", "thrive": "create audience", "unleashx"
              "sonarly": "create audience"}
 
 
-# The same trials through the provider plugins (pulumi-resource-<vendor>): one vendor and three faults by default,
-# every vendor and fault with --full.
+VENDORS = ("batch", "thrive", "sonarly", "unleashx")
+
+# Trimmed by default (the matrix was ~10 of the suite's ~40 minutes), every pair with --full. Kept: every vendor
+# with commit-then-drop, the lost-create case where the vendors' APIs differ most (list-and-match, name lookup,
+# refusal), and every other fault once, dealt round-robin over the vendors so each meets two of them.
+DYNAMIC_TRIMMED = ({(vendor, "commit-then-drop") for vendor in VENDORS}
+                   | {(VENDORS[i % len(VENDORS)], fault)
+                      for i, fault in enumerate(f for f in FAULTS if f != "commit-then-drop")})
+# The same trials through the provider plugins (pulumi-resource-<vendor>): one vendor and three faults by default.
 NATIVE_TRIMMED = {("batch", "500"), ("batch", "reset"), ("batch", "commit-then-drop")}
+TRIMMED = {"dynamic": DYNAMIC_TRIMMED, "native": NATIVE_TRIMMED}
 
 
 TRIALS = [pytest.param(vendor, fault, path, id=f"{vendor}-{fault}-{path}",
-                       marks=[pytest.mark.full_only] if path == "native" and (vendor, fault) not in NATIVE_TRIMMED
-                       else [])
-          for path in ("dynamic", "native") for vendor in ("batch", "thrive", "sonarly", "unleashx")
-          for fault in FAULTS]
+                       marks=[] if (vendor, fault) in TRIMMED[path] else [pytest.mark.full_only])
+          for path in ("dynamic", "native") for vendor in VENDORS for fault in FAULTS]
 
 
 @pytest.mark.parametrize(("vendor", "fault", "path"), TRIALS)
