@@ -190,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(up.stdout[-3000:] + up.stderr[-3000:], file=sys.stderr)
                 return 1
         stamp = datetime.date.today().isoformat()
+        args.out.mkdir(parents=True, exist_ok=True)
         raw = args.out / f"profile-{args.phase}-{stamp}.txt"
         cmd = us.phase_argv(args.phase)
         collapsed, returncode, output = sample(spy, cmd, us.dir, us.env, args.rate)

@@ -4,12 +4,13 @@ The compass workload's objects, declared as `pulumi.dynamic.Resource`s whose pro
 floor's requests for each object (`workloads.CompassWorkload.floor`) and nothing else: no input validation, no
 ownership checks, no credential check, no waiting for Batch's indexing, no drift read-back, two or three inputs per
 object. It runs through the same `pulumi` CLI, language host and dynamic-provider launcher as ours, at the same
-`--parallel`, so `sdkfloor` / tofu is what the engine and the Python SDK alone leave for a phase, and us / sdkfloor
-is what our providers add on top of that.
+`--parallel`, with the same two adjustments of the SDK's program side (one frame of stack trace, the end-of-program
+wait of `providers/_core/program_wait.py`). So `sdkfloor` / tofu is what the engine and the Python SDK alone leave
+for a phase, and us / sdkfloor is what our providers add on top of that.
 
-The program imports only this module and `pulumi.dynamic`; httpx is imported in the provider process on its first
-call. Endpoints and the bench's demo credentials come from ``BENCH_SDK_FLOOR`` (JSON, set by the contender), so
-none of them is in the state.
+The program imports only this module, `pulumi.dynamic` and our `_core.program_wait`; httpx is imported in the
+provider process on its first call. Endpoints and the bench's demo credentials come from ``BENCH_SDK_FLOOR`` (JSON,
+set by the contender), so none of them is in the state.
 """
 
 from __future__ import annotations
@@ -19,11 +20,14 @@ import os
 import sys
 import threading
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider
 from pulumi.runtime import resource as sdk_resource
+
+from audience_providers._core import program_wait
 
 ENV = "BENCH_SDK_FLOOR"
 _clients: dict[str, Any] = {}
@@ -62,7 +66,8 @@ class FloorProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         # Pulumi carries numbers as floats: 101 arrives as 101.0, which UnleashX doesn't take for an agent id.
         kind = props["kind"]
-        body = {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in props["body"].items()}
+        body: dict[str, Any] = {k: int(v) if isinstance(v, float) and v.is_integer() else v
+                                for k, v in props["body"].items()}
         if kind in ("thrive-structure", "thrive-audience"):
             if props.get("parent"):
                 body["parentId"] = props["parent"]
@@ -117,7 +122,7 @@ def _program_frame_only() -> Any:
     from pulumi.runtime.proto import source_pb2
 
     here = os.getcwd() + os.sep  # the language host runs the program in its project directory
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and not frame.f_code.co_filename.startswith(here):
         frame = frame.f_back
     if frame is None:
@@ -127,6 +132,9 @@ def _program_frame_only() -> Any:
 
 
 sdk_resource._get_stack_trace = _program_frame_only
+# The same end-of-program wait as ours (it yields once before the SDK's loop over pending outputs): what a floor
+# of our runtime is measured with.
+program_wait.install()
 
 
 class Thing(Resource):

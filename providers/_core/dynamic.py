@@ -31,7 +31,7 @@ from pulumi.dynamic import (
 )
 from pulumi.runtime import settings
 
-from . import progress, registry, source_positions
+from . import program_wait, progress, registry, source_positions
 
 if TYPE_CHECKING:
     from .lifecycle import Lifecycle
@@ -45,8 +45,10 @@ PROVIDER_KEY = "__provider"  # the SDK's key; lifecycle.PROVIDER_KEY is the same
 __all__ = ["PROVIDER_KEY", "DynamicProvider", "LifecycleRef", "ReadableResource", "output_names", "placeholders",
            "provider_for_type"]
 
-# Every vendor's resource module imports this one, so resources declared through the package get trimmed traces.
+# Every vendor's resource module imports this one, so resources declared through the package get trimmed traces,
+# and the program's end-of-run wait skips the SDK's quadratic loop over pending outputs (see program_wait).
 source_positions.install()
+program_wait.install()
 
 _logging_ready = threading.Lock()
 _logging_done = False
