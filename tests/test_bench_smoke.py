@@ -176,6 +176,7 @@ def test_compass__sdk_floor_sends_the_http_floors_requests_through_the_engine(co
         assert f"{phase}@{COMPASS_N} us/sdkfloor" in compass["ratios"]
     if not compass.get("tofu", {}).get("error"):
         assert all(e["sdkfloor_over_tofu"] is not None for e in compass["targets"]["wall_time"].values())
+    assert compass["figures"]["state_sdkfloor"]["compact_bytes_per_resource"] > 0
 
 
 def test_compass__tofu_restapi_manages_the_same_objects(compass: dict[str, Any]) -> None:
