@@ -86,30 +86,31 @@ class FloorProvider(ResourceProvider):
         raise ValueError(f"unknown kind {kind!r}")
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        kind = props["kind"]
-        if kind.startswith("thrive"):
-            _send("thrive", "GET", f"/audiences/{id_}")
-        elif kind == "sonarly":
-            _send("sonarly", "GET", f"{_sonarly_path()}/{id_}")
-        elif kind == "batch":
-            _send("batch", "GET", "/audiences/view", params={"name": id_})
-        else:
-            _send("unleashx", "GET", "/campaign-audience-stats", params={"campaign_id": id_})
+        _send(*_request("read", props["kind"], id_))
         return ReadResult(id_, props)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return DiffResult(changes=False)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        kind = props["kind"]
-        if kind.startswith("thrive"):
-            _send("thrive", "DELETE", f"/audiences/{id_}")
-        elif kind == "sonarly":
-            _send("sonarly", "DELETE", f"{_sonarly_path()}/{id_}")
-        elif kind == "batch":
-            _send("batch", "POST", "/audiences/remove", {"name": id_})
-        else:
-            _send("unleashx", "POST", "/update-campaign", {"id": int(id_), "campaign_status": "pause"})
+        _send(*_request("delete", props["kind"], id_))
+
+
+def _request(operation: str, kind: str, id_: str) -> tuple[str, str, str, dict[str, Any] | None,
+                                                           dict[str, Any] | None]:
+    """(vendor, method, path, body, params) of the floor's read or delete of one object."""
+    vendor = "thrive" if kind.startswith("thrive") else kind
+    if vendor == "thrive":
+        return vendor, "GET" if operation == "read" else "DELETE", f"/audiences/{id_}", None, None
+    if vendor == "sonarly":
+        return vendor, "GET" if operation == "read" else "DELETE", f"{_sonarly_path()}/{id_}", None, None
+    if vendor == "batch":
+        if operation == "read":
+            return vendor, "GET", "/audiences/view", None, {"name": id_}
+        return vendor, "POST", "/audiences/remove", {"name": id_}, None
+    if operation == "read":
+        return vendor, "GET", "/campaign-audience-stats", None, {"campaign_id": id_}
+    return vendor, "POST", "/update-campaign", {"id": int(id_), "campaign_status": "pause"}, None
 
 
 PROVIDER = FloorProvider()
