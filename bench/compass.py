@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -130,9 +131,10 @@ def vendor_of(resource_type: str) -> str | None:
 SDK_FLOOR_TYPE = "pulumi-python:dynamic:Resource"  # bench/sdk_floor.py's resources: the SDK's default type token
 
 
-def state_by_vendor(runs: list[Run], tool: str = "us") -> dict[str, Any]:
-    """Bytes per resource of each resource type in `pulumi stack export`, median over ``tool``'s runs at the
-    largest N."""
+def state_by_vendor(runs: list[Run], tool: str = "us",
+                    counted: Callable[[str], bool] = lambda kind: vendor_of(kind) is not None) -> dict[str, Any]:
+    """Bytes per resource of each resource type in `pulumi stack export` (the types ``counted`` keeps: the vendors'),
+    median over ``tool``'s runs at the largest N."""
     ours = [r for r in runs if r.tool == tool and r.error is None and r.state_detail.get("by_type")]
     if not ours:
         return {}
@@ -141,7 +143,7 @@ def state_by_vendor(runs: list[Run], tool: str = "us") -> dict[str, Any]:
     compact: dict[str, list[float]] = {}
     for run in (r for r in ours if r.n == top):
         for kind, entry in run.state_detail["by_type"].items():
-            if vendor_of(kind) or (tool == "sdkfloor" and kind == SDK_FLOOR_TYPE):
+            if counted(kind):
                 per_type.setdefault(kind, []).append(entry["bytes"] / entry["resources"])
                 compact.setdefault(kind, []).append(entry["bytes_compact"] / entry["resources"])
     return {kind: {"vendor": vendor_of(kind), "n": top, "bytes_per_resource": round(statistics.median(v)),
@@ -345,7 +347,8 @@ def main(argv: list[str] | None = None) -> int:
     figures["state_by_type_plugin"] = state_by_vendor(runs, "us:plugin")  # beside the targets, not judged by them
     # What the engine and the SDK record for a dynamic resource of 3 inputs (kind, create body, Thrive parent) and
     # no output of its own: the floor under every dynamic type's state figure.
-    figures["state_sdkfloor"] = state_by_vendor(runs, "sdkfloor").get(SDK_FLOOR_TYPE)
+    figures["state_sdkfloor"] = state_by_vendor(runs, "sdkfloor",
+                                                lambda kind: kind == SDK_FLOOR_TYPE).get(SDK_FLOOR_TYPE)
     figures["refresh_requests_per_resource"] = refresh_per_vendor(runs, "us")
     figures["refresh_requests_per_resource_tofu"] = refresh_per_vendor(runs, "tofu")
     figures["solo"] = solo_figures(runs, args.solo_n) if args.solo_n else {"n": None, "error": "skipped (--solo-n 0)"}

@@ -15,23 +15,27 @@ set by the contender), so none of them is in the state.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-import sys
 import threading
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider
-from pulumi.runtime import resource as sdk_resource
 
-from audience_providers._core import program_wait
+from audience_providers._core import program_wait, source_positions
 
 ENV = "BENCH_SDK_FLOOR"
 _clients: dict[str, Any] = {}
 _lock = threading.Lock()
+
+
+@functools.cache
+def _endpoints() -> dict[str, Any]:
+    parsed: dict[str, Any] = json.loads(os.environ[ENV])
+    return parsed
 
 
 def _client(vendor: str) -> Any:
@@ -40,7 +44,7 @@ def _client(vendor: str) -> Any:
         if client is None:
             import httpx
 
-            spec = json.loads(os.environ[ENV])[vendor]
+            spec = _endpoints()[vendor]
             auth = httpx.BasicAuth(*spec["basic"]) if spec.get("basic") else None
             client = _clients[vendor] = httpx.Client(base_url=spec["url"], headers=spec.get("headers", {}),
                                                      auth=auth, timeout=60)
@@ -55,7 +59,7 @@ def _send(vendor: str, method: str, path: str, body: dict[str, Any] | None = Non
 
 
 def _sonarly_path() -> str:
-    return f"/accounts/{json.loads(os.environ[ENV])['sonarly']['account_group']}/audiences"
+    return f"/accounts/{_endpoints()['sonarly']['account_group']}/audiences"
 
 
 class FloorProvider(ResourceProvider):
@@ -116,23 +120,10 @@ def _request(operation: str, kind: str, id_: str) -> tuple[str, str, str, dict[s
 PROVIDER = FloorProvider()
 
 
-def _program_frame_only() -> Any:
-    """The stack trace the engine records for a resource: only the program's line, as ours sends
-    (providers/_core/source_positions.py); the SDK's default is every frame down to asyncio, ~1.2 KB of state per
-    resource, which would make this floor heavier than what it is the floor of."""
-    from pulumi.runtime.proto import source_pb2
-
-    here = os.getcwd() + os.sep  # the language host runs the program in its project directory
-    frame: FrameType | None = sys._getframe(1)
-    while frame is not None and not frame.f_code.co_filename.startswith(here):
-        frame = frame.f_back
-    if frame is None:
-        return source_pb2.StackTrace()
-    position = source_pb2.SourcePosition(uri=Path(frame.f_code.co_filename).as_uri(), line=frame.f_lineno)
-    return source_pb2.StackTrace(frames=[source_pb2.StackFrame(pc=position)])
-
-
-sdk_resource._get_stack_trace = _program_frame_only
+# The stack trace the engine records for a resource: only the program's line, as for ours (the SDK's default is every
+# frame down to asyncio, ~1.2 KB of state per resource, which would make this floor heavier than what it is the
+# floor of).
+source_positions.install(Path(__file__).resolve().parent)
 # The same end-of-program wait as ours (it yields once before the SDK's loop over pending outputs): what a floor
 # of our runtime is measured with.
 program_wait.install()

@@ -46,4 +46,5 @@ def install() -> None:
         return await current(*args, **kwargs)
 
     setattr(wait_for_rpcs, _MARK, True)
+    wait_for_rpcs.__wrapped__ = current  # type: ignore[attr-defined]  # as functools.wraps names it
     stack.wait_for_rpcs = wait_for_rpcs  # run_pulumi_func looks the name up in its module when it calls it

@@ -55,9 +55,10 @@ def outward_positions(frame: Any, cache: dict[str, str]) -> Iterable[tuple[str, 
         frame = frame.f_back
 
 
-def program_positions(positions: Iterable[tuple[str, int]], *, sdk: str, package: str, project: str,
-                      runtime: tuple[str, ...]) -> list[tuple[str, int]] | None:
-    """The program's (uri, line) pairs of a resource declared through ``package``, innermost first; None otherwise.
+def program_positions(positions: Iterable[tuple[str, int]], *, sdk: str, package: str | tuple[str, ...],
+                      project: str, runtime: tuple[str, ...]) -> list[tuple[str, int]] | None:
+    """The program's (uri, line) pairs of a resource declared through ``package`` (a URI prefix, or several),
+    innermost first; None otherwise.
 
     ``positions`` start inside the SDK (its stack-trace call): past the SDK's frames the next must be ours (the
     Resource class), else this is someone else's resource and None leaves it to the SDK. Kept: the frames after
@@ -80,20 +81,29 @@ def program_positions(positions: Iterable[tuple[str, int]], *, sdk: str, package
     return kept if ours_seen else None
 
 
-def install() -> None:
-    """Wrap `pulumi.runtime.resource._get_stack_trace` once per process (idempotent)."""
+# URI prefixes of the packages whose Resource classes get program-only traces: ours, plus any `install(dir)` named
+# (the benchmark's SDK floor, bench/sdk_floor.py, declares its resources the same way).
+_packages: tuple[str, ...] = ()
+
+
+def install(package_dir: Path = _PACKAGE_DIR) -> None:
+    """Wrap `pulumi.runtime.resource._get_stack_trace` once per process (idempotent), for resources declared
+    through ``package_dir`` (this package by default)."""
+    global _packages
     from pulumi.runtime import resource as sdk_resource
     from pulumi.runtime.proto import source_pb2
 
+    if _uri_prefix(package_dir) not in _packages:
+        _packages = (*_packages, _uri_prefix(package_dir))
     current: Callable[[], Any] = sdk_resource._get_stack_trace
     if getattr(current, "_audience_program_frames", False):
         return
-    package, runtime = _uri_prefix(_PACKAGE_DIR), _runtime_prefixes()
+    runtime = _runtime_prefixes()
     sdk = Path(sdk_resource.__file__).parent.parent.as_uri() + "/"  # .../site-packages/pulumi/, as frames name it
     uris: dict[str, str] = {}
 
     def stack_trace() -> Any:
-        kept = program_positions(outward_positions(sys._getframe(1), uris), sdk=sdk, package=package,
+        kept = program_positions(outward_positions(sys._getframe(1), uris), sdk=sdk, package=_packages,
                                  project=_uri_prefix(os.getcwd()), runtime=runtime)
         if not kept:
             return current()

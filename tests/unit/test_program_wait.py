@@ -26,7 +26,7 @@ def sdk_wait(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Awaitabl
     """The SDK's own wait_for_rpcs, whatever this process installed before; restored afterwards."""
     original = stack.wait_for_rpcs
     while getattr(original, "_audience_yields_first", False):  # unwrap what the package import installed
-        original = original.__closure__[0].cell_contents  # type: ignore[index]
+        original = original.__wrapped__  # type: ignore[attr-defined]
     monkeypatch.setattr(stack, "wait_for_rpcs", original)
     monkeypatch.delenv(program_wait.ENV, raising=False)
     yield original
