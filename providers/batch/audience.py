@@ -137,9 +137,15 @@ class AudienceLifecycle(Lifecycle[AudienceArgs, BatchConfig]):
                 paths["members.inline"] = "add" if before is None else "delete" if after is None else "update"
             return paths
         # A member list is a set: show the ids added and removed, not every position that shifted.
+        # An id is a plain string, or {"id", "attributes"} (and {"id"} alone in states written before).
         def by_id(items: list[Any]) -> dict[str, tuple[int, Any]]:
-            return {str(m.get("id")): (i, m.get("attributes") or None) for i, m in enumerate(items)
-                    if isinstance(m, Mapping)}
+            out: dict[str, tuple[int, Any]] = {}
+            for i, m in enumerate(items):
+                if isinstance(m, str):
+                    out[m] = (i, None)
+                elif isinstance(m, Mapping):
+                    out[str(m.get("id"))] = (i, m.get("attributes") or None)
+            return out
         was, now = by_id(before), by_id(after)
         for member, (index, attrs) in was.items():
             if member not in now or now[member][1] != attrs:

@@ -180,7 +180,7 @@ class Members:
         if self.file is not None:
             spec["file"] = self.file
         else:
-            spec["inline"] = [{"id": k, **({"attributes": v} if v else {})} for k, v in members.items()]
+            spec["inline"] = [{"id": k, "attributes": v} if v else k for k, v in members.items()]
         return spec
 
 

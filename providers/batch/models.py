@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
@@ -32,7 +32,9 @@ class MembersSpec(_NoNulls):
     """How a member list travels through Pulumi: a digest and count, plus where the ids are.
 
     Large lists come from a file the provider reads at apply time, so neither the inputs nor the state
-    hold 100,000 ids; small inline lists travel as they are.
+    hold 100,000 ids; small inline lists travel as they are: an id without attributes as a plain string (the list
+    is recorded twice per resource, and ``{"id": ...}`` around every id was over a third of its bytes), an id with
+    attributes as a ``Member``. States written before hold ``{"id": ...}`` objects; both read the same.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -40,7 +42,7 @@ class MembersSpec(_NoNulls):
     digest: str = Field(pattern=r"^sha256:[0-9a-f]{64}$")
     count: int = Field(ge=0)
     file: str | None = None
-    inline: list[Member] | None = None
+    inline: list[Annotated[str, Field(min_length=1)] | Member] | None = None
 
 
 class AudienceArgs(BaseModel):

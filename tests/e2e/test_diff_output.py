@@ -36,7 +36,8 @@ def _stack(make_stack: MakeStack, emulator: Emulators) -> tuple[LiveEmulator, St
 
 
 def _ids(text: str, sign: str) -> list[str]:
-    return re.findall(rf"^\s*{re.escape(sign)} id\s*: \"([^\"]+)\"", text, re.M)
+    # An id without attributes is recorded as a plain string: `+ [0]: "u0"`.
+    return re.findall(rf"^\s*{re.escape(sign)} \[\d+\]: \"([^\"]+)\"", text, re.M)
 
 
 def test_preview_diff__inline_members_diff_as_a_set(make_stack: MakeStack, emulator: Emulators) -> None:
@@ -70,3 +71,29 @@ def test_diff__replacement_shows_changed_inputs_not_outputs(make_stack: MakeStac
         assert "u2" not in text, text  # unchanged inputs are not listed
     destroy_and_check(stack, live)
     assert live.objects("audiences") == {}
+
+
+def test_upgrade__inline_ids_recorded_as_objects_by_earlier_versions_change_nothing(make_stack: MakeStack,
+                                                                                   emulator: Emulators) -> None:
+    # Earlier versions recorded each id as {"id": ...}; this one records a plain string. A stack written before
+    # must read as the same list: no change at preview, no write at up, and a real change still diffs as a set.
+    live, stack = _stack(make_stack, emulator)
+    state = json.loads(stack.export())
+    (audience,) = [r for r in state["deployment"]["resources"] if r["type"].endswith("batch:Audience")]
+    for part in ("inputs", "outputs"):
+        assert audience[part]["members"]["inline"] == ["u1", "u2", "u3"]  # this version's form
+        audience[part]["members"]["inline"] = [{"id": i} for i in ("u1", "u2", "u3")]
+    (stack.dir / "old.json").write_text(json.dumps(state))
+    stack.run("stack", "import", "--file", "old.json")
+
+    live.clear_requests()
+    stack.preview("--expect-no-changes")
+    out = stack.up("--expect-no-changes")
+    assert [r for r in live.requests() if r["method"] != "GET"] == [], out.stdout
+    stack.config("members", json.dumps(["u1", "u3", "u4"]))
+    text = stack.preview("--diff").stdout
+    assert _ids(text, "+") == ["u4"] and "u1" not in text and "u3" not in text, text
+    assert re.search(r'^\s*- \[1\]: \{\s*$', text, re.M) and re.search(r'- id\s*: "u2"', text), text
+    stack.up()
+    assert live.objects("audiences")["e2e_diff"]["ids"] == ["u1", "u3", "u4"]
+    destroy_and_check(stack, live)

@@ -208,7 +208,7 @@ def test_create__outputs_are_exactly_the_state_fields() -> None:
         AudienceLifecycle.args_model.model_validate({"name": "vip", "members": Members.of(["u1"]).spec()}))
     assert list(outs) == list(AudienceState.model_fields)
     assert AudienceState.model_validate(outs).model_dump(mode="json") == outs
-    assert outs["members"]["inline"] == [{"id": "u1"}] and outs["adopted"] is False  # no nulls recorded
+    assert outs["members"]["inline"] == ["u1"] and outs["adopted"] is False  # no nulls, a plain id as a string
 
 
 def test_create__large_inline_lists_keep_only_digest_and_count_in_state() -> None:

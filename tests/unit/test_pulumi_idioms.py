@@ -20,7 +20,8 @@ from audience_providers._core.retry import RetryPolicy
 from audience_providers.batch.audience import AudienceLifecycle
 from audience_providers.batch.client import Client
 from audience_providers.batch.config import BatchConfig
-from audience_providers.batch.members import Members
+from audience_providers.batch.members import Members, resolve
+from audience_providers.batch.models import MembersSpec
 from audience_providers.batch.resource import AudienceProvider
 from audience_providers.unleashx.resource import CampaignProvider
 
@@ -107,6 +108,20 @@ def test_diff__inline_members_report_added_and_removed_ids_only() -> None:
     # attr-defined: _core/dynamic.py sets detailed_diff on pulumi's DiffResult, whose type doesn't declare it.
     detailed = AudienceProvider().diff("a", old, new).detailed_diff  # type: ignore[attr-defined]
     assert detailed == {"members.digest": "update", "members.inline[0]": "add", "members.inline[1]": "delete"}
+
+
+def test_diff__inline_members_recorded_as_objects_before_read_as_the_same_ids() -> None:
+    # States written before plain-string ids hold {"id": ...} objects: the same list must diff as no change,
+    # and a change must still name only the ids added and removed.
+    spec = Members.of(["u1", "u2"]).spec()
+    recorded = {"name": "a", "membership": "authoritative", "members": {**spec, "inline": [{"id": "u1"}, {"id": "u2"}]}}
+    same = {"name": "a", "membership": "authoritative", "members": spec}
+    assert spec["inline"] == ["u1", "u2"]
+    assert AudienceProvider().diff("a", recorded, same).changes is False
+    grown = {"name": "a", "membership": "authoritative", "members": Members.of(["u1", "u2", "u3"]).spec()}
+    detailed = AudienceProvider().diff("a", recorded, grown).detailed_diff  # type: ignore[attr-defined]
+    assert detailed == {"members.digest": "update", "members.count": "update", "members.inline[2]": "add"}
+    assert resolve(MembersSpec.model_validate(recorded["members"])) == {"u1": None, "u2": None}
 
 
 def test_diff__replacement_lists_only_the_replacing_input() -> None:

@@ -62,7 +62,7 @@ def test_batch_members__recorded_without_nulls() -> None:
     args = AudienceArgs.model_validate({"name": "vip", "members": spec})
     dumped = args.model_dump(mode="json")  # what check records among the inputs
     assert dumped["members"] == {"digest": spec["digest"], "count": 3,
-                                 "inline": [{"id": "u1"}, {"id": "u2"}, {"id": "u3", "attributes": {"tier": "gold"}}]}
+                                 "inline": ["u1", "u2", {"id": "u3", "attributes": {"tier": "gold"}}]}
     assert _nulls(dumped["members"]) == []
     big = MembersSpec(digest=spec["digest"], count=101)  # digest and count only (a file, or a long inline list)
     assert big.model_dump(mode="json") == {"digest": spec["digest"], "count": 101}
