@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import ssl
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
@@ -104,6 +105,24 @@ class ErrorDetails:
     request_id: str | None = None
 
 
+_tls: list[ssl.SSLContext] = []
+_tls_lock = threading.Lock()
+
+
+def tls_context() -> ssl.SSLContext:
+    """The process's one TLS context: certificate-verifying, as httpx makes it by default (certifi's CAs, or
+    SSL_CERT_FILE / SSL_CERT_DIR when set).
+
+    httpx builds a context per client, and loading the CA bundle is ~25 ms of CPU each time; a provider process
+    makes a client per vendor and credential, on the engine's one-at-a-time check path. One shared context (safe
+    to share across threads and connections) costs that once.
+    """
+    with _tls_lock:
+        if not _tls:
+            _tls.append(httpx.create_ssl_context())
+        return _tls[0]
+
+
 class BaseClient:
     vendor: ClassVar[str] = "vendor"
     # Settings keys per (class, base_url, credential): one connection pool per credential per process.
@@ -130,6 +149,7 @@ class BaseClient:
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             transport=settings.transport,
             limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+            verify=tls_context(),
         )
 
     @classmethod

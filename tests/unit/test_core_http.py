@@ -387,3 +387,53 @@ def test_paginate__a_cursor_handed_back_twice_is_an_error_not_a_loop() -> None:
     fetch = lambda c: client.call("list", "GET", "/items", params={"cursor": c} if c else None).json()  # noqa: E731
     with pytest.raises(ProviderError, match="twice"):
         list(client.paginate(fetch, lambda p: p["items"], Cursor(lambda p: p["next"]), what="list items"))
+
+
+def _self_signed_https_server(tmp_path: Any) -> tuple[str, Callable[[], None]]:
+    """An HTTPS server on 127.0.0.1 whose certificate no CA signed: a verifying client must refuse it."""
+    import http.server
+    import ssl
+    import subprocess
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                    "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(cert), str(key))
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+
+    return f"https://127.0.0.1:{server.server_address[1]}", stop
+
+
+def test_clients__share_one_tls_context_that_still_verifies_certificates(tmp_path: Any) -> None:
+    import ssl
+
+    from audience_providers._core.http import tls_context
+
+    one = EchoClient(ClientSettings(base_url="https://one.test"))
+    other = EchoClient(ClientSettings(base_url="https://other.test/v2"))
+    shared = tls_context()
+    # One context for every real client in the process: the CA bundle is loaded once, not per client.
+    assert one.http._transport._pool._ssl_context is shared  # type: ignore[attr-defined]
+    assert other.http._transport._pool._ssl_context is shared  # type: ignore[attr-defined]
+    assert shared.verify_mode == ssl.CERT_REQUIRED and shared.check_hostname
+    assert shared.cert_store_stats()["x509_ca"] > 0
+
+    # Dual: sharing weakened nothing. A server with a certificate no CA signed is refused, and no request
+    # reaches it with our credentials.
+    base, stop = _self_signed_https_server(tmp_path)
+    try:
+        client = EchoClient(ClientSettings(base_url=base, retry=RetryPolicy(deadline=2.0, max_attempts=1)))
+        with pytest.raises(TransportFailure) as info:
+            client.call("read echo", "GET", "/echo")
+        assert "CERTIFICATE_VERIFY_FAILED" in str(info.value) or "certificate verify failed" in str(info.value)
+        assert SECRET not in str(info.value)
+    finally:
+        stop()
