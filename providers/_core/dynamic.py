@@ -31,7 +31,7 @@ from pulumi.dynamic import (
 )
 from pulumi.runtime import settings
 
-from . import program_wait, progress, registry, source_positions
+from . import program_gc, program_wait, progress, registry, source_positions
 
 if TYPE_CHECKING:
     from .lifecycle import Lifecycle
@@ -46,9 +46,11 @@ __all__ = ["PROVIDER_KEY", "DynamicProvider", "LifecycleRef", "ReadableResource"
            "provider_for_type"]
 
 # Every vendor's resource module imports this one, so resources declared through the package get trimmed traces,
-# and the program's end-of-run wait skips the SDK's quadratic loop over pending outputs (see program_wait).
+# the program's end-of-run wait skips the SDK's quadratic loop over pending outputs (see program_wait), and the
+# collector stops rescanning what the program loaded at start (see program_gc).
 source_positions.install()
 program_wait.install()
+program_gc.install()
 
 _logging_ready = threading.Lock()
 _logging_done = False

@@ -72,3 +72,20 @@ def test_up__state_names_the_program_line_and_no_runtime_paths(make_stack: MakeS
     for leak in ("site-packages", "pulumi-language-python-exec", "asyncio", "providers/thrive"):
         assert leak not in text
     destroy_and_check(stack, live)
+
+
+@pytest.mark.parametrize("env,frozen", [({}, True), ({"AUDIENCE_PROVIDERS_GC_FREEZE": "0"}, False)],
+                         ids=["default", "turned-off"])
+def test_program__start_up_objects_frozen_when_the_language_host_runs_it(make_stack: MakeStack,
+                                                                          env: dict[str, str], frozen: bool) -> None:
+    # providers/_core/program_gc.py: importing a vendor in a program the language host started takes what the
+    # process loaded so far out of the collector's scans; the variable turns it off (the dual).
+    stack = make_stack("runtime_probe")
+    stack.env.update(env)
+    stack.up()
+    outputs = stack.outputs()
+    assert outputs["frozen_before_import"] == 0
+    assert (outputs["frozen_after_import"] > 10_000) if frozen else (outputs["frozen_after_import"] == 0), outputs
+    # The dynamic-provider launcher freezes the SDK's start-up objects before it serves, whatever the program does.
+    assert outputs["provider_frozen"] > 10_000, outputs
+    stack.destroy()

@@ -252,6 +252,25 @@ def install_module_aliases() -> None:
     sys.meta_path.insert(0, AliasFinder())
 
 
+def freeze_startup_objects() -> None:
+    """Import what the SDK's server module imports, then take every object alive so far out of the cyclic
+    collector's scans (``gc.freeze``).
+
+    Pulumi's SDK, gRPC and protobuf leave ~40,000 long-lived objects; each full collection walks all of them
+    again, and the first ones fall on the provider's first calls, which the engine makes one at a time for
+    `preview` (each Check, then Diff). Frozen objects are never freed, and these live as long as the process.
+    Measured on the compass workload: `preview` of 100 resources, median of 7, 1.99 -> 1.88 s.
+    """
+    import gc
+
+    import dill  # noqa: F401
+    from pulumi import dynamic, runtime  # noqa: F401
+    from pulumi.runtime import rpc  # noqa: F401
+    from pulumi.runtime.proto import provider_pb2_grpc  # noqa: F401
+
+    gc.freeze()
+
+
 def main() -> None:
     install_module_aliases()
     address = engine_address(sys.argv)
@@ -280,6 +299,7 @@ def main() -> None:
         return add_servicer(servicer, server)
 
     provider_pb2_grpc.add_ResourceProviderServicer_to_server = add_with_import_reads
+    freeze_startup_objects()
     runpy.run_module("pulumi.dynamic", run_name="__main__", alter_sys=True)
 
 
