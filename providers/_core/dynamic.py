@@ -45,12 +45,41 @@ PROVIDER_KEY = "__provider"  # the SDK's key; lifecycle.PROVIDER_KEY is the same
 __all__ = ["PROVIDER_KEY", "DynamicProvider", "LifecycleRef", "ReadableResource", "output_names", "placeholders",
            "provider_for_type"]
 
-# Every vendor's resource module imports this one, so resources declared through the package get trimmed traces,
-# the program's end-of-run wait skips the SDK's quadratic loop over pending outputs (see program_wait), and the
-# collector stops rescanning what the program loaded at start (see program_gc).
-source_positions.install()
-program_wait.install()
-program_gc.install()
+_COMPACT_MARK = "_audience_compact_reference"
+
+
+def compact_reference(provider: DynamicProvider) -> str:
+    """``__provider`` as recorded in state: the pickled call ``audience_provider_ref.provider("<key>")``.
+
+    The same call the SDK's `serialize_provider` pickles (``__reduce__``), encoded at pickle protocol 0 without
+    memo opcodes: 72 base64 characters instead of the SDK's 96 (protocol 4 frames it, and memoizes each name).
+    The state holds it twice per resource (inputs and outputs), and every checkpoint rewrites it. Any pickle
+    protocol loads the same way (`dill.loads` in the SDK's provider process), so states written before read
+    as they did; the next `up` records the short form among the inputs with no diff (a "same" step keeps the
+    outputs until the resource next changes).
+    """
+    import base64
+    import pickle
+    import pickletools
+
+    return base64.b64encode(pickletools.optimize(pickle.dumps(provider, protocol=0))).decode("ascii")
+
+
+def _install_compact_reference() -> None:
+    """Have the SDK's `Resource` record our providers with :func:`compact_reference` (idempotent); any other
+    dynamic provider keeps the SDK's own serialization."""
+    from pulumi.dynamic import dynamic as sdk_dynamic
+
+    current: Callable[[Any], str] = sdk_dynamic.serialize_provider
+    if getattr(current, _COMPACT_MARK, False):
+        return
+
+    def serialize_provider(provider: Any) -> str:
+        return compact_reference(provider) if isinstance(provider, DynamicProvider) else current(provider)
+
+    setattr(serialize_provider, _COMPACT_MARK, True)
+    serialize_provider.__wrapped__ = current  # type: ignore[attr-defined]
+    sdk_dynamic.serialize_provider = serialize_provider  # Resource.__init__ looks the name up when it runs
 
 _logging_ready = threading.Lock()
 _logging_done = False
@@ -308,3 +337,13 @@ def provider_for_type(type_token: str) -> ResourceProvider | None:
         return None
     provider: ResourceProvider = cls()
     return provider
+
+
+# Every vendor's resource module imports this one, so resources declared through the package get trimmed traces,
+# the program's end-of-run wait skips the SDK's quadratic loop over pending outputs (see program_wait), the
+# collector stops rescanning what the program loaded at start (see program_gc), and the provider reference in
+# state is the short pickle (compact_reference).
+source_positions.install()
+program_wait.install()
+program_gc.install()
+_install_compact_reference()

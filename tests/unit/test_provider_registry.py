@@ -161,3 +161,26 @@ def test_load__imports_only_the_vendor_it_names() -> None:
     out = subprocess.run([sys.executable, "-c", code, base64.b64encode(raw).decode()], cwd=ROOT,
                          capture_output=True, text=True, check=True, timeout=120)
     assert out.stdout.split(maxsplit=1) == ["CampaignProvider", "['audience_providers.unleashx']\n"]
+
+
+@pytest.mark.parametrize("cls", PROVIDERS, ids=lambda c: c.resource_label)
+def test_record__resources_record_the_short_form_of_the_same_call(cls: type[DynamicProvider]) -> None:
+    from pulumi.dynamic import ResourceProvider
+    from pulumi.dynamic import dynamic as sdk_dynamic
+
+    from audience_providers._core.dynamic import compact_reference
+
+    recorded = sdk_dynamic.serialize_provider(cls())  # what the SDK's Resource records, after our package loaded
+    assert recorded == compact_reference(cls())
+    raw = base64.b64decode(recorded)
+    assert globals_in(raw) == ["audience_provider_ref provider"]
+    assert len(recorded) + 20 <= len(serialize_provider(cls()))  # the SDK's own encoding of the same call
+    loaded = dill.loads(raw)  # as the SDK's provider process loads it
+    assert type(loaded) is cls and loaded.__dict__ == {}
+
+    # Dual: another dynamic provider in the same program keeps the SDK's own serialization.
+    class Foreign(ResourceProvider):
+        pass
+
+    foreign = Foreign()
+    assert sdk_dynamic.serialize_provider(foreign) == serialize_provider(foreign)
