@@ -12,6 +12,12 @@ program from the project directory) or inside the Python installation. Any other
 and so does ours if no program frame is left. It walks the frames itself rather than trimming the SDK's
 `traceback.extract_stack()`, which reads the source line of every frame: that was ~5% of the program's CPU in a
 500-resource preview (bench/README.md, "Where the CPU goes").
+
+A trace of one frame (a resource declared at the program's top level, the common case) says nothing that the
+resource's source position, which the SDK takes from the trace's first frame, doesn't: the engine would record the
+same line twice (`sourcePosition`, and `stackTrace: [{sourcePosition}]`, ~55 bytes per resource in every
+checkpoint). Such a trace is sent empty, and the SDK's source-position function (wrapped too) answers that empty
+trace with the frame.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from __future__ import annotations
 import os
 import sys
 import sysconfig
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -98,17 +105,34 @@ def install(package_dir: Path = _PACKAGE_DIR) -> None:
     current: Callable[[], Any] = sdk_resource._get_stack_trace
     if getattr(current, "_audience_program_frames", False):
         return
+    current_position: Callable[[Any], Any] = sdk_resource._get_source_position
     runtime = _runtime_prefixes()
     sdk = Path(sdk_resource.__file__).parent.parent.as_uri() + "/"  # .../site-packages/pulumi/, as frames name it
     uris: dict[str, str] = {}
+    # The one frame of the last trace sent empty, with that trace's identity: the SDK asks for the source position
+    # of the very object it just got (`register_resource`, `read_resource`), on the same thread.
+    pending = threading.local()
 
     def stack_trace() -> Any:
+        pending.value = None
         kept = program_positions(outward_positions(sys._getframe(1), uris), sdk=sdk, package=_packages,
                                  project=_uri_prefix(os.getcwd()), runtime=runtime)
         if not kept:
             return current()
-        return source_pb2.StackTrace(frames=[source_pb2.StackFrame(pc=source_pb2.SourcePosition(uri=uri, line=line))
-                                             for uri, line in kept])
+        frames = [source_pb2.SourcePosition(uri=uri, line=line) for uri, line in kept]
+        if len(frames) == 1:
+            empty = source_pb2.StackTrace()
+            pending.value = (id(empty), frames[0])
+            return empty
+        return source_pb2.StackTrace(frames=[source_pb2.StackFrame(pc=pc) for pc in frames])
+
+    def source_position(stack: Any) -> Any:
+        held = getattr(pending, "value", None)
+        if held is not None and held[0] == id(stack) and not stack.frames:
+            pending.value = None
+            return held[1]
+        return current_position(stack)
 
     stack_trace._audience_program_frames = True  # type: ignore[attr-defined]
     sdk_resource._get_stack_trace = stack_trace
+    sdk_resource._get_source_position = source_position

@@ -66,8 +66,7 @@ def test_up__state_names_the_program_line_and_no_runtime_paths(make_stack: MakeS
     assert len(ours) == 3
     for res in ours:
         assert res["sourcePosition"].startswith("project:///__main__.py#"), res["sourcePosition"]
-        frames = [f.get("sourcePosition", "") for f in res.get("stackTrace", [])]
-        assert frames and all(f.startswith("project:///__main__.py#") for f in frames), frames
+        assert "stackTrace" not in res, res  # declared at the top level: one frame, recorded once as the position
     text = json.dumps(ours)  # the Stack resource itself keeps the SDK's trace: not ours to change
     for leak in ("site-packages", "pulumi-language-python-exec", "asyncio", "providers/thrive"):
         assert leak not in text
@@ -89,3 +88,25 @@ def test_program__start_up_objects_frozen_when_the_language_host_runs_it(make_st
     # The dynamic-provider launcher freezes the SDK's start-up objects before it serves, whatever the program does.
     assert outputs["provider_frozen"] > 10_000, outputs
     stack.destroy()
+
+
+def test_up__one_program_frame_recorded_once_several_as_a_trace(make_stack: MakeStack, emulator: Emulators) -> None:
+    live = emulator("thrive")
+    stack = make_stack("runtime_probe")
+    stack.config("thrive:baseUrl", live.base_url)
+    stack.config("thrive:tenantId", "demo-tenant")
+    stack.config("thrive:apiSecret", "demo-thrive-secret", secret=True)
+    stack.config("declare", "true")
+    stack.up()
+    lines = (stack.dir / "__main__.py").read_text().splitlines()
+    at = {marker: f"project:///__main__.py#{i}" for i, line in enumerate(lines, start=1)
+          for marker in ("line of the helper's frame", 'team("nested")', 'thrive.Structure("top"') if marker in line}
+    resources = {r["urn"].rsplit("::", 1)[-1]: r for r in json.loads(stack.export())["deployment"]["resources"]}
+    top, nested = resources["top"], resources["nested"]
+    # One program frame: the engine records it as the source position only (the trace would repeat it).
+    assert top["sourcePosition"] == at['thrive.Structure("top"'] and "stackTrace" not in top, top
+    # Through a helper (the dual): the trace keeps both program frames, innermost first, as before.
+    assert nested["sourcePosition"] == at["line of the helper's frame"], nested
+    assert [f["sourcePosition"] for f in nested["stackTrace"]] == [at["line of the helper's frame"],
+                                                                  at['team("nested")']], nested
+    destroy_and_check(stack, live)

@@ -27,3 +27,11 @@ class Probe(Resource):
 
 
 pulumi.export("provider_frozen", Probe("probe").frozen)
+
+if pulumi.Config().get_bool("declare"):
+    # Two resources for the source-position test: one declared at the top level, one through a helper.
+    def team(name: str) -> thrive.Structure:
+        return thrive.Structure(name, name=name.title(), reference=f"probe-{name}")  # line of the helper's frame
+
+    team("nested")
+    thrive.Structure("top", name="Top", reference="probe-top")
