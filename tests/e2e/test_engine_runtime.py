@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .fleet import configure, destroy_and_check
+from .fleet import configure, configure_vendor, destroy_and_check
 
 if TYPE_CHECKING:
     from tests.conftest import Emulators
@@ -93,9 +93,7 @@ def test_program__start_up_objects_frozen_when_the_language_host_runs_it(make_st
 def test_up__one_program_frame_recorded_once_several_as_a_trace(make_stack: MakeStack, emulator: Emulators) -> None:
     live = emulator("thrive")
     stack = make_stack("runtime_probe")
-    stack.config("thrive:baseUrl", live.base_url)
-    stack.config("thrive:tenantId", "demo-tenant")
-    stack.config("thrive:apiSecret", "demo-thrive-secret", secret=True)
+    configure_vendor(stack, live, "thrive")
     stack.config("declare", "true")
     stack.up()
     lines = (stack.dir / "__main__.py").read_text().splitlines()

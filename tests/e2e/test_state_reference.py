@@ -11,6 +11,7 @@ import base64
 import json
 import sys
 from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import dill
@@ -18,12 +19,13 @@ import pytest
 
 from tests.unit.test_provider_registry import globals_in, old_style_blob
 
-from .fleet import destroy_and_check
+from .fleet import configure_vendor, destroy_and_check
 
 if TYPE_CHECKING:
+    from emulators.admin import Admin
     from tests.conftest import Emulators
 
-    from .conftest import MakeStack
+    from .conftest import MakeStack, Stack
 
 pytestmark = pytest.mark.e2e
 
@@ -38,13 +40,29 @@ def blobs(export: str) -> list[tuple[str, bytes]]:
     return found
 
 
-def test_state__provider_reference_is_the_stable_key(make_stack: MakeStack, emulator: Emulators) -> None:
+def _thrive_tree_up(make_stack: MakeStack, emulator: Emulators) -> tuple[Admin, Stack]:
     live = emulator("thrive")
     stack = make_stack("thrive_tree")
-    stack.config("thrive:baseUrl", live.base_url)
-    stack.config("thrive:tenantId", "demo-tenant")
-    stack.config("thrive:apiSecret", "demo-thrive-secret", secret=True)
+    configure_vendor(stack, live, "thrive")
     stack.up()
+    return live, stack
+
+
+def _reimport_with(stack: Stack, tmp_path: Path, encode: Callable[[Any], str]) -> None:
+    """Re-record every ``__provider`` of the stack's state with ``encode(provider)``, as an older version wrote it."""
+    state: dict[str, Any] = json.loads(stack.export())
+    for res in state["deployment"]["resources"]:
+        for part in ("inputs", "outputs"):
+            props = res.get(part, {})
+            if props.get("__provider"):
+                props["__provider"] = encode(dill.loads(base64.b64decode(props["__provider"])))
+    old_file = tmp_path / "old-state.json"
+    old_file.write_text(json.dumps(state))
+    stack.run("stack", "import", "--file", str(old_file), "--stack", stack.name)
+
+
+def test_state__provider_reference_is_the_stable_key(make_stack: MakeStack, emulator: Emulators) -> None:
+    live, stack = _thrive_tree_up(make_stack, emulator)
     found = blobs(stack.export())
     assert len(found) == 10  # 5 resources, inputs and outputs
     for where, raw in found:
@@ -60,23 +78,9 @@ def test_state__provider_reference_is_the_stable_key(make_stack: MakeStack, emul
 def test_state__written_with_module_paths_previews_refreshes_updates_destroys(make_stack: MakeStack,
                                                                               emulator: Emulators,
                                                                               tmp_path: Path) -> None:
-    live = emulator("thrive")
-    stack = make_stack("thrive_tree")
-    stack.config("thrive:baseUrl", live.base_url)
-    stack.config("thrive:tenantId", "demo-tenant")
-    stack.config("thrive:apiSecret", "demo-thrive-secret", secret=True)
-    stack.up()
+    live, stack = _thrive_tree_up(make_stack, emulator)
 
-    state: dict[str, Any] = json.loads(stack.export())
-    for res in state["deployment"]["resources"]:
-        for part in ("inputs", "outputs"):
-            props = res.get(part, {})
-            if props.get("__provider"):
-                provider = dill.loads(base64.b64decode(props["__provider"]))
-                props["__provider"] = base64.b64encode(old_style_blob(provider)).decode()
-    old_file = tmp_path / "old-state.json"
-    old_file.write_text(json.dumps(state))
-    stack.run("stack", "import", "--file", str(old_file), "--stack", stack.name)
+    _reimport_with(stack, tmp_path, lambda provider: base64.b64encode(old_style_blob(provider)).decode())
     imported = blobs(stack.export())
     assert len(imported) == 10
     assert all(globals_in(raw)[-1].startswith("providers.thrive.resource ") for _, raw in imported)
@@ -102,21 +106,8 @@ def test_state__written_with_the_sdks_longer_reference_changes_nothing_and_recor
     from pulumi.dynamic import dynamic as sdk_dynamic
 
     sdk_serialize = sdk_dynamic.serialize_provider.__wrapped__  # the SDK's own, under the package's wrapper
-    live = emulator("thrive")
-    stack = make_stack("thrive_tree")
-    stack.config("thrive:baseUrl", live.base_url)
-    stack.config("thrive:tenantId", "demo-tenant")
-    stack.config("thrive:apiSecret", "demo-thrive-secret", secret=True)
-    stack.up()
-    state: dict[str, Any] = json.loads(stack.export())
-    for res in state["deployment"]["resources"]:
-        for part in ("inputs", "outputs"):
-            props = res.get(part, {})
-            if props.get("__provider"):
-                props["__provider"] = sdk_serialize(dill.loads(base64.b64decode(props["__provider"])))
-    old_file = tmp_path / "sdk-encoded-state.json"
-    old_file.write_text(json.dumps(state))
-    stack.run("stack", "import", "--file", str(old_file), "--stack", stack.name)
+    live, stack = _thrive_tree_up(make_stack, emulator)
+    _reimport_with(stack, tmp_path, sdk_serialize)
     assert sorted({len(base64.b64encode(raw)) for _, raw in blobs(stack.export())}) == [96]
 
     live.clear_requests()
