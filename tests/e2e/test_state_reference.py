@@ -10,8 +10,8 @@ from __future__ import annotations
 import base64
 import json
 import sys
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import dill
