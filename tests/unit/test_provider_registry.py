@@ -171,7 +171,7 @@ def test_record__resources_record_the_short_form_of_the_same_call(cls: type[Dyna
     from audience_providers._core.dynamic import compact_reference
 
     recorded = sdk_dynamic.serialize_provider(cls())  # what the SDK's Resource records, after our package loaded
-    sdk_own = sdk_dynamic.serialize_provider.__wrapped__  # type: ignore[attr-defined]
+    sdk_own = sdk_dynamic.serialize_provider.__wrapped__
     assert recorded == compact_reference(cls())
     raw = base64.b64decode(recorded)
     assert globals_in(raw) == ["audience_provider_ref provider"]
