@@ -15,6 +15,7 @@ from typing import Any
 from .errors import ConfigurationError
 from .http import ClientSettings
 from .retry import RetryPolicy
+from .util import FALSE_WORDS, TRUE_WORDS
 
 
 @dataclass(frozen=True)
@@ -88,16 +89,13 @@ def missing(*settings: Setting) -> ConfigurationError:
     return ConfigurationError(f"missing configuration {names}; set it with:\n" + "\n".join(lines))
 
 
-_TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off", "")
-
-
 def skip_credentials_validation(source: ConfigSource, namespace: str) -> bool:
     """``<vendor>:skipCredentialsValidation`` (env ``<VENDOR>_SKIP_CREDENTIALS_VALIDATION``), default false."""
     setting = Setting(f"{namespace}:skipCredentialsValidation", f"{namespace.upper()}_SKIP_CREDENTIALS_VALIDATION")
     raw = (source.get(setting) or "").strip().lower()
-    if raw in _TRUE:
+    if raw in TRUE_WORDS:
         return True
-    if raw in _FALSE:
+    if raw in FALSE_WORDS:
         return False
     raise ConfigurationError(f"{setting.key} must be true or false, got {raw!r}")
 

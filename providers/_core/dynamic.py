@@ -9,8 +9,11 @@ configuration, short errors, and progress lines delivered to the engine. Nothing
 
 from __future__ import annotations
 
+import base64
 import importlib
 import os
+import pickle
+import pickletools
 import sys
 import threading
 import traceback
@@ -32,6 +35,7 @@ from pulumi.dynamic import (
 from pulumi.runtime import settings
 
 from . import program_gc, program_wait, progress, registry, source_positions
+from .util import wrap_once
 
 if TYPE_CHECKING:
     from .lifecycle import Lifecycle
@@ -58,10 +62,6 @@ def compact_reference(provider: DynamicProvider) -> str:
     as they did; the next `up` records the short form among the inputs with no diff (a "same" step keeps the
     outputs until the resource next changes).
     """
-    import base64
-    import pickle
-    import pickletools
-
     return base64.b64encode(pickletools.optimize(pickle.dumps(provider, protocol=0))).decode("ascii")
 
 
@@ -70,16 +70,14 @@ def _install_compact_reference() -> None:
     dynamic provider keeps the SDK's own serialization."""
     from pulumi.dynamic import dynamic as sdk_dynamic
 
-    current: Callable[[Any], str] = sdk_dynamic.serialize_provider
-    if getattr(current, _COMPACT_MARK, False):
-        return
+    def make(current: Callable[[Any], str]) -> Callable[[Any], str]:
+        def serialize_provider(provider: Any) -> str:
+            return compact_reference(provider) if isinstance(provider, DynamicProvider) else current(provider)
 
-    def serialize_provider(provider: Any) -> str:
-        return compact_reference(provider) if isinstance(provider, DynamicProvider) else current(provider)
+        return serialize_provider
 
-    setattr(serialize_provider, _COMPACT_MARK, True)
-    serialize_provider.__wrapped__ = current  # type: ignore[attr-defined]
-    sdk_dynamic.serialize_provider = serialize_provider  # Resource.__init__ looks the name up when it runs
+    # Resource.__init__ looks the name up in its module when it runs.
+    wrap_once(sdk_dynamic, "serialize_provider", _COMPACT_MARK, make)
 
 _logging_ready = threading.Lock()
 _logging_done = False

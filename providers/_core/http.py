@@ -6,6 +6,7 @@ body; each documented endpoint is one method calling :meth:`BaseClient.call`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -105,10 +106,7 @@ class ErrorDetails:
     request_id: str | None = None
 
 
-_tls: list[ssl.SSLContext] = []
-_tls_lock = threading.Lock()
-
-
+@functools.cache
 def tls_context() -> ssl.SSLContext:
     """The process's one TLS context: certificate-verifying, as httpx makes it by default (certifi's CAs, or
     SSL_CERT_FILE / SSL_CERT_DIR when set).
@@ -117,10 +115,7 @@ def tls_context() -> ssl.SSLContext:
     makes a client per vendor and credential, on the engine's one-at-a-time check path. One shared context (safe
     to share across threads and connections) costs that once.
     """
-    with _tls_lock:
-        if not _tls:
-            _tls.append(httpx.create_ssl_context())
-        return _tls[0]
+    return httpx.create_ssl_context()
 
 
 class BaseClient:

@@ -27,6 +27,8 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from .util import wrap_once
+
 ENV = "AUDIENCE_PROVIDERS_PROGRAM_WAIT"
 _MARK = "_audience_yields_first"
 
@@ -37,14 +39,12 @@ def install() -> None:
         return
     from pulumi.runtime import stack
 
-    current: Callable[..., Awaitable[Any]] = stack.wait_for_rpcs
-    if getattr(current, _MARK, False):
-        return
+    def make(current: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        async def wait_for_rpcs(*args: Any, **kwargs: Any) -> Any:
+            await asyncio.sleep(0)  # let the registrations scheduled by the program's top level list themselves
+            return await current(*args, **kwargs)
 
-    async def wait_for_rpcs(*args: Any, **kwargs: Any) -> Any:
-        await asyncio.sleep(0)  # let the registrations scheduled by the program's top level list themselves
-        return await current(*args, **kwargs)
+        return wait_for_rpcs
 
-    setattr(wait_for_rpcs, _MARK, True)
-    wait_for_rpcs.__wrapped__ = current  # type: ignore[attr-defined]  # as functools.wraps names it
-    stack.wait_for_rpcs = wait_for_rpcs  # run_pulumi_func looks the name up in its module when it calls it
+    # run_pulumi_func looks the name up in its module when it calls it.
+    wrap_once(stack, "wait_for_rpcs", _MARK, make)
