@@ -117,11 +117,29 @@ def _short(path: str) -> str:
     return path
 
 
-def _python_children(seen: set[int]) -> list[tuple[int, str]]:
-    """New processes that are the program or the provider (by command line), not seen before."""
+def _parent(pid: int) -> int:
+    try:
+        # /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after its ")".
+        return int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _descends_from(pid: int, root: int) -> bool:
+    while pid > 1:
+        if pid == root:
+            return True
+        pid = _parent(pid)
+    return False
+
+
+def _python_children(seen: set[int], root: int) -> list[tuple[int, str]]:
+    """New processes under ``root`` (the profiled command) that are the program or the provider (by command line),
+    not seen before. Only descendants: a provider left running by another command on the machine never exits, and
+    py-spy attached to it would never end."""
     found = []
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) in seen:
+        if not entry.name.isdigit() or int(entry.name) in seen or not _descends_from(int(entry.name), root):
             continue
         try:
             argv = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
@@ -147,7 +165,7 @@ def sample(spy: str, cmd: list[str], cwd: Path, env: dict[str, str], rate: int) 
     spies: list[tuple[int, str, Path, subprocess.Popen[str]]] = []
     tmp = Path(tempfile.mkdtemp(prefix="py-spy-"))
     while proc.poll() is None:
-        for pid, role in _python_children(seen):
+        for pid, role in _python_children(seen, proc.pid):
             seen.add(pid)
             out = tmp / f"{pid}.txt"
             spies.append((pid, role, out, subprocess.Popen(

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from bench.profile import PACKAGE_DIR, owner, summarise
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.profile import PACKAGE_DIR, _python_children, owner, summarise
 
 SDK = "/venv/lib/python3.11/site-packages/pulumi/runtime/resource.py"
 OURS = PACKAGE_DIR + "thrive/resource.py"
@@ -30,3 +36,20 @@ def test_summarise__charges_the_innermost_frame_and_counts_ours_inclusive() -> N
     assert program["self_share_by_owner"] == {"pulumi SDK": 0.6, "ours": 0.2, "asyncio": 0.2}
     assert program["ours_inclusive_share"] == 0.8 and program["importing_share"] == 0
     assert roles["provider"]["importing_share"] == 1.0
+
+
+def test_python_children__only_processes_of_the_profiled_command() -> None:
+    # A provider left running by some other command (here: a stand-in with a provider's command line) never exits;
+    # py-spy attached to it would never end, so it is only a candidate under the command being profiled.
+    stray = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "pulumi-dynamic-wide-server.py"])
+    try:
+        for _ in range(100):  # until its command line is the interpreter's, not the fork's
+            if b"wide-server" in Path(f"/proc/{stray.pid}/cmdline").read_bytes():
+                break
+            time.sleep(0.01)
+        assert (stray.pid, "provider") in _python_children(set(), root=os.getpid())  # under us: found
+        assert all(pid != stray.pid for pid, _ in _python_children(set(), root=1_000_000_000))  # under another
+        assert all(pid != stray.pid for pid, _ in _python_children({stray.pid}, root=os.getpid()))  # seen
+    finally:
+        stray.kill()
+        stray.wait()
