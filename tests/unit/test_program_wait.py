@@ -19,6 +19,7 @@ from pulumi.runtime.settings import SETTINGS, _get_rpc_manager
 from audience_providers._core import program_wait
 
 RESOURCES, OUTPUTS_EACH = 40, 5
+WAVE_TURNS = 10  # event-loop turns between two waves: more than the SDK's loop needs to wait again
 
 
 @pytest.fixture
@@ -55,7 +56,10 @@ def _run(wait: Callable[..., Awaitable[Any]], monkeypatch: pytest.MonkeyPatch) -
             outputs.extend(Output(set(), value, known) for value in values)
 
             async def register(values: list[asyncio.Future[int]] = values, i: int = i) -> None:
-                await asyncio.sleep(0.001 * (i % 5))  # the engine answering, in some order
+                # The engine answering in five waves. Counted in event-loop turns, not timers: a loaded machine
+                # would fire timers a millisecond apart in one turn, and the SDK would see fewer completions.
+                for _ in range(WAVE_TURNS * (i % 5)):
+                    await asyncio.sleep(0)
                 for value in values:
                     value.set_result(i)
 
