@@ -241,3 +241,23 @@ def test_profile__samples_the_program_and_the_provider_of_a_preview(tmp_path: Pa
         result["roles"]["provider"]["ours_inclusive_share"] > 0
     collapsed = (tmp_path / result["collapsed"]).read_text()
     assert str(ROOT) not in collapsed and str(Path.home()) + "/" not in collapsed  # no machine paths kept
+
+
+# -- the one-at-a-time path (bench/check_path.py) ----------------------------------------------------------------
+def test_check_path__times_every_types_first_check_and_diff_for_us_and_the_sdk_floor(tmp_path: Path) -> None:
+    n = 8
+    proc = subprocess.run([sys.executable, "-m", "bench.check_path", "--n", str(n), "--repeat", "1",
+                           "--latency-ms", "2", "--out", str(tmp_path), "--name", "smoke"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, f"check_path failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr[-5000:]}"
+    files = list(tmp_path.glob("smoke-*.json"))
+    assert len(files) == 1, files
+    results = json.loads(files[0].read_text())["results"]
+    assert set(results) == {"us", "sdkfloor"}
+    ours = {"thrive:Structure", "thrive:Audience", "sonarly:Audience", "batch:Audience", "unleashx:Campaign"}
+    for tool, kinds in (("us", {f"pulumi-python:dynamic/{k}" for k in ours}),
+                        ("sdkfloor", {"pulumi-python:dynamic:Resource"})):
+        r = results[tool]
+        assert r["calls"] == 2 * n, (tool, r["calls"])  # a Check and a Diff per resource the stack holds
+        assert set(r["first_ms"]) == {f"{call} {k}" for call in ("Check", "Diff") for k in kinds}, r["first_ms"]
+        assert r["sum_s"] > 0 and r["wall_s"] >= r["span_s"] > 0
