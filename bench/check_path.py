@@ -21,12 +21,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .contenders import Emulator, Pulumi, pulumi_env
-from .workloads import CompassWorkload
+from .contenders import Emulator, Pulumi, parse_variant, pulumi_env
+from .workloads import CompassWorkload, emulator_overrides
 
 RESULTS = Path(__file__).resolve().parent / "results"
 # `Provider[0x...].Check(urn:...) executing (...)`, `Provider[0x...].Diff(urn:...,<id>): executing (...)` and their
@@ -88,16 +89,14 @@ def parse_engine_log(text: str) -> dict[str, Any]:
 def _contenders(args: argparse.Namespace) -> list[tuple[str, dict[str, str], bool]]:
     chosen: list[tuple[str, dict[str, str], bool]] = [("us", {}, False), ("sdkfloor", {}, True)]
     for spec in args.variant:
-        name, _, pairs = spec.partition(":")
-        chosen.append((f"us:{name}", dict(pair.split("=", 1) for pair in pairs.split(",") if pair), False))
+        name, env = parse_variant(spec)
+        chosen.append((f"us:{name}", env, False))
     return chosen
 
 
 def measure(tool: str, extra_env: dict[str, str], sdk_floor: bool, args: argparse.Namespace,
             work_root: Path) -> dict[str, Any]:
-    config = ({"batch": {"indexing_seconds": args.batch_indexing_seconds}}
-              if args.batch_indexing_seconds is not None else {})
-    workload = CompassWorkload(emulator_config=config, sdk_floor=sdk_floor)
+    workload = CompassWorkload(emulator_config=emulator_overrides(args.batch_indexing_seconds), sdk_floor=sdk_floor)
     home = work_root / f".pulumi-home-{tool.replace(':', '-')}"
     contender = Pulumi({**pulumi_env(home, work_root / ".unused"), **extra_env}, home, None, tool=tool,
                        workload=workload)
@@ -108,10 +107,10 @@ def measure(tool: str, extra_env: dict[str, str], sdk_floor: bool, args: argpars
         contender._must(*contender.phase_argv("up")[1:])
         for _ in range(args.repeat):
             argv = [*contender.phase_argv("preview"), "--logtostderr", "-v=9"]
-            started = datetime.now().timestamp()
+            started = time.perf_counter()
             done = subprocess.run(argv, cwd=contender.dir, env=contender.env, capture_output=True, text=True,
                                   timeout=600)
-            wall = datetime.now().timestamp() - started
+            wall = time.perf_counter() - started
             if done.returncode != 0:
                 raise SystemExit(f"{tool}: preview exited {done.returncode}:\n{done.stdout[-2000:]}")
             previews.append({"wall_s": round(wall, 3), **parse_engine_log(done.stderr)})

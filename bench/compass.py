@@ -42,6 +42,7 @@ from .contenders import (
     Tofu,
     build_tofu,
     compile_sources,
+    parse_variant,
     provider_workers,
     pulumi_env,
     run_one,
@@ -50,7 +51,7 @@ from .contenders import (
 from .report import check, plot, table, wall_time_targets
 from .stats import COMPASS_TOOLS, describe, ratios, summarise
 from .tofu_hcl import NOT_EXPRESSIBLE
-from .workloads import VENDORS, CompassWorkload
+from .workloads import VENDORS, CompassWorkload, emulator_overrides
 
 RESULTS = ROOT / "bench" / "results"
 STATE_LIMIT_BYTES = 1024  # per resource, every resource type
@@ -252,8 +253,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="the Batch emulator's indexing delay (invented; its default 0.2 s): Batch documents "
                              "indexing as 'usually done in real time' with no guarantee")
     args = parser.parse_args(argv)
-    emulator_config = ({"batch": {"indexing_seconds": args.batch_indexing_seconds}}
-                       if args.batch_indexing_seconds is not None else {})
+    emulator_config = emulator_overrides(args.batch_indexing_seconds)
     workload = CompassWorkload(members=args.members, emulator_config=emulator_config)
     for n in [*args.n, *([args.solo_n] if args.solo_n else [])]:
         workload.split(n)  # fails early on a size that leaves Thrive < 2
@@ -292,8 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         if "us" in args.tools and us is not None:
             contenders.append(us)
             for spec in args.us_variant:
-                name, _, pairs = spec.partition(":")
-                overrides = dict(pair.split("=", 1) for pair in pairs.split(",") if pair)
+                name, overrides = parse_variant(spec)
                 meta["us"].setdefault("variants", {})[name] = {
                     "env": {k: v.replace(str(ROOT), "<repo>") for k, v in overrides.items()}}
                 contenders.append(Pulumi({**env, **overrides}, work_root / f".pulumi-home-{name}",

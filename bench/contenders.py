@@ -327,6 +327,12 @@ def compile_sources() -> None:
     _compiled = True
 
 
+def parse_variant(spec: str) -> tuple[str, dict[str, str]]:
+    """``NAME:KEY=VALUE[,KEY=VALUE]`` (the ``--us-variant``/``--variant`` options): the name and its environment."""
+    name, _, pairs = spec.partition(":")
+    return name, dict(pair.split("=", 1) for pair in pairs.split(",") if pair)
+
+
 def pulumi_env(home: Path, state: Path) -> dict[str, str]:
     """scripts/env.sh's environment (pulumi on PATH, offline flags), with a throwaway home and backend."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("THRIVE_", "PULUMI_"))}

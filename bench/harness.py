@@ -43,6 +43,7 @@ from .contenders import (
     Run,
     Tofu,
     build_tofu,
+    parse_variant,
     provider_workers,
     pulumi_env,
     run_one,
@@ -111,8 +112,7 @@ def main(argv: list[str] | None = None) -> int:
                                        "refresh --yes --skip-preview", "destroy --yes --skip-preview"]}
             contenders.append(Pulumi(env, work_root / ".pulumi-home", args.pulumi_parallel))
             for spec in args.us_variant:
-                name, _, pairs = spec.partition(":")
-                overrides = dict(pair.split("=", 1) for pair in pairs.split(",") if pair)
+                name, overrides = parse_variant(spec)
                 variant_env = {**env, **overrides}
                 meta["us"].setdefault("variants", {})[name] = {
                     "env": {k: v.replace(str(ROOT), "<repo>") for k, v in overrides.items()},  # no machine paths

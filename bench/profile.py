@@ -139,14 +139,15 @@ def _python_children(seen: set[int], root: int) -> list[tuple[int, str]]:
     py-spy attached to it would never end."""
     found = []
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) in seen or not _descends_from(int(entry.name), root):
+        if not entry.name.isdigit() or int(entry.name) in seen:
             continue
         try:
             argv = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
         except OSError:
             continue
         role = pulumi_role(argv)
-        if role in ("program", "provider"):
+        # The ancestry walk reads one /proc file per generation: only for the few command lines that match.
+        if role in ("program", "provider") and _descends_from(int(entry.name), root):
             found.append((int(entry.name), role))
     return found
 

@@ -29,6 +29,12 @@ VENDORS = ("thrive", "sonarly", "batch", "unleashx")
 
 
 
+def emulator_overrides(batch_indexing_seconds: float | None) -> dict[str, dict[str, Any]]:
+    """Per-vendor emulator settings from the command line: the Batch emulator's indexing delay (invented, 0.2 s by
+    default; Batch documents indexing as "usually done in real time"), when given."""
+    return {"batch": {"indexing_seconds": batch_indexing_seconds}} if batch_indexing_seconds is not None else {}
+
+
 class Send(Protocol):
     def __call__(self, vendor: str, method: str, path: str, body: dict[str, Any] | None = None,
                  params: dict[str, Any] | None = None) -> Awaitable[Any]: ...
