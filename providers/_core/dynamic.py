@@ -14,9 +14,7 @@ import importlib
 import os
 import pickle
 import pickletools
-import sys
 import threading
-import traceback
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -28,14 +26,13 @@ from pulumi.dynamic import (
     CreateResult,
     DiffResult,
     ReadResult,
-    Resource,
     ResourceProvider,
     UpdateResult,
 )
 from pulumi.runtime import settings
 
-from . import program_gc, program_wait, progress, registry, source_positions
-from .util import wrap_once
+from . import progress, registry, tenants
+from .errors import ProviderError
 
 if TYPE_CHECKING:
     from .lifecycle import Lifecycle
@@ -49,9 +46,6 @@ PROVIDER_KEY = "__provider"  # the SDK's key; lifecycle.PROVIDER_KEY is the same
 __all__ = ["PROVIDER_KEY", "DynamicProvider", "LifecycleRef", "ReadableResource", "output_names", "placeholders",
            "provider_for_type"]
 
-_COMPACT_MARK = "_audience_compact_reference"
-
-
 def compact_reference(provider: DynamicProvider) -> str:
     """``__provider`` as recorded in state: the pickled call ``audience_provider_ref.provider("<key>")``.
 
@@ -64,20 +58,6 @@ def compact_reference(provider: DynamicProvider) -> str:
     """
     return base64.b64encode(pickletools.optimize(pickle.dumps(provider, protocol=0))).decode("ascii")
 
-
-def _install_compact_reference() -> None:
-    """Have the SDK's `Resource` record our providers with :func:`compact_reference` (idempotent); any other
-    dynamic provider keeps the SDK's own serialization."""
-    from pulumi.dynamic import dynamic as sdk_dynamic
-
-    def make(current: Callable[[Any], str]) -> Callable[[Any], str]:
-        def serialize_provider(provider: Any) -> str:
-            return compact_reference(provider) if isinstance(provider, DynamicProvider) else current(provider)
-
-        return serialize_provider
-
-    # Resource.__init__ looks the name up in its module when it runs.
-    wrap_once(sdk_dynamic, "serialize_provider", _COMPACT_MARK, make)
 
 _logging_ready = threading.Lock()
 _logging_done = False
@@ -112,26 +92,36 @@ def _ready_to_serve() -> None:
     _provider_side_ready = True
 
 
-def _short_provider_errors() -> None:
-    """Our errors reach the user as their message, not as a Python traceback.
+class ProviderFailure(Exception):
+    """A :class:`ProviderError` on its way out of a provider call, carrying only its message.
 
-    The SDK's dynamic-provider server (3.272) answers every failed call with ``traceback.format_exc()``, so the
-    user read 30-100 lines of frames (the servicer, tenacity, httpx) before the one line that says what happened.
-    A :class:`ProviderError` already names the vendor, the operation, the status, the vendor's message and what
-    to do, so for those the message is the answer; any other exception keeps its traceback, and
-    ``AUDIENCE_PROVIDERS_LOG=debug`` brings ours back too. Installed only in the provider process (configure()).
+    The SDK's dynamic-provider server (3.272, `python -m pulumi.dynamic`) answers a failed call with
+    ``traceback.format_exc()``. A ProviderError's message already names the resource's vendor, the operation, the
+    status, the vendor's message and what to do; the frames below our provider method (tenacity, httpx, the
+    lifecycle) only push it off the screen. So the provider methods re-raise it as this, from themselves, with no
+    chained cause: the text the engine shows is the server's two frames, ours, and the message, which is the last
+    line. Named ``error`` in the builtins namespace so that line reads ``error: <message>``, not a class path.
+    ``AUDIENCE_PROVIDERS_LOG=debug`` lets the original through, with its whole traceback.
+
+    Nothing of the SDK or the standard library is replaced (the SDK's launcher serves other programs' dynamic
+    providers in the same process); our own launcher answers with the message alone
+    (tools/python-runtime/pulumi-dynamic-wide-server.py).
     """
-    from .errors import ProviderError
 
-    original = traceback.format_exc
 
-    def format_exc(limit: int | None = None, chain: bool = True) -> str:
-        exc = sys.exc_info()[1]
-        if isinstance(exc, ProviderError) and os.environ.get("AUDIENCE_PROVIDERS_LOG", "").lower() != "debug":
-            return str(exc)
-        return original(limit, chain)
+ProviderFailure.__module__, ProviderFailure.__qualname__ = "builtins", "error"
+# Read by our launcher (tools/python-runtime/pulumi-dynamic-wide-server.py): answer with str(exc) alone.
+ProviderFailure.message_only = True  # type: ignore[attr-defined]
 
-    traceback.format_exc = format_exc
+
+def _failure(exc: Exception) -> ProviderFailure:
+    """What a provider method raises, ``from None``, for ``exc`` (a ProviderError) it caught; in debug mode
+    (``AUDIENCE_PROVIDERS_LOG=debug``) it re-raises ``exc`` itself, with its whole traceback."""
+    if os.environ.get("AUDIENCE_PROVIDERS_LOG", "").lower() == "debug":
+        raise exc
+    failure = ProviderFailure(str(exc))
+    failure.provider_error = exc  # type: ignore[attr-defined]  # for tests
+    return failure
 
 
 def _setup_logging() -> None:
@@ -141,7 +131,6 @@ def _setup_logging() -> None:
         if _logging_done:
             return
         _logging_done = True
-        _short_provider_errors()
         # Inside a resource's call a line goes to the engine, listed under that resource.
         progress.log_requests_if_asked()
 
@@ -234,6 +223,11 @@ class DynamicProvider(ResourceProvider):
     def __reduce__(self) -> tuple[Callable[[str], Any], tuple[str]]:
         return _reference(self.resource_label)
 
+    def serialized_reference(self) -> str:
+        """``__provider`` as our Resource classes record it; a launcher that must write one (an import's Read, in
+        tools/python-runtime/pulumi-dynamic-wide-server.py) asks for this so the state matches the program's."""
+        return compact_reference(self)
+
     def __setstate__(self, state: dict[str, Any]) -> None:
         # States written before the registry pickled the class by module path with an empty state; they still
         # load (tests/unit/test_provider_registry.py).
@@ -243,27 +237,51 @@ class DynamicProvider(ResourceProvider):
         from .config import ConfigSource
 
         _setup_logging()
-        self.impl.configure(ConfigSource(req.config.get))
+        self.impl.configure(ConfigSource(req.config.get))  # keeps a configuration error for the first check
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return _check_result(self.impl.check(_olds, news), news)
+        try:
+            checked = self.impl.check(_olds, news)
+        except ProviderError as exc:
+            # At check the engine has a place for a reason: a failure of the resource as a whole, shown as
+            # "<type> resource '<name>' has a problem: <message>", with no traceback on any launcher.
+            if os.environ.get("AUDIENCE_PROVIDERS_LOG", "").lower() == "debug":
+                raise
+            inputs = dict(news)
+            return CheckResult(inputs, [CheckFailure("", str(exc))])
+        return _check_result(checked, news)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return _diff_result(self.impl.diff(_id, olds, news))
+        try:
+            return _diff_result(self.impl.diff(_id, olds, news))
+        except ProviderError as exc:
+            raise _failure(exc) from None
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        created = self.impl.create(props)
+        try:
+            created = self.impl.create(props)
+        except ProviderError as exc:
+            raise _failure(exc) from None
         return CreateResult(created.id, created.outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        read = self.impl.read(id_, props)
+        try:
+            read = self.impl.read(id_, props)
+        except ProviderError as exc:
+            raise _failure(exc) from None
         return ReadResult(read.id, read.outs, read.inputs)
 
     def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self.impl.update(_id, _olds, _news).outs)
+        try:
+            return UpdateResult(self.impl.update(_id, _olds, _news).outs)
+        except ProviderError as exc:
+            raise _failure(exc) from None
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        self.impl.delete(_id, _props)
+        try:
+            self.impl.delete(_id, _props)
+        except ProviderError as exc:
+            raise _failure(exc) from None
 
 
 _ROOT_PACKAGE = __name__.split(".")[0]
@@ -298,8 +316,31 @@ def placeholders(resource_class: type, inputs: Mapping[str, Any]) -> dict[str, A
 RT = TypeVar("RT", bound="ReadableResource")
 
 
+def _import_refusal(resource_class: type, label: str, name: str) -> str:
+    """Why ``import_=`` is refused on our Python classes, and the ways that work.
+
+    The engine's Read for an import carries no properties, so Pulumi's dynamic-provider launcher
+    (`python -m pulumi.dynamic`, which finds a resource's provider in its `__provider` property) fails with
+    `KeyError: '__provider'` (pulumi/pulumi#16175). Refused here, at preview, before anything is read or written.
+    """
+    vendor, _, kind = label.partition(":")
+    outputs = output_names(resource_class)
+    ways = []
+    if "adopt" in outputs:
+        ways.append("declare it with adopt=True to take the existing object over (its natural key finds it)")
+    if "adopt_id" in outputs:
+        ways.append("declare it with adopt_id=<id> to take the existing object over")
+    ways.append(f"read it without managing it with {vendor}.{kind}.get({name!r}, <id>)")
+    ways.append(f"import it by id through the {vendor} plugin: the type {vendor}:index:{kind}, as "
+                f"`pulumi import {vendor}:index:{kind} {name} <id>` (docs/native-toolchain.md)")
+    return (f"{label} {name!r}: `import_=` doesn't work on the Python class {vendor}.{kind}: Pulumi's dynamic-provider "
+            f"launcher can't read a dynamic resource it knows only by id (pulumi/pulumi#16175). Nothing was read or "
+            f"changed. Instead: " + "; or ".join(ways) + ".")
+
+
 class ReadableResource:
-    """Mixin giving our dynamic resources Pulumi's ``get`` and making ``import_=`` find their provider.
+    """Mixin of our dynamic resources: the tenant a resource belongs to (``<vendor>.Provider``, see ``tenants``),
+    Pulumi's ``get``, and ``import_=`` found by type.
 
     A class sets ``provider_class``; ``provider_for_type`` (the ``pulumi.dynamic_providers`` entry point, used by
     tools/python-runtime/pulumi-dynamic-wide-server.py) maps the engine's type token back to the provider, because
@@ -308,13 +349,32 @@ class ReadableResource:
 
     provider_class: ClassVar[type[ResourceProvider]]
 
+    def __init__(self, provider: DynamicProvider, name: str, props: dict[str, Any],
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        """What ``pulumi.dynamic.Resource.__init__`` does, with our provider recorded as its short reference.
+
+        The SDK's constructor pickles the provider with its own `serialize_provider` (96 characters for our
+        reference, and a secret unless the provider says otherwise); ours holds nothing, so it is recorded as
+        :func:`compact_reference` (72), and the resource registers as the SDK's would, under
+        ``pulumi-python:<type>``. The provider a tenant's resources use is settled first (``tenants.resolve``).
+        """
+        opts = tenants.resolve(provider.resource_label, name, opts)
+        if opts is not None and opts.import_ is not None:
+            raise pulumi.RunError(_import_refusal(type(self), provider.resource_label, name))
+        if PROVIDER_KEY in props:
+            raise ValueError(f"{provider.resource_label} {name!r}: {PROVIDER_KEY} is reserved")
+        props[PROVIDER_KEY] = compact_reference(provider)
+        type_name = self._resource_type_name  # type: ignore[attr-defined]  # set by pulumi.dynamic.Resource
+        pulumi.CustomResource.__init__(self, f"pulumi-python:{type_name}", name, props, opts)  # type: ignore[arg-type]
+
     @classmethod
     def get(cls: type[RT], resource_name: str, id: pulumi.Input[str],
             opts: pulumi.ResourceOptions | None = None) -> RT:
         """Look up an existing vendor object by its id, read-only: the stack never changes or deletes it."""
         resource = cls.__new__(cls)
-        Resource.__init__(resource, cls.provider_class(), resource_name, placeholders(cls, {}),  # type: ignore[arg-type]
-                          pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id)))
+        provider = cls.provider_class()
+        ReadableResource.__init__(resource, provider, resource_name, placeholders(cls, {}),  # type: ignore[arg-type]
+                                  pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id)))
         return resource
 
 
@@ -337,11 +397,3 @@ def provider_for_type(type_token: str) -> ResourceProvider | None:
     return provider
 
 
-# Every vendor's resource module imports this one, so resources declared through the package get trimmed traces,
-# the program's end-of-run wait skips the SDK's quadratic loop over pending outputs (see program_wait), the
-# collector stops rescanning what the program loaded at start (see program_gc), and the provider reference in
-# state is the short pickle (compact_reference).
-source_positions.install()
-program_wait.install()
-program_gc.install()
-_install_compact_reference()

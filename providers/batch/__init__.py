@@ -1,6 +1,6 @@
 """Batch.com custom-id audiences (Audience API 2.8)."""
 
 from .members import Members
-from .resource import Audience, AudienceProvider
+from .resource import Audience, AudienceProvider, Provider
 
-__all__ = ["Audience", "AudienceProvider", "Members"]
+__all__ = ["Provider", "Audience", "AudienceProvider", "Members"]

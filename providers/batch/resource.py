@@ -15,6 +15,7 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from .._core.dynamic import DynamicProvider, LifecycleRef, ReadableResource, placeholders
+from .._core.tenants import TenantProvider
 from .members import Members, MembersError
 
 
@@ -59,3 +60,32 @@ class Audience(ReadableResource, Resource, module="batch", name="Audience"):
         props = placeholders(self.__class__, {"name": name, "display_name": display_name, "members": spec,
                                              "membership": membership, "adopt": adopt})
         super().__init__(AudienceProvider(), resource_name, props, opts)
+
+
+class Provider(TenantProvider):
+    """Another Batch.com project for the Python classes: pass it as ``opts=pulumi.ResourceOptions(provider=...)``.
+
+    Takes the settings the default provider reads from the stack's ``batch:*`` config, as keyword arguments in snake
+    case (``batch:apiKey`` -> ``api_key``); what isn't given falls back to the environment variable, as
+    for the default provider, never to the stack config. Secret settings are stored encrypted. See the README,
+    "Several tenants in one stack".
+    """
+
+    vendor = "batch"
+    secret_settings = frozenset({"api_key"})
+
+    def __init__(self, resource_name: str, *, api_key: pulumi.Input[str] | None = None,
+                 project_key: pulumi.Input[str] | None = None,
+                 base_url: pulumi.Input[str] | None = None,
+                 indexing_timeout: pulumi.Input[float] | None = None,
+                 requests_per_minute: pulumi.Input[float] | None = None,
+                 connect_timeout: pulumi.Input[float] | None = None, read_timeout: pulumi.Input[float] | None = None,
+                 retry_deadline: pulumi.Input[float] | None = None,
+                 skip_credentials_validation: pulumi.Input[bool] | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(resource_name, dict(api_key=api_key, project_key=project_key, base_url=base_url,
+                              indexing_timeout=indexing_timeout,
+                              requests_per_minute=requests_per_minute, connect_timeout=connect_timeout,
+                              read_timeout=read_timeout, retry_deadline=retry_deadline,
+                              skip_credentials_validation=skip_credentials_validation),
+                         opts)

@@ -1,5 +1,5 @@
 """Sonarly audiences and audience folders (public API v1)."""
 
-from .resource import Audience, AudienceFolder, AudienceFolderProvider, AudienceProvider
+from .resource import Audience, AudienceFolder, AudienceFolderProvider, AudienceProvider, Provider
 
-__all__ = ["Audience", "AudienceFolder", "AudienceFolderProvider", "AudienceProvider"]
+__all__ = ["Provider", "Audience", "AudienceFolder", "AudienceFolderProvider", "AudienceProvider"]

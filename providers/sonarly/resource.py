@@ -13,6 +13,7 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from .._core.dynamic import DynamicProvider, LifecycleRef, ReadableResource, placeholders
+from .._core.tenants import TenantProvider
 
 
 class AudienceFolderProvider(DynamicProvider):
@@ -65,3 +66,32 @@ class Audience(ReadableResource, Resource, module="sonarly", name="Audience"):
 
 
 __all__ = ["Audience", "AudienceFolder", "AudienceFolderProvider", "AudienceProvider"]
+
+
+class Provider(TenantProvider):
+    """Another Sonarly account for the Python classes: pass it as ``opts=pulumi.ResourceOptions(provider=...)``.
+
+    Takes the settings the default provider reads from the stack's ``sonarly:*`` config, as keyword arguments in snake
+    case (``sonarly:apiKey`` -> ``api_key``); what isn't given falls back to the environment variable, as
+    for the default provider, never to the stack config. Secret settings are stored encrypted. See the README,
+    "Several tenants in one stack".
+    """
+
+    vendor = "sonarly"
+    secret_settings = frozenset({"api_key"})
+
+    def __init__(self, resource_name: str, *, api_key: pulumi.Input[str] | None = None,
+                 account_group_id: pulumi.Input[str] | None = None,
+                 base_url: pulumi.Input[str] | None = None,
+                 not_ready_timeout: pulumi.Input[float] | None = None,
+                 requests_per_minute: pulumi.Input[float] | None = None,
+                 connect_timeout: pulumi.Input[float] | None = None, read_timeout: pulumi.Input[float] | None = None,
+                 retry_deadline: pulumi.Input[float] | None = None,
+                 skip_credentials_validation: pulumi.Input[bool] | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(resource_name, dict(api_key=api_key, account_group_id=account_group_id, base_url=base_url,
+                              not_ready_timeout=not_ready_timeout,
+                              requests_per_minute=requests_per_minute, connect_timeout=connect_timeout,
+                              read_timeout=read_timeout, retry_deadline=retry_deadline,
+                              skip_credentials_validation=skip_credentials_validation),
+                         opts)

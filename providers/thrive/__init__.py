@@ -7,11 +7,13 @@ from .resource import (
     AudienceMembers,
     AudienceMembersProvider,
     AudienceProvider,
+    Provider,
     Structure,
     StructureProvider,
 )
 
 __all__ = [
+    "Provider",
     "Audience",
     "AudienceManagers",
     "AudienceManagersProvider",

@@ -15,6 +15,7 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from .._core.dynamic import DynamicProvider, LifecycleRef, ReadableResource, placeholders
+from .._core.tenants import TenantProvider
 
 
 class StructureProvider(DynamicProvider):
@@ -112,3 +113,37 @@ class AudienceManagers(ReadableResource, Resource, module="thrive", name="Audien
         super().__init__(AudienceManagersProvider(), resource_name,
                          placeholders(self.__class__, {"audience": audience, "managers": managers,
                                                               "adopt": adopt}), opts)
+
+
+class Provider(TenantProvider):
+    """Another Thrive Learning tenant for the Python classes: pass it as ``opts=pulumi.ResourceOptions(provider=...)``.
+
+    Takes the settings the default provider reads from the stack's ``thrive:*`` config, as keyword arguments in snake
+    case (``thrive:tenantId`` -> ``tenant_id``); what isn't given falls back to the environment variable, as
+    for the default provider, never to the stack config. Secret settings are stored encrypted. See the README,
+    "Several tenants in one stack".
+    """
+
+    vendor = "thrive"
+    secret_settings = frozenset({"api_secret", "client_secret"})
+
+    def __init__(self, resource_name: str, *, tenant_id: pulumi.Input[str] | None = None,
+                 api_secret: pulumi.Input[str] | None = None,
+                 client_id: pulumi.Input[str] | None = None,
+                 client_secret: pulumi.Input[str] | None = None,
+                 region: pulumi.Input[str] | None = None,
+                 base_url: pulumi.Input[str] | None = None,
+                 token_url: pulumi.Input[str] | None = None,
+                 scope: pulumi.Input[str] | None = None,
+                 requests_per_minute: pulumi.Input[float] | None = None,
+                 connect_timeout: pulumi.Input[float] | None = None, read_timeout: pulumi.Input[float] | None = None,
+                 retry_deadline: pulumi.Input[float] | None = None,
+                 skip_credentials_validation: pulumi.Input[bool] | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(resource_name, dict(tenant_id=tenant_id, api_secret=api_secret, client_id=client_id,
+                              client_secret=client_secret, region=region, base_url=base_url,
+                              token_url=token_url, scope=scope,
+                              requests_per_minute=requests_per_minute, connect_timeout=connect_timeout,
+                              read_timeout=read_timeout, retry_deadline=retry_deadline,
+                              skip_credentials_validation=skip_credentials_validation),
+                         opts)

@@ -1,5 +1,5 @@
 """UnleashX calling campaigns and the audience records inside them (global API v1)."""
 
-from .resource import Campaign, CampaignAudience, CampaignAudienceProvider, CampaignProvider
+from .resource import Campaign, CampaignAudience, CampaignAudienceProvider, CampaignProvider, Provider
 
-__all__ = ["Campaign", "CampaignAudience", "CampaignAudienceProvider", "CampaignProvider"]
+__all__ = ["Provider", "Campaign", "CampaignAudience", "CampaignAudienceProvider", "CampaignProvider"]

@@ -16,6 +16,7 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from .._core.dynamic import DynamicProvider, LifecycleRef, ReadableResource, placeholders
+from .._core.tenants import TenantProvider
 
 __all__ = ["Campaign", "CampaignAudience", "CampaignAudienceProvider", "CampaignProvider"]
 
@@ -102,3 +103,29 @@ class CampaignAudience(ReadableResource, Resource, module="unleashx", name="Camp
                  opts: pulumi.ResourceOptions | None = None) -> None:
         props = placeholders(self.__class__, {"campaign_id": campaign_id, "phone_numbers": phone_numbers})
         super().__init__(CampaignAudienceProvider(), resource_name, props, opts)
+
+
+class Provider(TenantProvider):
+    """Another UnleashX workspace for the Python classes: pass it as ``opts=pulumi.ResourceOptions(provider=...)``.
+
+    Takes the settings the default provider reads from the stack's ``unleashx:*`` config, as keyword arguments in snake
+    case (``unleashx:token`` -> ``token``); what isn't given falls back to the environment variable, as
+    for the default provider, never to the stack config. Secret settings are stored encrypted. See the README,
+    "Several tenants in one stack".
+    """
+
+    vendor = "unleashx"
+    secret_settings = frozenset({"token"})
+
+    def __init__(self, resource_name: str, *, token: pulumi.Input[str] | None = None,
+                 base_url: pulumi.Input[str] | None = None,
+                 requests_per_minute: pulumi.Input[float] | None = None,
+                 connect_timeout: pulumi.Input[float] | None = None, read_timeout: pulumi.Input[float] | None = None,
+                 retry_deadline: pulumi.Input[float] | None = None,
+                 skip_credentials_validation: pulumi.Input[bool] | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(resource_name, dict(token=token, base_url=base_url,
+                              requests_per_minute=requests_per_minute, connect_timeout=connect_timeout,
+                              read_timeout=read_timeout, retry_deadline=retry_deadline,
+                              skip_credentials_validation=skip_credentials_validation),
+                         opts)

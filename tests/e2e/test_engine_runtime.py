@@ -60,6 +60,7 @@ def test_up__state_names_the_program_line_and_no_runtime_paths(make_stack: MakeS
     live = emulator("thrive")
     stack = make_stack("fleet")
     configure(stack, live, "thrive", count=3, prefix="src")
+    stack.config("tuning", "true")  # the opt-in of providers/tuning.py
     stack.up()
     resources = json.loads(stack.export())["deployment"]["resources"]
     ours = [r for r in resources if r["type"].startswith("pulumi-python:dynamic/thrive:")]
@@ -73,19 +74,24 @@ def test_up__state_names_the_program_line_and_no_runtime_paths(make_stack: MakeS
     destroy_and_check(stack, live)
 
 
-@pytest.mark.parametrize("env,frozen", [({}, True), ({"AUDIENCE_PROVIDERS_GC_FREEZE": "0"}, False)],
-                         ids=["default", "turned-off"])
-def test_program__start_up_objects_frozen_when_the_language_host_runs_it(make_stack: MakeStack,
-                                                                          env: dict[str, str], frozen: bool) -> None:
-    # providers/_core/program_gc.py: importing a vendor in a program the language host started takes what the
-    # process loaded so far out of the collector's scans; the variable turns it off (the dual).
+@pytest.mark.parametrize("tuning,env,frozen", [(True, {}, True), (False, {}, False),
+                                               (True, {"AUDIENCE_PROVIDERS_GC_FREEZE": "0"}, False)],
+                         ids=["opted-in", "import-alone", "opted-in-turned-off"])
+def test_program__start_up_objects_frozen_only_when_the_program_opts_in(make_stack: MakeStack, tuning: bool,
+                                                                         env: dict[str, str], frozen: bool) -> None:
+    # providers/_core/program_gc.py through providers/tuning.py: a program that calls tuning.install() takes what
+    # the process loaded so far out of the collector's scans; importing the package alone, or the variable, leaves
+    # the collector as it is (the duals).
     stack = make_stack("runtime_probe")
     stack.env.update(env)
+    if tuning:
+        stack.config("tuning", "true")
     stack.up()
     outputs = stack.outputs()
-    assert outputs["frozen_before_import"] == 0
-    assert (outputs["frozen_after_import"] > 10_000) if frozen else (outputs["frozen_after_import"] == 0), outputs
-    # The dynamic-provider launcher freezes the SDK's start-up objects before it serves, whatever the program does.
+    assert outputs["frozen_before_import"] == 0 and outputs["frozen_after_import"] == 0, outputs
+    assert (outputs["frozen_after_tuning"] > 10_000) if frozen else (outputs["frozen_after_tuning"] == 0), outputs
+    # Our dynamic-provider launcher (this toolchain's, not Pulumi's) freezes the SDK's start-up objects in its own
+    # process before it serves, whatever the program does.
     assert outputs["provider_frozen"] > 10_000, outputs
     stack.destroy()
 
@@ -95,6 +101,7 @@ def test_up__one_program_frame_recorded_once_several_as_a_trace(make_stack: Make
     stack = make_stack("runtime_probe")
     configure_vendor(stack, live, "thrive")
     stack.config("declare", "true")
+    stack.config("tuning", "true")
     stack.up()
     lines = (stack.dir / "__main__.py").read_text().splitlines()
     at = {marker: f"project:///__main__.py#{i}" for i, line in enumerate(lines, start=1)

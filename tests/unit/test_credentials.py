@@ -57,9 +57,10 @@ def _batch(status: int, seen: list[str], secret: str = SECRET) -> BatchAudience:
 def test_check__rejected_key_fails_naming_vendor_settings_and_message_never_the_secret() -> None:
     seen: list[str] = []
     provider = _batch(401, seen)
-    with pytest.raises(CredentialsRejected) as info:
-        provider.check({}, {"name": "vip", "membership": "authoritative"})
-    text = str(info.value)
+    # Reported as a failure of the resource as a whole (the engine prints "... has a problem: <reason>"), not raised.
+    result = provider.check({}, {"name": "vip", "membership": "authoritative"})
+    assert [f.property for f in result.failures] == [""]
+    text = result.failures[0].reason
     assert text.startswith("Batch rejected the configured credentials")
     assert "batch:apiKey" in text and "batch:projectKey" in text
     assert "The Rest API Key is not valid for this project" in text
@@ -76,8 +77,8 @@ def test_check__credential_is_read_once_per_process_good_or_bad() -> None:
     bad_seen: list[str] = []
     bad = _batch(401, bad_seen, secret=SECRET + "-revoked")
     for _ in range(3):
-        with pytest.raises(CredentialsRejected):
-            bad.check({}, {"name": "vip", "membership": "authoritative"})
+        failures = bad.check({}, {"name": "vip", "membership": "authoritative"}).failures
+        assert [f.reason.startswith("Batch rejected the configured credentials") for f in failures] == [True]
     assert len(bad_seen) == 1
 
 

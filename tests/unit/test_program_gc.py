@@ -11,7 +11,10 @@ import pytest
 
 from audience_providers._core import program_gc
 
-PROBE = "import gc\nimport audience_providers.batch\nprint(gc.get_freeze_count())\n"
+# Only a program that opts in (audience_providers.tuning.install()) is frozen; importing a vendor alone changes
+# nothing (tests/unit/test_host_left_alone.py).
+PROBE = ("import gc\nimport audience_providers.batch\nfrom audience_providers import tuning\ntuning.install()\n"
+         "print(gc.get_freeze_count())\n")
 
 
 def _frozen_after_import(tmp_path: Path, script_name: str, **env: str) -> int:

@@ -158,7 +158,9 @@ def supply_provider(read: Any) -> Any:
                               "instead (without import_=)")
             from pulumi.dynamic.dynamic import serialize_provider
 
-            request.properties[PROVIDER_KEY] = serialize_provider(provider)
+            # As the program records it: the provider's own reference if it has one, else the SDK's pickle.
+            own = getattr(provider, "serialized_reference", None)
+            request.properties[PROVIDER_KEY] = own() if callable(own) else serialize_provider(provider)
         return read(request, context)
 
     return wrapped
@@ -198,6 +200,43 @@ def with_detailed_diff(sdk_diff: Any) -> Any:
     # The SDK's own error handling: a failure answers with its (shortened, see _core.dynamic) traceback.
     abort_with_traceback: Any = namespace["_abort_with_traceback"]
     return abort_with_traceback(diff)
+
+
+class _MessageOnlyTraceback:
+    """The `traceback` module as the SDK's server module sees it in this launcher: an exception that says it is
+    meant for the user as its message (``message_only = True``, e.g. a provider's own error) is answered with that
+    message; every other failure keeps its traceback."""
+
+    def __getattr__(self, name: str) -> Any:
+        import traceback
+
+        return getattr(traceback, name)
+
+    @staticmethod
+    def format_exc(limit: int | None = None, chain: bool = True) -> str:
+        import traceback
+
+        exc = sys.exc_info()[1]
+        if exc is not None and getattr(exc, "message_only", False):
+            return str(exc)
+        return traceback.format_exc(limit, chain)
+
+
+def answer_message_only_errors() -> None:
+    """Have the SDK's server module (run below as __main__) format failures with :class:`_MessageOnlyTraceback`.
+
+    Only the name `traceback` inside that module changes, in this process, which serves dynamic providers and
+    nothing else: the standard library's own function is untouched.
+    """
+    from pulumi.runtime.proto import provider_pb2_grpc
+
+    add_servicer = provider_pb2_grpc.add_ResourceProviderServicer_to_server
+
+    def add(servicer: Any, server: Any) -> Any:
+        type(servicer).Check.__globals__["traceback"] = _MessageOnlyTraceback()
+        return add_servicer(servicer, server)
+
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server = add
 
 
 def install_module_aliases() -> None:
@@ -299,6 +338,7 @@ def main() -> None:
         return add_servicer(servicer, server)
 
     provider_pb2_grpc.add_ResourceProviderServicer_to_server = add_with_import_reads
+    answer_message_only_errors()
     freeze_startup_objects()
     runpy.run_module("pulumi.dynamic", run_name="__main__", alter_sys=True)
 

@@ -9,6 +9,10 @@ prefix = cfg.get("prefix") or "fleet"
 # "native": the same resources through the provider plugins (pulumi-resource-<vendor>) instead of dynamic providers.
 native = cfg.get("path") == "native"
 adopt = cfg.get_object("adopt") or {}
+if cfg.get_bool("tuning"):
+    from audience_providers import tuning  # the opt-in SDK adjustments (providers/tuning.py)
+
+    tuning.install()
 
 
 def declare_native() -> None:

@@ -10,6 +10,12 @@ from audience_providers import thrive  # noqa: E402,F401  (imported after the co
 
 pulumi.export("frozen_before_import", frozen_before)
 pulumi.export("frozen_after_import", gc.get_freeze_count())
+if pulumi.Config().get_bool("tuning"):
+    # The opt-in (providers/tuning.py): importing the package alone adjusts nothing.
+    from audience_providers import tuning  # noqa: E402
+
+    tuning.install()
+pulumi.export("frozen_after_tuning", gc.get_freeze_count())
 
 
 class FreezeCount(ResourceProvider):

@@ -1,0 +1,237 @@
+"""Issue #31: what a user runs, from a repo of their own — Pulumi's dynamic-provider launcher, our wheel, their backend.
+
+The lane (tests/e2e/user_lane.py) is built once per module: the official-launcher bin directory, the wheel, and a
+user repo whose `.venv` holds it. Every test writes its own program into that repo and uses its own stack.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from emulators.admin import Admin
+from emulators.server import EmulatorThread
+from tests.conftest import Emulators
+
+from .conftest import ROOT, Stack
+from .user_lane import build_wheel, official_bin, user_env, user_repo
+
+pytestmark = pytest.mark.e2e
+
+VENDORS = ("thrive", "sonarly", "unleashx", "batch")
+DEMO = {
+    "thrive": {"tenantId": "demo-tenant", "apiSecret": "demo-thrive-secret"},
+    "sonarly": {"accountGroupId": "ag_demo", "apiKey": "sk_live_demo_full"},
+    "unleashx": {"token": "demo-unleashx-token"},
+    "batch": {"projectKey": "project_demo0000000000000000000000000", "apiKey": "demo-batch-rest-key"},
+}
+SECRET_KEYS = {"apiSecret", "apiKey", "token"}
+
+
+class Lane:
+    def __init__(self, bin_dir: Path, repo: Path) -> None:
+        self.bin, self.repo = bin_dir, repo
+        self._count = 0
+
+    def stack(self, program: str, configs: dict[str, Admin]) -> Stack:
+        """A new stack of ``program`` in the user repo, its default providers on ``configs``' emulators."""
+        (self.repo / "__main__.py").write_text(program)
+        self._count += 1
+        stack = Stack(self.repo, self.bin, name=f"s{self._count}")
+        stack.env = user_env(self.bin, self.repo)
+        stack.run("stack", "init", stack.name, "--non-interactive")
+        for vendor, live in configs.items():
+            stack.config(f"{vendor}:baseUrl", live.base_url)
+            for key, value in DEMO[vendor].items():
+                stack.config(f"{vendor}:{key}", value, secret=key in SECRET_KEYS)
+        return stack
+
+
+@pytest.fixture(scope="module")
+def lane(pulumi_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Lane:
+    wheel = build_wheel(tmp_path_factory.mktemp("dist"))
+    bin_dir = official_bin(pulumi_bin, tmp_path_factory.mktemp("pulumi") / "bin")
+    repo = user_repo(tmp_path_factory.mktemp("user") / "audiences", wheel)
+    return Lane(bin_dir, repo)
+
+
+@pytest.fixture(scope="module")
+def emea() -> Iterator[dict[str, Admin]]:
+    """A second tenant of every vendor: its own emulators, beside the session's (the `emulator` fixture)."""
+    thread = EmulatorThread(VENDORS).start()
+    admins = {v: Admin(v, thread.running[v].base_url) for v in VENDORS}
+    yield admins
+    for admin in admins.values():
+        admin.close()
+    thread.stop()
+
+
+def _home(emulator: Emulators) -> dict[str, Admin]:
+    return {v: emulator(v) for v in VENDORS}
+
+
+def _names(admin: Admin) -> set[str]:
+    """Every name, reference or campaign name the vendor holds."""
+    found = set()
+    for objects in admin.state()["objects"].values():
+        for obj in objects.values():
+            for key in ("reference", "name", "campaign_name"):
+                if isinstance(obj.get(key), str):
+                    found.add(obj[key])
+    return found
+
+
+def _mentions(admin: Admin, word: str) -> list[str]:
+    return [f"{r['method']} {r['path']}" for r in admin.requests() if word in json.dumps(r)]
+
+
+def test_lane__uses_pulumis_launcher_and_the_wheel_not_this_checkout(lane: Lane, emulator: Emulators) -> None:
+    program = ("import os, sys\nimport pulumi\nimport audience_providers\nfrom audience_providers import thrive\n"
+               "thrive.Structure('s', name='Lane', reference='lane-probe')\n"
+               "pulumi.export('package', audience_providers.__file__)\npulumi.export('python', sys.executable)\n")
+    homes = _home(emulator)
+    stack = lane.stack(program, {"thrive": homes["thrive"]})
+    stack.up()
+    out = stack.outputs()
+    assert str(out["package"]).startswith(str(lane.repo / ".venv")) and "site-packages" in str(out["package"])
+    assert str(ROOT) not in str(out["package"])
+    # The provider process is the SDK's own server: its launcher is the stand-in, and nothing of ours serves it.
+    launcher = (lane.bin / "pulumi-resource-pulumi-python").read_text()
+    assert "-m pulumi.dynamic" in launcher and "wide-server" not in launcher
+    assert "lane-probe" in _names(homes["thrive"])
+    stack.destroy()
+    assert "lane-probe" not in _names(homes["thrive"])
+
+
+TENANTS_PROGRAM = '''
+import pulumi
+from audience_providers import batch, sonarly, thrive, unleashx
+
+cfg = pulumi.Config()
+emea_thrive = thrive.Provider("emea-thrive", tenant_id="demo-tenant", api_secret=cfg.require_secret("emeaThriveSecret"),
+                              base_url=cfg.require("emeaThriveUrl"))
+emea_sonarly = sonarly.Provider("emea-sonarly", account_group_id="ag_demo",
+                                api_key=cfg.require_secret("emeaSonarlyKey"), base_url=cfg.require("emeaSonarlyUrl"))
+emea_unleashx = unleashx.Provider("emea-unleashx", token=cfg.require_secret("emeaUnleashxToken"),
+                                  base_url=cfg.require("emeaUnleashxUrl"))
+emea_batch = batch.Provider("emea-batch", project_key="project_demo0000000000000000000000000",
+                            api_key=cfg.require_secret("emeaBatchKey"), base_url=cfg.require("emeaBatchUrl"))
+
+
+def on(provider):
+    return pulumi.ResourceOptions(provider=provider)
+
+
+home_root = thrive.Structure("home-root", name="Home root", reference="home-root")
+thrive.Audience("home-team", name="Home team", reference="home-team", parent=home_root.id)
+emea_root = thrive.Structure("emea-root", name="EMEA root", reference="emea-root", opts=on(emea_thrive))
+thrive.Audience("emea-team", name="EMEA team", reference="emea-team", parent=emea_root.id, opts=on(emea_thrive))
+thrive.AudienceMembers("emea-members", audience=emea_root.id, members=["user1", "user2"], opts=on(emea_thrive))
+
+sonarly.AudienceFolder("home-folder", name="home-folder", audience_type="monitoring")
+folder = sonarly.AudienceFolder("emea-folder", name="emea-folder", audience_type="monitoring", opts=on(emea_sonarly))
+sonarly.Audience("emea-aud", name="emea-aud", type="monitoring", folder_id=folder.id, opts=on(emea_sonarly))
+
+dates = dict(agent_id=101, description="calls", start_date="2026-01-05", end_date="2026-03-31", max_retry=1)
+unleashx.Campaign("home-calls", campaign_name="home-calls", **dates)
+unleashx.Campaign("emea-calls", campaign_name="emea-calls", **dates, opts=on(emea_unleashx))
+
+batch.Audience("home-vip", name="home_vip", members=["c1"])
+# `providers=[...]` of several vendors: each resource takes the one of its own vendor.
+batch.Audience("emea-vip", name="emea_vip", members=["c2"],
+               opts=pulumi.ResourceOptions(providers=[emea_thrive, emea_batch]))
+read_back = thrive.Structure.get("emea-root-read", emea_root.id, opts=on(emea_thrive))
+pulumi.export("emea_root_reference", read_back.reference)
+'''
+
+HOME_NAMES = {"thrive": {"home-root", "home-team"}, "sonarly": {"home-folder"}, "unleashx": {"home-calls"},
+              "batch": {"home_vip"}}
+EMEA_NAMES = {"thrive": {"emea-root", "emea-team"}, "sonarly": {"emea-folder", "emea-aud"},
+              "unleashx": {"emea-calls"}, "batch": {"emea_vip"}}
+
+
+def test_tenants__each_explicit_provider_reaches_its_tenant_and_no_other(lane: Lane, emulator: Emulators,
+                                                                          emea: dict[str, Admin]) -> None:
+    homes = _home(emulator)
+    for admin in emea.values():
+        admin.reset()
+    stack = lane.stack(TENANTS_PROGRAM, homes)
+    urls = {"Thrive": "thrive", "Sonarly": "sonarly", "Unleashx": "unleashx", "Batch": "batch"}
+    for title, vendor in urls.items():
+        stack.config(f"emea{title}Url", emea[vendor].base_url)
+    stack.config("emeaThriveSecret", DEMO["thrive"]["apiSecret"], secret=True)
+    stack.config("emeaSonarlyKey", DEMO["sonarly"]["apiKey"], secret=True)
+    stack.config("emeaUnleashxToken", DEMO["unleashx"]["token"], secret=True)
+    stack.config("emeaBatchKey", DEMO["batch"]["apiKey"], secret=True)
+
+    stack.preview()
+    stack.up()
+    for vendor in VENDORS:
+        home_names, emea_names = _names(homes[vendor]), _names(emea[vendor])
+        assert HOME_NAMES[vendor] <= home_names and not (EMEA_NAMES[vendor] & home_names), (vendor, home_names)
+        assert EMEA_NAMES[vendor] <= emea_names and not (HOME_NAMES[vendor] & emea_names), (vendor, emea_names)
+        # The request logs: no request to one tenant ever named an object of the other.
+        for word in EMEA_NAMES[vendor]:
+            assert _mentions(homes[vendor], word) == [], (vendor, word)
+        for word in HOME_NAMES[vendor]:
+            assert _mentions(emea[vendor], word) == [], (vendor, word)
+    assert stack.outputs()["emea_root_reference"] == "emea-root"
+    # The tenants' secrets are in the state only encrypted; nothing in it names this machine's checkout.
+    exported = stack.export()
+    for settings in DEMO.values():
+        for key, value in settings.items():
+            if key in SECRET_KEYS:
+                assert value not in exported, key
+    assert '"type": "pulumi:providers:pulumi-python"' in exported
+
+    for admin in [*homes.values(), *emea.values()]:
+        admin.clear_requests()
+    stack.preview("--expect-no-changes")
+    stack.destroy()
+    for vendor in ("thrive", "sonarly", "batch"):
+        assert not (_names(homes[vendor]) & HOME_NAMES[vendor]), vendor
+        assert not (_names(emea[vendor]) & EMEA_NAMES[vendor]), vendor
+
+
+@pytest.mark.parametrize(("opts", "expected"), [
+    ("opts=pulumi.ResourceOptions(provider=batch.Provider('other', project_key='project_x'))",
+     r"thrive:Structure 'bad': `provider=` is batch\.Provider 'other', which can't serve it: it holds batch settings"),
+    ("opts=pulumi.ResourceOptions(provider=pulumi.ProviderResource('pulumi-python', 'raw', {}))",
+     r"thrive:Structure 'bad': `provider=` is a pulumi:providers:pulumi-python provider 'raw', which can't serve it"),
+    ("opts=pulumi.ResourceOptions(import_='6b161c654d259b962ece8cb8')",
+     r"thrive:Structure 'bad': `import_=` doesn't work on the Python class thrive\.Structure.*adopt=True.*"
+     r"thrive\.Structure\.get\('bad', <id>\).*pulumi import thrive:index:Structure bad <id>"),
+], ids=["other-vendors-provider", "foreign-dynamic-provider", "import-option"])
+def test_preview__a_resource_option_we_cant_honour_is_refused_before_any_request(
+        lane: Lane, emulator: Emulators, opts: str, expected: str) -> None:
+    homes = _home(emulator)
+    program = ("import pulumi\nfrom audience_providers import batch, thrive\n"
+               "thrive.Structure('fine', name='Fine', reference='lane-fine')\n"
+               f"thrive.Structure('bad', name='Bad', reference='lane-bad', {opts})\n")
+    stack = lane.stack(program, {"thrive": homes["thrive"], "batch": homes["batch"]})
+    homes["thrive"].clear_requests()
+    failed = stack.preview(check=False)
+    out = failed.stdout + failed.stderr
+    assert failed.returncode != 0
+    assert re.search(expected, out), out
+    assert "KeyError" not in out and "Traceback" not in out
+    writes = [r for r in homes["thrive"].requests() + homes["batch"].requests() if r["method"] != "GET"]
+    assert writes == []
+    assert "lane-bad" not in _names(homes["thrive"])
+
+
+def test_errors__a_vendor_refusal_at_check_reads_as_one_message(lane: Lane, emulator: Emulators) -> None:
+    homes = _home(emulator)
+    program = ("from audience_providers import thrive\n"
+               "thrive.Structure('s', name='Lane', reference='lane-creds')\n")
+    stack = lane.stack(program, {"thrive": homes["thrive"]})
+    stack.config("thrive:apiSecret", "revoked-canary-secret", secret=True)
+    failed = stack.preview(check=False)
+    out = failed.stdout + failed.stderr
+    assert failed.returncode != 0
+    assert "resource 's' has a problem: Thrive rejected the configured credentials" in out, out
+    assert "Traceback" not in out and "revoked-canary-secret" not in out
