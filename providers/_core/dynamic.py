@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import importlib
+import inspect
 import os
 import pickle
 import pickletools
@@ -186,6 +187,11 @@ class LifecycleRef:
 
 
 
+# ReadResult's `inputs` (what a refresh records as the resource's inputs) came with SDK 3.272; older SDKs of the
+# supported range (pyproject.toml) take id and outputs only, and a refresh there keeps the inputs it had.
+_READ_RESULT_TAKES_INPUTS = "inputs" in inspect.signature(ReadResult.__init__).parameters
+
+
 class DynamicProvider(ResourceProvider):
     """A lifecycle served as a ``pulumi.dynamic`` provider. Holds nothing when pickled (see ``__reduce__``).
 
@@ -269,7 +275,9 @@ class DynamicProvider(ResourceProvider):
             read = self.impl.read(id_, props)
         except ProviderError as exc:
             raise _failure(exc) from None
-        return ReadResult(read.id, read.outs, read.inputs)
+        if _READ_RESULT_TAKES_INPUTS:
+            return ReadResult(read.id, read.outs, read.inputs)
+        return ReadResult(read.id, read.outs)
 
     def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:
         try:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from emulators.admin import Admin
@@ -18,7 +20,7 @@ from emulators.server import EmulatorThread
 from tests.conftest import Emulators
 
 from .conftest import ROOT, Stack
-from .user_lane import build_wheel, official_bin, user_env, user_repo
+from .user_lane import build_wheel, official_bin, sdk_floor, user_env, user_repo
 
 pytestmark = pytest.mark.e2e
 
@@ -35,6 +37,7 @@ SECRET_KEYS = {"apiSecret", "apiKey", "token"}
 class Lane:
     def __init__(self, bin_dir: Path, repo: Path) -> None:
         self.bin, self.repo = bin_dir, repo
+        self.sdk = ""
         self._count = 0
 
     def stack(self, program: str, configs: dict[str, Admin]) -> Stack:
@@ -52,11 +55,31 @@ class Lane:
 
 
 @pytest.fixture(scope="module")
-def lane(pulumi_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Lane:
-    wheel = build_wheel(tmp_path_factory.mktemp("dist"))
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_wheel(tmp_path_factory.mktemp("dist"))
+
+
+# Two lanes: the newest Pulumi SDK pip resolves for the wheel, and the oldest pyproject.toml declares (its own repo
+# and venv), so every promise below holds at both ends of the supported range.
+@pytest.fixture(scope="module", params=["newest-sdk", "oldest-sdk"])
+def lane(request: pytest.FixtureRequest, pulumi_bin: Path, wheel: Path,
+         tmp_path_factory: pytest.TempPathFactory) -> Lane:
+    sdk = sdk_floor() if request.param == "oldest-sdk" else None
     bin_dir = official_bin(pulumi_bin, tmp_path_factory.mktemp("pulumi") / "bin")
-    repo = user_repo(tmp_path_factory.mktemp("user") / "audiences", wheel)
-    return Lane(bin_dir, repo)
+    repo = user_repo(tmp_path_factory.mktemp("user") / "audiences", wheel, sdk=sdk)
+    lane = Lane(bin_dir, repo)
+    lane.sdk = subprocess.run([str(repo / ".venv" / "bin" / "python"), "-c",
+                               "import importlib.metadata as m; print(m.version('pulumi'))"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+    if sdk is not None:
+        assert lane.sdk == sdk
+    return lane
+
+
+def test_lane__sdk_versions_are_the_ends_of_the_declared_range(lane: Lane) -> None:
+    floor = tuple(int(x) for x in sdk_floor().split("."))
+    got = tuple(int(x) for x in lane.sdk.split("."))
+    assert got >= floor
 
 
 @pytest.fixture(scope="module")
@@ -222,6 +245,45 @@ def test_preview__a_resource_option_we_cant_honour_is_refused_before_any_request
     writes = [r for r in homes["thrive"].requests() + homes["batch"].requests() if r["method"] != "GET"]
     assert writes == []
     assert "lane-bad" not in _names(homes["thrive"])
+
+
+CYCLE_PROGRAM = """
+import pulumi
+from audience_providers import thrive
+
+cfg = pulumi.Config()
+root = thrive.Structure("root", name=cfg.get("rootName") or "Cycle root", reference="cycle-root")
+thrive.Audience("team", name="Cycle team", reference="cycle-team", parent=root.id)
+thrive.Audience("ops", name="Cycle ops", reference="cycle-ops", parent=root.id)
+"""
+
+
+def test_cycle__update_drift_refresh_repair_destroy(lane: Lane, emulator: Emulators) -> None:
+    homes = _home(emulator)
+    live = homes["thrive"]
+    stack = lane.stack(CYCLE_PROGRAM, {"thrive": live})
+    stack.up()
+    stack.preview("--expect-no-changes")
+    stack.config("rootName", "Cycle root renamed")
+    live.clear_requests()
+    stack.up()
+    assert [r["method"] for r in live.requests() if r["method"] != "GET"] == ["PATCH"]  # in place, one write
+    by_ref = {a["reference"]: a for a in live.objects("audiences").values()}
+    assert by_ref["cycle-root"]["name"] == "Cycle root renamed"
+
+    # Drift made outside the stack: one audience renamed, another deleted.
+    auth = httpx.BasicAuth(DEMO["thrive"]["tenantId"], DEMO["thrive"]["apiSecret"])
+    assert httpx.patch(f"{live.base_url}/audiences/cycle-team", auth=auth,
+                       json={"name": "Renamed by a person"}).status_code == 200
+    assert httpx.delete(f"{live.base_url}/audiences/cycle-ops", auth=auth).status_code in (200, 204)
+    refreshed = stack.refresh().stdout
+    assert "deleted" in refreshed and "updated" in refreshed, refreshed
+    stack.up()  # puts the declared name back and makes the deleted audience again
+    by_ref = {a["reference"]: a for a in live.objects("audiences").values()}
+    assert by_ref["cycle-team"]["name"] == "Cycle team" and "cycle-ops" in by_ref
+    stack.preview("--expect-no-changes")
+    stack.destroy()
+    assert not {"cycle-root", "cycle-team", "cycle-ops"} & _names(live)
 
 
 def test_errors__a_vendor_refusal_at_check_reads_as_one_message(lane: Lane, emulator: Emulators) -> None:

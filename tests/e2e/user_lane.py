@@ -98,15 +98,26 @@ def build_wheel(out: Path) -> Path:
 PROJECT = "name: {name}\nruntime:\n  name: python\n  options:\n    virtualenv: .venv\n"
 
 
-def user_repo(where: Path, wheel: Path, name: str = "audiences") -> Path:
-    """A user's repo: Pulumi.yaml with `virtualenv: .venv`, and that venv with our wheel pip-installed."""
+def sdk_floor() -> str:
+    """The lowest Pulumi SDK the package declares (``pulumi>=X`` in pyproject.toml's dependencies)."""
+    import tomllib
+
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    (spec,) = [d for d in deps if d.replace(" ", "").startswith("pulumi>=")]
+    return spec.replace(" ", "").split(">=", 1)[1].split(",", 1)[0]
+
+
+def user_repo(where: Path, wheel: Path, name: str = "audiences", sdk: str | None = None) -> Path:
+    """A user's repo: Pulumi.yaml with `virtualenv: .venv`, and that venv with our wheel pip-installed (with the
+    Pulumi SDK ``sdk`` pinned beside it, else whatever pip resolves: the newest the range allows)."""
     where.mkdir(parents=True, exist_ok=True)
     assert ROOT not in where.resolve().parents
     (where / "Pulumi.yaml").write_text(PROJECT.format(name=name))
     venv = where / ".venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    pins = [f"pulumi=={sdk}"] if sdk else []
     pip = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                          str(wheel)], capture_output=True, text=True, timeout=900)
+                          str(wheel), *pins], capture_output=True, text=True, timeout=900)
     assert pip.returncode == 0, pip.stderr[-3000:]
     return where
 
