@@ -1,9 +1,14 @@
 """Pulumi's own idioms through the real CLI: `import_=`, `pulumi import`, `Resource.get` (issue #16 point 8).
 
-The engine's Read for an import carries no properties, so the SDK's dynamic server can't find the provider
-(`KeyError: '__provider'`); our dynamic server supplies it from the type token. Thrive members/managers and UnleashX
-campaign records are imported by their audience's (campaign's) id, taking over all of them, and the import writes
-nothing; the UnleashX campaign, whose fields no endpoint reads back, fails at preview pointing to `adopt_id`.
+`ResourceOptions(import_=...)` is served by the provider plugins (`pulumi-resource-<vendor>`, types
+`<vendor>:index:<Kind>`, camelCase properties), which run the same lifecycle code as the Python classes: Thrive
+members/managers and UnleashX campaign records are imported by their audience's (campaign's) id, taking over all
+of them, and importing (and the preview after it) sends the vendor only reads; the UnleashX campaign, whose
+fields no endpoint reads back, fails at preview pointing to `adopt_id`. On the Python (dynamic) classes `import_=`
+fails at preview with one message naming the ways that work: Pulumi's own launcher (`python -m pulumi.dynamic`)
+can't serve an import, whose Read carries no `__provider` (pulumi/pulumi#16175). `Resource.get` works on the
+Python classes; `pulumi import` of their `pulumi-python:dynamic/...` types is served here by the project's
+launcher, which finds the provider from the type token.
 """
 
 from __future__ import annotations
@@ -24,6 +29,10 @@ pytestmark = pytest.mark.e2e
 TENANT, SECRET = "demo-tenant", "demo-thrive-secret"
 
 
+def _writes(live: LiveEmulator) -> list[dict[str, Any]]:
+    return [r for r in live.requests() if r["method"] not in ("GET", "HEAD")]
+
+
 def _batch(make_stack: MakeStack, emulator: Emulators, **seeded: str) -> tuple[LiveEmulator, Stack]:
     live = emulator("batch")
     live.seed({"credentials": [{"api_key": APIKEY_CANARY, "project_key": PROJECT}],
@@ -41,14 +50,16 @@ def _batch(make_stack: MakeStack, emulator: Emulators, **seeded: str) -> tuple[L
 
 def test_import_option__batch_audience_is_imported_then_managed(make_stack: MakeStack, emulator: Emulators) -> None:
     live, stack = _batch(make_stack, emulator, case="batch-import", displayName="Legacy VIP")
+    live.clear_requests()
     preview = stack.preview()
     text = preview.stdout + preview.stderr
-    assert "__provider" not in text and "import" in text, text
+    assert "batch:index:Audience" in text and "import" in text, text
     stack.up()
-    assert stack.outputs() == {"adopted": True, "nb_ids": 2}
+    assert stack.outputs() == {"adopted": True, "nbIds": 2}
     assert live.objects("audiences")["legacy_vip"]["nb_ids"] == 2  # importing changed nothing
     # The imported resource is managed like any other: a second preview is clean, members then apply.
     assert "~" not in stack.preview("--diff").stdout
+    assert _writes(live) == []  # importing, and the preview after it, only read
     stack.config("members", json.dumps(["new-1"]))
     stack.up()
     assert live.objects("audiences")["legacy_vip"]["ids"] == ["new-1"]  # authoritative: rewritten, as adopt does
@@ -113,10 +124,6 @@ def _thrive(make_stack: MakeStack, emulator: Emulators, case: str) -> tuple[Live
     return live, stack, str(seeded["id"])
 
 
-def _writes(live: LiveEmulator) -> list[dict[str, Any]]:
-    return [r for r in live.requests() if r["method"] not in ("GET", "HEAD")]
-
-
 def test_import_option__thrive_members_take_over_every_current_member(make_stack: MakeStack,
                                                                       emulator: Emulators) -> None:
     live, stack, audience = _thrive(make_stack, emulator, "thrive-members-import")
@@ -125,7 +132,7 @@ def test_import_option__thrive_members_take_over_every_current_member(make_stack
     live.clear_requests()
     stack.up()
     assert _writes(live) == []  # importing wrote nothing
-    assert stack.outputs() == {"member_count": 2}
+    assert stack.outputs() == {"memberCount": 2}
     assert "~" not in stack.preview("--diff").stdout
     stack.preview("--expect-no-changes")
     assert _writes(live) == []
@@ -207,7 +214,7 @@ def test_import_option__unleashx_campaign_audience_takes_the_campaigns_records(m
     live.clear_requests()
     stack.up()
     assert _writes(live) == []
-    assert len(stack.outputs()["record_ids"]) == 2
+    assert len(stack.outputs()["recordIds"]) == 2
     stack.preview("--expect-no-changes")
     stack.refresh()
     stack.preview("--expect-no-changes")
@@ -232,28 +239,57 @@ def test_import_option__unleashx_campaign_still_fails_at_preview_pointing_to_ado
     text = out.stdout + out.stderr
     assert out.returncode != 0, text
     assert "unleashx:Campaign" in text and "adopt_id=" in text and "docs/unleashx/campaign.md" in text
+    assert "adoptId" in text  # the property's name on the plugin's type
     assert "no campaign list or get" in text
     assert "KeyError" not in text and "Traceback" not in text
     assert _writes(live) == []
 
 
-def test_import_option__sonarly_audience_is_imported_then_renamed_in_place(make_stack: MakeStack,
-                                                                           emulator: Emulators) -> None:
+def _sonarly(make_stack: MakeStack, emulator: Emulators, case: str) -> tuple[LiveEmulator, Stack, str]:
+    """A Sonarly audience made in the app; returns its id."""
     live = emulator("sonarly")
     seeded = "a" * 24
     live.seed({"audiences": [{"id": seeded, "name": "Made in the app", "type": "monitoring"}]})
     stack = make_stack("pulumi_idioms")
     stack.config("sonarly:baseUrl", live.base_url)
     stack.config("sonarly:apiKey", "sk_live_demo_full", secret=True)
-    stack.config("case", "sonarly-import")
+    stack.config("case", case)
     stack.config("target", seeded)
+    return live, stack, seeded
+
+
+def test_import_option__sonarly_audience_is_imported_then_renamed_in_place(make_stack: MakeStack,
+                                                                           emulator: Emulators) -> None:
+    live, stack, seeded = _sonarly(make_stack, emulator, "sonarly-import")
     stack.config("name", "Made in the app")
     live.clear_requests()
     stack.up()
-    assert [r for r in live.requests() if r["method"] != "GET"] == []  # importing wrote nothing
+    assert _writes(live) == []  # importing wrote nothing
     assert "~" not in stack.preview("--diff").stdout
+    assert _writes(live) == []
     stack.config("name", "Renamed by the stack")
     stack.up()
     assert live.objects("audiences")[seeded]["name"] == "Renamed by the stack"  # same object, managed
     destroy_and_check(stack, live)
     assert live.objects("audiences") == {}
+
+
+@pytest.mark.parametrize(("kind", "adopt"), [("batch:Audience", "adopt=True"), ("sonarly:Audience", "adopt_id=")])
+def test_import_option__on_a_python_class_fails_at_preview_naming_the_ways_that_work(
+        make_stack: MakeStack, emulator: Emulators, kind: str, adopt: str) -> None:
+    vendor, _, name = kind.partition(":")
+    if vendor == "batch":
+        live, stack = _batch(make_stack, emulator, case="dynamic-import", kind=kind)
+    else:
+        live, stack, _ = _sonarly(make_stack, emulator, "dynamic-import")
+        stack.config("kind", kind)
+    live.clear_requests()
+    out = stack.preview(check=False)
+    text = out.stdout + out.stderr
+    assert out.returncode != 0, text
+    assert f"{kind} 'aud': `import_=` doesn't work on the Python class {vendor}.{name}" in text, text
+    assert adopt in text and f"{vendor}.{name}.get('aud', <id>)" in text
+    assert f"`pulumi import {vendor}:index:{name} aud <id>`" in text
+    assert "pulumi/pulumi#16175" in text
+    assert "KeyError" not in text and "Traceback" not in text and "__provider" not in text
+    assert live.requests() == []  # refused in the program, before anything is read or written

@@ -1,4 +1,8 @@
-"""Pulumi's own idioms on our resources: `ResourceOptions(import_=...)` and `Resource.get`, chosen by config."""
+"""Pulumi's own idioms on our resources, chosen by config: `ResourceOptions(import_=...)` on the provider plugins'
+types (`<vendor>:index:<Kind>`, camelCase properties), `Resource.get` on the Python classes, and `import_=` on a
+Python class, which is refused at preview (Pulumi's dynamic-provider launcher can't serve an import)."""
+
+from typing import Any
 
 import pulumi
 
@@ -8,11 +12,20 @@ cfg = pulumi.Config()
 case = cfg.require("case")
 target = cfg.require("target")  # the vendor id to import or get
 
+
+def imported(kind: str, name: str, props: dict[str, Any], *exports: str) -> None:
+    """A resource of the plugin's type ``kind`` ("thrive:index:AudienceMembers") imported by ``target``; each of
+    ``exports`` (camelCase outputs) is a stack output. The SDK resolves only the properties a resource registered,
+    so those are registered too, as None (which the SDK doesn't send)."""
+    resource = pulumi.CustomResource(kind, name, {**dict.fromkeys(exports), **props},
+                                     opts=pulumi.ResourceOptions(import_=target))
+    for key in exports:
+        pulumi.export(key, getattr(resource, key))
+
+
 if case == "batch-import":
-    aud = batch.Audience("aud", name=target, display_name=cfg.get("displayName"),
-                         members=cfg.get_object("members"), opts=pulumi.ResourceOptions(import_=target))
-    pulumi.export("adopted", aud.adopted)
-    pulumi.export("nb_ids", aud.nb_ids)
+    imported("batch:index:Audience", "aud", {"name": target, "displayName": cfg.get("displayName"),
+                                             "members": cfg.get_object("members")}, "adopted", "nbIds")
 elif case == "batch-get":
     got = batch.Audience.get("got", target)
     pulumi.export("display_name", got.display_name)
@@ -20,23 +33,25 @@ elif case == "batch-get":
 elif case == "thrive-structure-get":
     pulumi.export("reference", thrive.Structure.get("got", target).reference)
 elif case == "thrive-members-import":
-    members = thrive.AudienceMembers("members", audience=target, members=cfg.require_object("members"),
-                                     opts=pulumi.ResourceOptions(import_=target))
-    pulumi.export("member_count", members.member_count)
+    imported("thrive:index:AudienceMembers", "members",
+             {"audience": target, "members": cfg.require_object("members")}, "memberCount")
 elif case == "thrive-managers-import":
-    thrive.AudienceManagers("managers", audience=target, managers=cfg.require_object("managers"),
-                            opts=pulumi.ResourceOptions(import_=target))
+    imported("thrive:index:AudienceManagers", "managers",
+             {"audience": target, "managers": cfg.require_object("managers")})
 elif case == "unleashx-audience-import":
-    records = unleashx.CampaignAudience("records", campaign_id=int(target), phone_numbers=cfg.require_object("phones"),
-                                        opts=pulumi.ResourceOptions(import_=target))
-    pulumi.export("record_ids", records.record_ids)
+    imported("unleashx:index:CampaignAudience", "records",
+             {"campaignId": int(target), "phoneNumbers": cfg.require_object("phones")}, "recordIds")
 elif case == "unleashx-campaign-import":
-    unleashx.Campaign("calls", campaign_name="Made in the UI", agent_id=101, description="calls",
-                      start_date="2026-01-01", end_date="2026-01-31", max_retry=1,
-                      opts=pulumi.ResourceOptions(import_=target))
+    imported("unleashx:index:Campaign", "calls",
+             {"campaignName": "Made in the UI", "agentId": 101, "description": "calls", "startDate": "2026-01-01",
+              "endDate": "2026-01-31", "maxRetry": 1})
 elif case == "sonarly-import":
-    found = sonarly.Audience("aud", name=cfg.require("name"), type="monitoring",
-                           opts=pulumi.ResourceOptions(import_=target))
-    pulumi.export("prospect_count", found.prospect_count)
+    imported("sonarly:index:Audience", "aud", {"name": cfg.require("name"), "type": "monitoring"}, "prospectCount")
 elif case == "unleashx-get":
     pulumi.export("campaign_id", unleashx.Campaign.get("got", target).campaign_id)
+elif case == "dynamic-import":  # refused by our constructor, before anything is registered
+    opts = pulumi.ResourceOptions(import_=target)
+    if cfg.require("kind") == "batch:Audience":
+        batch.Audience("aud", name=target, opts=opts)
+    else:
+        sonarly.Audience("aud", name="Made in the app", type="monitoring", opts=opts)
