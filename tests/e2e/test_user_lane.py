@@ -61,11 +61,17 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # Two lanes: the newest Pulumi SDK pip resolves for the wheel, and the oldest pyproject.toml declares (its own repo
 # and venv), so every promise below holds at both ends of the supported range.
+@pytest.fixture(scope="module")
+def official(pulumi_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bin directory of the user's Pulumi: the CLI and a stand-in of Pulumi's own dynamic-provider launcher."""
+    return official_bin(pulumi_bin, tmp_path_factory.mktemp("pulumi") / "bin")
+
+
 @pytest.fixture(scope="module", params=["newest-sdk", "oldest-sdk"])
-def lane(request: pytest.FixtureRequest, pulumi_bin: Path, wheel: Path,
+def lane(request: pytest.FixtureRequest, official: Path, wheel: Path,
          tmp_path_factory: pytest.TempPathFactory) -> Lane:
     sdk = sdk_floor() if request.param == "oldest-sdk" else None
-    bin_dir = official_bin(pulumi_bin, tmp_path_factory.mktemp("pulumi") / "bin")
+    bin_dir = official
     repo = user_repo(tmp_path_factory.mktemp("user") / "audiences", wheel, sdk=sdk)
     lane = Lane(bin_dir, repo)
     lane.sdk = subprocess.run([str(repo / ".venv" / "bin" / "python"), "-c",
@@ -297,3 +303,45 @@ def test_errors__a_vendor_refusal_at_check_reads_as_one_message(lane: Lane, emul
     assert failed.returncode != 0
     assert "resource 's' has a problem: Thrive rejected the configured credentials" in out, out
     assert "Traceback" not in out and "revoked-canary-secret" not in out
+
+
+def _readme_blocks() -> list[tuple[str, str]]:
+    """The README's `<!-- user-lane: <what> -->` blocks, in order: (what, code)."""
+    text = (ROOT / "README.md").read_text()
+    return re.findall(r"<!-- user-lane: (\S+) -->\s*```\w*\n(.*?)```", text, flags=re.S)
+
+
+def test_readme__own_repo_section_runs_as_written(official: Path, wheel: Path, emulator: Emulators,
+                                                   tmp_path: Path) -> None:
+    # Its own fresh directory and venv, as the README makes them (pip resolves the newest SDK of the range).
+    homes = _home(emulator)
+    blocks = _readme_blocks()
+    assert [what for what, _ in blocks] == ["shell", "Pulumi.yaml", "__main__.py", "shell"]
+    named = re.search(r"pulumi_audience_providers-\S+\.whl", blocks[0][1])
+    assert named and named.group(0) == wheel.name, "the README installs a wheel by another name than the build's"
+    (tmp_path / wheel.name).write_bytes(wheel.read_bytes())
+    project = tmp_path / "audiences"
+    env = user_env(official, tmp_path) | {
+        "THRIVE_TENANT_ID": DEMO["thrive"]["tenantId"], "THRIVE_API_SECRET": DEMO["thrive"]["apiSecret"],
+        "BATCH_PROJECT_KEY": DEMO["batch"]["projectKey"], "BATCH_API_KEY": DEMO["batch"]["apiKey"],
+        "SONARLY_API_KEY": DEMO["sonarly"]["apiKey"],
+        "THRIVE_BASE_URL": homes["thrive"].base_url, "BATCH_BASE_URL": homes["batch"].base_url,
+        "SONARLY_BASE_URL": homes["sonarly"].base_url,
+    }
+    cwd = tmp_path
+    for what, code in blocks:
+        if what == "shell":
+            done = subprocess.run(["bash", "-euc", code], cwd=cwd, env=env, capture_output=True, text=True,
+                                  timeout=900)
+            assert done.returncode == 0, f"{code}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+            cwd = project
+        else:
+            (project / what).write_text(code)
+    assert {"eng", "eng-backend"} <= _names(homes["thrive"])
+    assert "vip_customers" in _names(homes["batch"])
+    assert {"Enterprise", "Fintech CFOs"} <= _names(homes["sonarly"])
+    down = subprocess.run(["pulumi", "destroy", "--yes", "--non-interactive"], cwd=project, env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert down.returncode == 0, down.stdout[-3000:] + down.stderr[-3000:]
+    assert not {"eng", "eng-backend"} & _names(homes["thrive"])
+    assert "vip_customers" not in _names(homes["batch"])

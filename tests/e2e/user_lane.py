@@ -103,7 +103,7 @@ def sdk_floor() -> str:
     import tomllib
 
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    (spec,) = [d for d in deps if d.replace(" ", "").startswith("pulumi>=")]
+    (spec,) = [str(d) for d in deps if str(d).replace(" ", "").startswith("pulumi>=")]
     return spec.replace(" ", "").split(">=", 1)[1].split(",", 1)[0]
 
 
