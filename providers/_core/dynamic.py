@@ -15,6 +15,7 @@ import inspect
 import os
 import pickle
 import pickletools
+import sys
 import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -65,13 +66,64 @@ _logging_done = False
 
 
 def _engine_sink(level: progress.Level, text: str, *, ephemeral: bool) -> bool:
-    """progress lines through the SDK's log calls, which our launcher attributes to the resource being served."""
-    if settings.get_engine() is None:
+    """Progress lines to the engine: through the SDK's log calls where the process has an engine connection (our
+    launcher gives it one, attributed to the resource being served), else through our own (Pulumi's launcher)."""
+    if settings.get_engine() is not None:
+        if level == "warning":
+            pulumi.log.warn(text)
+        else:
+            pulumi.log.info(text, ephemeral=ephemeral)
+        return True
+    return _own_engine_log(level, text, ephemeral=ephemeral)
+
+
+# Pulumi's dynamic-provider launcher (`python -m pulumi.dynamic`) configures the SDK without an engine connection,
+# so `pulumi.log` there only prints to the plugin's stderr, which the engine doesn't show: long waits and retries
+# were invisible. The engine starts every provider plugin with its address as the last argument; our providers
+# then send their lines to the engine's Log service on a channel of their own (nothing of the SDK is changed).
+_SDK_SERVER = os.path.join("pulumi", "dynamic", "__main__.py")
+_own_log: list[Any] = []
+_own_log_lock = threading.Lock()
+
+
+def _engine_address(argv: list[str]) -> str | None:
+    last = argv[-1] if len(argv) > 1 else ""
+    return last if last and not last.startswith("-") and ":" in last else None
+
+
+def _serving_urn() -> str:
+    """The URN of the resource whose call this thread is serving, read from the SDK server's frame (its
+    `request`): the line then shows on that resource's row. "" when it can't be found (the line goes to the stack)."""
+    frame: Any = sys._getframe(1)
+    for _ in range(80):
+        if frame is None:
+            break
+        if frame.f_code.co_filename.endswith(_SDK_SERVER):
+            urn = getattr(frame.f_locals.get("request"), "urn", "")
+            return urn if isinstance(urn, str) else ""
+        frame = frame.f_back
+    return ""
+
+
+def _own_engine_log(level: progress.Level, text: str, *, ephemeral: bool) -> bool:
+    if not sys.argv or not sys.argv[0].endswith(_SDK_SERVER):
+        return False  # not a provider process of Pulumi's launcher (a test, a script): the caller's fallback
+    with _own_log_lock:
+        if not _own_log:
+            address = _engine_address(sys.argv)
+            if address is None:
+                return False
+            import grpc  # type: ignore[import-untyped]  # grpcio ships no type stubs
+            from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
+
+            _own_log.append((engine_pb2, engine_pb2_grpc.EngineStub(grpc.insecure_channel(address))))
+    engine_pb2, stub = _own_log[0]
+    severity = engine_pb2.WARNING if level == "warning" else engine_pb2.INFO
+    try:
+        stub.Log(engine_pb2.LogRequest(severity=severity, message=text, urn=_serving_urn(), ephemeral=ephemeral),
+                 timeout=10)
+    except Exception:  # noqa: BLE001 -- a progress line must never fail the call that reports it
         return False
-    if level == "warning":
-        pulumi.log.warn(text)
-    else:
-        pulumi.log.info(text, ephemeral=ephemeral)
     return True
 
 

@@ -292,6 +292,19 @@ def test_cycle__update_drift_refresh_repair_destroy(lane: Lane, emulator: Emulat
     assert not {"cycle-root", "cycle-team", "cycle-ops"} & _names(live)
 
 
+def test_progress__a_long_wait_shows_on_the_resources_row(lane: Lane, emulator: Emulators) -> None:
+    # Pulumi's launcher gives the provider no engine connection; ours opens its own to the engine's Log service.
+    homes = _home(emulator)
+    homes["batch"].configure(indexing_seconds=3.5)
+    program = "from audience_providers import batch\nbatch.Audience('slow', name='lane_slow', members=['c1'])\n"
+    stack = lane.stack(program, {"batch": homes["batch"]})
+    out = stack.up().stdout
+    rows = [line for line in out.splitlines() if re.search(r"\bslow\b", line)]
+    assert any("waiting for Batch audience 'lane_slow' to finish indexing" in row for row in rows), out
+    homes["batch"].configure(indexing_seconds=0.05)
+    stack.destroy()
+
+
 def test_errors__a_vendor_refusal_at_check_reads_as_one_message(lane: Lane, emulator: Emulators) -> None:
     homes = _home(emulator)
     program = ("from audience_providers import thrive\n"
