@@ -7,8 +7,11 @@ user repo whose `.venv` holds it. Every test writes its own program into that re
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -303,6 +306,59 @@ def test_progress__a_long_wait_shows_on_the_resources_row(lane: Lane, emulator: 
     assert any("waiting for Batch audience 'lane_slow' to finish indexing" in row for row in rows), out
     homes["batch"].configure(indexing_seconds=0.05)
     stack.destroy()
+
+
+KILL_PROGRAM = """
+from audience_providers import thrive
+
+for i in range(8):
+    thrive.Structure(f"s{i}", name=f"Killed {i}", reference=f"lane-kill-{i}")
+"""
+
+
+def _reap(workdir: Path) -> None:
+    """Provider processes a killed run leaves behind (the engine starts them outside its process group)."""
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and os.readlink(proc / "cwd") == str(workdir) \
+                    and b"pulumi" in (proc / "cmdline").read_bytes():
+                os.kill(int(proc.name), signal.SIGKILL)
+        except OSError:
+            continue
+
+
+def test_recover__a_killed_up_converges_with_the_installed_command(lane: Lane, emulator: Emulators) -> None:
+    homes = _home(emulator)
+    live = homes["thrive"]
+    stack = lane.stack(KILL_PROGRAM, {"thrive": live})
+    live.configure(latency_ms=300)
+    live.clear_requests()
+    proc = subprocess.Popen(["pulumi", "up", "--yes", "--non-interactive", "--skip-preview", "--stack", stack.name],
+                            cwd=stack.dir, env=stack.env, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline and \
+            sum(r["method"] == "POST" for r in live.requests()) < 2:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run ended before it could be killed mid-way"
+    os.killpg(proc.pid, signal.SIGKILL)  # with creates in flight: 300 ms each, 4 at a time
+    proc.wait()
+    _reap(stack.dir)
+    live.configure(latency_ms=0)
+
+    stack.run("cancel", "--yes", "--stack", stack.name, check=False)
+    recover = subprocess.run([str(lane.repo / ".venv" / "bin" / "audience-providers-recover"), "--stack", stack.name,
+                              "--yes"], cwd=stack.dir, env=stack.env, capture_output=True, text=True, timeout=300)
+    assert recover.returncode == 0, recover.stdout + recover.stderr
+    # Killed with creates in flight: the recovery had pending creates to decide (found, or never took effect).
+    assert "pending create(s):" in recover.stdout, recover.stdout
+    stack.up()
+    references = [a["reference"] for a in live.objects("audiences").values()
+                  if str(a.get("reference", "")).startswith("lane-kill-")]
+    assert sorted(references) == sorted(f"lane-kill-{i}" for i in range(8))  # each once: no duplicate, no orphan
+    stack.preview("--expect-no-changes")
+    stack.destroy()
+    assert not [a for a in live.objects("audiences").values() if str(a.get("reference", "")).startswith("lane-kill-")]
 
 
 def test_errors__a_vendor_refusal_at_check_reads_as_one_message(lane: Lane, emulator: Emulators) -> None:
