@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypedDict
 
 import pulumi
 
@@ -29,9 +29,17 @@ import pulumi
 DYNAMIC_PACKAGE = "pulumi-python"
 # The plugins' packages: a ProviderResource of one of these serves `<vendor>:index:*` resources, not our classes.
 VENDORS = ("thrive", "sonarly", "unleashx", "batch")
-# Settings every vendor takes (providers/_core/config.py, client_settings and skip_credentials_validation).
-COMMON_SETTINGS = ("requests_per_minute", "connect_timeout", "read_timeout", "retry_deadline",
-                   "skip_credentials_validation")
+
+
+class CommonSettings(TypedDict, total=False):
+    """Settings every vendor's ``Provider`` takes (providers/_core/config.py: client_settings and
+    skip_credentials_validation), as ``**settings`` keyword arguments."""
+
+    requests_per_minute: pulumi.Input[float]
+    connect_timeout: pulumi.Input[float]
+    read_timeout: pulumi.Input[float]
+    retry_deadline: pulumi.Input[float]
+    skip_credentials_validation: pulumi.Input[bool]
 
 
 def _camel(name: str) -> str:
@@ -50,6 +58,15 @@ class TenantProvider(pulumi.ProviderResource):
 
     def __init__(self, resource_name: str, settings: Mapping[str, Any],
                  opts: pulumi.ResourceOptions | None = None) -> None:
+        known = self.setting_keys()
+        unknown = [name for name in settings if name not in known]
+        if unknown:
+            import difflib
+
+            hints = [f"{name!r}" + (f" (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(
+                name, list(known), n=1)) else "") for name in unknown]
+            raise pulumi.RunError(f"{self.vendor}.Provider {resource_name!r}: unknown setting "
+                                  f"{', '.join(hints)}; it takes {', '.join(known)}")
         props: dict[str, Any] = {}
         for name, value in settings.items():
             if value is None:
@@ -65,8 +82,8 @@ class TenantProvider(pulumi.ProviderResource):
         import inspect
 
         params = inspect.signature(cls.__init__).parameters
-        return {name: f"{cls.vendor}:{_camel(name)}" for name, p in params.items()
-                if p.kind is inspect.Parameter.KEYWORD_ONLY and name != "opts"}
+        names = [name for name, p in params.items() if p.kind is inspect.Parameter.KEYWORD_ONLY and name != "opts"]
+        return {name: f"{cls.vendor}:{_camel(name)}" for name in [*names, *CommonSettings.__annotations__]}
 
 
 def _describe(provider: pulumi.ProviderResource) -> str:

@@ -13,9 +13,10 @@ from typing import Any
 
 import pulumi
 from pulumi.dynamic import Resource
+from typing_extensions import Unpack
 
 from .._core.dynamic import DynamicProvider, LifecycleRef, ReadableResource, placeholders
-from .._core.tenants import TenantProvider
+from .._core.tenants import CommonSettings, TenantProvider
 
 
 class StructureProvider(DynamicProvider):
@@ -135,15 +136,8 @@ class Provider(TenantProvider):
                  base_url: pulumi.Input[str] | None = None,
                  token_url: pulumi.Input[str] | None = None,
                  scope: pulumi.Input[str] | None = None,
-                 requests_per_minute: pulumi.Input[float] | None = None,
-                 connect_timeout: pulumi.Input[float] | None = None, read_timeout: pulumi.Input[float] | None = None,
-                 retry_deadline: pulumi.Input[float] | None = None,
-                 skip_credentials_validation: pulumi.Input[bool] | None = None,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+                 opts: pulumi.ResourceOptions | None = None, **settings: Unpack[CommonSettings]) -> None:
         super().__init__(resource_name, dict(tenant_id=tenant_id, api_secret=api_secret, client_id=client_id,
                               client_secret=client_secret, region=region, base_url=base_url,
-                              token_url=token_url, scope=scope,
-                              requests_per_minute=requests_per_minute, connect_timeout=connect_timeout,
-                              read_timeout=read_timeout, retry_deadline=retry_deadline,
-                              skip_credentials_validation=skip_credentials_validation),
+                              token_url=token_url, scope=scope, **settings),
                          opts)

@@ -14,9 +14,10 @@ from typing import Any
 
 import pulumi
 from pulumi.dynamic import Resource
+from typing_extensions import Unpack
 
 from .._core.dynamic import DynamicProvider, LifecycleRef, ReadableResource, placeholders
-from .._core.tenants import TenantProvider
+from .._core.tenants import CommonSettings, TenantProvider
 
 __all__ = ["Campaign", "CampaignAudience", "CampaignAudienceProvider", "CampaignProvider"]
 
@@ -119,13 +120,6 @@ class Provider(TenantProvider):
 
     def __init__(self, resource_name: str, *, token: pulumi.Input[str] | None = None,
                  base_url: pulumi.Input[str] | None = None,
-                 requests_per_minute: pulumi.Input[float] | None = None,
-                 connect_timeout: pulumi.Input[float] | None = None, read_timeout: pulumi.Input[float] | None = None,
-                 retry_deadline: pulumi.Input[float] | None = None,
-                 skip_credentials_validation: pulumi.Input[bool] | None = None,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(resource_name, dict(token=token, base_url=base_url,
-                              requests_per_minute=requests_per_minute, connect_timeout=connect_timeout,
-                              read_timeout=read_timeout, retry_deadline=retry_deadline,
-                              skip_credentials_validation=skip_credentials_validation),
+                 opts: pulumi.ResourceOptions | None = None, **settings: Unpack[CommonSettings]) -> None:
+        super().__init__(resource_name, dict(token=token, base_url=base_url, **settings),
                          opts)

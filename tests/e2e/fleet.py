@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from emulators.admin import Admin
@@ -166,3 +169,28 @@ def destroy_and_check(stack: Stack, lives: Lives, *extra: str, prefixes: Iterabl
     left = leftovers(admins, ids, prefixes=prefixes, keep=keep)
     assert not left, f"destroy left objects of the stack in the vendor: {left}"
     return out
+
+
+def reap_orphans(workdir: Path) -> int:
+    """Kill provider processes a SIGKILLed run left behind.
+
+    The engine starts plugins outside its process group, so killing the group orphans the dynamic-provider
+    processes, which then wait forever. A user's machine accumulates them too (noted in the README); here they
+    are found by their working directory, the stack's.
+    """
+    reaped = 0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cwd = os.readlink(proc / "cwd")
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if cwd == str(workdir) and b"pulumi" in cmdline:
+            try:
+                os.kill(int(proc.name), signal.SIGKILL)
+                reaped += 1
+            except OSError:
+                pass
+    return reaped

@@ -18,12 +18,21 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from .fleet import configure, declared, destroy_and_check, foreign_intact, handles, held, seed_foreign, writes_naming
+from .fleet import (
+    configure,
+    declared,
+    destroy_and_check,
+    foreign_intact,
+    handles,
+    held,
+    reap_orphans,
+    seed_foreign,
+    writes_naming,
+)
 
 if TYPE_CHECKING:
     from tests.conftest import Emulators, LiveEmulator
@@ -34,31 +43,6 @@ pytestmark = pytest.mark.e2e
 
 SEED = int(os.environ.get("KILL_SEED", random.SystemRandom().randrange(1 << 30)))
 COUNT = 12
-
-
-def _reap_orphans(workdir: Path) -> int:
-    """Kill provider processes a SIGKILLed run left behind.
-
-    The engine starts plugins outside its process group, so killing the group orphans the dynamic-provider
-    processes, which then wait forever. A user's machine accumulates them too (noted in the README); here they
-    are found by their working directory, the stack's.
-    """
-    reaped = 0
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cwd = os.readlink(proc / "cwd")
-            cmdline = (proc / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if cwd == str(workdir) and b"pulumi" in cmdline:
-            try:
-                os.kill(int(proc.name), signal.SIGKILL)
-                reaped += 1
-            except OSError:
-                pass
-    return reaped
 
 
 def _writes(live: LiveEmulator) -> int:
@@ -84,7 +68,7 @@ def _kill_during(stack: Stack, live: LiveEmulator, command: list[str], after_wri
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)  # the whole group: CLI, language host, program
         proc.wait()
-        orphans = _reap_orphans(stack.dir)
+        orphans = reap_orphans(stack.dir)
         print(f"  killed; reaped {orphans} orphaned provider process(es)", file=sys.stderr)
         return True
 

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ import pytest
 from tests.conftest import Emulators, LiveEmulator
 
 from .conftest import MakeStack, Stack
-from .fleet import destroy_and_check
+from .fleet import destroy_and_check, reap_orphans
 
 pytestmark = pytest.mark.e2e
 
@@ -135,17 +134,6 @@ def test_prospects__bad_profile_url_fails_preview_before_any_write(make_stack: M
     assert all(r["method"] == "GET" for r in live.requests())
 
 
-def _reap(workdir: Path) -> None:
-    """Kill the provider processes a SIGKILLed run orphaned (plugins run outside the CLI's process group)."""
-    for proc in Path("/proc").iterdir():
-        try:
-            if proc.name.isdigit() and os.readlink(proc / "cwd") == str(workdir) \
-                    and b"pulumi" in (proc / "cmdline").read_bytes():
-                os.kill(int(proc.name), signal.SIGKILL)
-        except OSError:
-            continue
-
-
 def test_prospects__run_killed_while_its_upload_runs_is_recovered_with_one_audience_and_one_job(
         make_stack: MakeStack, emulator: Emulators) -> None:
     # A namesake would make the recovery refuse to choose (names are not unique in Sonarly; it lists both).
@@ -161,7 +149,7 @@ def test_prospects__run_killed_while_its_upload_runs_is_recovered_with_one_audie
     assert proc.poll() is None, "the run ended before its upload started"
     os.killpg(proc.pid, signal.SIGKILL)  # the job is running at Sonarly; the create never reached the state
     proc.wait()
-    _reap(stack.dir)
+    reap_orphans(stack.dir)
 
     stack.run("cancel", "--yes", "--stack", stack.name, check=False)
     # The new audience is hidden from the list while its job runs: the recovery waits for the job, then finds it.

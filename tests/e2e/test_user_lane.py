@@ -23,6 +23,7 @@ from emulators.server import EmulatorThread
 from tests.conftest import Emulators
 
 from .conftest import ROOT, Stack
+from .fleet import reap_orphans
 from .user_lane import build_wheel, official_bin, sdk_floor, user_env, user_repo
 
 pytestmark = pytest.mark.e2e
@@ -316,17 +317,6 @@ for i in range(8):
 """
 
 
-def _reap(workdir: Path) -> None:
-    """Provider processes a killed run leaves behind (the engine starts them outside its process group)."""
-    for proc in Path("/proc").iterdir():
-        try:
-            if proc.name.isdigit() and os.readlink(proc / "cwd") == str(workdir) \
-                    and b"pulumi" in (proc / "cmdline").read_bytes():
-                os.kill(int(proc.name), signal.SIGKILL)
-        except OSError:
-            continue
-
-
 def test_recover__a_killed_up_converges_with_the_installed_command(lane: Lane, emulator: Emulators) -> None:
     homes = _home(emulator)
     live = homes["thrive"]
@@ -343,7 +333,7 @@ def test_recover__a_killed_up_converges_with_the_installed_command(lane: Lane, e
     assert proc.poll() is None, "the run ended before it could be killed mid-way"
     os.killpg(proc.pid, signal.SIGKILL)  # with creates in flight: 300 ms each, 4 at a time
     proc.wait()
-    _reap(stack.dir)
+    reap_orphans(stack.dir)
     live.configure(latency_ms=0)
 
     stack.run("cancel", "--yes", "--stack", stack.name, check=False)
