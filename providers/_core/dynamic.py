@@ -188,6 +188,45 @@ def _setup_logging() -> None:
         progress.log_requests_if_asked()
 
 
+# The stack-config keys whose presence says a vendor is configured in this provider process.
+_CREDENTIAL_KEYS = {"thrive": ("thrive:apiSecret", "thrive:clientSecret"), "sonarly": ("sonarly:apiKey",),
+                    "unleashx": ("unleashx:token",), "batch": ("batch:apiKey",)}
+_ahead_started: set[str] = set()
+_ahead_lock = threading.Lock()
+
+
+def _read_credentials_ahead(get: Callable[[str], Any]) -> None:
+    """Start, together, the credential read of every vendor the configuration names (once per process).
+
+    `preview` checks each vendor's credential once (Lifecycle.verify_credentials), at that vendor's first check,
+    and the engine makes its checks one at a time: with four vendors that was four round trips in series before
+    the plan could finish. The default provider's configuration is the whole stack config, so at the first
+    configure() of any of our providers every configured vendor's read starts in a thread of its own; each
+    vendor's first check then waits only for its own answer (the client's `once` keeps it, good or bad). A
+    revoked key still fails that vendor's first check. `<vendor>:skipCredentialsValidation` skips its read here too.
+    """
+    vendors = [v for v, keys in _CREDENTIAL_KEYS.items() if any(get(k) for k in keys)]
+    with _ahead_lock:
+        vendors = [v for v in vendors if v not in _ahead_started]
+        _ahead_started.update(vendors)
+    for vendor in vendors:
+        threading.Thread(target=_read_credential, args=(vendor, get), name=f"credentials-{vendor}",
+                         daemon=True).start()
+
+
+def _read_credential(vendor: str, get: Callable[[str], Any]) -> None:
+    from .config import ConfigSource
+
+    try:
+        importlib.import_module(f"{_ROOT_PACKAGE}.{vendor}")
+        key = next(k for k in registry.keys() if k.startswith(vendor + ":"))
+        lifecycle = registry.provider_class(key).lifecycle()
+        lifecycle.configure(ConfigSource(get))
+        lifecycle.verify_credentials()
+    except Exception:  # noqa: BLE001,S110 -- the vendor's own first check reads (or raises) the same, in its place
+        pass
+
+
 def _check_result(checked: Any, news: Mapping[str, Any]) -> CheckResult:
     inputs = dict(checked.inputs)
     inputs[PROVIDER_KEY] = news.get(PROVIDER_KEY)
@@ -296,6 +335,7 @@ class DynamicProvider(ResourceProvider):
 
         _setup_logging()
         self.impl.configure(ConfigSource(req.config.get))  # keeps a configuration error for the first check
+        _read_credentials_ahead(req.config.get)
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         try:
