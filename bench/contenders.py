@@ -35,6 +35,13 @@ class PhaseFailed(Exception):
     pass
 
 
+# The benchmarks time what happens after creates and through destroys, so they turn on the two invented emulator
+# answers those need (emulators/<vendor>/COVERAGE.md): UnleashX's create answer carrying the new campaign id (the
+# floor reads it too), Sonarly's folder delete. On the documented answers alone those stop with a message instead
+# (tested in tests/e2e/test_unleashx.py and test_sonarly.py).
+INVENTED: dict[str, dict[str, Any]] = {"unleashx": {"return_campaign_data": True}, "sonarly": {"folder_delete": True}}
+
+
 class Emulator(EmulatorProcess):
     """Fresh emulators of ``vendors`` in their own process (emulators/admin.py), with latency injected.
 
@@ -46,7 +53,7 @@ class Emulator(EmulatorProcess):
         super().__init__(vendors, cwd=ROOT)
         self.base_url = self.base_urls[vendors[0]]
         for vendor in vendors:
-            self[vendor].configure(latency_ms=latency_ms, **(config or {}).get(vendor, {}))
+            self[vendor].configure(latency_ms=latency_ms, **INVENTED.get(vendor, {}), **(config or {}).get(vendor, {}))
 
     def state(self, vendor: str) -> dict[str, Any]:
         return self[vendor].state()

@@ -8,6 +8,7 @@ hands out one :class:`Admin` per vendor. The state dump's shape is documented in
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -107,14 +108,17 @@ class EmulatorProcess:
     """``python -m emulators --only <vendors>`` in its own process on free ports; ``process[vendor]`` -> Admin."""
 
     def __init__(self, vendors: tuple[str, ...] = VENDORS, *, cwd: Path | None = None,
-                 timeout: float = 30) -> None:
+                 timeout: float = 30, options: Mapping[str, Mapping[str, object]] | None = None) -> None:
+        """``options``: vendor options kept across resets (``python -m emulators --set vendor.option=value``)."""
         unknown = sorted(set(vendors) - set(VENDORS))
         if unknown:
             raise ValueError(f"unknown vendor(s) {unknown}; expected some of {VENDORS}")
         ports = [arg for vendor in vendors for arg in (f"--{vendor}-port", "0")]
+        sets = [arg for vendor, chosen in (options or {}).items() for key, value in chosen.items()
+                for arg in ("--set", f"{vendor}.{key}={json.dumps(value)}")]
         self.vendors = vendors
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "emulators", "--only", *vendors, *ports],
+            [sys.executable, "-m", "emulators", "--only", *vendors, *ports, *sets],
             cwd=cwd or Path(__file__).resolve().parent.parent, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             text=True)
         assert self.proc.stdout is not None

@@ -66,8 +66,9 @@ class VendorSpec:
     demo_credentials: dict[str, str] = field(default_factory=dict)
     # Path prefix of the vendor API (e.g. "/2.8"), printed in the base URL table.
     base_path: str = ""
-    # Whether the vendor documents a Retry-After header on 429 (drives the rate limiter's default).
-    retry_after_on_429: bool = True
+    # Whether the vendor documents a Retry-After header on 429 (drives the rate limiter's default). None of the four
+    # does, so the default is the least helpful answer: a 429 without it (admin `rate_limit_retry_after` adds it).
+    retry_after_on_429: bool = False
 
 
 @dataclass
@@ -127,9 +128,18 @@ class Emulator:
         self.buckets: dict[str, TokenBucket] = {}
         self.log: list[dict[str, Any]] = []
         self.lock = threading.Lock()
+        # Vendor options this process was started with (`python -m emulators --set ...`): a reset comes back to
+        # them, not to the bare defaults, so a demo's invented answers survive a test's reset.
+        self.startup_options: dict[str, Any] = {}
+
+    def start_with(self, options: dict[str, Any]) -> None:
+        self.state.configure(options)
+        self.startup_options = dict(options)
 
     def reset(self) -> None:
         self.state.reset()
+        if self.startup_options:
+            self.state.configure(dict(self.startup_options))
         self.faults.clear()
         self.latency_ms = 0.0
         self.rate_limit_rpm = None
@@ -287,7 +297,11 @@ async def _admin_config(request: web.Request) -> web.Response:
         emu.buckets.clear()
     if "rate_limit_retry_after" in body:
         emu.rate_limit_retry_after = bool(body.pop("rate_limit_retry_after"))
-    emu.state.configure(body)
+    try:
+        emu.state.configure(body)
+    except (ValueError, TypeError) as exc:
+        # An unknown or malformed vendor option: say so, so a test never runs on the default it meant to change.
+        return web.json_response({"error": str(exc)}, status=400)
     return web.json_response({"latency_ms": emu.latency_ms, "rate_limit_rpm": emu.rate_limit_rpm})
 
 

@@ -7,6 +7,7 @@ import importlib
 import os
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 
@@ -111,9 +112,13 @@ class EmulatorThread:
         self._thread.join(10)
 
 
-async def serve_forever(vendors: tuple[str, ...], host: str, ports: dict[str, int]) -> list[Running]:
+async def serve_forever(vendors: tuple[str, ...], host: str, ports: dict[str, int],
+                        options: dict[str, dict[str, Any]] | None = None) -> list[Running]:
+    """Start ``vendors``; ``options`` are vendor options (as for admin config) kept across resets."""
     started = []
     for vendor in vendors:
         _, running = await _start(vendor, host, ports.get(vendor, DEFAULT_PORTS[vendor]))
+        if options and options.get(vendor):
+            running.emulator.start_with(options[vendor])
         started.append(running)
     return started

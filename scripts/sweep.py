@@ -77,12 +77,18 @@ def sweep_sonarly(prefix: str, apply: bool) -> list[str]:
             client.delete_audience(group, aud.id)
         except NotFound:
             pass
+    kept: list[str] = []
     for folder in folders if apply else []:
         try:
             client.delete_folder(group, folder.id)
         except NotFound:
-            pass
-    return [f"audience:{a.name}" for a in audiences] + [f"folder:{f.name}" for f in folders]
+            # No Sonarly page documents a folder delete: a 404 while the folder is still listed means the API
+            # has none (the emulator's default), not that it is gone.
+            if any(f.id == folder.id for f in client.get_navigation(group).folders):
+                kept.append(folder.id)
+                print(f"kept sonarly folder:{folder.name} ({folder.id}): this Sonarly API offers no folder delete; "
+                      "delete it in the Sonarly app", file=sys.stderr)
+    return [f"audience:{a.name}" for a in audiences] + [f"folder:{f.name}" for f in folders if f.id not in kept]
 
 
 # UnleashX is absent on purpose: it documents no way to list campaigns, so there is nothing to sweep by prefix.

@@ -13,4 +13,7 @@ SPEC = VendorSpec(
     credential_of=credential_of,
     demo_credentials={"apiKey": DEMO_API_KEY, "projectKey": DEMO_PROJECT_KEY},
     base_path=PREFIX,
+    # Every audience page lists 429 "Too Many Requests" and no header; a Retry-After is an admin option
+    # (`rate_limit_retry_after`), so the providers' tested 429 path is the bare one by default.
+    retry_after_on_429=False,
 )

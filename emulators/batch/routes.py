@@ -79,10 +79,12 @@ def _ids(body: dict[str, Any], with_action: bool) -> list[IdChange]:
     return changes
 
 
-def _create_args(body: dict[str, Any]) -> tuple[str, str | None]:
+def _create_args(body: dict[str, Any], strict: bool) -> tuple[str, str | None]:
     name = _name(body)
     unknown = sorted(set(body) - CREATE_FIELDS)
-    if unknown:
+    # The create page documents three fields and says nothing of others: by default they are ignored (a client
+    # that sends `ids` here gets no members and no error). Refusing them is an invented check, on request only.
+    if unknown and strict:
         raise BatchError(400, f"unknown field(s): {', '.join(unknown)}", "INVALID_PARAMETER")
     if "type" not in body:
         raise BatchError(400, "type is required", "MISSING_PARAMETER")
@@ -107,7 +109,8 @@ def _endpoint(state: BatchState, fn: Callable[[web.Request], Awaitable[web.Respo
 
 def add_routes(app: web.Application, state: BatchState) -> None:
     async def create(request: web.Request) -> web.Response:
-        return web.json_response({"indexing_token": state.create(*_create_args(await _body(request)))}, status=202)
+        args = _create_args(await _body(request), state.strict_validation)
+        return web.json_response({"indexing_token": state.create(*args)}, status=202)
 
     async def update(request: web.Request) -> web.Response:
         body = await _body(request)

@@ -57,6 +57,7 @@ class Audience:
     removing: Operation | None = None
 
 
+CONFIG_OPTIONS = frozenset({"indexing_seconds", "remove_unknown", "strict_validation"})
 DEMO_API_KEY = "demo-batch-rest-key"
 DEMO_PROJECT_KEY = "project_demo0000000000000000000000000"
 
@@ -68,6 +69,8 @@ class BatchState:
         self.credentials: set[tuple[str, str]] = {(DEMO_API_KEY, DEMO_PROJECT_KEY)}
         self.indexing_seconds = 0.2
         self.remove_unknown = "error"
+        # Invented, off by default: checks stricter than the pages (see COVERAGE.md, "strict_validation").
+        self.strict_validation = False
         self.audiences: dict[str, Audience] = {}
         self.tokens: dict[str, tuple[str, Operation]] = {}
         self._seq = itertools.count(1)
@@ -79,9 +82,15 @@ class BatchState:
             self.tokens.clear()
             self.indexing_seconds = 0.2
             self.remove_unknown = "error"
+            self.strict_validation = False
             self.credentials = {(DEMO_API_KEY, DEMO_PROJECT_KEY)}
 
     def configure(self, options: dict[str, Any]) -> None:
+        unknown = sorted(set(options) - CONFIG_OPTIONS)
+        if unknown:
+            raise ValueError(f"unknown Batch emulator option(s) {unknown}; expected some of {sorted(CONFIG_OPTIONS)}")
+        if "strict_validation" in options:
+            self.strict_validation = bool(options["strict_validation"])
         if "indexing_seconds" in options:
             self.indexing_seconds = float(options["indexing_seconds"])
         if "remove_unknown" in options:
@@ -105,7 +114,8 @@ class BatchState:
                     }
                     for a in self.audiences.values()
                 }
-            }, "meta": {}}
+            }, "meta": {"indexing_seconds": self.indexing_seconds, "remove_unknown": self.remove_unknown,
+                         "strict_validation": self.strict_validation}}
 
     def seed(self, data: dict[str, Any]) -> None:
         with self.lock:

@@ -1,7 +1,8 @@
 """Sonarly response envelope: ``{"success", "data", "error": {"code", "message", "details"}, "traceId"}``.
 
-Every response, success or failure, uses the documented envelope. Only ``VALIDATION_ERROR`` and
-``AUDIENCE_NOT_READY`` are documented code strings; the others are ours (see COVERAGE.md).
+Every response, success or failure, uses the documented envelope. Only ``VALIDATION_ERROR``,
+``AUDIENCE_NOT_READY`` and ``INSUFFICIENT_CREDITS`` are documented code strings; the others are ours (see
+COVERAGE.md).
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from typing import Any
 from aiohttp import web
 
 # Fallback codes per status, used when the shared machinery (faults, rate limiter) builds an error and when
-# a handler does not name a more specific code. Invented except VALIDATION_ERROR.
+# a handler does not name a more specific code. Invented except VALIDATION_ERROR and INSUFFICIENT_CREDITS.
 DEFAULT_CODES = {
     400: "VALIDATION_ERROR",
     401: "UNAUTHORIZED",
+    402: "INSUFFICIENT_CREDITS",  # documented (prospecting-jobs-start "Credit consumption")
     403: "FORBIDDEN",
     404: "NOT_FOUND",
     409: "CONFLICT",
@@ -36,10 +38,7 @@ def new_trace_id() -> str:
 def envelope(status: int, data: Any, error: dict[str, Any] | None, trace_id: str | None = None) -> web.Response:
     trace = trace_id or new_trace_id()
     body = {"success": error is None, "data": data, "error": error, "traceId": trace}
-    resp = web.json_response(body, status=status)
-    # The header copy is our inference: it lets clients log the trace id even when the body is not JSON-parsed.
-    resp.headers["X-Trace-Id"] = trace
-    return resp
+    return web.json_response(body, status=status)
 
 
 def error_response(status: int, message: str, code: str | None = None, details: str | None = None,

@@ -25,6 +25,8 @@ from typing import Any
 
 from .errors import SonarlyError, validation
 
+CONFIG_OPTIONS = frozenset({"job_seconds", "plan", "credits", "strict_validation", "folder_delete",
+                            "trace_id_header", "job_audience_id"})
 PERMISSIONS = ("audiences:read", "audiences:write", "prospects:read", "prospecting:read", "prospecting:write")
 AUDIENCE_TYPES = ("on_demand", "monitoring")
 JOB_STATUSES = ("queued", "running", "completed", "failed", "cancelled")
@@ -36,14 +38,21 @@ PROSPECTING_SOURCES = {
     "post_commenters": ("postUrl",),
     "url_upload": ("urls",),
 }
-MAX_RESULTS_CAP = 2000  # the highest documented plan cap (Scale/Enterprise)
+# prospecting-jobs-start "Result limits": "maxResults is capped by plan: Tester 100, Starter 1,000, Scale and
+# Enterprise 2,000. url_upload ignores maxResults". The account's plan is tenant state the docs leave open: the
+# emulator's default is the lowest cap (Tester), admin `plan` sets another.
+PLAN_CAPS = {"tester": 100, "starter": 1000, "scale": 2000, "enterprise": 2000}
+DEFAULT_PLAN = "tester"
 MAX_UPLOAD_URLS = 1000
 DEFAULT_PROSPECTS = 25  # what a search "finds" when maxResults is absent (invented)
-MAX_NAME_LENGTH = 255  # invented: the docs give no limit
+MAX_NAME_LENGTH = 255  # invented: the docs give no limit (checked only under strict_validation)
 # "url_upload requires 1-1000 LinkedIn profile URLs" (prospecting-jobs-start); what counts as a profile URL is ours.
 PROFILE_URL = re.compile(r"^https?://(?:[a-z]{2,3}\.)?linkedin\.com/in/([^/?#\s]+)/?(?:[?#]\S*)?$", re.IGNORECASE)
 DEFAULT_LIMIT = 20  # invented
-MAX_LIMIT = 100  # invented
+# Invented: the most items a page holds whatever `limit` asks. The pages type `limit` as "Maximum number of items
+# to return in this page" and give no bound, so a larger limit is not refused (that is strict_validation's
+# invented 400); a page simply stops at this size and `hasMore`/`nextCursor` carry the rest.
+MAX_LIMIT = 100
 DEFAULT_JOB_SECONDS = 1.0
 QUEUED_FRACTION = 0.2  # a job reports "queued" for the first fifth of its duration, then "running"
 
@@ -185,6 +194,8 @@ class Job:
     # (api key, Idempotency-Key) and a fingerprint of the request body, for replays.
     idempotency: tuple[str, str] | None = None
     fingerprint: str | None = None
+    # prospecting-jobs-start "Credit consumption": 1 credit per imported prospect, 2 with searchEmails.
+    credits_per_prospect: int = 1
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started_mono
@@ -238,8 +249,7 @@ class Job:
             stages = {"import": stage(status, progress), "enrichment": stage(status, 0.0)}
         error = {"code": "PROSPECTING_FAILED", "message": "The prospecting job failed"} if status == "failed" else None
         view = self.list_view()
-        # audienceId is our addition to the documented status object, so callers can tell which audience it fills.
-        view.update({"stages": stages, "error": error, "audienceId": self.audience_id})
+        view.update({"stages": stages, "error": error})
         return view
 
 
@@ -259,16 +269,23 @@ def _decode_cursor(cursor: str) -> int:
     return seq
 
 
-def parse_limit(raw: str | None) -> int:
+def parse_limit(raw: str | None, strict: bool = False) -> int:
+    """The page size to serve: ``limit`` (a positive whole number, else 400), at most MAX_LIMIT items.
+
+    A limit over MAX_LIMIT is refused only under strict_validation (invented); otherwise the page is cut at
+    MAX_LIMIT, which the documented ``hasMore``/``nextCursor`` carry on from.
+    """
     if raw is None or raw == "":
         return DEFAULT_LIMIT
     try:
         limit = int(raw)
     except ValueError:
-        raise validation(f"limit: must be an integer between 1 and {MAX_LIMIT}") from None
-    if not 1 <= limit <= MAX_LIMIT:
-        raise validation(f"limit: must be an integer between 1 and {MAX_LIMIT}")
-    return limit
+        raise validation("limit: must be a positive whole number") from None
+    if limit < 1:
+        raise validation("limit: must be a positive whole number")
+    if limit > MAX_LIMIT and strict:
+        raise validation(f"limit: must be at most {MAX_LIMIT}")
+    return min(limit, MAX_LIMIT)
 
 
 @dataclass(frozen=True)
@@ -287,8 +304,9 @@ class JobRequest:
     audience_id: str
     source: str
     slugs: list[str] | None  # url_upload: one profile slug per uploaded URL
-    max_results: int | None
+    max_results: int | None  # None for url_upload, which ignores it
     fingerprint: str  # of the body as sent: an Idempotency-Key replay must carry the same request
+    search_emails: bool = False
 
 
 class SonarlyState:
@@ -296,6 +314,7 @@ class SonarlyState:
         self.lock = threading.Lock()
         self._seq = itertools.count(1)
         self.job_seconds = DEFAULT_JOB_SECONDS
+        self._defaults()
         self.account_groups: dict[str, AccountGroup] = {}
         self.keys: dict[str, ApiKey] = {}
         self.audiences: dict[str, Audience] = {}
@@ -310,19 +329,49 @@ class SonarlyState:
             DEMO_READONLY_KEY: ApiKey(DEMO_READONLY_KEY, {"audiences:read"}, {DEMO_ACCOUNT_GROUP}),
         }
 
+    def _defaults(self) -> None:
+        """The tenant and the emulator's options as after a reset: documented answers only (COVERAGE.md)."""
+        self.job_seconds = DEFAULT_JOB_SECONDS
+        self.plan = DEFAULT_PLAN
+        # Prospecting credits left in the account; None = never short (the docs say nothing of a balance).
+        self.credits: int | None = None
+        # Invented, each off by default (see COVERAGE.md "Admin options"):
+        self.strict_validation = False  # unknown body fields, name > 255 and limit > 100 answer 400
+        self.folder_delete = False  # DELETE .../audiences/folders/{id} exists (no page documents it)
+        self.trace_id_header = False  # X-Trace-Id response header beside the documented body traceId
+        self.job_audience_id = False  # `audienceId` in the job status object
+
     # -- admin hooks -------------------------------------------------------------------------
     def reset(self) -> None:
         with self.lock:
             self.audiences.clear()
             self.folders.clear()
             self.jobs.clear()
-            self.job_seconds = DEFAULT_JOB_SECONDS
+            self._defaults()
             self._install_demo()
 
     def configure(self, options: dict[str, Any]) -> None:
+        unknown = sorted(set(options) - CONFIG_OPTIONS)
+        if unknown:
+            raise ValueError(f"unknown Sonarly emulator option(s) {unknown}; expected some of {sorted(CONFIG_OPTIONS)}")
         with self.lock:
             if "job_seconds" in options:
                 self.job_seconds = max(0.0, float(options["job_seconds"]))
+            if "plan" in options:
+                if options["plan"] not in PLAN_CAPS:
+                    raise ValueError(f"plan must be one of {sorted(PLAN_CAPS)}")
+                self.plan = options["plan"]
+            if "credits" in options:
+                self.credits = None if options["credits"] is None else max(0, int(options["credits"]))
+            for flag in ("strict_validation", "folder_delete", "trace_id_header", "job_audience_id"):
+                if flag in options:
+                    setattr(self, flag, bool(options[flag]))
+
+    def job_view(self, job: Job) -> dict[str, Any]:
+        view = job.status_view()
+        if self.job_audience_id:
+            view["audienceId"] = job.audience_id  # invented: lets a caller tell which audience a job fills
+        return view
 
     def dump(self) -> dict[str, Any]:
         with self.lock:
@@ -335,7 +384,8 @@ class SonarlyState:
                                   for a in self.audiences.values()},
                     "folders": {f.id: {**f.view(), "accountGroupId": f.account_group}
                                 for f in self.folders.values()},
-                    "jobs": {j.id: {**j.status_view(), "accountGroupId": j.account_group, "prospects": j.prospects,
+                    "jobs": {j.id: {**j.status_view(), "audienceId": j.audience_id,
+                                    "accountGroupId": j.account_group, "prospects": j.prospects,
                                     "source": j.source, "urls": len(j.slugs) if j.slugs is not None else None,
                                     "seconds": j.seconds,
                                     "idempotencyKey": j.idempotency[1] if j.idempotency else None}
@@ -345,6 +395,10 @@ class SonarlyState:
                     "keys": {k.key: {"permissions": sorted(k.permissions), "accountGroups": sorted(k.account_groups)}
                              for k in self.keys.values()},
                     "job_seconds": self.job_seconds,
+                    "plan": self.plan,
+                    "credits": self.credits,
+                    **{flag: getattr(self, flag) for flag in
+                       ("strict_validation", "folder_delete", "trace_id_header", "job_audience_id")},
                 },
             }
 
@@ -421,9 +475,9 @@ class SonarlyState:
         self._add_prospects(aud, [f"prospect-{aud.id[-6:]}-{start + i + 1}" for i in range(max(0, count))])
 
     def _new_job(self, aud: Audience, seconds: float, prospects: int, outcome: str, source: str | None,
-                 slugs: list[str] | None = None) -> Job:
+                 slugs: list[str] | None = None, credits_per_prospect: int = 1) -> Job:
         job = Job(_object_id(), aud.account_group, aud.id, next(self._seq), seconds, prospects, outcome, source,
-                  slugs=slugs)
+                  slugs=slugs, credits_per_prospect=credits_per_prospect)
         self.jobs[job.id] = job
         self._settle(job)  # a zero-second job completes at once
         return job
@@ -435,10 +489,15 @@ class SonarlyState:
         job.settled = True
         aud = self.audiences.get(job.audience_id)
         if aud is not None and job.status() == "completed":
+            before = aud.prospect_count
             if job.slugs is not None:
                 self._add_prospects(aud, job.slugs)
             else:
                 self._add_synthetic(aud, job.prospects)
+            if self.credits is not None:
+                # "Each imported prospect costs 1 credit, or 2 credits when searchEmails is enabled."
+                spent = (aud.prospect_count - before) * job.credits_per_prospect
+                self.credits = max(0, self.credits - spent)
 
     def _settle_all(self) -> None:
         for job in self.jobs.values():
@@ -603,6 +662,7 @@ class SonarlyState:
             return folder.view()
 
     def delete_folder(self, ag: str, folder_id: str) -> dict[str, Any]:
+        """Invented route (no page documents a folder delete), served only with admin ``folder_delete``."""
         with self.lock:
             folder = self._folder(ag, folder_id)
             inside = [a.id for a in self.audiences.values() if a.folder_id == folder.id]
@@ -636,11 +696,19 @@ class SonarlyState:
                 # Documented generically: 409 "Conflict - resource is in a state that prevents this operation".
                 raise SonarlyError(409, "Audience is still being populated by an active prospecting job",
                                    "AUDIENCE_NOT_READY", f"jobId: {active.id}")
+            per_prospect = 2 if req.search_emails else 1
             if req.slugs is not None:
-                prospects = len(set(req.slugs))
+                # url_upload ignores maxResults: it imports the profiles not yet in the audience.
+                present = {p.public_identifier for p in aud.prospects}
+                prospects = len(set(req.slugs) - present)
             else:
-                prospects = req.max_results if req.max_results is not None else DEFAULT_PROSPECTS
-            job = self._new_job(aud, self.job_seconds, prospects, "completed", req.source, req.slugs)
+                wanted = req.max_results if req.max_results is not None else DEFAULT_PROSPECTS
+                prospects = min(wanted, PLAN_CAPS[self.plan])  # "maxResults is capped by plan"
+            if self.credits is not None and self.credits < prospects * per_prospect:
+                raise SonarlyError(402, "Insufficient credits for this prospecting job", "INSUFFICIENT_CREDITS",
+                                   f"credits: {prospects * per_prospect} needed, {self.credits} available")
+            job = self._new_job(aud, self.job_seconds, prospects, "completed", req.source, req.slugs,
+                                credits_per_prospect=per_prospect)
             if idempotency_key:
                 job.idempotency = (key.key, idempotency_key)
                 job.fingerprint = fingerprint
@@ -655,7 +723,7 @@ class SonarlyState:
     def get_job(self, ag: str, job_id: str) -> dict[str, Any]:
         with self.lock:
             self._settle_all()
-            return self._job(ag, job_id).status_view()
+            return self.job_view(self._job(ag, job_id))
 
     def list_jobs(self, ag: str, cursor: str | None, limit: int, status: str | None) -> dict[str, Any]:
         after = _decode_cursor(cursor) if cursor else 0

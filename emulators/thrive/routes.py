@@ -103,15 +103,20 @@ def _text(body: dict[str, Any], key: str, required: bool) -> str | None:
     return value
 
 
-def _new_audience(body: dict[str, Any]) -> NewAudience:
+def _new_audience(body: dict[str, Any], strict: bool) -> NewAudience:
     name = _text(body, "name", True)
     reference = _text(body, "reference", True)
-    category = body.get("category")
-    if category not in CATEGORIES:
-        raise ThriveError(400, "category must be one of: structure, audience")
     parent_key = body.get("parentId")
     if parent_key is not None and not isinstance(parent_key, str):
         raise ThriveError(400, "parentId must be a string")
+    category = body.get("category")
+    if category is None and not strict:
+        # The create page marks no field required and describes a structure as "Created without a parentId", an
+        # audience as "Created with a parentId": without a category, the parentId decides (inferred). Requiring
+        # it is the invented strict_validation check.
+        category = "audience" if parent_key else "structure"
+    if category not in CATEGORIES:
+        raise ThriveError(400, "category must be one of: structure, audience")
     # The docs say parentId "will be blank" for a structure, so an empty string counts as absent.
     if category == "structure" and parent_key:
         raise ThriveError(400, "parentId must be empty for a structure")
@@ -121,13 +126,16 @@ def _new_audience(body: dict[str, Any]) -> NewAudience:
     return NewAudience(name, reference, category, parent_key)
 
 
-def _audience_changes(body: dict[str, Any]) -> AudienceChanges:
-    if not any(k in body for k in ("name", "reference", "parentId")):
+def _audience_changes(body: dict[str, Any], strict: bool) -> AudienceChanges:
+    # Both update pages take name, reference (and parentId); nothing says what an empty body or a `category` gets.
+    # By default an empty body changes nothing and `category` is ignored; refusing them (400, 422) is the invented
+    # strict_validation answer.
+    if strict and not any(k in body for k in ("name", "reference", "parentId")):
         raise ThriveError(400, "Provide at least one of name, reference, parentId")
     category, parent_key = body.get("category"), body.get("parentId")
     return AudienceChanges(
         name=_text(body, "name", False), reference=_text(body, "reference", False),
-        category=None if "category" not in body else category if isinstance(category, str) else "",
+        category=None if "category" not in body or not strict else category if isinstance(category, str) else "",
         parent_key=None if "parentId" not in body else parent_key if isinstance(parent_key, str) else "")
 
 
@@ -239,14 +247,15 @@ def add_routes(app: web.Application, state: ThriveState) -> None:
         return web.json_response(state.list_users(page, per_page))
 
     async def create_audience(request: web.Request) -> web.Response:
-        return web.json_response(state.create_audience(_new_audience(await _object(request))), status=201)
+        new = _new_audience(await _object(request), state.strict_validation)
+        return web.json_response(state.create_audience(new), status=201)
 
     async def get_audience(request: web.Request) -> web.Response:
         return web.json_response(state.get_audience(request.match_info["audienceId"]))
 
     async def update_audience(request: web.Request) -> web.Response:
-        return web.json_response(state.update_audience(request.match_info["audienceId"],
-                                                       _audience_changes(await _object(request))))
+        changes = _audience_changes(await _object(request), state.strict_validation)
+        return web.json_response(state.update_audience(request.match_info["audienceId"], changes))
 
     async def delete_audience(request: web.Request) -> web.Response:
         state.delete_audience(request.match_info["audienceId"])

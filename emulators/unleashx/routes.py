@@ -20,8 +20,31 @@ Endpoint = Callable[[web.Request, str], Awaitable[web.StreamResponse]]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+# How a request may carry the API token. `token` is the header every API reference page names, on every route.
+# Two more forms appear on some pages, and are accepted where a page shows them (and nowhere else):
+# - `api_access_token: <token>`: "some endpoints also accept api_access_token" (authentication page, which names
+#   none); agents/get's page lists it beside `token`.
+# - `Authorization: <token>` (no scheme): the "Example cURL" of create-campaign, campaign-audience-stats and
+#   audience-format.
+TOKEN = ("token",)
+AUTH_FORMS: dict[str, tuple[str, ...]] = {
+    "/agents/get": ("token", "api_access_token"),
+    "/create-campaign": ("token", "Authorization"),
+    "/campaign-audience-stats": ("token", "Authorization"),
+    "/audience-format": ("token", "Authorization"),
+}
+
+
+def _forms(request: web.Request) -> tuple[str, ...]:
+    return AUTH_FORMS.get(request.path.removeprefix(PREFIX), TOKEN)
+
+
 def credential_of(request: web.Request) -> str | None:
-    return request.headers.get("token") or None
+    for header in _forms(request):
+        value = request.headers.get(header, "").strip()
+        if value:
+            return value
+    return None
 
 
 def _authenticate(state: UnleashXState, request: web.Request) -> str:

@@ -181,9 +181,10 @@ class UnleashXState:
         self.tokens: dict[str, str] = {}
         self.agents: dict[int, Agent] = {}
         self.campaigns: dict[int, Campaign] = {}
-        # The docs do not say whether create/update answer with the campaign; tests can switch it off to
-        # see how a client copes with a bare {"message": ...} (see COVERAGE.md).
-        self.return_campaign_data = True
+        # The docs show create/update answering "Campaign created/updated successfully" and no body: by default
+        # the answer is {"message"} alone; admin `return_campaign_data` adds an invented `data` (the campaign,
+        # with its id), see COVERAGE.md.
+        self.return_campaign_data = False
         self._campaign_ids = itertools.count(1)
         self._record_ids = itertools.count(1001)
         self.reset()
@@ -194,11 +195,14 @@ class UnleashXState:
             self.tokens = {DEMO_TOKEN: DEMO_WORKSPACE}
             self.agents = _demo_agents()
             self.campaigns = {}
-            self.return_campaign_data = True
+            self.return_campaign_data = False
             self._campaign_ids = itertools.count(1)
             self._record_ids = itertools.count(1001)
 
     def configure(self, options: dict[str, Any]) -> None:
+        unknown = sorted(set(options) - {"return_campaign_data"})
+        if unknown:
+            raise ValueError(f"unknown UnleashX emulator option(s) {unknown}; expected ['return_campaign_data']")
         with self.lock:
             if "return_campaign_data" in options:
                 self.return_campaign_data = bool(options["return_campaign_data"])
@@ -217,7 +221,7 @@ class UnleashXState:
                         for c in self.campaigns.values()
                     },
                 },
-                "meta": {"tokens": dict(self.tokens)},
+                "meta": {"tokens": dict(self.tokens), "return_campaign_data": self.return_campaign_data},
             }
 
     def seed(self, data: dict[str, Any]) -> None:

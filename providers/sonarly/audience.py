@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
-from .._core.errors import Conflict, InputError, NotFound, ProviderError
+from .._core.errors import ApiError, Conflict, InputError, NotFound, ProviderError
 from .._core.lifecycle import Failure, create_or_adopt
 from .._core.reconcile import Snapshot, pick_created
 from .._core.wait import repeat_while_refused, wait_until
@@ -198,7 +198,16 @@ class AudienceLifecycle(SonarlyLifecycle[AudienceArgs]):
             what = f"url_upload of {len(chunk)} profile(s) into audience {id_}"
             after_job = ""
             for _ in range(3):
-                job = client.start_url_upload(group, id_, chunk_urls, upload_key(group, id_, chunk, after_job))
+                try:
+                    job = client.start_url_upload(group, id_, chunk_urls, upload_key(group, id_, chunk, after_job))
+                except ApiError as exc:
+                    if exc.status != 402:
+                        raise
+                    # Out of credits: nothing of this chunk was started. Say how far this run got; a rerun
+                    # uploads only the profiles still missing, so nothing is paid for twice.
+                    done = (f"{start} of the {len(missing)} missing profile(s) were imported before it; a rerun "
+                            "uploads only the rest" if start else "nothing was imported")
+                    raise ProviderError(f"{self.resource_label}: Sonarly refused the {what}: {exc} ({done})") from None
                 earlier = job.replayed or job.status in ("failed", "cancelled")
                 if earlier:
                     # Sonarly answered with a job that already ran under this key (a replay). If its profiles

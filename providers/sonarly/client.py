@@ -126,6 +126,11 @@ class Client(BaseClient):
                 return (f"the API key lacks the `{permission}` permission needed to {operation}; managing audiences "
                         f"needs a key with `{READ}` and `{WRITE}` - set it with "
                         "`pulumi config set --secret sonarly:apiKey <key>`")
+        if status == 402:
+            # prospecting-jobs-start "Credit consumption": 1 credit per imported prospect (2 with searchEmails);
+            # "Insufficient credits return 402 INSUFFICIENT_CREDITS". Not retried: only more credits change it.
+            return ("the Sonarly account has too few credits for this import (each imported prospect costs 1 "
+                    "credit): add credits in Sonarly, or declare fewer prospect_urls, then rerun")
         if status == 422 and details.code == "FOLDER_TYPE_MISMATCH":
             return "an audience can only be kept in a folder whose audience_type equals the audience's type"
         return None

@@ -27,18 +27,44 @@ def configure(stack: Stack, live: Admin, vendor: str, *, count: int, prefix: str
     configure_vendor(stack, live, vendor)
 
 
+def answer_with_campaign_ids(live: Admin) -> None:
+    """UnleashX: answer create-campaign with the new campaign (`data.id`), which its pages never show.
+
+    An invented emulator answer, turned on by name (emulators/unleashx/COVERAGE.md). On the documented answer
+    alone every create stops, saying the answer carried no campaign id and how to adopt it:
+    tests/e2e/test_unleashx.py tests that path on the emulator's default. Stacks that create campaigns for
+    another purpose (fleets, faults, docs examples) turn this on.
+    """
+    live.configure(return_campaign_data=True)
+
+
+def offer_folder_delete(live: Admin) -> None:
+    """Sonarly: serve the folder delete that no page documents (an invented route, off by default).
+
+    On the documented API a stack's AudienceFolder can't be destroyed: destroy stops and says so, which
+    tests/e2e/test_sonarly.py tests on the emulator's default. Stacks that destroy folders for another purpose
+    turn this on.
+    """
+    live.configure(folder_delete=True)
+
+
 def configure_vendor(stack: Stack, live: Admin, vendor: str) -> None:
-    """Point the stack's `<vendor>:*` config at an emulator, with the demo credentials."""
+    """Point the stack's `<vendor>:*` config at an emulator, with the demo credentials.
+
+    UnleashX and Sonarly stacks also get the invented answers their creates and destroys need (above).
+    """
     if vendor == "batch":
         live.configure(indexing_seconds=0.02)
         stack.config("batch:baseUrl", live.base_url)
         stack.config("batch:projectKey", "project_demo0000000000000000000000000")
         stack.config("batch:apiKey", "demo-batch-rest-key", secret=True)
     elif vendor == "sonarly":
+        offer_folder_delete(live)
         stack.config("sonarly:baseUrl", live.base_url)
         stack.config("sonarly:accountGroupId", "ag_demo")
         stack.config("sonarly:apiKey", "sk_live_demo_full", secret=True)
     elif vendor == "unleashx":
+        answer_with_campaign_ids(live)
         stack.config("unleashx:baseUrl", live.base_url)
         stack.config("unleashx:token", "demo-unleashx-token", secret=True)
     else:

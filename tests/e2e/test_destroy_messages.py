@@ -24,7 +24,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_destroy_preview__says_the_campaign_is_paused_not_deleted(make_stack: MakeStack, emulator: Emulators) -> None:
-    live, stack = _stack(make_stack, emulator)
+    live, stack = _stack(make_stack, emulator, campaign_ids=True)
     stack.up()
     (cid,) = list(live.objects("campaigns"))
     out = stack.run("destroy", "--preview-only", "--diff", "--non-interactive", "--stack", "e2e")
@@ -35,7 +35,7 @@ def test_destroy_preview__says_the_campaign_is_paused_not_deleted(make_stack: Ma
 
 
 def test_destroy__warning_names_the_campaign_by_its_current_name(make_stack: MakeStack, emulator: Emulators) -> None:
-    live, stack = _stack(make_stack, emulator)
+    live, stack = _stack(make_stack, emulator, campaign_ids=True)
     stack.up()
     (cid,) = list(live.objects("campaigns"))
     # Renamed in the UnleashX UI after the last `up`: the stack's state still has the old name.

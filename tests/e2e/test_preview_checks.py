@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import Emulators, LiveEmulator
 
 from .conftest import MakeStack, Stack
-from .fleet import destroy_and_check
+from .fleet import destroy_and_check, offer_folder_delete
 
 pytestmark = pytest.mark.e2e
 
@@ -127,6 +127,7 @@ def test_preview__thrive_members_that_do_not_exist_fail_before_any_write(make_st
 def test_preview__sonarly_audience_type_that_its_folder_does_not_hold_fails(make_stack: MakeStack,
                                                                             emulator: Emulators) -> None:
     live = emulator("sonarly")
+    offer_folder_delete(live)  # the stack's folders are destroyed at the end
     stack = make_stack("sonarly_lifecycle")
     stack.config("sonarly:baseUrl", live.base_url)
     stack.config("sonarly:accountGroupId", "ag_demo")

@@ -1,5 +1,6 @@
 """A 200-audience `up` against an emulator limiting R requests/min per credential completes without failure
-because the provider's shared client-side limiter (`batch:requestsPerMinute`) paces all its threads.
+because the provider's shared client-side limiter (`batch:requestsPerMinute`) paces all its threads; without that
+setting, the adaptive pace learnt from the vendor's bare 429s (no Retry-After, as documented) does.
 
 Throughput (requests/min the emulator served during the run, vs R) is printed for the closing note; it is a
 measurement, not an assertion (these machines are noisy).
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .fleet import destroy_and_check
+from .fleet import configure, destroy_and_check
 
 if TYPE_CHECKING:
     from tests.conftest import Emulators
@@ -47,4 +48,25 @@ def test_rate_limit__200_audiences_paced_under_the_vendor_limit(make_stack: Make
           f"({throughput / RPM:.2f} R), 429s: {len(limited)}", file=sys.stderr)
     # The limiter keeps us under the vendor's bucket; a rare 429 at a burst edge is retried, never a failure.
     assert len(limited) <= len(served) * 0.02
+    destroy_and_check(stack, live)
+
+
+def test_rate_limit__bare_429s_with_no_configured_limit_are_paced_and_nothing_fails(make_stack: MakeStack,
+                                                                                    emulator: Emulators) -> None:
+    """Batch documents 429 and no Retry-After, and the emulator's 429 carries none. Without
+    `batch:requestsPerMinute`, the provider's adaptive pace (learnt from the 429s) is all that spaces the
+    engine's parallel creates: every one succeeds, each audience once."""
+    live = emulator("batch")
+    live.configure(rate_limit_rpm=600, rate_limit_burst=2)  # 10 requests/s per credential, bursts of 2
+    stack = make_stack("fleet")
+    configure(stack, live, "batch", count=40, prefix="bare")
+
+    stack.up()
+    served = live.requests()
+    limited = [r for r in served if r["status"] == 429]
+    creates = [r for r in served if r["path"].endswith("/audiences/create") and r["status"] == 202]
+    print(f"bare 429s: {len(limited)} of {len(served)} requests", file=sys.stderr)
+    assert limited  # the vendor did refuse: the test met the bare 429 path
+    assert len(live.objects("audiences")) == 40 and len(creates) == 40  # retried, never duplicated
+    assert "unchanged" in stack.preview().stdout
     destroy_and_check(stack, live)

@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import Emulators, LiveEmulator
 
 from .conftest import Stack
-from .fleet import destroy_and_check
+from .fleet import answer_with_campaign_ids, destroy_and_check
 
 if TYPE_CHECKING:
     from .conftest import MakeStack
@@ -47,6 +47,7 @@ def _configure(stack: Stack, emulator: Emulators) -> dict[str, LiveEmulator]:
     stack.config("sonarly:apiKey", CANARIES["sonarly"], secret=True)
     live = lives["unleashx"] = emulator("unleashx")
     live.seed({"tokens": [CANARIES["unleashx"]]})
+    answer_with_campaign_ids(live)  # the canary program creates a campaign
     stack.config("unleashx:baseUrl", live.base_url)
     stack.config("unleashx:token", CANARIES["unleashx"], secret=True)
     stack.config("vendors", ",".join(CANARIES))

@@ -6,12 +6,13 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
 
 from tests.conftest import Emulators, LiveEmulator
 
 from .conftest import MakeStack, Stack
-from .fleet import destroy_and_check
+from .fleet import destroy_and_check, offer_folder_delete
 
 if TYPE_CHECKING:
     import subprocess
@@ -23,8 +24,13 @@ CREATE_AUDIENCE = r"POST /v1/accounts/[^/]+/audiences$"
 CREATE_FOLDER = r"POST /v1/accounts/[^/]+/audiences/folders$"
 
 
-def _stack(make_stack: MakeStack, emulator: Emulators, key: str = FULL_KEY) -> tuple[LiveEmulator, Stack]:
+def _stack(make_stack: MakeStack, emulator: Emulators, key: str = FULL_KEY, *,
+           folder_delete: bool = True) -> tuple[LiveEmulator, Stack]:
+    """The program's three folders are destroyed by most tests: they turn on the emulator's invented folder
+    delete (no page documents one); ``folder_delete=False`` keeps the documented API."""
     live = emulator("sonarly")
+    if folder_delete:
+        offer_folder_delete(live)
     stack = make_stack("sonarly_lifecycle")
     stack.config("sonarly:baseUrl", live.base_url)
     stack.config("sonarly:apiKey", key, secret=True)
@@ -106,6 +112,38 @@ def test_lifecycle__rename_move_in_place_type_replaces_destroy_waits_for_job(mak
     assert any(r["method"] == "DELETE" and r["status"] == 409 for r in live.requests())
     state = live.all_objects()
     assert state["audiences"] == {} and state["folders"] == {}
+
+
+def test_destroy__folders_on_the_documented_api_are_kept_with_the_way_out_then_go_once_deleted_in_the_app(
+        make_stack: MakeStack, emulator: Emulators) -> None:
+    live, stack = _stack(make_stack, emulator, folder_delete=False)
+    stack.up()
+    folders = {f["id"]: f["name"] for f in live.objects("folders").values()}
+    assert len(folders) == 3
+    live.clear_requests()
+    out = stack.run("destroy", "--yes", "--non-interactive", "--skip-preview", "--stack", stack.name, check=False)
+    text = _text(out)
+    # Sonarly documents no folder delete: the destroy says so, once per folder, with what to do instead.
+    assert out.returncode != 0, text
+    assert "this Sonarly API offers no folder delete" in text and "retain_on_delete=True" in text
+    assert "Traceback" not in text
+    deletes = [r for r in live.requests() if r["method"] == "DELETE"]
+    assert sorted(r["path"].rsplit("/", 1)[1] for r in deletes if "/folders/" in r["path"]) == sorted(folders)
+    assert all(r["status"] == 404 for r in deletes if "/folders/" in r["path"])  # each tried once, not retried
+    assert _audiences(live) == [] and {f["id"] for f in live.objects("folders").values()} == set(folders)
+    # Still in the state, so the next destroy tries again. Deleted in the Sonarly app (here: the emulator's
+    # invented route, standing in for it), they count as gone and the destroy completes.
+    kept = [r for r in json.loads(stack.export())["deployment"]["resources"]
+            if r["type"].endswith("sonarly:AudienceFolder")]
+    assert len(kept) == 3
+    live.configure(folder_delete=True)
+    for folder_id in folders:
+        resp = httpx.delete(f"{live.base_url}/accounts/{GROUP}/audiences/folders/{folder_id}",
+                            headers={"Authorization": f"Bearer {FULL_KEY}"})
+        assert resp.status_code == 200, resp.text
+    live.configure(folder_delete=False)  # the documented API again
+    destroy_and_check(stack, live)
+    assert live.objects("folders") == {}
 
 
 def test_create__lost_responses_leave_exactly_one_audience_and_folder(make_stack: MakeStack,
@@ -198,6 +236,7 @@ def test_config__key_with_several_account_groups_must_choose(make_stack: MakeSta
     live = emulator("sonarly")
     live.seed({"accountGroups": [{"id": "ag_one", "name": "One"}, {"id": "ag_two", "name": "Two"}],
                "keys": [{"key": "sk_live_e2e_two_groups", "accountGroups": ["ag_one", "ag_two"]}]})
+    offer_folder_delete(live)  # the stack's folders are destroyed at the end
     stack = make_stack("sonarly_lifecycle")
     stack.config("sonarly:baseUrl", live.base_url)
     stack.config("sonarly:apiKey", "sk_live_e2e_two_groups", secret=True)

@@ -134,6 +134,76 @@ def test_prospects__bad_profile_url_fails_preview_before_any_write(make_stack: M
     assert all(r["method"] == "GET" for r in live.requests())
 
 
+def test_prospects__credits_exhausted_fail_once_with_the_reason_and_leave_nothing_half_made(
+        make_stack: MakeStack, emulator: Emulators) -> None:
+    """prospecting-jobs-start: "Insufficient credits return 402 INSUFFICIENT_CREDITS" (1 credit per imported
+    prospect). The create fails at once, names the cause, retries nothing, and leaves no audience behind."""
+    live, stack = _stack(make_stack, emulator)
+    live.configure(credits=2, job_seconds=0.2)  # 3 profiles to import: one credit short
+    foreign_before = live.objects("audiences")[FOREIGN]
+    stack.config("urls", ",".join(PROFILES))
+    live.clear_requests()
+    out = stack.up(check=False)
+    text = str(out.stdout) + str(out.stderr)
+    assert out.returncode != 0
+    assert "HTTP 402 [INSUFFICIENT_CREDITS]" in text and "too few credits" in text and "nothing was imported" in text
+    assert "it was deleted again" in text and "Traceback" not in text
+    assert [r["status"] for r in _uploads(live)] == [402]  # asked once: a 402 is not retried
+    assert set(live.objects("audiences")) == {FOREIGN} and live.objects("jobs") == {}
+    assert live.objects("audiences")[FOREIGN] == foreign_before
+    resources = json.loads(stack.export())["deployment"].get("resources") or []
+    assert not [r for r in resources if r["urn"].endswith("::prospects")]  # nothing recorded
+    assert live.state()["meta"]["credits"] == 2  # nothing spent
+
+    # With credits, the same `up` goes through: one job, three prospects, three credits spent.
+    live.configure(credits=10)
+    live.clear_requests()
+    stack.up()
+    assert [r["status"] for r in _uploads(live)] == [202]
+    assert sorted(_ours(live)["prospects"]) == [f"e2e-prospect-{i}" for i in range(3)]
+    assert live.state()["meta"]["credits"] == 7
+    destroy_and_check(stack, live)
+
+
+def test_prospects__an_update_short_of_credits_keeps_the_recorded_state_and_the_rerun_pays_once(
+        make_stack: MakeStack, emulator: Emulators) -> None:
+    live, stack = _stack(make_stack, emulator)
+    live.configure(job_seconds=0.2)
+    stack.config("urls", PROFILES[0])
+    stack.up()
+    aud_id = _ours(live)["id"]
+    live.configure(credits=1)  # the update adds two profiles
+    stack.config("urls", ",".join(PROFILES))
+    out = stack.up(check=False)
+    text = str(out.stdout) + str(out.stderr)
+    assert out.returncode != 0 and "INSUFFICIENT_CREDITS" in text and "Traceback" not in text
+    assert _recorded(stack)["prospect_urls"] == PROFILES[:1]  # the state still says what is really there
+    assert _ours(live)["id"] == aud_id and _ours(live)["prospects"] == ["e2e-prospect-0"]
+    live.configure(credits=2)
+    live.clear_requests()
+    stack.up()
+    (upload,) = _uploads(live)
+    assert json.loads(upload["body"])["urls"] == PROFILES[1:]  # only the missing ones
+    assert live.state()["meta"]["credits"] == 0 and _recorded(stack)["prospect_urls"] == PROFILES
+    destroy_and_check(stack, live)
+
+
+def test_prospects__plan_cap_on_max_results_does_not_limit_a_url_upload(make_stack: MakeStack,
+                                                                        emulator: Emulators) -> None:
+    """"maxResults is capped by plan: Tester 100 ... url_upload ignores maxResults": on the lowest plan (the
+    emulator's default) 150 declared profiles are all imported, in one job. (The provider sends no maxResults:
+    tests/unit/test_sonarly_provider.py.)"""
+    live, stack = _stack(make_stack, emulator)
+    live.configure(job_seconds=0.2)
+    assert live.state()["meta"]["plan"] == "tester"
+    urls = [f"https://www.linkedin.com/in/e2e-capped-{i:03d}" for i in range(150)]
+    stack.config("urls", ",".join(urls))
+    stack.up()
+    assert len(_uploads(live)) == 1 and [j["urls"] for j in live.objects("jobs").values()] == [150]
+    assert _ours(live)["prospectCount"] == 150 and stack.outputs()["prospect_count"] == 150
+    destroy_and_check(stack, live)
+
+
 def test_prospects__run_killed_while_its_upload_runs_is_recovered_with_one_audience_and_one_job(
         make_stack: MakeStack, emulator: Emulators) -> None:
     # A namesake would make the recovery refuse to choose (names are not unique in Sonarly; it lists both).

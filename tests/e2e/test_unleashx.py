@@ -2,6 +2,11 @@
 
 UnleashX documents no endpoint that adds audience records and none that deletes campaigns, so: records are
 seeded, the stack adopts and deletes them; a stack-created campaign is paused on destroy, not deleted.
+
+create-campaign's documented answer is a message with no campaign id, and no documented read finds a campaign by
+name: on that answer (the emulator's default) a create stops and asks for adopt_id
+(test_create__unknown_campaign_id_is_explained_then_adopt_id_takes_over). Tests about what comes after a create
+turn on the emulator's invented answer with the id (`fleet.answer_with_campaign_ids`).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import pytest
 from tests.conftest import Emulators, LiveEmulator
 
 from .conftest import MakeStack, Stack
-from .fleet import destroy_and_check
+from .fleet import answer_with_campaign_ids, destroy_and_check
 
 if TYPE_CHECKING:
     import subprocess
@@ -28,8 +33,11 @@ A, B, C, E = "+15550000001", "+15550000002", "+15550000003", "+15550000005"
 FOREIGN = "+15550000009"
 
 
-def _stack(make_stack: MakeStack, emulator: Emulators) -> tuple[LiveEmulator, Stack]:
+def _stack(make_stack: MakeStack, emulator: Emulators, *, campaign_ids: bool) -> tuple[LiveEmulator, Stack]:
+    """``campaign_ids``: turn on the invented create answer carrying the new campaign's id (see the docstring)."""
     live = emulator("unleashx")
+    if campaign_ids:
+        answer_with_campaign_ids(live)
     stack = make_stack("unleashx_campaign")
     stack.config("unleashx:baseUrl", live.base_url)
     stack.config("unleashx:token", TOKEN, secret=True)
@@ -57,7 +65,7 @@ def _text(proc: subprocess.CompletedProcess[str]) -> str:
 
 def test_lifecycle__adopt_records_update_drift_missing_number_destroy(make_stack: MakeStack,
                                                                       emulator: Emulators) -> None:
-    live, stack = _stack(make_stack, emulator)
+    live, stack = _stack(make_stack, emulator, campaign_ids=True)
     live.seed({
         "campaigns": [{"id": SEEDED, "agent_id": 101, "campaign_name": "Seeded renewals"}],
         "audience": [
@@ -132,7 +140,7 @@ def test_lifecycle__adopt_records_update_drift_missing_number_destroy(make_stack
 @pytest.mark.parametrize("delete_records", [False, True])
 def test_destroy__draft_campaign_keeps_uploaded_records_unless_asked(make_stack: MakeStack, emulator: Emulators,
                                                                      delete_records: bool) -> None:
-    live, stack = _stack(make_stack, emulator)
+    live, stack = _stack(make_stack, emulator, campaign_ids=True)
     if delete_records:
         stack.config("deleteRecordsOnDestroy", "true")
     stack.up()
@@ -157,22 +165,33 @@ def test_destroy__draft_campaign_keeps_uploaded_records_unless_asked(make_stack:
 @pytest.mark.parametrize("failure", ["lost_answer", "no_id_in_answer"])
 def test_create__unknown_campaign_id_is_explained_then_adopt_id_takes_over(make_stack: MakeStack, emulator: Emulators,
                                                                           failure: str) -> None:
-    live, stack = _stack(make_stack, emulator)
+    # The emulator's default: create-campaign answers {"message": "Campaign created successfully"} and no id, as
+    # the create-campaign page shows. Nothing is turned on here.
+    live, stack = _stack(make_stack, emulator, campaign_ids=False)
     if failure == "lost_answer":
         live.fault(kind="drop_after_commit", route="POST /create-campaign")
-    else:
-        live.configure(return_campaign_data=False)
+    stack.config("status", "hold")  # a status create-campaign can't set: it would take an update-campaign after
+    live.clear_requests()
     out = stack.up(check=False)
     text = _text(out)
     assert out.returncode != 0 and "adopt_id" in text
     assert "Traceback" not in text  # our errors arrive as their message (the SDK would send the whole traceback)
+    writes = [r for r in live.requests() if r["method"] == "POST" and not r["path"].endswith(("/verify",
+                                                                                               "/agents/get"))]
     if failure == "lost_answer":
         assert "most likely created the campaign" in text and "is taken" in text
+        # The lost create, then one retry that UnleashX refuses by name: never a loop, never a second campaign.
+        assert [r["path"].rsplit("/", 1)[1] for r in writes] == ["create-campaign", "create-campaign"]
     else:
+        # Says what UnleashX's answer lacked, and fails at once: one create, no retry, no update-campaign.
         assert "carries no campaign id" in text
+        assert [r["path"].rsplit("/", 1)[1] for r in writes] == ["create-campaign"]
     campaigns = live.objects("campaigns")
     assert len(campaigns) == 1  # never duplicated
     (cid,) = campaigns
+    assert campaigns[cid]["campaign_status"] == "draft"  # nothing half-applied after the failed create
+    resources = json.loads(stack.export())["deployment"].get("resources") or []
+    assert not [r for r in resources if r["type"].endswith("/unleashx:Campaign")]  # nothing recorded
 
     stack.config("adoptId", cid)
     stack.config("status", "inprogress")
@@ -186,7 +205,7 @@ def test_create__unknown_campaign_id_is_explained_then_adopt_id_takes_over(make_
 
 def test_preview__agent_id_typo_is_refused_naming_the_agents_with_no_write(make_stack: MakeStack,
                                                                            emulator: Emulators) -> None:
-    live, stack = _stack(make_stack, emulator)
+    live, stack = _stack(make_stack, emulator, campaign_ids=True)
     stack.config("agentId", "110")  # a typo of 101
     live.clear_requests()
     for run in (stack.preview, stack.up):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -110,3 +111,36 @@ def test_delete__a_400_for_an_audience_that_still_exists_is_raised(live: LiveEmu
         _provider().delete("still_here", {"name": "still_here", "membership": "authoritative"})
     assert info.value.status == 400
     assert "still_here" in live.objects("audiences")
+
+
+def test_rate_limit__bare_429s_are_paced_by_the_adaptive_limiter_and_nothing_fails(live: LiveEmulator,
+                                                                                   monkeypatch: pytest.MonkeyPatch
+                                                                                   ) -> None:
+    """Batch lists 429 and no Retry-After: the emulator's default 429 is bare, and the client's shared pace (not a
+    header) is what keeps parallel writes going. (Its dual, a client never refused is never paced, is in
+    tests/unit/test_core_pace.py.)"""
+    # A credential of its own: the pace is shared per credential for the whole process.
+    live.seed({"credentials": [{"api_key": "pace-test-key", "project_key": PROJECT}]})
+    monkeypatch.setenv("BATCH_API_KEY", "pace-test-key")
+    live.configure(rate_limit_rpm=1200, rate_limit_burst=4)  # 20 requests/s, bursts of 4
+    client = config.load(ConfigSource(None)).client
+    assert client.pace.rate is None  # unpaced until the vendor says 429
+    failures: list[BaseException] = []
+
+    def create(n: int) -> None:
+        for i in range(5):
+            try:
+                client.create_audience(f"paced_{n}_{i}", None)
+            except ApiError as exc:
+                failures.append(exc)
+
+    threads = [threading.Thread(target=create, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    served = [r for r in live.requests() if r["path"].endswith("/audiences/create")]
+    refused = [r for r in served if r["status"] == 429]
+    assert failures == [] and len(live.objects("audiences")) == 30
+    assert refused and client.pace.rate is not None  # bare 429s happened and set the pace
+    assert len(served) - len(refused) == 30  # each audience created once: a 429 is retried, never duplicated

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
+from emulators.admin import EmulatorProcess
+
 if TYPE_CHECKING:
     from tests.conftest import Emulators, LiveEmulator
 
@@ -80,20 +82,52 @@ def test_config__latency_is_added_to_each_request(emulator: Emulators) -> None:
     assert time.monotonic() - started >= 0.19
 
 
-def test_rate_limit__per_credential_429_with_retry_after(emulator: Emulators) -> None:
+def test_rate_limit__per_credential_429_without_retry_after_by_default(emulator: Emulators) -> None:
     live = emulator("batch")
     live.configure(rate_limit_rpm=60, rate_limit_burst=3)
     with _client(live) as c:
         codes = [c.get("/audiences/list") for _ in range(5)]
     assert [r.status_code for r in codes] == [200, 200, 200, 429, 429]
-    assert codes[3].json()["error_code"] == "TOO_MANY_REQUESTS" and int(codes[3].headers["Retry-After"]) >= 1
+    # No vendor documents a Retry-After header: the default 429 is the bare one.
+    assert codes[3].json()["error_code"] == "TOO_MANY_REQUESTS" and "Retry-After" not in codes[3].headers
     # Another credential has its own bucket (the 401 is the vendor's, not the limiter's).
     other = httpx.get(live.base_url + "/audiences/list", headers={"Authorization": "Bearer other"})
     assert other.status_code == 401
 
 
+def test_rate_limit__retry_after_only_when_turned_on(emulator: Emulators) -> None:
+    live = emulator("batch")
+    live.configure(rate_limit_rpm=60, rate_limit_burst=1, rate_limit_retry_after=True)
+    with _client(live) as c:
+        codes = [c.get("/audiences/list") for _ in range(2)]
+    assert [r.status_code for r in codes] == [200, 429] and int(codes[1].headers["Retry-After"]) >= 1
+    live.reset()  # back to the documented default
+    live.configure(rate_limit_rpm=60, rate_limit_burst=1)
+    with _client(live) as c:
+        codes = [c.get("/audiences/list") for _ in range(2)]
+    assert codes[1].status_code == 429 and "Retry-After" not in codes[1].headers
+
+
+def test_config__unknown_vendor_option_is_refused(emulator: Emulators) -> None:
+    # A misspelt option must not pass silently (a test would then run on the default it meant to change).
+    live = emulator("batch")
+    with pytest.raises(httpx.HTTPStatusError):
+        live.configure(strict_validaton=True)
+
+
 def test_admin__not_subject_to_faults_or_log(emulator: Emulators) -> None:
     live = emulator("batch")
     live.fault(kind="status", status=503, count=100)
-    assert live.state() == {"vendor": "batch", "objects": {"audiences": {}}, "meta": {}}
+    assert live.state()["objects"] == {"audiences": {}}
     assert live.requests() == []
+
+
+def test_startup_options__survive_reset_while_admin_config_does_not() -> None:
+    # `python -m emulators --set ...` (scripts/emulators uses it for the demo): a reset comes back to them.
+    with EmulatorProcess(("unleashx", "batch"), options={"unleashx": {"return_campaign_data": True}}) as proc:
+        unleashx, batch = proc["unleashx"], proc["batch"]
+        unleashx.reset()
+        assert unleashx.state()["meta"]["return_campaign_data"] is True
+        batch.configure(strict_validation=True)
+        batch.reset()
+        assert batch.state()["meta"]["strict_validation"] is False  # admin config is undone by a reset

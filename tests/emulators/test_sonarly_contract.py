@@ -199,8 +199,15 @@ def test_envelope__trace_id_is_unique_per_request(api: httpx.Client) -> None:
     assert len(ids) == 5
 
 
-@invented
-def test_envelope__trace_id_also_in_x_trace_id_header(sonarly: Sonarly, api: httpx.Client) -> None:
+@needs_emulator
+def test_envelope__trace_id_is_in_the_body_only_by_default(sonarly: Sonarly, api: httpx.Client) -> None:
+    # The pages put traceId in the envelope and name no response header.
+    assert "X-Trace-Id" not in api.get("/accounts").headers
+
+
+@needs_emulator
+def test_envelope__x_trace_id_header_only_when_turned_on(sonarly: Sonarly, api: httpx.Client) -> None:
+    sonarly.live.configure(trace_id_header=True)  # invented option
     ok, bad = api.get("/accounts"), api.get(f"{sonarly.audiences_path}/does-not-exist")
     assert ok.headers["X-Trace-Id"] == ok.json()["traceId"]
     assert bad.headers["X-Trace-Id"] == bad.json()["traceId"]
@@ -297,6 +304,25 @@ def test_list__non_numeric_limit_is_400(sonarly: Sonarly, api: httpx.Client) -> 
     assert error["code"] == "VALIDATION_ERROR" and "limit" in str(error["details"])
 
 
+@needs_emulator
+def test_list__limit_over_100_is_served_100_at_a_time_by_default(sonarly: Sonarly, api: httpx.Client) -> None:
+    # audiences-list: limit is the "Maximum number of items to return in this page", with no bound given; the
+    # emulator never refuses a large one, it just serves at most 100 and the cursor carries the rest.
+    sonarly.live.seed({"audiences": [{"name": f"seeded_{i:03d}"} for i in range(130)]})
+    first = _ok(api.get(sonarly.audiences_path, params={"limit": 500}))
+    assert len(first["items"]) == 100 and first["hasMore"] is True
+    rest = _ok(api.get(sonarly.audiences_path, params={"limit": 500, "cursor": first["nextCursor"]}))
+    assert len(rest["items"]) == 30 and rest["hasMore"] is False
+
+
+@needs_emulator
+def test_list__limit_over_100_is_400_under_strict_validation(sonarly: Sonarly, api: httpx.Client) -> None:
+    sonarly.live.configure(strict_validation=True)  # invented option
+    error = _err(api.get(sonarly.audiences_path, params={"limit": 101}), 400)
+    assert "limit" in str(error["details"])
+    _ok(api.get(sonarly.audiences_path, params={"limit": 100}))
+
+
 @invented
 def test_list__garbage_cursor_is_400(sonarly: Sonarly, api: httpx.Client) -> None:
     error = _err(api.get(sonarly.audiences_path, params={"cursor": "!!not-a-cursor!!"}), 400)
@@ -325,11 +351,30 @@ def test_patch__empty_body_is_422_update_failed_validation(sonarly: Sonarly, api
 
 
 @invented
-def test_patch__blank_or_too_long_name_is_422_and_changes_nothing(sonarly: Sonarly, api: httpx.Client) -> None:
+def test_patch__blank_name_is_422_and_changes_nothing(sonarly: Sonarly, api: httpx.Client) -> None:
     created = _create(sonarly, api)
-    for name in ("   ", "x" * 256):
-        error = _err(api.patch(f"{sonarly.audiences_path}/{created['id']}", json={"name": name}), 422)
-        assert error["code"] == "VALIDATION_ERROR" and "name" in str(error["details"])
+    error = _err(api.patch(f"{sonarly.audiences_path}/{created['id']}", json={"name": "   "}), 422)
+    assert error["code"] == "VALIDATION_ERROR" and "name" in str(error["details"])
+    assert _ok(api.get(f"{sonarly.audiences_path}/{created['id']}"))["name"] == created["name"]
+
+
+@needs_emulator
+def test_name__over_255_characters_is_accepted_by_default(sonarly: Sonarly, api: httpx.Client) -> None:
+    # No page gives a name length limit.
+    long_name = "contract_" + "x" * 300
+    created = _create(sonarly, api, long_name)
+    patched = _ok(api.patch(f"{sonarly.audiences_path}/{created['id']}", json={"name": long_name + "y"}))
+    assert patched["name"] == long_name + "y"
+
+
+@needs_emulator
+def test_name__over_255_characters_is_refused_under_strict_validation(sonarly: Sonarly, api: httpx.Client) -> None:
+    sonarly.live.configure(strict_validation=True)  # invented option
+    created = _create(sonarly, api)
+    error = _err(api.post(sonarly.audiences_path, json={"name": "x" * 256, "type": "on_demand"}), 400)
+    assert "name" in str(error["details"])
+    error = _err(api.patch(f"{sonarly.audiences_path}/{created['id']}", json={"name": "x" * 256}), 422)
+    assert "name" in str(error["details"])
     assert _ok(api.get(f"{sonarly.audiences_path}/{created['id']}"))["name"] == created["name"]
 
 
@@ -345,11 +390,36 @@ def test_patch__unknown_audience_is_404(sonarly: Sonarly, api: httpx.Client) -> 
     _err(api.patch(f"{sonarly.audiences_path}/507f1f77bcf86cd799439011", json={"name": _name()}), 404)
 
 
-def test_patch__type_is_not_patchable_400(sonarly: Sonarly, api: httpx.Client) -> None:
+def test_patch__type_is_not_patchable(sonarly: Sonarly, api: httpx.Client) -> None:
+    # audiences-update takes name and description: `type` is no mutable field, so the body has none (422), and the
+    # type stays. (400 naming `type` is the invented strict_validation answer, below.)
     created = _create(sonarly, api)
-    error = _err(api.patch(f"{sonarly.audiences_path}/{created['id']}", json={"type": "monitoring"}), 400)
-    assert "type" in str(error["details"])
+    resp = api.patch(f"{sonarly.audiences_path}/{created['id']}", json={"type": "monitoring"})
+    assert resp.status_code in (400, 422)
+    _err(resp, resp.status_code)
     assert _ok(api.get(f"{sonarly.audiences_path}/{created['id']}"))["type"] == "on_demand"
+
+
+@needs_emulator
+def test_patch__field_outside_the_schema_is_ignored_by_default_400_under_strict_validation(
+        sonarly: Sonarly, api: httpx.Client) -> None:
+    created = _create(sonarly, api)
+    path = f"{sonarly.audiences_path}/{created['id']}"
+    assert _ok(api.patch(path, json={"description": "d", "type": "monitoring"}))["type"] == "on_demand"
+    sonarly.live.configure(strict_validation=True)  # invented option
+    error = _err(api.patch(path, json={"description": "e", "type": "monitoring"}), 400)
+    assert "type" in str(error["details"])
+    assert _ok(api.get(path))["description"] == "d"
+
+
+@needs_emulator
+def test_create__unknown_field_is_ignored_by_default_400_under_strict_validation(sonarly: Sonarly,
+                                                                                 api: httpx.Client) -> None:
+    created = _create(sonarly, api, colour="blue")
+    assert "colour" not in created
+    sonarly.live.configure(strict_validation=True)  # invented option
+    error = _err(api.post(sonarly.audiences_path, json={"name": _name(), "type": "on_demand", "colour": "blue"}), 400)
+    assert "colour" in str(error["details"])
 
 
 def test_get__unknown_audience_is_404(sonarly: Sonarly, api: httpx.Client) -> None:
@@ -477,6 +547,93 @@ def test_prospecting_cancel__completed_job_is_422_validation_error(sonarly: Sona
     assert error["code"] == "VALIDATION_ERROR"  # prospecting-jobs-cancel "Cancelable states"
 
 
+@needs_emulator
+def test_prospecting_get__status_object_has_the_documented_fields_only(sonarly: Sonarly, api: httpx.Client) -> None:
+    audience = _create(sonarly, api)
+    started = _ok(_start_job(sonarly, api, audience["id"]), 202)
+    job = _ok(api.get(f"/accounts/{sonarly.group}/prospecting/{started['jobId']}"))
+    # prospecting-jobs-get example: jobId, type, status, createdAt, updatedAt, stages, error.
+    assert set(job) == {"jobId", "type", "status", "createdAt", "updatedAt", "stages", "error"}
+    sonarly.live.configure(job_audience_id=True)  # invented option
+    assert _ok(api.get(f"/accounts/{sonarly.group}/prospecting/{started['jobId']}"))["audienceId"] == audience["id"]
+
+
+# -- plan caps and credits (prospecting-jobs-start "Result limits", "Credit consumption") --------------------
+
+@needs_emulator
+@pytest.mark.parametrize(("plan", "asked", "found"), [("tester", 500, 100), ("starter", 1500, 1000),
+                                                      ("scale", 2500, 2000), ("starter", 40, 40)])
+def test_prospecting_start__max_results_is_capped_by_plan_not_refused(sonarly: Sonarly, api: httpx.Client,
+                                                                      plan: str, asked: int, found: int) -> None:
+    sonarly.live.configure(plan=plan, job_seconds=0)
+    audience = _create(sonarly, api)
+    _ok(_start_job(sonarly, api, audience["id"], max_results=asked), 202)
+    assert _ok(api.get(f"{sonarly.audiences_path}/{audience['id']}"))["prospectCount"] == found
+
+
+@needs_emulator
+def test_prospecting_start__default_plan_is_the_lowest_cap(sonarly: Sonarly, api: httpx.Client) -> None:
+    # The account's plan is left open by the docs: the emulator takes the least generous one (Tester, 100).
+    sonarly.live.configure(job_seconds=0)
+    audience = _create(sonarly, api)
+    _ok(_start_job(sonarly, api, audience["id"], max_results=2000), 202)
+    assert _ok(api.get(f"{sonarly.audiences_path}/{audience['id']}"))["prospectCount"] == 100
+    assert sonarly.live.state()["meta"]["plan"] == "tester"
+
+
+@needs_emulator
+@pytest.mark.parametrize("max_results", [0, "many", 1.5])
+def test_prospecting_start__max_results_that_is_no_count_is_400(sonarly: Sonarly, api: httpx.Client,
+                                                                max_results: Any) -> None:
+    audience = _create(sonarly, api)
+    error = _err(_start_job(sonarly, api, audience["id"], max_results=max_results), 400)
+    assert "maxResults" in str(error["details"])
+
+
+@needs_emulator
+@pytest.mark.parametrize("max_results", [5000, 1, "whatever"])
+def test_url_upload__ignores_max_results(sonarly: Sonarly, api: httpx.Client, max_results: Any) -> None:
+    # "url_upload ignores maxResults and imports according to the supplied URL list", whatever the plan's cap.
+    sonarly.live.configure(job_seconds=0)
+    audience = _create(sonarly, api)
+    urls = _profiles(120)
+    _ok(api.post(f"/accounts/{sonarly.group}/prospecting",
+                 json={"audienceId": audience["id"], "source": "url_upload", "urls": urls,
+                       "maxResults": max_results}), 202)
+    assert _ok(api.get(f"{sonarly.audiences_path}/{audience['id']}"))["prospectCount"] == 120
+
+
+@needs_emulator
+def test_url_upload__insufficient_credits_is_402_and_starts_nothing(sonarly: Sonarly, api: httpx.Client) -> None:
+    sonarly.live.configure(credits=4, job_seconds=0)
+    audience = _create(sonarly, api)
+    error = _err(_upload(sonarly, api, audience["id"], _profiles(5)), 402)
+    assert error["code"] == "INSUFFICIENT_CREDITS"  # documented code
+    assert sonarly.live.objects("jobs") == {}
+    assert _ok(api.get(f"{sonarly.audiences_path}/{audience['id']}"))["prospectCount"] == 0
+    assert sonarly.live.state()["meta"]["credits"] == 4
+
+
+@needs_emulator
+def test_prospecting__each_imported_prospect_costs_one_credit_two_with_search_emails(sonarly: Sonarly,
+                                                                                     api: httpx.Client) -> None:
+    sonarly.live.configure(credits=100, job_seconds=0)
+    audience = _create(sonarly, api)
+    urls = _profiles(30)
+    _ok(_upload(sonarly, api, audience["id"], urls), 202)
+    assert sonarly.live.state()["meta"]["credits"] == 70
+    # Profiles already in the audience are not imported again, so they cost nothing.
+    _ok(_upload(sonarly, api, audience["id"], urls[:10] + _profiles(5)), 202)
+    assert sonarly.live.state()["meta"]["credits"] == 65
+    other = _create(sonarly, api)
+    body = {"audienceId": other["id"], "source": "linkedin_search", "searchEmails": True,
+            "searchUrl": "https://www.linkedin.com/search/results/people/?keywords=cfo", "maxResults": 30}
+    _ok(api.post(f"/accounts/{sonarly.group}/prospecting", json=body), 202)  # 30 prospects x 2 credits
+    assert sonarly.live.state()["meta"]["credits"] == 5
+    body["maxResults"] = 3  # 6 credits, 5 left
+    assert _err(api.post(f"/accounts/{sonarly.group}/prospecting", json=body), 402)["code"] == "INSUFFICIENT_CREDITS"
+
+
 def test_prospecting_cancel__unknown_job_is_404(sonarly: Sonarly, api: httpx.Client) -> None:
     _err(api.post(f"/accounts/{sonarly.group}/prospecting/507f1f77bcf86cd799439011/cancel"), 404)
 
@@ -503,9 +660,15 @@ def test_folder_rename__200_new_name_same_type(sonarly: Sonarly, api: httpx.Clie
     assert {f["id"]: f["name"] for f in nav["folders"]}[folder["id"]] == new_name
 
 
-@invented
-def test_folder_rename__audience_type_is_immutable_400(sonarly: Sonarly, api: httpx.Client) -> None:
+@needs_emulator
+def test_folder_rename__audience_type_stays_ignored_by_default_400_under_strict_validation(
+        sonarly: Sonarly, api: httpx.Client) -> None:
+    # audience-folders-rename takes `name` only.
     folder = _create_folder(sonarly, api)
+    renamed = _ok(api.patch(f"{sonarly.folders_path}/{folder['id']}",
+                            json={"name": _name(), "audienceType": "monitoring"}))
+    assert renamed["audienceType"] == "on_demand"
+    sonarly.live.configure(strict_validation=True)  # invented option
     error = _err(api.patch(f"{sonarly.folders_path}/{folder['id']}",
                            json={"name": _name(), "audienceType": "monitoring"}), 400)
     assert "audienceType" in str(error["details"])
@@ -558,8 +721,18 @@ def test_move_to_folder__audience_being_populated_is_409(sonarly: Sonarly, api: 
     assert error["code"] == "AUDIENCE_NOT_READY"
 
 
-@invented
+@needs_emulator
+def test_folder_delete__no_such_route_by_default(sonarly: Sonarly, api: httpx.Client) -> None:
+    # No page documents a folder delete: the path answers like any unknown route, and the folder stays.
+    folder = _create_folder(sonarly, api)
+    assert _err(api.delete(f"{sonarly.folders_path}/{folder['id']}"), 404)["code"] == "NOT_FOUND"
+    nav = _ok(api.get(f"{sonarly.audiences_path}/navigation"))
+    assert folder["id"] in {f["id"] for f in nav["folders"]}
+
+
+@needs_emulator
 def test_folder_delete__non_empty_is_409_then_200_once_empty(sonarly: Sonarly, api: httpx.Client) -> None:
+    sonarly.live.configure(folder_delete=True)  # the invented route
     folder, audience = _create_folder(sonarly, api), _create(sonarly, api)
     _ok(api.post(f"{sonarly.audiences_path}/{audience['id']}/move-to-folder", json={"folderId": folder["id"]}))
     error = _err(api.delete(f"{sonarly.folders_path}/{folder['id']}"), 409)
@@ -756,7 +929,8 @@ ROUTES: list[tuple[str, str, str | None, set[int], Any]] = [
     ("POST", "/audiences/folders", "audiences:write", {201, 400, 401, 403, 429, 500},
      {"name": "x", "audienceType": "on_demand"}),
     ("PATCH", f"/audiences/folders/{ID}", "audiences:write", {200, 400, 401, 403, 404, 429, 500}, {"name": "x"}),
-    ("POST", "/prospecting", "prospecting:write", {200, 202, 400, 401, 403, 409, 429, 500, 502},
+    # 402 INSUFFICIENT_CREDITS is in the page's prose ("Credit consumption"), not its response list.
+    ("POST", "/prospecting", "prospecting:write", {200, 202, 400, 401, 402, 403, 409, 429, 500, 502},
      {"audienceId": ID, "source": "url_upload", "urls": ["https://www.linkedin.com/in/x"]}),
     ("GET", "/prospecting", "prospecting:read", {200, 400, 401, 403, 429, 500}, None),
     ("GET", f"/prospecting/{ID}", "prospecting:read", {200, 400, 401, 403, 404, 429, 500}, None),
@@ -831,3 +1005,27 @@ def test_every_route__audience_being_populated_is_409_audience_not_ready(sonarly
         body = {"folderId": _create_folder(sonarly, api)["id"]}
     sonarly.live.seed({"jobs": [{"audienceId": busy["id"], "seconds": 30}]})
     assert _err(_send(sonarly, api, method, path.replace(ID, busy["id"]), body), 409)["code"] == "AUDIENCE_NOT_READY"
+
+
+# Statuses a route documents with no trigger the pages describe (or only an account state, like credits): a
+# fault produces each, so a client's answer to it can be tested. Every other documented status has a natural
+# trigger, tested above (401/403/404/409/429 per route, 400/422 per rule, 402 by credits).
+NO_DOCUMENTED_TRIGGER = {("POST", "/audiences"): {422}, ("GET", "/audiences/navigation"): {400},
+                         ("GET", f"/audiences/{ID}"): {400}, ("DELETE", f"/audiences/{ID}"): {400},
+                         ("POST", f"/audiences/{ID}/remove-from-folder"): {400},
+                         ("GET", f"/prospecting/{ID}"): {400}, ("POST", f"/prospecting/{ID}/cancel"): {400}}
+
+
+@needs_emulator
+@pytest.mark.parametrize(("method", "path", "permission", "documented", "body"), ROUTES, ids=ROUTE_IDS)
+def test_every_route__every_documented_error_status_can_be_injected(sonarly: Sonarly, api: httpx.Client,
+                                                                   method: str, path: str, permission: str,
+                                                                   documented: set[int], body: Any) -> None:
+    assert NO_DOCUMENTED_TRIGGER.get((method, path), set()) <= documented
+    for status in sorted(s for s in documented if s >= 400):
+        sonarly.live.fault(kind="status", status=status, route=f"{method} /v1/accounts/[^/]+{path}$")
+        error = _err(_send(sonarly, api, method, path, body), status)
+        if status == 402:
+            assert error["code"] == "INSUFFICIENT_CREDITS"
+        if status == 400:
+            assert error["code"] == "VALIDATION_ERROR"

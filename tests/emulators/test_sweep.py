@@ -46,8 +46,12 @@ def test_sweep__thrive_children_before_structures(emulator: Emulators, monkeypat
     assert [a["reference"] for a in live.objects("audiences").values()] == ["keep"]
 
 
-def test_sweep__sonarly_audiences_then_folders(emulator: Emulators, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("folder_delete", [True, False])
+def test_sweep__sonarly_audiences_then_folders(emulator: Emulators, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str], folder_delete: bool) -> None:
     live = emulator("sonarly")
+    # No page documents a folder delete: the emulator offers one only when asked (the invented folder_delete).
+    live.configure(folder_delete=folder_delete)
     api = httpx.Client(base_url=live.base_url + "/accounts/ag_demo",
                        headers={"Authorization": "Bearer sk_live_demo_full"})
     folder = api.post("/audiences/folders", json={"name": "e2e-folder", "audienceType": "monitoring"}).json()["data"]
@@ -60,4 +64,11 @@ def test_sweep__sonarly_audiences_then_folders(emulator: Emulators, monkeypatch:
     monkeypatch.setenv("SONARLY_ACCOUNT_GROUP_ID", "ag_demo")
     sweep.main(["sonarly", "--prefix", "e2e-", "--yes"])
     state = live.all_objects()
-    assert [a["name"] for a in state["audiences"].values()] == ["keep"] and state["folders"] == {}
+    assert [a["name"] for a in state["audiences"].values()] == ["keep"]
+    out = capsys.readouterr()
+    if folder_delete:
+        assert state["folders"] == {} and "deleted sonarly folder:e2e-folder" in out.out
+    else:
+        # Kept, and said so: never reported as deleted.
+        assert [f["name"] for f in state["folders"].values()] == ["e2e-folder"]
+        assert "folder:e2e-folder" not in out.out and "offers no folder delete" in out.err

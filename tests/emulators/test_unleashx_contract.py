@@ -62,12 +62,27 @@ def _campaign_body(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-def _create(api: httpx.Client, **overrides: Any) -> int:
+def _create(api: httpx.Client, live: LiveEmulator | None, **overrides: Any) -> int:
+    """Create a campaign and return its id.
+
+    The documented answer is {"message": "Campaign created successfully"} with no id. Against the emulator the id
+    is read from its admin state (what a person reads in the UnleashX UI); against the real API it is taken from
+    the answer if UnleashX sends one, else the test is skipped (nothing documented finds a campaign by name).
+    """
     if REAL and not AGENT_ID:
         pytest.skip("set UNLEASHX_AGENT_ID to create campaigns against the real API")
-    resp = api.post("/create-campaign", json=_campaign_body(**overrides))
+    body = _campaign_body(**overrides)
+    resp = api.post("/create-campaign", json=body)
     assert resp.status_code == 200, resp.text
-    return int(resp.json()["data"]["id"])
+    data = resp.json().get("data")
+    if isinstance(data, dict) and data.get("id") is not None:
+        return int(data["id"])
+    if REAL:
+        pytest.skip("UnleashX answered create-campaign without a campaign id; no documented read finds it by name")
+    assert live is not None
+    ids = [int(cid) for cid, c in live.objects("campaigns").items() if c["campaign_name"] == body["campaign_name"]]
+    assert len(ids) == 1, ids
+    return ids[0]
 
 
 def _seed(admin: LiveEmulator, campaign_id: int, count: int, status: str = "draft",
@@ -106,8 +121,38 @@ def test_verify__valid_token_is_200(api: httpx.Client) -> None:
     assert api.post("/verify", json={}).status_code == 200
 
 
+# Where each page shows another way to send the token (routes.AUTH_FORMS): `Authorization: <token>` in the
+# Example cURL of create-campaign, campaign-audience-stats and audience-format; `api_access_token` on agents/get.
+OTHER_AUTH_FORMS = [("POST", "/create-campaign", "Authorization"), ("GET", "/campaign-audience-stats", "Authorization"),
+                    ("GET", "/audience-format", "Authorization"), ("GET", "/agents/get", "api_access_token"),
+                    ("POST", "/agents/get", "api_access_token")]
+
+
+@pytest.mark.parametrize(("method", "path", "header"), OTHER_AUTH_FORMS)
+def test_auth__documented_alternative_header_is_accepted_where_its_page_shows_it(
+        api: httpx.Client, method: str, path: str, header: str) -> None:
+    base = str(api.base_url).rstrip("/")
+    body = _campaign_body() if path == "/create-campaign" else ({} if method == "POST" else None)
+    params = {"campaign_id": MISSING_CAMPAIGN} if path in ("/campaign-audience-stats", "/audience-format") else None
+    resp = httpx.request(method, base + path, json=body, params=params, headers={header: TOKEN}, timeout=30)
+    assert resp.status_code != 401, resp.text  # authenticated: 200, or the route's own "Campaign not exist"
+    wrong = httpx.request(method, base + path, json=body, params=params, headers={header: "nope"}, timeout=30)
+    assert wrong.status_code == 401 and wrong.json()["error"] is True
+
+
+@pytest.mark.parametrize(("path", "header"), [("/delete-audience", "Authorization"),
+                                              ("/update-campaign", "api_access_token"),
+                                              ("/verify", "Authorization")])
+def test_auth__header_no_page_shows_for_the_route_is_401(api: httpx.Client, admin: LiveEmulator, path: str,
+                                                         header: str) -> None:
+    # The least helpful reading: an alternative header counts only where a page shows it for that route.
+    resp = httpx.post(str(api.base_url).rstrip("/") + path, json={"campaign_id": 1, "audience": [1], "id": 1},
+                      headers={header: TOKEN})
+    assert resp.status_code == 401 and resp.json()["error"] is True
+
+
 # -- campaigns ---------------------------------------------------------------------------------------------
-def test_create_campaign__returns_message_and_new_id_in_draft(api: httpx.Client) -> None:
+def test_create_campaign__answers_the_documented_message(api: httpx.Client) -> None:
     if REAL and not AGENT_ID:
         pytest.skip("set UNLEASHX_AGENT_ID to create campaigns against the real API")
     body = _campaign_body()
@@ -115,27 +160,52 @@ def test_create_campaign__returns_message_and_new_id_in_draft(api: httpx.Client)
     assert resp.status_code == 200
     payload = resp.json()
     assert payload["message"] == "Campaign created successfully"
-    # Inferred shape (the docs show no response body): this is the assertion that tells us if the vendor differs.
-    assert isinstance(payload["data"]["id"], int)
-    assert payload["data"]["campaign_name"] == body["campaign_name"]
+    if REAL:
+        # Whether the answer carries the new campaign is undocumented: print what the vendor does, for COVERAGE.
+        print(f"create-campaign answer keys: {sorted(payload)}; data: {payload.get('data')!r}")
+        cid = (payload.get("data") or {}).get("id")
+        if cid is not None:
+            api.post("/update-campaign", json={"id": cid, "campaign_status": "pause"})
+
+
+def test_create_campaign__documented_answer_is_the_message_alone_and_the_campaign_starts_in_draft(
+        api: httpx.Client, admin: LiveEmulator) -> None:
+    body = _campaign_body()
+    resp = api.post("/create-campaign", json=body)
+    assert resp.json() == {"message": "Campaign created successfully"}  # no `data`, no id: the documented answer
+    (made,) = [c for c in admin.objects("campaigns").values() if c["campaign_name"] == body["campaign_name"]]
+    assert made["campaign_status"] == "draft"
+    update = api.post("/update-campaign", json={"id": made["id"], "campaign_status": "hold"})
+    assert update.json() == {"message": "Campaign updated successfully"}
+
+
+def test_create_campaign__invented_data_with_the_new_id_only_when_turned_on(api: httpx.Client,
+                                                                            admin: LiveEmulator) -> None:
+    admin.configure(return_campaign_data=True)  # invented option
+    body = _campaign_body()
+    payload = api.post("/create-campaign", json=body).json()
+    assert payload["message"] == "Campaign created successfully"
+    assert isinstance(payload["data"]["id"], int) and payload["data"]["campaign_name"] == body["campaign_name"]
     assert payload["data"]["campaign_status"] == "draft"
-    api.post("/update-campaign", json={"id": payload["data"]["id"], "campaign_status": "pause"})
+    updated = api.post("/update-campaign", json={"id": payload["data"]["id"], "campaign_status": "hold"}).json()
+    assert updated["data"]["campaign_status"] == "hold"
 
 
-def test_create_campaign__duplicate_name_is_rejected(api: httpx.Client) -> None:
+def test_create_campaign__duplicate_name_is_rejected(api: httpx.Client, live: LiveEmulator | None) -> None:
     name = f"contract_{uuid.uuid4().hex[:10]}"
-    first = _create(api, campaign_name=name)
+    first = _create(api, live, campaign_name=name)
     resp = api.post("/create-campaign", json=_campaign_body(campaign_name=name))
     assert resp.status_code == 400
     assert resp.json()["error"] is True
     api.post("/update-campaign", json={"id": first, "campaign_status": "pause"})
 
 
-def test_create_campaign__duplicate_name_differing_in_case_is_rejected(api: httpx.Client) -> None:
+def test_create_campaign__duplicate_name_differing_in_case_is_rejected(api: httpx.Client,
+                                                                      live: LiveEmulator | None) -> None:
     if REAL:
         pytest.skip("emulator choice (case-insensitive uniqueness) is not documented; nothing to compare")
     name = f"contract_{uuid.uuid4().hex[:10]}"
-    _create(api, campaign_name=name)
+    _create(api, live, campaign_name=name)
     assert api.post("/create-campaign", json=_campaign_body(campaign_name=name.upper())).status_code == 400
 
 
@@ -162,17 +232,20 @@ def test_create_campaign__missing_required_field_is_400(api: httpx.Client) -> No
     assert api.post("/create-campaign", json=body).status_code == 400
 
 
-def test_update_campaign__status_changes_and_only_sent_fields_change(api: httpx.Client) -> None:
-    cid = _create(api, description="before")
+def test_update_campaign__status_changes_and_only_sent_fields_change(api: httpx.Client,
+                                                                     live: LiveEmulator | None) -> None:
+    cid = _create(api, live, description="before")
     resp = api.post("/update-campaign", json={"id": cid, "campaign_status": "hold"})
     assert resp.status_code == 200, resp.text
-    data = resp.json()["data"]
-    assert data["campaign_status"] == "hold" and data["description"] == "before"
+    assert resp.json()["message"] == "Campaign updated successfully"
+    if live is not None:  # no documented read gives a campaign's fields back; the emulator's state does
+        made = live.objects("campaigns")[str(cid)]
+        assert made["campaign_status"] == "hold" and made["description"] == "before"
     api.post("/update-campaign", json={"id": cid, "campaign_status": "pause"})
 
 
-def test_update_campaign__unknown_status_is_400(api: httpx.Client) -> None:
-    cid = _create(api)
+def test_update_campaign__unknown_status_is_400(api: httpx.Client, live: LiveEmulator | None) -> None:
+    cid = _create(api, live)
     assert api.post("/update-campaign", json={"id": cid, "campaign_status": "running"}).status_code == 400
     api.post("/update-campaign", json={"id": cid, "campaign_status": "pause"})
 
@@ -180,12 +253,6 @@ def test_update_campaign__unknown_status_is_400(api: httpx.Client) -> None:
 def test_update_campaign__unknown_id_is_campaign_not_exist(api: httpx.Client) -> None:
     resp = api.post("/update-campaign", json={"id": MISSING_CAMPAIGN, "campaign_status": "pause"})
     assert resp.status_code >= 400 and resp.json() == {"error": True, "message": "Campaign not exist"}
-
-
-def test_create_campaign__without_data_when_configured(api: httpx.Client, admin: LiveEmulator) -> None:
-    admin.configure(return_campaign_data=False)
-    resp = api.post("/create-campaign", json=_campaign_body())
-    assert resp.json() == {"message": "Campaign created successfully"}
 
 
 # -- audience-list -----------------------------------------------------------------------------------------
@@ -246,8 +313,9 @@ def test_campaign_audience_stats__aggregates_calls(api: httpx.Client, admin: Liv
         "total_audience": 0, "coverage": 0, "total_attempt": 0, "total_duration": 0, "successful_calls": 0}
 
 
-def test_audience_format__xlsx_with_mobile_no_then_agent_fields(api: httpx.Client) -> None:
-    cid = _create(api)
+def test_audience_format__xlsx_with_mobile_no_then_agent_fields(api: httpx.Client,
+                                                                 live: LiveEmulator | None) -> None:
+    cid = _create(api, live)
     resp = api.get("/audience-format", params={"campaign_id": cid})
     assert resp.status_code == 200
     assert resp.headers["content-type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
@@ -289,8 +357,9 @@ def test_delete_audience__delete_all_in_draft(api: httpx.Client, admin: LiveEmul
 
 
 @pytest.mark.parametrize("status", ["inprogress", "hold", "pause"])
-def test_delete_audience__delete_all_outside_draft_is_refused(api: httpx.Client, status: str) -> None:
-    cid = _create(api)
+def test_delete_audience__delete_all_outside_draft_is_refused(api: httpx.Client, status: str,
+                                                              live: LiveEmulator | None) -> None:
+    cid = _create(api, live)
     assert api.post("/update-campaign", json={"id": cid, "campaign_status": status}).status_code == 200
     resp = api.post("/delete-audience", json={"campaign_id": cid, "delete_all": True})
     assert resp.status_code >= 400
@@ -306,8 +375,9 @@ def test_delete_audience__delete_all_outside_draft_keeps_records(api: httpx.Clie
 
 
 @pytest.mark.parametrize("body", [{"audience": []}, {}, {"delete_all": False}, {"audience": None}])
-def test_delete_audience__empty_or_missing_audience_array_is_refused(api: httpx.Client, body: dict[str, Any]) -> None:
-    cid = _create(api)
+def test_delete_audience__empty_or_missing_audience_array_is_refused(api: httpx.Client, body: dict[str, Any],
+                                                                    live: LiveEmulator | None) -> None:
+    cid = _create(api, live)
     resp = api.post("/delete-audience", json={"campaign_id": cid, **body})
     assert resp.status_code >= 400
     assert resp.json() == {"error": True, "message": "Audience array is required"}
@@ -426,3 +496,15 @@ def test_every_route__429_in_the_vendor_error_shape(api: httpx.Client, admin: Li
     resp = api.request(method, path, json={} if method == "POST" else None)
     assert resp.status_code == 429 and resp.json() == {"error": True, "message": "Too many requests"}
     assert "Retry-After" not in resp.headers
+
+
+# The API introduction documents 400, 401, 404, 429 and 500 for the API as a whole (no page lists statuses per
+# route). 401 and 429 are produced per route above, 400 and 404 by each route's own rules; a fault produces any of
+# them on any route, in the documented {"error": true, "message"} body.
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+def test_every_route__every_documented_error_status_can_be_injected(api: httpx.Client, admin: LiveEmulator,
+                                                                   method: str, path: str) -> None:
+    for status in (400, 401, 404, 429, 500):
+        admin.fault(kind="status", status=status, route=f"{method} /api/v1/global{path}$")
+        resp = api.request(method, path, json={} if method == "POST" else None)
+        assert resp.status_code == status and resp.json()["error"] is True and resp.json()["message"]

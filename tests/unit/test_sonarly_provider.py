@@ -557,6 +557,8 @@ def test_create__prospect_urls_start_one_keyed_upload_wait_for_it_and_output_the
     (job,) = fake.jobs.values()
     assert job["audience"] == result.id and job["status"] == "completed"
     assert sent[0].headers["Idempotency-Key"].startswith("pulumi-sonarly-")
+    # url_upload "ignores maxResults" (capped by plan for the other sources): never sent.
+    assert set(json.loads(sent[0].content)) == {"audienceId", "source", "urls"}
     assert sorted(job["profiles"]) == ["ada-lovelace", "grace-hopper"]
     assert result.outs["prospect_count"] == 2 and result.outs["prospect_urls"] == URLS
     assert ("GET", f"accounts/{GROUP}/prospecting/{{id}}") in fake.calls  # waited on the job status
@@ -633,6 +635,51 @@ def test_create__failed_job_deletes_the_new_audience_and_says_why() -> None:
     text = str(info.value)
     assert "ended failed: import failed" in text and "it was deleted again" in text
     assert fake.audiences == {}
+
+
+def _credits(fake: FakeSonarly, available: int) -> None:
+    """A fake account with ``available`` credits: a url_upload costing more answers 402 INSUFFICIENT_CREDITS."""
+    left = [available]
+
+    def start(request: httpx.Request) -> httpx.Response | None:
+        cost = len(json.loads(request.content)["urls"])
+        if cost > left[0]:
+            return fail(402, "INSUFFICIENT_CREDITS", "Insufficient credits",
+                        f"credits: {cost} needed, {left[0]} available")
+        left[0] -= cost
+        return None  # fall through to the fake's own start
+
+    fake.on[("POST", f"accounts/{GROUP}/prospecting")] = start
+
+
+def test_create__insufficient_credits_fails_once_says_why_and_deletes_the_new_audience() -> None:
+    fake = FakeSonarly()
+    _credits(fake, 1)
+    with pytest.raises(ProviderError) as info:
+        provider_for(fake).create({**ARGS, "prospect_urls": URLS})
+    text = str(info.value)
+    assert "HTTP 402 [INSUFFICIENT_CREDITS]" in text and "too few credits" in text and "nothing was imported" in text
+    assert "it was deleted again" in text and KEY not in text
+    assert len(_uploads(fake)) == 1  # a 402 is not retried
+    assert fake.audiences == {} and fake.jobs == {}  # nothing left half made
+
+
+def test_update__credits_running_out_between_chunks_keeps_what_was_imported_and_says_how_far() -> None:
+    fake = FakeSonarly()
+    fake.job_polls = 1
+    aud = fake.add("Big", folder_id="f1")
+    _credits(fake, 1500)  # the first 1000-profile chunk fits, the second doesn't
+    urls = [f"https://www.linkedin.com/in/p{i:04d}" for i in range(1800)]
+    provider = provider_for(fake)
+    with pytest.raises(ProviderError) as info:
+        provider.update(aud["id"], {**STATE}, {**NEWS, "prospect_urls": urls})
+    text = str(info.value)
+    assert "INSUFFICIENT_CREDITS" in text and "1000 of the 1800 missing profile(s) were imported" in text
+    assert len(_uploads(fake)) == 2 and len(fake.members[aud["id"]]) == 1000
+    # With credits again, the rerun uploads only the 800 still missing: nothing is paid for twice.
+    fake.on.pop(("POST", f"accounts/{GROUP}/prospecting"))
+    result = provider.update(aud["id"], {**STATE}, {**NEWS, "prospect_urls": urls})
+    assert [len(j["urls"]) for j in fake.jobs.values()] == [1000, 800] and result.outs["prospect_count"] == 1800
 
 
 def test_upload__job_outlasting_the_timeout_names_the_job_and_rerun() -> None:
