@@ -10,14 +10,31 @@ and packed into the editable wheel from there, never into the checkout. Regular 
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import tempfile
+from pathlib import Path
 from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 IMPORT_NAME, FOLDER = "audience_providers", "providers"
+
+
+def _drop_own_bytecode() -> None:
+    """hatchling imports this file through the import system, which has just cached its bytecode in __pycache__/
+    beside it (unless PYTHONDONTWRITEBYTECODE is set): remove that file, and the folder if it is left empty, so that
+    a build or `pip install <checkout>` leaves the checkout as it was."""
+    cached = Path(importlib.util.cache_from_source(__file__))
+    cached.unlink(missing_ok=True)
+    try:
+        cached.parent.rmdir()
+    except OSError:  # not empty (other modules' bytecode) or already gone
+        pass
+
+
+_drop_own_bytecode()
 
 
 class EditableImportName(BuildHookInterface[Any]):

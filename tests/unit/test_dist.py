@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import configparser
+import os
 import subprocess
 import sys
 import tarfile
@@ -39,6 +40,12 @@ def tree_state() -> str:
                           capture_output=True, text=True, check=True).stdout
 
 
+def writing_bytecode() -> dict[str, str]:
+    """The environment of a user's shell: these machines set PYTHONDONTWRITEBYTECODE, which would hide a build that
+    leaves bytecode in the checkout (hatchling imports hatch_build.py from it)."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def package_files() -> set[str]:
     """The files of providers/ (tracked or not, as the build sees them) under their installed names."""
     files = {f"audience_providers/{p.relative_to(ROOT / 'providers').as_posix()}"
@@ -53,7 +60,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str, st
     out = tmp_path_factory.mktemp("dist")
     before = tree_state()
     run = subprocess.run([str(ROOT / "scripts" / "dist"), "--out", str(out)], capture_output=True, text=True,
-                         timeout=600)
+                         timeout=600, env=writing_bytecode())
     assert run.returncode == 0, run.stderr[-3000:]
     after = tree_state()
     lines = run.stdout.splitlines()
@@ -119,7 +126,8 @@ def test_dist__pip_install_of_the_checkout_leaves_it_as_it_was(tmp_path: Path) -
     before = tree_state()
     # --no-deps: what is under test is the build pip runs in the checkout (the same as with dependencies).
     pip = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                          "--no-deps", str(ROOT)], capture_output=True, text=True, timeout=600)
+                          "--no-deps", str(ROOT)], capture_output=True, text=True, timeout=600,
+                         env=writing_bytecode())
     assert pip.returncode == 0, pip.stderr[-3000:]
     assert tree_state() == before
     # It installed the package under its import name, from site-packages, with the plugins' console scripts.
