@@ -150,26 +150,6 @@ def test_plugin__get_schema_names_every_resource_and_marks_config_secrets(pulumi
         assert all(v["defaultInfo"]["environment"] for v in schema["config"]["variables"].values())
 
 
-def test_plugin__installed_from_its_archive_is_used_instead_of_path(pulumi_bin: Path, tmp_path: Path,
-                                                                    tenants: tuple[Tenant, Tenant]) -> None:
-    home, emea = tenants
-    stack = _stack(pulumi_bin, tmp_path, home, emea)
-    built = subprocess.run([sys.executable, "-m", "audience_providers.plugin", "archive", "thrive", "--out",
-                            str(tmp_path / "dist")], capture_output=True, text=True, check=True)
-    archive = built.stdout.split()[0]
-    from audience_providers import __version__
-
-    stack.run("plugin", "install", "resource", "thrive", __version__, "--file", archive)
-    listed = stack.run("plugin", "ls").stdout
-    assert re.search(rf"thrive\s+resource\s+{re.escape(__version__)}", listed), listed
-    stack.env["PULUMI_IGNORE_AMBIENT_PLUGINS"] = "true"  # PATH's pulumi-resource-thrive is not looked at
-    out = stack.up()
-    assert "from $PATH" not in out.stdout + out.stderr
-    assert home.references() == {"nat-home"} and emea.references() == {"nat-eng", "nat-team"}
-    destroy_and_check(stack, [home.admin, emea.admin])
-    assert home.references() == set() and emea.references() == set()
-
-
 HOME_CANARY, WRONG_CANARY = "home-canary-secret-7a3f0b", "wrong-canary-secret-2e8d41"
 
 
