@@ -127,7 +127,9 @@ def write(inv: Inventory, out: Path, command: str, *, protect: bool) -> tuple[Pa
 
 
 def _one_line(text: str) -> str:
-    return " ".join(part.strip() for part in text.splitlines() if part.strip())
+    """A message of several lines (e.g. a "set it with:" list of commands) as one: its lines joined by "; "."""
+    head, *rest = [" ".join(line.split()) for line in text.splitlines() if line.strip()] or [""]
+    return " ".join([head, "; ".join(rest)]).strip()
 
 
 def run(argv: Sequence[str] | None = None, *, prog: str = "audience-providers discover") -> int:

@@ -30,7 +30,7 @@ def _folders_under(folders: Sequence[NavigationFolder], under: Sequence[str]) ->
         if len(named) != 1:
             found = f"{len(named)} folders have this name ({', '.join(named)}): give the id" if named else \
                 "no folder has this id or name"
-            raise InputError(f"sonarly: --under {key!r}: {found}")
+            raise InputError(f"--under {key!r}: {found}")
         chosen.add(named[0])
     return chosen
 

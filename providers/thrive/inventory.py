@@ -46,9 +46,9 @@ def _selected(audiences: Sequence[AudienceObject], prefix: str | None,
     for key in under:
         obj = by_key.get(key)
         if obj is None:
-            raise InputError(f"thrive: --under {key!r}: the tenant has no structure with this id or reference")
+            raise InputError(f"--under {key!r}: the tenant has no structure with this id or reference")
         if obj.category != "structure":
-            raise InputError(f"thrive: --under {key!r} is a child audience ({obj.id}), not a structure")
+            raise InputError(f"--under {key!r} is a child audience ({obj.id}), not a structure")
         roots.add(obj.id)
 
     def inside(obj: AudienceObject) -> bool:

@@ -31,7 +31,7 @@ def discover(cfg: UnleashXConfig, progress: Progress, *, prefix: str | None = No
         try:
             campaign_id = int(key)
         except ValueError:
-            raise InputError(f"unleashx: --under {key!r}: give a campaign id (a number, from the UnleashX "
+            raise InputError(f"--under {key!r}: give a campaign id (a number, from the UnleashX "
                              "UI)") from None
         what = f"unleashx campaign {campaign_id}'s audience records"
         progress.line(f"reading the audience records of campaign {campaign_id} (GET /audience-list)")

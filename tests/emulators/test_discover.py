@@ -290,3 +290,20 @@ def test_batch_adopt__without_members_takes_the_audience_as_it_is_with_reads_onl
     assert created.id == "vip_customers" and created.outs["adopted"] is True and created.outs["nb_ids"] == 3
     assert tenant.writes(live) == []
     assert sorted(live.objects("audiences")["vip_customers"]["ids"]) == ["c1", "c2", "c3"]
+
+
+def test_bench__discover_runs_small_and_reports_requests_and_pages(tmp_path: Path) -> None:
+    """bench/discover.py end to end at a small size: what it counts (never how fast)."""
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-m", "bench.discover", "--thrive", "120", "--batch", "30",
+                           "--latency-ms", "1", "--workers", "4", "--out", str(tmp_path)], cwd=root,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (path,) = tmp_path.glob("discover-*.json")
+    runs = json.loads(path.read_text())["runs"]
+    assert runs["thrive_listing_only"]["requests"] == {"list": 2} and runs["thrive_listing_only"]["list_pages"] == 1
+    # 120 audiences = 2 structures (one manager each) + 118 audiences (3 members each): two reads per audience.
+    full = runs["thrive_with_members_and_managers"]
+    assert full["requests"] == {"list": 2, "members": 120, "managers": 120}
+    assert full["import_file_resources"] == 120 + 118 + 2 and full["methods"] == {"GET": 242}
+    assert runs["batch"]["list_pages"] == 1 and runs["batch"]["import_file_resources"] == 30
