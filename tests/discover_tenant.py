@@ -7,6 +7,7 @@ tests/e2e/test_discover_roundtrip.py (the round trip through the real CLI on bot
 
 from __future__ import annotations
 
+import ast
 import os
 from typing import Any
 
@@ -89,3 +90,25 @@ def environment(live: Admin) -> dict[str, str]:
 def writes(live: Admin) -> list[str]:
     """Every request of the emulator's log that is not a read, as "METHOD path"."""
     return [f"{r['method']} {r['path']}" for r in live.requests() if r["method"] not in ("GET", "HEAD")]
+
+
+def program_calls(source: str) -> dict[str, ast.Call]:
+    """Each `var = vendor.Kind(...)` / `vendor.Kind.get(...)` of a generated program, by variable."""
+    out = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            target = node.targets[0]
+            assert isinstance(target, ast.Name)
+            out[target.id] = node.value
+    return out
+
+
+def call_kwargs(call: ast.Call) -> dict[str, Any]:
+    """A call's keyword arguments: literals as values, anything else (a reference) as its source text."""
+    out: dict[str, Any] = {}
+    for k in call.keywords:
+        try:
+            out[k.arg or ""] = ast.literal_eval(k.value)
+        except ValueError:
+            out[k.arg or ""] = ast.unparse(k.value)
+    return out

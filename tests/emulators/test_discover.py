@@ -41,27 +41,6 @@ def _run(live: LiveEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ca
     return data, (out / f"adopt_{live.vendor}.py").read_text(), captured.out, captured.err
 
 
-def _calls(source: str) -> dict[str, ast.Call]:
-    out = {}
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-            target = node.targets[0]
-            assert isinstance(target, ast.Name)
-            out[target.id] = node.value
-    return out
-
-
-def _kwargs(call: ast.Call) -> dict[str, Any]:
-    """Keyword arguments: literals as values, anything else (a reference) as its source text."""
-    out: dict[str, Any] = {}
-    for k in call.keywords:
-        try:
-            out[k.arg or ""] = ast.literal_eval(k.value)
-        except ValueError:
-            out[k.arg or ""] = ast.unparse(k.value)
-    return out
-
-
 def _seeded(emulator: Emulators, vendor: str) -> LiveEmulator:
     live = emulator(vendor)
     tenant.seed(live)
@@ -91,16 +70,16 @@ def test_discover__thrive_tree_with_members_and_managers_and_ui_made_ones_skippe
     assert [(r["type"], r["name"], r["id"]) for r in data["resources"]] == expected
     assert not any(ids[ref] in json.dumps(data) for ref in tenant.THRIVE_FOREIGN)
 
-    calls = _calls(program)
+    calls = tenant.program_calls(program)
     assert ast.unparse(calls["thrive_eng"].func) == "thrive.Structure"
-    assert _kwargs(calls["thrive_eng"]) == {"name": "Engineering", "reference": "eng", "adopt": True,
+    assert tenant.call_kwargs(calls["thrive_eng"]) == {"name": "Engineering", "reference": "eng", "adopt": True,
                                             "opts": "adopted()"}
-    backend = _kwargs(calls["thrive_eng_backend"])
+    backend = tenant.call_kwargs(calls["thrive_eng_backend"])
     assert backend["parent"] == "thrive_eng.id" and backend["adopt"] is True  # by variable, not the literal id
-    assert _kwargs(calls["thrive_eng_backend_members"])["members"] == [
+    assert tenant.call_kwargs(calls["thrive_eng_backend_members"])["members"] == [
         "user4@example.com", "user5@example.com", "user6@example.com"]
-    assert _kwargs(calls["thrive_eng_backend_members"])["audience"] == "thrive_eng_backend.id"
-    (manager,) = _kwargs(calls["thrive_eng_managers"])["managers"]
+    assert tenant.call_kwargs(calls["thrive_eng_backend_members"])["audience"] == "thrive_eng_backend.id"
+    (manager,) = tenant.call_kwargs(calls["thrive_eng_managers"])["managers"]
     assert manager["user"] == "user3@example.com"
     assert manager["permissions"]["administrator"] == {"canAddAudienceManagers": True}
     assert manager["permissions"]["audienceManager"]["manageContent"] is True
@@ -122,10 +101,10 @@ def test_discover__thrive_under_a_structure_and_by_prefix(emulator: Emulators, t
 
     data, program, _, _ = _run(live, tmp_path / "prefix", monkeypatch, capsys, "--prefix", "eng-")
     assert [r["name"] for r in data["resources"]][:1] == ["thrive-eng-backend"]
-    calls = _calls(program)
+    calls = tenant.program_calls(program)
     # The parent structure is outside the selection: read with .get, and still referenced by variable.
     assert ast.unparse(calls["thrive_eng"]) == f"thrive.Structure.get('thrive-eng', '{tenant.ENG}')"
-    assert _kwargs(calls["thrive_eng_frontend"])["parent"] == "thrive_eng.id"
+    assert tenant.call_kwargs(calls["thrive_eng_frontend"])["parent"] == "thrive_eng.id"
     assert "thrive-eng" not in [r["name"] for r in data["resources"]]
     assert tenant.writes(live) == []
 
@@ -139,12 +118,12 @@ def test_discover__sonarly_folders_read_audiences_adopted_and_an_undeclarable_ty
         ("sonarly:index:AudienceFolder", tenant.FOLDER_OUT), ("sonarly:index:AudienceFolder", tenant.FOLDER_WATCH),
         ("sonarly:index:Audience", tenant.CTOS), ("sonarly:index:Audience", tenant.COMPETITORS),
         ("sonarly:index:Audience", tenant.FOUNDERS)]
-    calls = _calls(program)
+    calls = tenant.program_calls(program)
     assert ast.unparse(calls["sonarly_outbound"].func) == "sonarly.AudienceFolder.get"
-    assert _kwargs(calls["sonarly_ctos_eu"]) == {"name": "CTOs EU", "type": "on_demand", "description": "Series A+",
-                                                 "folder_id": "sonarly_outbound.id", "adopt_id": tenant.CTOS,
-                                                 "opts": "adopted()"}
-    assert "folder_id" not in _kwargs(calls["sonarly_founders"])
+    assert tenant.call_kwargs(calls["sonarly_ctos_eu"]) == {
+        "name": "CTOs EU", "type": "on_demand", "description": "Series A+", "folder_id": "sonarly_outbound.id",
+        "adopt_id": tenant.CTOS, "opts": "adopted()"}
+    assert "folder_id" not in tenant.call_kwargs(calls["sonarly_founders"])
     assert f"skipped sonarly audience 'Legacy scrape' (id {tenant.LEGACY})" in out and "linkedin_search" in out
     assert tenant.writes(live) == []
 
@@ -159,10 +138,10 @@ def test_discover__batch_audiences_adopted_by_name_without_members(emulator: Emu
     data, program, out, _ = _run(live, tmp_path, monkeypatch, capsys)
     assert data["resources"] == [{"type": "batch:index:Audience", "name": f"batch-{n.replace('_', '-')}", "id": n}
                                  for n in ("churn_risk", "newsletter", "vip_customers")]
-    calls = _calls(program)
-    assert _kwargs(calls["batch_vip_customers"]) == {"name": "vip_customers", "display_name": "VIP customers",
-                                                     "adopt": True, "opts": "adopted()"}
-    assert "display_name" not in _kwargs(calls["batch_churn_risk"])
+    calls = tenant.program_calls(program)
+    assert tenant.call_kwargs(calls["batch_vip_customers"]) == {
+        "name": "vip_customers", "display_name": "VIP customers", "adopt": True, "opts": "adopted()"}
+    assert "display_name" not in tenant.call_kwargs(calls["batch_churn_risk"])
     assert "# 3 ids now (Batch lists no ids, so none are declared)" in program
     assert "Batch reports an audience's id count, not its ids" in out
     data, _, _, _ = _run(live, tmp_path / "p", monkeypatch, capsys, "--prefix", "vip")
@@ -181,7 +160,7 @@ def test_discover__unleashx_records_of_named_campaigns_and_campaigns_named_unlis
     data, program, out, _ = _run(live, tmp_path / "named", monkeypatch, capsys, "--under", "7001", "--under", "9999")
     assert data["resources"] == [{"type": "unleashx:index:CampaignAudience", "name": "unleashx-7001-records",
                                   "id": "7001/audience"}]
-    assert _kwargs(_calls(program)["unleashx_7001_records"])["phone_numbers"] == [
+    assert tenant.call_kwargs(tenant.program_calls(program)["unleashx_7001_records"])["phone_numbers"] == [
         "+15550000001", "+15550000002", "+1 555 000 0003"]
     assert "skipped unleashx campaign 9999's audience records: UnleashX says \"Campaign not exist\"" in out
     assert tenant.writes(live) == []

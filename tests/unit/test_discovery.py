@@ -17,6 +17,7 @@ from audience_providers._core.discovery import (
     python_program,
     summary,
 )
+from tests.discover_tenant import call_kwargs, program_calls
 
 
 def _tree() -> Inventory:
@@ -39,35 +40,20 @@ def _tree() -> Inventory:
     return inv
 
 
-def _calls(source: str) -> dict[str, ast.Call]:
-    """Each `var = vendor.Kind(...)` / `vendor.Kind.get(...)` of a generated program, by variable."""
-    out = {}
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-            target = node.targets[0]
-            assert isinstance(target, ast.Name)
-            out[target.id] = node.value
-    return out
-
-
-def _kwargs(call: ast.Call) -> dict[str, str]:
-    return {k.arg or "": ast.unparse(k.value) for k in call.keywords}
-
-
 def test_python_program__declares_adopted_objects_and_references_parents_by_variable() -> None:
     source = python_program(_tree(), command="audience-providers discover thrive")
-    calls = _calls(source)
+    calls = program_calls(source)
     assert ast.unparse(calls["thrive_outside"].func) == "thrive.Structure.get"
     assert [ast.literal_eval(a) for a in calls["thrive_outside"].args] == ["thrive-outside", "s0"]
-    backend = _kwargs(calls["thrive_eng_backend"])
-    assert backend["parent"] == "thrive_eng.id" and backend["adopt"] == "True"  # a variable, not the literal id
-    assert _kwargs(calls["thrive_class"])["parent"] == "thrive_outside.id"
-    assert ast.literal_eval(_kwargs(calls["thrive_eng"])["name"]) == 'Eng "core"'
-    assert ast.literal_eval(_kwargs(calls["thrive_class"])["name"]) == "Ünïcode"
-    members = _kwargs(calls["thrive_eng_backend_members"])
+    backend = call_kwargs(calls["thrive_eng_backend"])
+    assert backend["parent"] == "thrive_eng.id" and backend["adopt"] is True  # a variable, not the literal id
+    assert call_kwargs(calls["thrive_class"])["parent"] == "thrive_outside.id"
+    assert call_kwargs(calls["thrive_eng"])["name"] == 'Eng "core"'
+    assert call_kwargs(calls["thrive_class"])["name"] == "Ünïcode"
+    members = call_kwargs(calls["thrive_eng_backend_members"])
     assert members["audience"] == "thrive_eng_backend.id"
-    assert len(ast.literal_eval(members["members"])) == 40
-    assert all(_kwargs(c).get("opts") == "adopted()" for v, c in calls.items() if v != "thrive_outside")
+    assert len(members["members"]) == 40
+    assert all(call_kwargs(c).get("opts") == "adopted()" for v, c in calls.items() if v != "thrive_outside")
     assert "PROTECT = True" in source
     assert "# Skipped thrive structure 'HR' (id s9): made in the Thrive UI" in source
     assert "# Not listable: nothing" in source and "# Note: a note" in source
@@ -82,7 +68,7 @@ def test_python_program__variables_stay_unique_and_valid() -> None:
     inv = Inventory("batch")
     inv.found = [Found("batch:Audience", name, name, {"name": name, "adopt": True}, name)
                  for name in ("a-b", "a_b", "1st", "class", "pulumi", "adopted")]
-    calls = _calls(python_program(inv, command="x"))
+    calls = program_calls(python_program(inv, command="x"))
     assert len(calls) == 6 and all(v.isidentifier() for v in calls)
     assert "pulumi" not in calls and "adopted" not in calls  # the program's own names stay what they are
 
