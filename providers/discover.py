@@ -162,6 +162,9 @@ def run(argv: Sequence[str] | None = None, *, prog: str = "audience-providers di
     except (ProviderError, DiscoverError) as exc:
         print(f"discover {opts.vendor}: {_one_line(str(exc))}", file=sys.stderr)
         return 1
+    except OSError as exc:  # the files could not be written
+        print(f"discover {opts.vendor}: can't write into {opts.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"discover {opts.vendor}: interrupted; nothing was written", file=sys.stderr)
         return 130

@@ -43,9 +43,11 @@ def _tenants(emulator: Emulators) -> dict[str, LiveEmulator]:
     return lives
 
 
-def _discover(live: LiveEmulator, out: Path) -> None:
-    proc = subprocess.run([str(CLI), "discover", live.vendor, *tenant.ARGS[live.vendor], "--out", str(out)],
-                          env=tenant.environment(live), capture_output=True, text=True, timeout=300)
+def _discover(live: LiveEmulator, out: Path, *, env: dict[str, str] | None = None, extra: tuple[str, ...] = ()) -> None:
+    settings = [k for k in env or {} if k.startswith(("THRIVE_", "SONARLY_", "BATCH_", "UNLEASHX_"))]
+    assert settings in ([], ["BATCH_SNAPSHOT_DIR"])  # with `env`, the settings come from --stack only
+    proc = subprocess.run([str(CLI), "discover", live.vendor, *tenant.ARGS[live.vendor], "--out", str(out), *extra],
+                          env=env or tenant.environment(live), capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"{live.vendor}: " in proc.stderr  # progress lines
 
@@ -89,8 +91,7 @@ def test_discover__python_program_adopts_the_tenant_with_reads_only_on_pulumis_o
         emulator: Emulators, pulumi_bin: Path, tmp_path: Path) -> None:
     lives = _tenants(emulator)
     project = tmp_path / "adopted"
-    for live in lives.values():
-        _discover(live, project)
+    project.mkdir()
     (project / "Pulumi.yaml").write_text("name: adopted\nruntime: python\n")
     (project / "__main__.py").write_text("".join(f"import adopt_{v}  # noqa: F401\n" for v in VENDORS))
     bin_dir = official_bin(pulumi_bin, tmp_path / "pulumi-bin")
@@ -99,6 +100,9 @@ def test_discover__python_program_adopts_the_tenant_with_reads_only_on_pulumis_o
     stack.run("stack", "init", "dev", "--non-interactive")
     for vendor, live in lives.items():
         configure_vendor(stack, live, vendor)
+    # Settings from the stack's config (secrets decrypted through the CLI): the environment holds none of them.
+    for live in lives.values():
+        _discover(live, project, env=stack.env, extra=("--stack", "dev", "--cwd", str(project)))
     _clear(lives)
 
     stack.preview()

@@ -286,3 +286,14 @@ def test_bench__discover_runs_small_and_reports_requests_and_pages(tmp_path: Pat
     assert full["requests"] == {"list": 2, "members": 120, "managers": 120}
     assert full["import_file_resources"] == 120 + 118 + 2 and full["methods"] == {"GET": 242}
     assert runs["batch"]["list_pages"] == 1 and runs["batch"]["import_file_resources"] == 30
+
+
+def test_discover__sonarly_names_the_audiences_a_running_job_hides(emulator: Emulators, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    live = _seeded(emulator, "sonarly")
+    live.seed({"jobs": [{"audienceId": tenant.FOUNDERS, "seconds": 600}]})
+    data, _, out, _ = _run(live, tmp_path, monkeypatch, capsys)
+    assert tenant.FOUNDERS not in {r["id"] for r in data["resources"]}  # hidden by Sonarly while the job runs
+    assert "not listable: audiences being filled by the 1 prospecting job(s) running now" in out
+    assert tenant.writes(live) == []
