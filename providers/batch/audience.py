@@ -263,6 +263,7 @@ class AudienceLifecycle(Lifecycle[AudienceArgs, BatchConfig]):
         problem = self._adoption_problem(args)
         if problem:
             raise InputError(problem)
+        view: AudienceView | None = None  # no members declared: the audience is taken over as it is
         if args.members is not None:
             new = resolve(args.members)
             additive = args.membership == "additive"

@@ -332,7 +332,12 @@ class AudienceManagersLifecycle(ThriveLifecycle[AudienceManagersArgs]):
             foreign = self._foreign(args.audience, [m.user for m in args.managers])
             if foreign:
                 raise InputError(_foreign_message(self.resource_label, args.audience, "manager", foreign))
-        self._apply(args)
+        # Declared exactly as they are (a program `audience-providers discover` wrote, or one written by hand):
+        # taking them over needs no PATCH, which would rewrite every manager to the same values.
+        current = {"managers": self._read(args.audience, args.managers)}
+        if self.comparable("managers", current, state=True) != self.comparable("managers", args.model_dump(),
+                                                                                state=False):
+            self._apply(args)
         return f"{args.audience}/managers", self._outputs(args)
 
     def update_resource(self, id_: str, olds: Mapping[str, Any], args: AudienceManagersArgs) -> dict[str, Any]:
