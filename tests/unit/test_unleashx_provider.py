@@ -16,6 +16,7 @@ import httpx
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
+from audience_providers._core import siblings
 from audience_providers._core.config import ConfigSource
 from audience_providers._core.errors import (
     ConfigurationError,
@@ -278,6 +279,7 @@ def test_check__campaign_rules_fail_at_preview_on_the_right_field(change: dict[s
 def test_check__single_try_needs_no_delay_and_delay_is_normalized() -> None:
     provider = configured(CampaignLifecycle, FakeUnleashX())
     assert provider.check({}, {**CAMPAIGN, "max_retry": 1, "max_delay": None}).failures == []
+    siblings.DECLARED.clear()  # another deployment: the same campaign_name is not declared twice
     result = provider.check({}, {**CAMPAIGN, "max_delay": {"h": 2}})
     assert result.failures == [] and result.inputs["max_delay"] == {"d": 0, "h": 2, "m": 0}
     assert result.inputs["status"] == "draft"
