@@ -503,7 +503,8 @@ class Lifecycle(Generic[ArgsT, CfgT]):
                 "this stack did not create (another stack, a person, or an interrupted run of this stack made it). "
                 f"Nothing was changed. To manage that object from this stack on purpose, {self.adopt_hint()}. If "
                 f"an interrupted `pulumi up` of this stack created it, recover it with `{RECOVERY_COMMAND}` "
-                "(docs/recovery.md).")
+                f"(docs/recovery.md). If another resource of this program declares {field_name} {key!r} too, that "
+                "one holds it: keep one of the two.")
 
     def ownership_failures(self, olds: Mapping[str, Any], inputs: Mapping[str, Any],
                            failures: list[Failure]) -> list[Failure]:

@@ -156,8 +156,9 @@ class AudienceLifecycle(Lifecycle[AudienceArgs, BatchConfig]):
             old = {} if old_spec.get("count") == 0 else SnapshotStore().load(old_spec.get("digest"))
         if old is None:
             was = old_spec.get("count") if isinstance(old_spec, Mapping) else None
-            return (f"now {len(new)} id(s){f', was {was}' if was is not None else ''}; which ids come and go is not "
-                    "known on this machine (no copy of the list last applied here)")
+            before = f", was {int(was)}" if isinstance(was, (int, float)) else ""  # numbers come back as floats
+            return (f"now {len(new)} id(s){before}; which ids come and go is not known on this machine (no copy of "
+                    "the list last applied here)")
 
         def named(sign: str, ids: list[str]) -> str:
             shown = ", ".join(ids[:SHOWN_IDS]) + (", ..." if len(ids) > SHOWN_IDS else "")

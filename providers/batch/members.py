@@ -176,22 +176,29 @@ class Members:
     """
 
     def __init__(self, members: MemberMap | None, file: str | None = None,
-                 items: list[str | Mapping[str, Any]] | None = None) -> None:
+                 items: list[str | Mapping[str, Any]] | None = None, problem: MembersError | None = None) -> None:
         self._members = members
         self._items = items
+        self._problem = problem
         self.file = file
 
     @property
     def members(self) -> MemberMap:
+        if self._problem is not None:
+            raise self._problem
         if self._members is None:
             self._members = read_file(self.file) if self.file is not None else normalize(self._items or [])
         return self._members
 
     @classmethod
     def of(cls, items: Iterable[str | Mapping[str, Any]]) -> Members:
-        """A list of ids (strings, or ``{"id": ..., "attributes": {...}}``); a string or a mapping is refused, not
-        split into characters or keys (``members="gold"`` used to create ids g, o, l, d)."""
-        return cls(None, items=list_of_items(items))
+        """A list of ids (strings, or ``{"id": ..., "attributes": {...}}``). A string or a mapping is refused, not
+        split into characters or keys (``members="gold"`` used to create ids g, o, l, d), when the ids are read
+        (``spec()``, where the Resource names itself in the error), like every other broken list."""
+        try:
+            return cls(None, items=list_of_items(items))
+        except MembersError as exc:
+            return cls(None, problem=exc)
 
     @classmethod
     def from_file(cls, path: str) -> Members:

@@ -207,6 +207,25 @@ class AudienceLifecycle(_AudienceLifecycle[AudienceArgs]):
             problem = None
         return [problem] if problem else []
 
+    def _unmade_parent_problem(self, parent: str) -> Failure:
+        """A parent Thrive doesn't have. Named by the reference of an object this program declares, it is still
+        refused: a reference doesn't order the two creates (an id, ``parent=root.id``, does), so `up` could create
+        this audience first and fail. The program's checks come in no fixed order either: a sibling not seen yet is
+        covered by the advice."""
+        declared = next((d for d in self._declared_parents() if d.inputs.get("reference") == parent), None)
+        if declared is not None and declared.label != StructureLifecycle.resource_label:
+            return self.failure("parent", f"parent {parent!r} is the reference of {declared.describe()}, a child "
+                                          "audience, not a structure; Thrive audiences live only in structures (two "
+                                          "levels). Nothing was changed.")
+        if declared is not None:
+            return self.failure("parent", f"parent {parent!r} is the reference of {declared.describe()}, which this "
+                                          "program creates: Thrive has no such structure before `up`, and a "
+                                          "reference doesn't make the engine create it first. Pass its id instead "
+                                          f"(parent={declared.name or 'the_structure'}.id). Nothing was changed.")
+        return self.failure("parent", f"parent {parent!r}: Thrive has no structure with this id or reference. A "
+                                      "structure this program declares is passed by its id (parent=<resource>.id), "
+                                      "which also makes the engine create it first. Nothing was changed.")
+
     def _declared_parents(self) -> list[siblings.Declared]:
         return self.declared(StructureLifecycle.resource_label, AudienceLifecycle.resource_label)
 
@@ -223,24 +242,12 @@ class AudienceLifecycle(_AudienceLifecycle[AudienceArgs]):
                                       "with thrive.Structure. Nothing was changed.")
 
     def parent_problem(self, parent: str) -> Failure | None:
-        """Read-only, at preview: Thrive lets the API create an audience only inside an API-made structure.
-
-        A parent named by the reference of a structure this program declares is fine although Thrive doesn't have
-        it yet; one naming a child audience of the program is refused like a child audience in Thrive.
-        """
+        """Read-only, at preview: Thrive lets the API create an audience only inside an API-made structure."""
         client = self.config.client
         try:
             obj = _known_audience(client, parent)
         except NotFound:
-            declared = next((d for d in self._declared_parents() if d.inputs.get("reference") == parent), None)
-            if declared is None:
-                return self.failure("parent", f"parent {parent!r}: Thrive has no structure with this id or "
-                                              "reference, and this program declares none. Nothing was changed.")
-            if declared.label == StructureLifecycle.resource_label:
-                return None
-            return self.failure("parent", f"parent {parent!r} is the reference of {declared.describe()}, a child "
-                                          "audience, not a structure; Thrive audiences live only in structures (two "
-                                          "levels). Nothing was changed.")
+            return self._unmade_parent_problem(parent)
         if obj.category != "structure":
             return self.failure("parent", f"parent {parent!r} is a child audience ({obj.id}), not a structure; "
                                           "Thrive audiences live only in structures (two levels). Nothing was "

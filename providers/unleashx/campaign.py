@@ -361,7 +361,7 @@ class CampaignAudienceLifecycle(Lifecycle[CampaignAudienceArgs, UnleashXConfig])
         try:
             found = self.config.client.find_records(args.campaign_id, args.phone_numbers)
         except NotFound:
-            return [self.failure("campaign_id", f"campaign {args.campaign_id} does not exist in the token's "
+            return [self.failure("campaign_id", f"campaign_id {args.campaign_id}: no such campaign in the token's "
                                                 "workspace (UnleashX: \"Campaign not exist\")")]
         absent = [p for p in args.phone_numbers if not found[canonical_phone(p)]]
         if absent:
