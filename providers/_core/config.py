@@ -108,6 +108,8 @@ def missing(*settings: Setting) -> ConfigurationError:
 
 # Settings every vendor reads besides its own (``client_settings``, ``skip_credentials_validation``).
 SHARED_SETTINGS = ("requestsPerMinute", "connectTimeout", "readTimeout", "retryDeadline", "skipCredentialsValidation")
+# Keys the engine itself reads in a provider's namespace (`<vendor>:version` pins the default provider's plugin).
+ENGINE_KEYS = ("version", "pluginDownloadURL")
 
 
 def declared_settings(vendor_package: str) -> list[Setting]:
@@ -143,7 +145,7 @@ def unknown_settings(source: ConfigSource, namespace: str, known: Iterable[str])
         if not key.startswith(prefix):
             continue
         name = key[len(prefix):]
-        if name in known:
+        if name in known or name in ENGINE_KEYS:
             continue
         close = lowered.get(name.lower()) or next(iter(difflib.get_close_matches(name, known, n=1, cutoff=0.6)),
                                                       None)

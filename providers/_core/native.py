@@ -176,9 +176,10 @@ class NativeProvider(sdk.Provider):
 
     async def check_config(self, request: sdk.CheckRequest) -> sdk.CheckResponse:
         """An unknown setting fails, named with the closest known one (stack config of the default provider, or
-        an explicit provider's inputs); ``version`` and the engine's ``__`` keys are the engine's own."""
+        an explicit provider's inputs); ``__`` keys are the engine's own (so are ``version`` and
+        ``pluginDownloadURL``, which ``unknown_settings`` lets pass)."""
         known = known_keys(self.package, self.settings)
-        names = [k for k in request.new_inputs if k != "version" and not k.startswith("__")]
+        names = [k for k in request.new_inputs if not k.startswith("__")]
         problem = unknown_settings(ConfigSource({f"{self.package}:{k}": None for k in names}), self.package, known)
         failures = [] if problem is None else [sdk.CheckFailure("", str(problem))]
         return sdk.CheckResponse(inputs=dict(request.new_inputs), failures=failures)

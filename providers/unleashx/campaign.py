@@ -284,7 +284,7 @@ class CampaignLifecycle(Lifecycle[CampaignArgs, UnleashXConfig]):
         if props.get("adopt_id") is not None or not isinstance(declared, str):
             return ""
         if isinstance(name, str) and name.casefold() != declared.casefold():
-            return f" (renamed in UnleashX from {declared!r}, so that name is free already)"
+            return " (renamed in UnleashX since the last `up`, so the name this stack gave it is free already)"
         retired = retired_name(declared, campaign_id)
         try:
             self.config.client.update_campaign(campaign_id, {"campaign_name": retired})

@@ -357,3 +357,19 @@ def test_preview_diff__batch_membership_change_shows_the_ids_added_and_removed(m
     text = stack.preview("--diff").stdout
     assert "now 1 id(s), was 9; which ids come and go is not known on this machine" in text, text
     destroy_and_check(stack, lives)
+
+
+# -- the same checks on the plugin path (Pulumi YAML through pulumi-resource-thrive) ------------------------------
+def test_preview__yaml_program_declaring_a_reference_twice_or_a_mistyped_setting_is_refused(
+        make_stack: MakeStack, emulator: Emulators) -> None:
+    stack = make_stack("mistakes_yaml")
+    lives = {"thrive": emulator("thrive")}
+    configure_vendor(stack, lives["thrive"], "thrive")
+    stack.config("refB", "ny-a")
+    refused(stack, lives, twice("reference", "ny-a", "thrive:Structure 'first'", "thrive:Structure 'second'"))
+    stack.config("refB", "ny-b")
+    stack.config("thrive:tennantId", "demo-tenant")
+    refused(stack, lives, "thrive:tennantId is not a setting of this provider (did you mean thrive:tenantId?)")
+    stack.run("config", "rm", "thrive:tennantId", "--stack", stack.name)
+    stack.up()
+    destroy_and_check(stack, lives)
