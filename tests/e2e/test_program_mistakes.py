@@ -23,8 +23,8 @@ from .fleet import configure_vendor, destroy_and_check
 pytestmark = pytest.mark.e2e
 
 Lives = dict[str, LiveEmulator]
-CAMPAIGN = {"agent_id": 101, "description": "Calls", "start_date": "2030-01-01", "end_date": "2030-01-31",
-            "max_retry": 1}
+CAMPAIGN: dict[str, Any] = {"agent_id": 101, "description": "Calls", "start_date": "2030-01-01",
+                            "end_date": "2030-01-31", "max_retry": 1}
 
 
 def res(vendor: str, kind: str, resource_name: str, /, after: tuple[str, ...] = (), **args: Any) -> dict[str, Any]:

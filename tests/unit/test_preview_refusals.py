@@ -11,8 +11,9 @@ into that form, so Batch's `members` cases go through it as the native plugin's 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -81,7 +82,7 @@ class Case:
     field: str  # the input replaced
     values: st.SearchStrategy[Any]
     expect: str = ""  # the field the failure names, when not ``field`` (e.g. adopt=True with an unknown name)
-    extra: dict[str, Any] = field(default_factory=dict)  # inputs set alongside (e.g. adopt=True)
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)  # inputs set alongside (e.g. adopt=True)
 
     @property
     def named(self) -> str:

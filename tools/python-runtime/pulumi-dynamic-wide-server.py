@@ -86,7 +86,7 @@ def attribute_logs_to_resources(address: str) -> None:
     import grpc
     from pulumi.runtime import settings
     from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
-    from pulumi.runtime.proto import engine_pb2_grpc, provider_pb2_grpc
+    from pulumi.runtime.proto import engine_pb2_grpc
 
     stub: list[Any] = []
 
@@ -112,14 +112,22 @@ def attribute_logs_to_resources(address: str) -> None:
         return ResourceLog(urn) if urn else sdk_get_engine()
 
     settings.get_engine = get_engine
+    name_served_resource([_SERVING])
+
+
+def name_served_resource(variables: list[contextvars.ContextVar[str]]) -> None:
+    """For the duration of each per-resource call, set each of ``variables`` to the URN of the resource served."""
+    from pulumi.runtime.proto import provider_pb2_grpc
 
     def serving(method: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
         def call(request: Any, context: Any) -> Any:
-            token = _SERVING.set(getattr(request, "urn", "") or "")
+            urn = getattr(request, "urn", "") or ""
+            tokens = [(variable, variable.set(urn)) for variable in variables]
             try:
                 return method(request, context)
             finally:
-                _SERVING.reset(token)
+                for variable, token in reversed(tokens):
+                    variable.reset(token)
         return call
 
     sdk_add = provider_pb2_grpc.add_ResourceProviderServicer_to_server
@@ -139,9 +147,7 @@ def publish_serving_urn() -> None:
     """
     from importlib.metadata import entry_points
 
-    from pulumi.runtime.proto import provider_pb2_grpc
-
-    published: list[Any] = []
+    published: list[contextvars.ContextVar[str]] = []
     for entry in sorted(entry_points(group=SERVING_GROUP), key=lambda e: e.name):
         try:
             variable = entry.load()
@@ -150,28 +156,8 @@ def publish_serving_urn() -> None:
             continue
         if isinstance(variable, contextvars.ContextVar):
             published.append(variable)
-    if not published:
-        return
-
-    def naming(method: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
-        def call(request: Any, context: Any) -> Any:
-            urn = getattr(request, "urn", "") or ""
-            tokens = [(variable, variable.set(urn)) for variable in published]
-            try:
-                return method(request, context)
-            finally:
-                for variable, token in reversed(tokens):
-                    variable.reset(token)
-        return call
-
-    sdk_add = provider_pb2_grpc.add_ResourceProviderServicer_to_server
-
-    def add_servicer(servicer: Any, server: Any) -> Any:
-        for name in _PER_RESOURCE_CALLS:
-            setattr(servicer, name, naming(getattr(servicer, name)))
-        return sdk_add(servicer, server)
-
-    provider_pb2_grpc.add_ResourceProviderServicer_to_server = add_servicer
+    if published:
+        name_served_resource(published)
 
 
 def resolve_provider(type_token: str) -> Any:
