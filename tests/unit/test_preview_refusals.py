@@ -175,6 +175,7 @@ RESOURCES = [
         Case("wrong type", "max_delay", st.one_of(text, st.lists(st.integers(), min_size=1))),
         Case("wrong type", "agent_id", st.one_of(st.lists(st.integers(), min_size=1), text.filter(
             lambda s: not s.strip().lstrip("+-").isdigit()))),
+        Case("wrong type", "agent_id", st.booleans()),
         Case("unknown id", "agent_id", st.integers(200, 10_000)),
         Case("unknown id", "adopt_id", st.integers(90_000, 99_999)),
         Case("empty", "campaign_name", st.just("")),
@@ -185,6 +186,7 @@ RESOURCES = [
         Case("wrong type", "phone_numbers", not_a_list),
         Case("wrong type", "campaign_id", st.one_of(st.lists(st.integers(), min_size=1), text.filter(
             lambda s: not s.strip().lstrip("+-").isdigit()))),
+        Case("wrong type", "campaign_id", st.booleans()),
         Case("unknown id", "campaign_id", st.integers(90_000, 99_999)),
         Case("unknown id", "phone_numbers", st.lists(st.from_regex(r"\A\+1555900\d{4}\Z"), min_size=1, max_size=3,
                                                      unique=True)),
