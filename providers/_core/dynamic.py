@@ -33,7 +33,7 @@ from pulumi.dynamic import (
 )
 from pulumi.runtime import settings
 
-from . import progress, registry, tenants
+from . import progress, registry, siblings, tenants
 from .errors import ProviderError
 
 if TYPE_CHECKING:
@@ -127,8 +127,6 @@ def _own_engine_log(level: progress.Level, text: str, *, ephemeral: bool) -> boo
     return True
 
 
-progress.install(_engine_sink)
-
 _provider_side_ready = False
 
 
@@ -142,6 +140,9 @@ def _ready_to_serve() -> None:
     from .lifecycle import register_unknown_type
 
     register_unknown_type(Unknown)  # how the SDK hands us values not known at preview
+    # Progress lines go to the engine (here, in a provider process serving our dynamic resources; the plugin
+    # adapter installs its own, so merely importing this module must not replace it).
+    progress.install(_engine_sink)
     _provider_side_ready = True
 
 
@@ -338,6 +339,9 @@ class DynamicProvider(ResourceProvider):
         _read_credentials_ahead(req.config.get)
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        # Which resource this check serves, for messages that name two resources of the program (siblings.py):
+        # our launcher sets it; under Pulumi's own, it is read from the SDK server's request.
+        token = siblings.SERVING_URN.set(siblings.SERVING_URN.get() or _serving_urn())
         try:
             checked = self.impl.check(_olds, news)
         except ProviderError as exc:
@@ -347,6 +351,8 @@ class DynamicProvider(ResourceProvider):
                 raise
             inputs = dict(news)
             return CheckResult(inputs, [CheckFailure("", str(exc))])
+        finally:
+            siblings.SERVING_URN.reset(token)
         return _check_result(checked, news)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

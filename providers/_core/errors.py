@@ -20,7 +20,11 @@ class CredentialsRejected(ConfigurationError):
 
 
 class InputError(ProviderError):
-    """Resource inputs do not satisfy the vendor's documented rules."""
+    """Resource inputs do not satisfy the vendor's documented rules; ``field`` names the input at fault, if one is."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class TransportFailure(ProviderError):

@@ -47,6 +47,9 @@ class ClientSettings:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     # Where base_url came from, named in "can't connect" errors, e.g. "thrive:baseUrl (THRIVE_BASE_URL)".
     base_url_setting: str | None = None
+    # The vendor's documented API base (e.g. "https://public.api.learn.link/rest/v1"): a base_url whose path is not
+    # its path (`/rest/v1`) and that answers 404 is named as the mistake it is (lifecycle.verify_credentials).
+    documented_base_url: str | None = None
     # Injected in unit tests (httpx.MockTransport); None means a real pooled HTTP transport.
     transport: httpx.BaseTransport | None = field(default=None, compare=False)
 

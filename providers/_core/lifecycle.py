@@ -18,10 +18,12 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ValidationError
 
-from .config import ConfigSource, skip_credentials_validation
+from . import siblings
+from .config import ConfigSource, declared_settings, known_keys, skip_credentials_validation, unknown_settings
 from .errors import (
     ApiError,
     ConfigurationError,
@@ -167,23 +169,55 @@ def create_or_adopt(
     raise last
 
 
+def set_paths(field_name: str, old: Any, new: Any, key: Callable[[Any], Any] = lambda item: item,
+              same: Callable[[Any, Any], bool] = lambda a, b: True) -> dict[str, str] | None:
+    """Detailed-diff paths of a list the vendor treats as a set: ``field[i]`` "delete" at its old position for an
+    item only in ``old``, "add" at its new position for one only in ``new``, "update" for one whose ``key`` is in
+    both but that is not ``same``; an item that only moved is no change. None when either side is not a list."""
+    if not isinstance(old, list) or not isinstance(new, list):
+        return None
+    was = {key(item): (i, item) for i, item in enumerate(old)}
+    now = {key(item): (i, item) for i, item in enumerate(new)}
+    paths: dict[str, str] = {}
+
+    def mark(path: str, kind: str) -> None:
+        # A removal and an addition at one position show as that position's update (old item => new item).
+        paths[path] = "update" if paths.get(path, kind) != kind else kind
+
+    for k, (i, item) in was.items():
+        if k not in now or (not same(item, now[k][1]) and now[k][0] != i):
+            mark(f"{field_name}[{i}]", "delete")
+    for k, (i, item) in now.items():
+        if k not in was or (not same(was[k][1], item) and was[k][0] != i):
+            mark(f"{field_name}[{i}]", "add")
+        elif not same(was[k][1], item):
+            paths[f"{field_name}[{i}]"] = "update"
+    return paths
+
+
 def docs_page(label: str) -> str:
     """``docs/<vendor>/<kebab-resource>.md`` for a label such as ``thrive:AudienceMembers``."""
     vendor, _, kind = label.partition(":")
     return f"docs/{vendor}/{re.sub(r'(?<!^)(?=[A-Z])', '-', kind).lower()}.md"
 
 
-def _credential_outcome(probe: Callable[[], None],
-                        rejected: Callable[[ApiError], ProviderError]) -> ProviderError | None:
+def _credential_outcome(probe: Callable[[], None], rejected: Callable[[ApiError], ProviderError],
+                        misplaced: Callable[[NotFound], ProviderError | None]) -> ProviderError | None:
     try:
         probe()
     except Unauthorized as exc:
         return rejected(exc)
-    except (Forbidden, NotFound):
-        return None  # authenticated: the credential is good, this one read is just not allowed or offered
+    except Forbidden:
+        return None  # authenticated: the credential is good, this one read is just not allowed
+    except NotFound as exc:
+        return misplaced(exc)  # a base URL that is not the API's, or a read this tenant doesn't offer
     except ProviderError as exc:
         return exc  # unreachable, or the vendor failing: `up` would fail the same way
     return None
+
+
+def _path_of(url: str) -> str:
+    return urlsplit(url).path.rstrip("/")
 
 
 # Natural keys this provider process has seen in the stack's state (see ``ownership_failures``).
@@ -205,6 +239,10 @@ class Lifecycle(Generic[ArgsT, CfgT]):
     create_only_fields: ClassVar[frozenset[str]] = frozenset()
     # The input naming the vendor object uniquely (the vendor refuses a second one), when there is one.
     key_field: ClassVar[str | None] = None
+    # Where that key is unique, shared by the resource types whose objects compete for it (Thrive structures and
+    # audiences share one reference space), and the vendor's rule in words; see ``claims``.
+    key_space: ClassVar[str | None] = None
+    key_rule: ClassVar[str] = ""
     # The input by which a user asks to take over an existing object ("adopt" or "adopt_id").
     adopt_field: ClassVar[str | None] = None
     # Why a read by id alone (`import_=`, `pulumi import`, `Resource.get`) can't rebuild this resource's inputs;
@@ -233,9 +271,17 @@ class Lifecycle(Generic[ArgsT, CfgT]):
     _config_error: Exception | None
     _skip_credentials: bool
 
+    def known_settings(self) -> list[str]:
+        """The setting names this vendor reads: those its ``config`` module declares, then the shared ones."""
+        return known_keys(self.config_namespace, declared_settings(type(self).__module__.rpartition(".")[0]))
+
     def configure(self, source: ConfigSource) -> None:
-        """Read the vendor's settings; a missing one is raised at the first check (it names the fix)."""
+        """Read the vendor's settings; a missing, malformed or unknown one is raised at the first check (it names
+        the fix)."""
         try:
+            unknown = unknown_settings(source, self.config_namespace, self.known_settings())
+            if unknown is not None:
+                raise unknown
             self._config = self.load_config(source)
             self._skip_credentials = skip_credentials_validation(source, self.config_namespace)
             self._config_error = None
@@ -276,9 +322,28 @@ class Lifecycle(Generic[ArgsT, CfgT]):
         probe = getattr(client, "verify_credentials", None)
         if client is None or probe is None:
             return
-        outcome = client.once("credentials accepted", lambda: _credential_outcome(probe, self._rejected))
+        outcome = client.once("credentials accepted",
+                              lambda: _credential_outcome(probe, self._rejected, self._misplaced))
         if outcome is not None:
             raise outcome
+
+    def _misplaced(self, exc: NotFound) -> ProviderError | None:
+        """The credential read answered 404: a base URL without the API's path (``…/rest/v1``, ``…/2.8``) is the
+        likely cause, so say which setting, what it holds and what path it needs; None when the path is right (the
+        404 then means something else, and the writes will say what)."""
+        settings = getattr(getattr(self.config, "client", None), "settings", None)
+        documented = getattr(settings, "documented_base_url", None)
+        base = getattr(settings, "base_url", None)
+        if not documented or not base or _path_of(base).endswith(_path_of(documented)):
+            return None
+        where = getattr(settings, "base_url_setting", None) or f"{self.config_namespace}:baseUrl"
+        key = where.split(" ", 1)[0]
+        parts = urlsplit(base)
+        fixed = f"{parts.scheme}://{parts.netloc}{_path_of(base)}{_path_of(documented)}"
+        return ConfigurationError(
+            f"{self.vendor} answered HTTP 404 to {exc.operation} (the credential check at preview) under {where} = "
+            f"{base!r}: {self.vendor}'s API lives under a path ending in {_path_of(documented)!r} (documented base "
+            f"URL {documented}). Set the full API base, e.g. `pulumi config set {key} {fixed}`. Nothing was changed.")
 
     def _rejected(self, exc: ApiError) -> ProviderError:
         ns = self.config_namespace
@@ -345,12 +410,14 @@ class Lifecycle(Generic[ArgsT, CfgT]):
                 if loc and str(loc[0]) in unknown:
                     continue  # will be validated once the value is known
                 failures.append(self.failure(_field_of(loc), f"{_field_of(loc)}: {err['msg']}"))
+            failures.extend(self.sibling_failures(olds, inputs, failures))
             failures.extend(self.ownership_failures(olds, inputs, failures))
             if not failures:
                 failures.extend(self.lookup_failures(news, user_inputs(olds)))
             return Checked(dict(news), failures)
         # Valid inputs: a wrong or revoked credential fails here too (one read per process), before any lookup.
         self.verify_credentials()
+        failures.extend(self.sibling_failures(olds, inputs, failures))
         failures.extend(self.extra_checks(args, user_inputs(olds)))  # type: ignore[arg-type]
         failures.extend(self.ownership_failures(olds, inputs, failures))
         normalized = args.model_dump(mode="json", exclude_none=False)
@@ -361,6 +428,66 @@ class Lifecycle(Generic[ArgsT, CfgT]):
         if not failures:
             failures.extend(self.lookup_failures(result, user_inputs(olds)))
         return Checked(result, failures)
+
+    # -- what the rest of the program declares ----------------------------------------------------
+    def normalized_key(self, value: str) -> Any:
+        """``key_field``'s value as the vendor compares it (e.g. case-folded)."""
+        return value
+
+    def claims(self, inputs: Mapping[str, Any]) -> list[siblings.Claim]:
+        """The keys a resource with ``inputs`` takes at the vendor, which no other resource may take too.
+
+        By default ``key_field`` in ``key_space``; a lifecycle adds others (the campaign an ``adopt_id`` names, the
+        audience whose members a resource sets). Values not known at preview claim nothing yet.
+        """
+        key_field, space = self.key_field, self.key_space
+        if key_field is None or space is None:
+            return []
+        value = inputs.get(key_field)
+        if not isinstance(value, str) or not value or contains_unknown(value):
+            return []
+        return [siblings.Claim(space, self.normalized_key(value), key_field, value, self.key_rule)]
+
+    def is_new(self, olds: Mapping[str, Any], inputs: Mapping[str, Any]) -> bool:
+        """Whether this deployment creates the object (its id is unknown at preview): no state yet, or replaced."""
+        if not user_inputs(olds):
+            return True
+        try:
+            return bool(self.replacement_fields(self.changed_fields(olds, inputs), olds, inputs))
+        except (ValueError, TypeError, ValidationError):
+            return True  # inputs that don't parse: their check fails anyway
+
+    def sibling_failures(self, olds: Mapping[str, Any], inputs: Mapping[str, Any],
+                         failures: list[Failure]) -> list[Failure]:
+        """Record what this resource declares (``siblings``) and refuse a key another resource of the program takes.
+
+        Two resources of one program with one natural key pass every other check at `preview` (nothing holds the key
+        yet); `up` would create the first and fail on the second. Named here, before any write.
+        """
+        urn = siblings.SERVING_URN.get()
+        this = siblings.Declared(siblings.identity_of(self.resource_label, inputs), self.resource_label,
+                                 siblings.resource_name(urn), dict(inputs), self.is_new(olds, inputs))
+        held = self.claims(user_inputs(olds)) if user_inputs(olds) else []
+        out: list[Failure] = []
+        for claim, other, moved in siblings.DECLARED.declare(this, self.claims(inputs), held):
+            if any(f.property == claim.field for f in (*failures, *out)):
+                continue  # one message per field
+            me = this.describe() if this.name else f"this {self.resource_label}"
+            if moved:
+                reason = (f"{claim.field} {claim.shown!r} moves from one resource of this stack to another in one "
+                          f"update ({other.describe()} and {me}). {claim.rule}, and the two changes run in parallel, "
+                          "so the object taking it may be created before the other lets it go. Change one of the two "
+                          "per `pulumi up`. Nothing was changed.")
+            else:
+                reason = (f"{claim.field} {claim.shown!r} is declared twice in this program, by {other.describe()} "
+                          f"and by {me}. {claim.rule}, so `pulumi up` would create the first and fail on the "
+                          f"second. Give each its own {claim.field}, or remove one. Nothing was changed.")
+            out.append(self.failure(claim.field, reason))
+        return out
+
+    def declared(self, *labels: str) -> list[siblings.Declared]:
+        """What the program declares of these resource types, as far as this process has seen (``siblings``)."""
+        return siblings.DECLARED.of(*labels)
 
     # -- ownership -------------------------------------------------------------------------------
     def find_existing(self, key: str) -> str | None:
@@ -376,7 +503,8 @@ class Lifecycle(Generic[ArgsT, CfgT]):
                 "this stack did not create (another stack, a person, or an interrupted run of this stack made it). "
                 f"Nothing was changed. To manage that object from this stack on purpose, {self.adopt_hint()}. If "
                 f"an interrupted `pulumi up` of this stack created it, recover it with `{RECOVERY_COMMAND}` "
-                "(docs/recovery.md).")
+                f"(docs/recovery.md). If another resource of this program declares {field_name} {key!r} too, that "
+                "one holds it: keep one of the two.")
 
     def ownership_failures(self, olds: Mapping[str, Any], inputs: Mapping[str, Any],
                            failures: list[Failure]) -> list[Failure]:

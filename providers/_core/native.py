@@ -21,7 +21,6 @@ import importlib
 import json
 import os
 import sys
-import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -30,12 +29,12 @@ import grpc  # type: ignore[import-untyped]
 from pulumi.provider.experimental import provider as sdk
 from pulumi.provider.experimental import server as sdk_server
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
-from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2
+from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, provider_pb2_grpc
 
 from .. import __version__
-from . import progress, registry
-from .config import ConfigSource, Setting
-from .errors import ProviderError
+from . import progress, registry, siblings
+from .config import ConfigSource, Setting, declared_settings, known_keys, unknown_settings
+from .errors import InputError, ProviderError
 from .lifecycle import UNKNOWN, Lifecycle
 from .schema import camel, package_schema, snake, token
 
@@ -45,7 +44,9 @@ VENDORS = {"thrive": "Thrive Learning", "sonarly": "Sonarly", "unleashx": "Unlea
 # How many lifecycle calls run at once: the engine's default parallelism is unbounded, our clients pool 32.
 WORKERS = 32
 
-_serving: contextvars.ContextVar[str] = contextvars.ContextVar("audience_providers_native_urn", default="")
+# The URN of the resource whose call is being served: progress lines go to it, and the lifecycles' checks know
+# which resource of the program declares what (siblings.py).
+_serving = siblings.SERVING_URN
 
 
 # -- values ------------------------------------------------------------------------------------------------------
@@ -115,16 +116,8 @@ _KINDS = {"add": sdk.PropertyDiffKind.ADD, "add-replace": sdk.PropertyDiffKind.A
 
 # -- the provider --------------------------------------------------------------------------------------------------
 def vendor_settings(vendor: str) -> list[Setting]:
-    """Every ``Setting`` the vendor declares (its config module, else its resource module), in declaration order."""
-    for name in ("config", "resource"):
-        try:
-            module = importlib.import_module(f"{__package__.rsplit('.', 1)[0]}.{vendor}.{name}")
-        except ModuleNotFoundError:
-            continue
-        found = [v for v in vars(module).values() if isinstance(v, Setting)]
-        if found:
-            return found
-    return []
+    """Every ``Setting`` the vendor declares in its config module, in declaration order."""
+    return declared_settings(f"{__package__.rsplit('.', 1)[0]}.{vendor}")
 
 
 def vendor_lifecycles(vendor: str) -> list[type[Lifecycle[Any, Any]]]:
@@ -182,7 +175,14 @@ class NativeProvider(sdk.Provider):
         return sdk.GetSchemaResponse(schema=json.dumps(self.schema))
 
     async def check_config(self, request: sdk.CheckRequest) -> sdk.CheckResponse:
-        return sdk.CheckResponse(inputs=dict(request.new_inputs), failures=[])
+        """An unknown setting fails, named with the closest known one (stack config of the default provider, or
+        an explicit provider's inputs); ``__`` keys are the engine's own (so are ``version`` and
+        ``pluginDownloadURL``, which ``unknown_settings`` lets pass)."""
+        known = known_keys(self.package, self.settings)
+        names = [k for k in request.new_inputs if not k.startswith("__")]
+        problem = unknown_settings(ConfigSource({f"{self.package}:{k}": None for k in names}), self.package, known)
+        failures = [] if problem is None else [sdk.CheckFailure("", str(problem))]
+        return sdk.CheckResponse(inputs=dict(request.new_inputs), failures=failures)
 
     async def diff_config(self, request: sdk.DiffRequest) -> sdk.DiffResponse:
         olds = {k: plain(v) for k, v in request.old_state.items()}
@@ -212,7 +212,11 @@ class NativeProvider(sdk.Provider):
         lifecycle = self.lifecycle(request.type)
         news = to_model(request.new_inputs)
         if lifecycle.declared_schemas:
-            news = await self.run(request.urn, lifecycle.from_declared, news)
+            try:
+                news = await self.run(request.urn, lifecycle.from_declared, news)
+            except InputError as exc:  # a declared value of the wrong shape: a failure on its field, like any other
+                return sdk.CheckResponse(inputs=dict(request.new_inputs),
+                                         failures=[sdk.CheckFailure(camel(exc.field or ""), str(exc))])
         checked = await self.run(request.urn, lifecycle.check, to_model(request.old_inputs), news)
         return sdk.CheckResponse(inputs=to_wire(checked.inputs),
                                  failures=[sdk.CheckFailure(_path(f.property), f.reason) for f in checked.failures])
@@ -267,30 +271,60 @@ class _EngineLog:
         return True
 
 
-def _short_errors() -> None:
-    """Our errors reach the user as their message: the SDK's server appends the Python stack to every error."""
-    original = traceback.extract_tb
+def _ours(exc: BaseException | None) -> ProviderError | None:
+    """The error of ours behind ``exc``: the SDK's server re-raises every failure as a new ``Exception`` carrying
+    the message and the stack (``_raise_with_traceback``), with the original as its context."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, ProviderError):
+            return exc
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return None
 
-    def extract_tb(tb: Any, limit: int | None = None) -> traceback.StackSummary:
-        exc = sys.exc_info()[1]
-        if isinstance(exc, ProviderError) and os.environ.get("AUDIENCE_PROVIDERS_LOG", "").lower() != "debug":
-            return traceback.StackSummary()
-        return original(tb, limit)
 
-    sdk_server.traceback = type(sys)("traceback")  # type: ignore[attr-defined]
-    sdk_server.traceback.extract_tb = extract_tb  # type: ignore[attr-defined]
-    sdk_server.traceback.format_list = traceback.format_list  # type: ignore[attr-defined]
+def _answering_with_message(method: Callable[..., Any]) -> Callable[..., Any]:
+    """An RPC of the SDK's servicer that answers our errors with their message alone.
+
+    Left to the SDK, an error reached the user as ``Unexpected <class 'Exception'>: <message>:`` followed by the
+    Python stack (gRPC's wording for an exception it did not expect); a :class:`ProviderError` already names the
+    vendor, the operation, the status, the vendor's words and what to do. Anything else keeps the SDK's answer,
+    and ``AUDIENCE_PROVIDERS_LOG=debug`` brings the stack back for ours too.
+    """
+
+    async def call(self: Any, request: Any, context: Any) -> Any:
+        try:
+            return await method(self, request, context)
+        except Exception as exc:
+            ours = _ours(exc)
+            if ours is None or os.environ.get("AUDIENCE_PROVIDERS_LOG", "").lower() == "debug":
+                raise
+            await context.abort(grpc.StatusCode.UNKNOWN, str(ours))
+            raise  # abort() raises; this line is never reached
+
+    return call
+
+
+def _servicer_answering_with_messages() -> type[sdk_server.ProviderServicer]:
+    """The SDK's provider servicer with every RPC wrapped by :func:`_answering_with_message`."""
+    base = sdk_server.ProviderServicer
+    rpcs = [name for name in vars(provider_pb2_grpc.ResourceProviderServicer) if not name.startswith("_")]
+    wrapped = {name: _answering_with_message(getattr(base, name))
+               for name in rpcs if asyncio.iscoroutinefunction(getattr(base, name))}
+    return type("ProviderServicer", (base,), wrapped)
 
 
 def serve(vendor: str, argv: Sequence[str] | None = None) -> None:
     """Run the plugin for ``vendor`` (the engine starts it with its own address as the first argument)."""
     args = list(sys.argv[1:] if argv is None else argv)
     engine = next((a for a in args if not a.startswith("-")), None)
+    provider = NativeProvider(vendor, vendor_lifecycles(vendor), vendor_settings(vendor))
+    # After the vendor's modules are imported: importing the dynamic adapter (every vendor's resource module does)
+    # installs its own sink, which has no engine in this process, and progress lines then went to stderr only.
     if engine:
         progress.install(_EngineLog(engine))
-    _short_errors()
     progress.log_requests_if_asked()
-    provider = NativeProvider(vendor, vendor_lifecycles(vendor), vendor_settings(vendor))
+    # main() builds its servicer by this name when it runs; this process serves only our provider.
+    sdk_server.ProviderServicer = _servicer_answering_with_messages()  # type: ignore[misc]
     sdk_server.main(args, provider.version, provider)
 
 

@@ -12,16 +12,18 @@ from typing import Any
 from .._core import progress
 from .._core.config import ConfigSource
 from .._core.errors import ApiError, InputError, NotFound
-from .._core.lifecycle import Failure, Lifecycle, contains_unknown, create_or_adopt
+from .._core.lifecycle import Checked, Failure, Lifecycle, contains_unknown, create_or_adopt, user_inputs
 from .._core.util import chunks
 from .._core.wait import wait_until
 from . import config
 from .config import BatchConfig
-from .members import MemberMap, Members, MembersError, digest_of, resolve
-from .models import MAX_IDS_PER_CALL, AudienceArgs, AudienceState, AudienceView
+from .members import MemberMap, Members, MembersError, digest_of, normalize, resolve
+from .models import MAX_IDS_PER_CALL, AudienceArgs, AudienceState, AudienceView, MembersSpec
 from .snapshots import SnapshotStore, plan_changes
 
 SETTLED = ("APPLIED", "REPLACED")
+# Ids named per direction in a membership change shown by `preview --diff` (the counts are always complete).
+SHOWN_IDS = 5
 # The memo key of the project's audiences by name on the client (one listing per provider process and credential).
 LISTING = "audiences"
 
@@ -44,6 +46,8 @@ class AudienceLifecycle(Lifecycle[AudienceArgs, BatchConfig]):
     # No documented way to rename or to change display_name after create.
     replace_fields = frozenset({"name", "display_name"})
     key_field = "name"  # unique in the project
+    key_space = "batch:name"
+    key_rule = "Batch allows one audience per name in a project"
     adopt_field = "adopt"
     create_only_fields = frozenset({"adopt"})
     # A Python program turns a member list into a digest and count (members.Members); a YAML or TypeScript
@@ -96,11 +100,11 @@ class AudienceLifecycle(Lifecycle[AudienceArgs, BatchConfig]):
     def from_declared(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
         out = dict(inputs)
         members = out.get("members")
-        if isinstance(members, list) and not contains_unknown(members):
+        if members is not None and not contains_unknown(members):
             try:
                 out["members"] = Members.of(members).spec()
             except MembersError as exc:
-                raise InputError(f"{self.resource_label}: members: {exc}") from None
+                raise InputError(f"{self.resource_label}: {exc}", field="members") from None
         return out
 
     def extra_checks(self, args: AudienceArgs, olds: Mapping[str, Any]) -> list[Failure]:
@@ -119,6 +123,54 @@ class AudienceLifecycle(Lifecycle[AudienceArgs, BatchConfig]):
                     f"display_name={view.display_name!r} (or leave it unset) to adopt it")
         return None
 
+    # -- what a membership change does, shown by `preview --diff` ------------------------------------------------
+    def check(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Checked:
+        checked = super().check(olds, news)
+        members = checked.inputs.get("members")
+        if not checked.failures and isinstance(members, Mapping):
+            change = self._membership_change(user_inputs(olds), members, checked.inputs.get("membership"))
+            if change:
+                checked.inputs["members"] = {**members, "changes": change}
+        return checked
+
+    def _membership_change(self, olds: Mapping[str, Any], new_spec: Mapping[str, Any], membership: Any) -> str | None:
+        """The ids an update adds and removes, counted, the first few named: ``+2 ids (u4, u5); -1 id (u1)``.
+
+        State holds a digest and a count, not the ids (a file's ids stay in the file); the ids applied last are
+        the old inline list, or the snapshot this machine kept of them. Without either only the counts are known.
+        """
+        old_spec = olds.get("members")
+        if not olds or contains_unknown(new_spec) or (isinstance(old_spec, Mapping)
+                                                      and old_spec.get("digest") == new_spec.get("digest")):
+            return None
+        try:
+            new = resolve(MembersSpec.model_validate({k: v for k, v in new_spec.items() if k != "changes"}))
+        except (ValueError, MembersError):
+            return None  # the create/update says what is wrong with the list
+        old: MemberMap | None
+        if not isinstance(old_spec, Mapping):
+            old = None if olds.get("adopted") else {}
+        elif isinstance(old_spec.get("inline"), list):
+            old = normalize(old_spec["inline"])
+        else:
+            old = {} if old_spec.get("count") == 0 else SnapshotStore().load(old_spec.get("digest"))
+        if old is None:
+            was = old_spec.get("count") if isinstance(old_spec, Mapping) else None
+            before = f", was {int(was)}" if isinstance(was, (int, float)) else ""  # numbers come back as floats
+            return (f"now {len(new)} id(s){before}; which ids come and go is not known on this machine (no copy of "
+                    "the list last applied here)")
+
+        def named(sign: str, ids: list[str]) -> str:
+            shown = ", ".join(ids[:SHOWN_IDS]) + (", ..." if len(ids) > SHOWN_IDS else "")
+            return f"{sign}{len(ids)} id{'' if len(ids) == 1 else 's'} ({shown})"
+
+        added = [i for i in new if i not in old]
+        removed = [] if membership == "additive" else [i for i in old if i not in new]
+        altered = [i for i in new if i in old and old[i] != new[i]]
+        parts = [named("+", added) if added else "", named("-", removed) if removed else "",
+                 named("~", altered) + " with other attributes" if altered else ""]
+        return "; ".join(p for p in parts if p) or None
+
     # -- diff ------------------------------------------------------------------------------------
     def comparable(self, field: str, props: Mapping[str, Any], *, state: bool) -> Any:
         if field == "members":
@@ -131,6 +183,8 @@ class AudienceLifecycle(Lifecycle[AudienceArgs, BatchConfig]):
         if field != "members" or not isinstance(old, Mapping) or not isinstance(new, Mapping):
             return None
         paths = {f"members.{k}": "update" for k in ("digest", "count", "file") if old.get(k) != new.get(k)}
+        if new.get("changes"):
+            paths["members.changes"] = "add"  # computed by this check: shown as is, whatever the last one said
         before, after = old.get("inline"), new.get("inline")
         if not isinstance(before, list) or not isinstance(after, list):
             if before != after:

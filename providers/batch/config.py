@@ -31,7 +31,8 @@ def load(source: ConfigSource, *, transport: httpx.BaseTransport | None = None) 
     absent = [s for s in (API_KEY, PROJECT_KEY) if source.get(s) is None]
     if absent:
         raise missing(*absent)
-    settings = client_settings(source, "batch", "BATCH", source.require(BASE_URL))
+    settings = client_settings(source, "batch", "BATCH", source.require(BASE_URL),
+                               documented_base_url=DEFAULT_BASE_URL)
     if transport is not None:
         settings = replace(settings, transport=transport)
     client = Client.shared(settings, api_key=source.require(API_KEY), project_key=source.require(PROJECT_KEY))

@@ -114,6 +114,26 @@ def collect(entries: Iterable[tuple[str, Any]], source: str) -> MemberMap:
     return out
 
 
+def list_of_items(items: Any) -> list[Any]:
+    """``items`` as a list of member entries, or a :class:`MembersError` saying what was given instead.
+
+    Python iterates a string by character and a mapping by key, so either would pass for a list of ids and write
+    ids nobody declared. A file name belongs in ``Members.from_file``.
+    """
+    if isinstance(items, (str, bytes)):
+        text = items.decode(errors="replace") if isinstance(items, bytes) else items
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        raise MembersError(f"members: expected a list of ids, got the string {shown!r}; write [{shown!r}] for one "
+                           f"id, or batch.Members.from_file({shown!r}) to read the ids from a file")
+    if isinstance(items, Mapping):
+        raise MembersError("members: expected a list of ids, got a mapping; write a list of ids or of "
+                           "{\"id\": ..., \"attributes\": {...}} objects")
+    try:
+        return list(items)
+    except TypeError:
+        raise MembersError(f"members: expected a list of ids, got {type(items).__name__}") from None
+
+
 def normalize(items: Iterable[str | Mapping[str, Any] | Member]) -> MemberMap:
     """An inline list: ids in order (see the rule above)."""
     return collect(((f"item {i}", item) for i, item in enumerate(items)), "inline list")
@@ -135,9 +155,10 @@ def read_file(path: str | os.PathLike[str]) -> MemberMap:
     source = f"file {str(path)!r}"
     try:
         text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MembersError(f"members {source}: cannot be read ({exc.__class__.__name__}: "
-                           f"{getattr(exc, 'strerror', None) or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise MembersError(f"members {source}: cannot be read: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise MembersError(f"members {source}: cannot be read: {exc.strerror or exc}") from None
     lines = text.splitlines()
     if p.suffix == ".jsonl":
         entries: Iterable[tuple[str, Any]] = _jsonl_entries(lines)
@@ -155,20 +176,29 @@ class Members:
     """
 
     def __init__(self, members: MemberMap | None, file: str | None = None,
-                 items: list[str | Mapping[str, Any]] | None = None) -> None:
+                 items: list[str | Mapping[str, Any]] | None = None, problem: MembersError | None = None) -> None:
         self._members = members
         self._items = items
+        self._problem = problem
         self.file = file
 
     @property
     def members(self) -> MemberMap:
+        if self._problem is not None:
+            raise self._problem
         if self._members is None:
             self._members = read_file(self.file) if self.file is not None else normalize(self._items or [])
         return self._members
 
     @classmethod
     def of(cls, items: Iterable[str | Mapping[str, Any]]) -> Members:
-        return cls(None, items=list(items))
+        """A list of ids (strings, or ``{"id": ..., "attributes": {...}}``). A string or a mapping is refused, not
+        split into characters or keys (``members="gold"`` used to create ids g, o, l, d), when the ids are read
+        (``spec()``, where the Resource names itself in the error), like every other broken list."""
+        try:
+            return cls(None, items=list_of_items(items))
+        except MembersError as exc:
+            return cls(None, problem=exc)
 
     @classmethod
     def from_file(cls, path: str) -> Members:

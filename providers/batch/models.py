@@ -43,6 +43,9 @@ class MembersSpec(_NoNulls):
     count: int = Field(ge=0)
     file: str | None = None
     inline: list[Annotated[str, Field(min_length=1)] | Member] | None = None
+    # Filled in by the provider's check when the list changes (never by the program): the ids that come and go, as
+    # `preview --diff` shows them ("+2 ids (u4, u5); -1 id (u1)"). Not an output, and not part of the digest.
+    changes: str | None = Field(default=None, exclude=True)
 
 
 class AudienceArgs(BaseModel):

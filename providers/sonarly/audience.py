@@ -21,14 +21,15 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
+from .._core import siblings
 from .._core.errors import ApiError, Conflict, InputError, NotFound, ProviderError
-from .._core.lifecycle import Failure, create_or_adopt
+from .._core.lifecycle import Failure, contains_unknown, create_or_adopt, set_paths
 from .._core.reconcile import Snapshot, pick_created
 from .._core.wait import repeat_while_refused, wait_until
 from .base import SonarlyLifecycle, never_duplicate
 from .client import NOT_READY
 from .config import NOT_READY_TIMEOUT
-from .folder import folder_by_id
+from .folder import AudienceFolderLifecycle, folder_by_id
 from .models import (
     ACTIVE_JOB_STATUSES,
     AUDIENCE_TYPES,
@@ -75,7 +76,43 @@ class AudienceLifecycle(SonarlyLifecycle[AudienceArgs]):
             return _profiles(props.get(field))
         return super().comparable(field, props, state=state)
 
+    def detailed_paths(self, field: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, str] | None:
+        if field != "prospect_urls":
+            return None
+        return set_paths(field, olds.get(field), news.get(field), key=lambda u: profile_id(str(u)) or str(u))
+
+    def claims(self, inputs: Mapping[str, Any]) -> list[siblings.Claim]:
+        # Names are not unique in Sonarly; the audience an adopt_id names is one object all the same.
+        adopt_id = inputs.get("adopt_id")
+        if not isinstance(adopt_id, str) or not adopt_id or contains_unknown(adopt_id):
+            return []
+        return [siblings.Claim("sonarly:audience", adopt_id, "adopt_id", adopt_id,
+                               "Two resources adopting one Sonarly audience would each change and delete it")]
+
     # -- check ---------------------------------------------------------------------------------
+    def lookup_failures(self, inputs: Mapping[str, Any], olds: Mapping[str, Any]) -> list[Failure]:
+        failures = super().lookup_failures(inputs, olds)
+        wanted = inputs.get("type")
+        if contains_unknown(inputs.get("folder_id")) and isinstance(wanted, str) and not contains_unknown(wanted):
+            problem = self._new_folder_problem(wanted)
+            if problem:
+                failures.append(problem)
+        return failures
+
+    def _new_folder_problem(self, wanted_type: str) -> Failure | None:
+        """At preview, a folder id not known yet is the id of a folder this program creates (the ids of folders
+        the stack holds are known). When none of the folders it creates holds ``wanted_type``, the audience can't
+        go in any of them: named here, before the folder is created."""
+        made = [d for d in self.declared(AudienceFolderLifecycle.resource_label) if d.new]
+        types = {d.inputs.get("audience_type") for d in made}
+        if not made or wanted_type in types or not all(isinstance(t, str) and not contains_unknown(t) for t in types):
+            return None
+        shown = ", ".join(f"{d.describe()}, which holds {d.inputs.get('audience_type')} audiences" for d in made)
+        return self.failure("type", f"type {wanted_type!r} does not match its folder: folder_id is the id of a folder "
+                                    f"this program creates (not known before `up`), and the one(s) it creates hold "
+                                    f"other audiences: {shown}. Sonarly keeps an audience only in a folder of its own "
+                                    "type. Nothing was changed.")
+
     def extra_checks(self, args: AudienceArgs, olds: Mapping[str, Any]) -> list[Failure]:
         """Read-only, at preview: a new adoption's audience and a new folder exist and fit the declared type."""
         failures = super().extra_checks(args, olds)

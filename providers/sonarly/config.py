@@ -69,7 +69,8 @@ def load(source: ConfigSource, *, transport: httpx.BaseTransport | None = None) 
     timeout = source.number(NOT_READY_TIMEOUT)
     if timeout is None or timeout < 0:
         raise ConfigurationError(f"{NOT_READY_TIMEOUT.key} must be a number of seconds >= 0")
-    settings = client_settings(source, "sonarly", "SONARLY", source.require(BASE_URL))
+    settings = client_settings(source, "sonarly", "SONARLY", source.require(BASE_URL),
+                               documented_base_url=DEFAULT_BASE_URL)
     if transport is not None:
         settings = dataclasses.replace(settings, transport=transport)
     return SonarlyConfig(Client.shared(settings, api_key=api_key), source.get(ACCOUNT_GROUP_ID), timeout)

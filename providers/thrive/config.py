@@ -65,7 +65,8 @@ def load(source: ConfigSource, *, transport: httpx.BaseTransport | None = None) 
     if region not in REGION_HOSTS:
         raise ConfigurationError(f"thrive:region must be one of {', '.join(REGION_HOSTS)}, got {region!r}")
     custom_base = source.get(BASE_URL)
-    settings = client_settings(source, "thrive", "THRIVE", custom_base or api_base_url(region))
+    settings = client_settings(source, "thrive", "THRIVE", custom_base or api_base_url(region),
+                               documented_base_url=api_base_url(region))
     if transport is not None:
         settings = dataclasses.replace(settings, transport=transport)
     token_endpoint, token_setting = _token_endpoint(source, region, tenant, custom_base)

@@ -15,8 +15,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .._core import siblings
 from .._core.errors import Forbidden, InputError, NotFound, ProviderError
-from .._core.lifecycle import Failure, contains_unknown, user_inputs
+from .._core.lifecycle import Failure, contains_unknown, set_paths, user_inputs
 from .._core.util import chunks, remove_quietly
 from .base import ThriveLifecycle
 from .client import Client
@@ -84,6 +85,16 @@ def _unknown_users_failure(lifecycle: ThriveLifecycle[Any], field: str, declared
                                     "in Thrive or fix the list. Nothing was changed.")
 
 
+def _list_claim(inputs: Mapping[str, Any], field: str, space: str) -> list[siblings.Claim]:
+    """An authoritative list claims its audience: two of them would each remove the other's users."""
+    audience = inputs.get("audience")
+    if not isinstance(audience, str) or not audience or contains_unknown(audience):
+        return []
+    return [siblings.Claim(space, audience, "audience", audience,
+                           f"Each authoritative {field} list makes the audience hold exactly its users, so two of "
+                           "them would remove each other's")]
+
+
 def _audience_of(id_: str, suffix: str) -> str:
     """The audience of a resource id: ``<audience>/members`` (as created) or the audience's id or reference."""
     return id_[:-len(suffix)] if id_.endswith(suffix) else id_
@@ -102,6 +113,22 @@ class AudienceMembersLifecycle(ThriveLifecycle[AudienceMembersArgs]):
 
     def _current(self, audience: str) -> list[Member]:
         return list(self.config.client.iter_audience_members(audience))
+
+    # -- diff: Thrive holds a set of users, compared case-insensitively ---------------------------------------
+    def comparable(self, field_name: str, props: Mapping[str, Any], *, state: bool) -> Any:
+        value = props.get(field_name)
+        if field_name == "members" and isinstance(value, list):
+            return sorted({str(u).lower() for u in value})
+        return value
+
+    def detailed_paths(self, field_name: str, olds: Mapping[str, Any],
+                       news: Mapping[str, Any]) -> dict[str, str] | None:
+        if field_name != "members":
+            return None
+        return set_paths("members", olds.get("members"), news.get("members"), key=lambda u: str(u).lower())
+
+    def claims(self, inputs: Mapping[str, Any]) -> list[siblings.Claim]:
+        return _list_claim(inputs, "members", "thrive:members") if inputs.get("membership") != "additive" else []
 
     @staticmethod
     def _foreign(current: list[Member], declared: list[str]) -> list[str]:
@@ -294,6 +321,21 @@ class AudienceManagersLifecycle(ThriveLifecycle[AudienceManagersArgs]):
             specs = [_comparable_manager(ManagerSpec.model_validate(m)) for m in props.get("managers") or []]
             return sorted(specs, key=lambda m: str(m["user"]).lower())
         return props.get(field_name)
+
+    def detailed_paths(self, field_name: str, olds: Mapping[str, Any],
+                       news: Mapping[str, Any]) -> dict[str, str] | None:
+        if field_name != "managers":
+            return None
+
+        def same(a: Any, b: Any) -> bool:
+            return bool(_comparable_manager(ManagerSpec.model_validate(a))
+                        == _comparable_manager(ManagerSpec.model_validate(b)))
+
+        return set_paths("managers", olds.get("managers"), news.get("managers"),
+                         key=lambda m: str(m.get("user", "")).lower() if isinstance(m, Mapping) else str(m), same=same)
+
+    def claims(self, inputs: Mapping[str, Any]) -> list[siblings.Claim]:
+        return _list_claim(inputs, "managers", "thrive:managers")
 
     # -- create / read / update / delete -----------------------------------------------------------
     def _apply(self, args: AudienceManagersArgs) -> None:

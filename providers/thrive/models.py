@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -37,14 +37,32 @@ class AudienceArgs(BaseModel):
 MAX_USERS_PER_CALL = 100  # documented: "Min items 1, max items 100" on add and replace
 
 
+def _listed_once(field: str, users: list[str]) -> list[str]:
+    """Each user once: Thrive knows a user by email, reference or id, compared case-insensitively (the list is a
+    set to Thrive, so a repeat is a mistake: two spellings, or a copy-paste)."""
+    first: dict[str, int] = {}
+    for i, user in enumerate(users):
+        if user.lower() in first:
+            raise ValueError(f"{field}[{i}] {user!r} is listed twice (also {field}[{first[user.lower()]}]; Thrive "
+                             "compares users case-insensitively): remove one")
+        first[user.lower()] = i
+    return users
+
+
 class AudienceMembersArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     audience: str = Field(min_length=1, description="Id or reference of the audience (e.g. `backend.id`).")
-    members: list[str] = Field(description="Users by email, reference or Thrive id; they must exist in Thrive.")
+    members: list[Annotated[str, Field(min_length=1)]] = Field(
+        description="Users by email, reference or Thrive id; they must exist in Thrive. A set: order is no change.")
     membership: Literal["authoritative", "additive"] = "authoritative"
     adopt: bool = Field(default=False, description="Authoritative only: take over an audience that already has "
                                                     "members outside the list (they are removed at create).")
+
+    @field_validator("members")
+    @classmethod
+    def _once(cls, users: list[str]) -> list[str]:
+        return _listed_once("members", users)
 
 
 # Input permission flags (add-a-user-to-an-audiences-managers-list); `manageMembers` and
@@ -89,6 +107,12 @@ class AudienceManagersArgs(BaseModel):
     managers: list[ManagerSpec]
     adopt: bool = Field(default=False, description="Take over an audience that already has managers outside the "
                                                     "list (they are removed at create).")
+
+    @field_validator("managers")
+    @classmethod
+    def _once(cls, managers: list[ManagerSpec]) -> list[ManagerSpec]:
+        _listed_once("managers", [m.user for m in managers])
+        return managers
 
 
 class Manager(BaseModel):

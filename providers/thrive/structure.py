@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, TypeVar
 
+from .._core import siblings
 from .._core.errors import ApiError, Conflict, InputError, NotFound
 from .._core.lifecycle import Failure, contains_unknown, create_or_adopt
 from .base import ThriveLifecycle
@@ -43,6 +44,8 @@ class _AudienceLifecycle(ThriveLifecycle[A]):
     category: ClassVar[str]
     state_model: ClassVar[type[StructureState]]
     key_field = "reference"  # unique in the tenant
+    key_space = "thrive:reference"  # structures and child audiences alike
+    key_rule = "Thrive allows one structure or audience per reference in a tenant"
     adopt_field = "adopt"
     create_only_fields = frozenset({"adopt"})
 
@@ -192,23 +195,59 @@ class AudienceLifecycle(_AudienceLifecycle[AudienceArgs]):
         return args.parent
 
     def lookup_failures(self, inputs: Mapping[str, Any], olds: Mapping[str, Any]) -> list[Failure]:
-        # A parent still unknown at preview is made by this stack, so it will be API-controlled; one the stack
-        # already holds was checked when it was declared; adoption checks the audience itself.
+        # A parent the stack already holds was checked when it was declared; adoption checks the audience itself.
         parent = inputs.get("parent")
-        if (not isinstance(parent, str) or contains_unknown(parent) or inputs.get("adopt")
-                or olds.get("parent") == parent):
+        if inputs.get("adopt") or (olds.get("parent") == parent and not contains_unknown(parent)):
             return []
-        problem = self.parent_problem(parent)
+        if contains_unknown(parent):
+            problem = self._new_parent_problem()
+        elif isinstance(parent, str):
+            problem = self.parent_problem(parent)
+        else:
+            problem = None
         return [problem] if problem else []
+
+    def _unmade_parent_problem(self, parent: str) -> Failure:
+        """A parent Thrive doesn't have. Named by the reference of an object this program declares, it is still
+        refused: a reference doesn't order the two creates (an id, ``parent=root.id``, does), so `up` could create
+        this audience first and fail. The program's checks come in no fixed order either: a sibling not seen yet is
+        covered by the advice."""
+        declared = next((d for d in self._declared_parents() if d.inputs.get("reference") == parent), None)
+        if declared is not None and declared.label != StructureLifecycle.resource_label:
+            return self.failure("parent", f"parent {parent!r} is the reference of {declared.describe()}, a child "
+                                          "audience, not a structure; Thrive audiences live only in structures (two "
+                                          "levels). Nothing was changed.")
+        if declared is not None:
+            return self.failure("parent", f"parent {parent!r} is the reference of {declared.describe()}, which this "
+                                          "program creates: Thrive has no such structure before `up`, and a "
+                                          "reference doesn't make the engine create it first. Pass its id instead "
+                                          f"(parent={declared.name or 'the_structure'}.id). Nothing was changed.")
+        return self.failure("parent", f"parent {parent!r}: Thrive has no structure with this id or reference. A "
+                                      "structure this program declares is passed by its id (parent=<resource>.id), "
+                                      "which also makes the engine create it first. Nothing was changed.")
+
+    def _declared_parents(self) -> list[siblings.Declared]:
+        return self.declared(StructureLifecycle.resource_label, AudienceLifecycle.resource_label)
+
+    def _new_parent_problem(self) -> Failure | None:
+        """At preview, a parent id not known yet is the id of an object this program creates (ids of objects the
+        stack holds are known). When every one it creates is a child audience, none can be the parent."""
+        made = [d for d in self._declared_parents() if d.new]
+        if not made or any(d.label == StructureLifecycle.resource_label for d in made):
+            return None  # a structure made by this stack is API-controlled: a valid parent
+        shown = ", ".join(d.describe() for d in made)
+        return self.failure("parent", f"parent is the id of an object this program creates (not known before "
+                                      f"`up`), and the ones it creates are child audiences ({shown}), not structures; "
+                                      "Thrive audiences live only in structures (two levels). Declare the parent "
+                                      "with thrive.Structure. Nothing was changed.")
 
     def parent_problem(self, parent: str) -> Failure | None:
         """Read-only, at preview: Thrive lets the API create an audience only inside an API-made structure."""
         client = self.config.client
-        obj = self.found_or_failure("parent", lambda: _known_audience(client, parent),
-                                    f"parent {parent!r}: Thrive has no structure with this id or reference. "
-                                    "Nothing was changed.")
-        if isinstance(obj, Failure):
-            return obj
+        try:
+            obj = _known_audience(client, parent)
+        except NotFound:
+            return self._unmade_parent_problem(parent)
         if obj.category != "structure":
             return self.failure("parent", f"parent {parent!r} is a child audience ({obj.id}), not a structure; "
                                           "Thrive audiences live only in structures (two levels). Nothing was "

@@ -15,13 +15,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .._core import progress
+from .._core import progress, siblings
 from .._core.config import ConfigSource
 from .._core.errors import ApiError, Conflict, InputError, NotFound, ProviderError, ServerError, TransportFailure
-from .._core.lifecycle import Checked, Failure, Lifecycle, create_or_adopt
+from .._core.lifecycle import Checked, Failure, Lifecycle, contains_unknown, create_or_adopt, set_paths
 from .client import is_delete_all_refused
 from .config import TOKEN, UnleashXConfig, load
 from .models import (
+    MAX_NAME,
     AudienceRecord,
     CampaignArgs,
     CampaignAudienceArgs,
@@ -51,12 +52,20 @@ def _int(value: Any) -> int:
 ON_DESTROY = "on_destroy"
 
 
-def on_destroy(delete_records: bool) -> str:
+def on_destroy(delete_records: bool, adopted: bool = False) -> str:
     """What `pulumi destroy` does to a campaign. The engine asks no provider anything when it previews a delete and
     shows the resource's recorded inputs, so ``check`` records this among them: `pulumi destroy --diff` (and
     `preview --diff` of a removed campaign) then say it on the resource before anything runs."""
     # Short: the state holds it twice per campaign (inputs and outputs); docs/unleashx/campaign.md says the rest.
-    return f"pause (UnleashX has no campaign delete), {'delete' if delete_records else 'keep'} audience records"
+    return (f"pause{'' if adopted else ' and rename'} (no campaign delete), "
+            f"{'delete' if delete_records else 'keep'} audience records")
+
+
+def retired_name(name: str, campaign_id: int) -> str:
+    """The name a destroyed campaign gets, freeing the one it had (names are unique in a workspace and UnleashX has
+    no campaign delete): the old name and the id, which no other campaign has, within the name's length limit."""
+    suffix = f" [destroyed #{campaign_id}]"
+    return name[:MAX_NAME - len(suffix)].rstrip() + suffix
 
 
 class CampaignLifecycle(Lifecycle[CampaignArgs, UnleashXConfig]):
@@ -87,7 +96,8 @@ class CampaignLifecycle(Lifecycle[CampaignArgs, UnleashXConfig]):
     def check(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Checked:
         result = super().check(olds, news)
         if not result.failures:
-            result.inputs[ON_DESTROY] = on_destroy(bool(result.inputs.get("delete_records_on_destroy")))
+            result.inputs[ON_DESTROY] = on_destroy(bool(result.inputs.get("delete_records_on_destroy")),
+                                                   adopted=result.inputs.get("adopt_id") is not None)
         return result
 
     def parse(self, props: Mapping[str, Any]) -> CampaignArgs:
@@ -95,6 +105,21 @@ class CampaignLifecycle(Lifecycle[CampaignArgs, UnleashXConfig]):
 
     def inputs_from_state(self, outs: Mapping[str, Any]) -> dict[str, Any]:
         return {**super().inputs_from_state(outs), ON_DESTROY: outs.get(ON_DESTROY)}
+
+    def claims(self, inputs: Mapping[str, Any]) -> list[siblings.Claim]:
+        """The campaign name (unique in the workspace; compared case-insensitively, to be safe) and the campaign an
+        ``adopt_id`` names: two resources of one program must not take either."""
+        out = []
+        name = inputs.get("campaign_name")
+        if isinstance(name, str) and name and not contains_unknown(name):
+            out.append(siblings.Claim("unleashx:campaign_name", name.casefold(), "campaign_name", name,
+                                      "UnleashX allows one campaign per name in a workspace (compared "
+                                      "case-insensitively here, to be safe), and a campaign can't be deleted"))
+        adopt_id = inputs.get("adopt_id")
+        if isinstance(adopt_id, (int, float)) and not isinstance(adopt_id, bool):  # numbers come as floats too
+            out.append(siblings.Claim("unleashx:campaign", int(adopt_id), "adopt_id", str(int(adopt_id)),
+                                      "Two resources adopting one UnleashX campaign would each change and pause it"))
+        return out
 
     def extra_checks(self, args: CampaignArgs, olds: Mapping[str, Any]) -> list[Failure]:
         failures = self._agent_failures(args)
@@ -131,7 +156,8 @@ class CampaignLifecycle(Lifecycle[CampaignArgs, UnleashXConfig]):
 
     @staticmethod
     def _state(args: CampaignArgs, campaign_id: int) -> CampaignState:
-        return CampaignState.of(args, campaign_id, on_destroy=on_destroy(args.delete_records_on_destroy))
+        return CampaignState.of(args, campaign_id, on_destroy=on_destroy(args.delete_records_on_destroy,
+                                                                         adopted=args.adopt_id is not None))
 
     def _outputs(self, args: CampaignArgs, campaign_id: int) -> dict[str, Any]:
         return self._state(args, campaign_id).model_dump(mode="json")
@@ -197,7 +223,8 @@ class CampaignLifecycle(Lifecycle[CampaignArgs, UnleashXConfig]):
         # in the UnleashX UI is invisible; the recorded inputs are kept.
         self.config.client.campaign_audience_stats(_int(id_))
         outs = self.recorded_inputs(props)
-        outs.update(campaign_id=_int(id_), on_destroy=on_destroy(bool(props.get("delete_records_on_destroy"))))
+        outs.update(campaign_id=_int(id_), on_destroy=on_destroy(bool(props.get("delete_records_on_destroy")),
+                                                                 adopted=props.get("adopt_id") is not None))
         return outs
 
     def update_resource(self, id_: str, olds: Mapping[str, Any], args: CampaignArgs) -> dict[str, Any]:
@@ -238,10 +265,33 @@ class CampaignLifecycle(Lifecycle[CampaignArgs, UnleashXConfig]):
         paused = client.update_campaign(campaign_id, {"campaign_status": "pause"})  # NotFound -> already gone
         if paused is not None and paused.campaign_name:
             name = paused.campaign_name  # its current name: it may have been renamed in the UnleashX UI
+        fate = self._free_name(campaign_id, name, props)
         progress.warn(
-            f"{self.resource_label} {name!r} (id {campaign_id}) remains in UnleashX with status 'pause'; {records}. "
-            "UnleashX has no API to delete campaigns. It is removed from this stack; delete it in the UnleashX UI "
-            "if it is no longer needed (its name stays taken until then).")
+            f"{self.resource_label} {name!r} (id {campaign_id}) remains in UnleashX with status 'pause'{fate}; "
+            f"{records}. UnleashX has no API to delete campaigns. It is removed from this stack; delete it in the "
+            "UnleashX UI if it is no longer needed.")
+
+    def _free_name(self, campaign_id: int, name: Any, props: Mapping[str, Any]) -> str:
+        """Rename a destroyed campaign this stack created, so that its name is free for the next `up`.
+
+        Names are unique in a workspace and no campaign can be deleted, so a paused campaign kept the name and the
+        program's `up` after a `destroy` failed on "Campaign name already exists". update-campaign renames
+        (documented: "only the fields you send are updated"). An adopted campaign keeps its name (it is not the
+        stack's, and the next `up` takes it back by id), as does one renamed in the UI since (its name is not the
+        stack's any more). Returns what to add to the warning.
+        """
+        declared = props.get("campaign_name")
+        if props.get("adopt_id") is not None or not isinstance(declared, str):
+            return ""
+        if isinstance(name, str) and name.casefold() != declared.casefold():
+            return " (renamed in UnleashX since the last `up`, so the name this stack gave it is free already)"
+        retired = retired_name(declared, campaign_id)
+        try:
+            self.config.client.update_campaign(campaign_id, {"campaign_name": retired})
+        except ProviderError as exc:
+            return (f"; renaming it to free its name failed ({exc}), so {declared!r} stays taken until it is renamed "
+                    "or deleted in the UnleashX UI")
+        return f", renamed to {retired!r} so that {declared!r} is free for a new campaign"
 
 
 # -- CampaignAudience ----------------------------------------------------------------------------------------
@@ -272,12 +322,46 @@ class CampaignAudienceLifecycle(Lifecycle[CampaignAudienceArgs, UnleashXConfig])
                 return value
         return value
 
+    def detailed_paths(self, field_name: str, olds: Mapping[str, Any],
+                       news: Mapping[str, Any]) -> dict[str, str] | None:
+        if field_name != "phone_numbers":
+            return None
+        return set_paths(field_name, olds.get(field_name), news.get(field_name), key=lambda p: canonical_phone(str(p)))
+
+    def claims(self, inputs: Mapping[str, Any]) -> list[siblings.Claim]:
+        # A record belongs to one resource: each deletes the records it owns when it is destroyed or drops them.
+        campaign, phones = inputs.get("campaign_id"), inputs.get("phone_numbers")
+        if not isinstance(campaign, (int, float)) or isinstance(campaign, bool) or not isinstance(phones, list) \
+                or contains_unknown(phones):
+            return []
+        return [siblings.Claim("unleashx:record", (int(campaign), canonical_phone(str(p))), "phone_numbers", str(p),
+                               f"Campaign {int(campaign)}'s record for a number belongs to one CampaignAudience (each "
+                               "deletes the records it owns when destroyed)")
+                for p in phones if canonical_phone(str(p))]
+
+    def lookup_failures(self, inputs: Mapping[str, Any], olds: Mapping[str, Any]) -> list[Failure]:
+        """At preview, a campaign id not known yet is the id of a campaign this program creates (the ids of those
+        the stack holds are known). A campaign it creates (not adopts) has no records, and the API can add none:
+        `up` would create the campaign, which can't be deleted, and then fail here."""
+        if not contains_unknown(inputs.get("campaign_id")):
+            return []
+        made = [d for d in self.declared(CampaignLifecycle.resource_label) if d.new]
+        if not made or any(d.inputs.get("adopt_id") is not None for d in made):
+            return []
+        shown = ", ".join(d.describe() for d in made)
+        return [self.failure("campaign_id", f"campaign_id is the id of a campaign this program creates ({shown}; not "
+                                            "known before `up`). A new campaign has no audience records and UnleashX "
+                                            "offers no API to add any, so this resource would fail after the "
+                                            "campaign (which can't be deleted) was created. Create the campaign "
+                                            "first, upload its records in the UnleashX UI, then declare this "
+                                            "resource. Nothing was changed.")]
+
     def extra_checks(self, args: CampaignAudienceArgs, olds: Mapping[str, Any]) -> list[Failure]:
         # Read-only lookup at preview: a number without a record can't be created by any API, so say so now.
         try:
             found = self.config.client.find_records(args.campaign_id, args.phone_numbers)
         except NotFound:
-            return [self.failure("campaign_id", f"campaign {args.campaign_id} does not exist in the token's "
+            return [self.failure("campaign_id", f"campaign_id {args.campaign_id}: no such campaign in the token's "
                                                 "workspace (UnleashX: \"Campaign not exist\")")]
         absent = [p for p in args.phone_numbers if not found[canonical_phone(p)]]
         if absent:

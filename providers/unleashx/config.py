@@ -26,7 +26,8 @@ def load(source: ConfigSource, *, transport: httpx.BaseTransport | None = None) 
     token = source.get(TOKEN)
     if token is None:
         raise missing(TOKEN)
-    settings = client_settings(source, "unleashx", "UNLEASHX", source.require(BASE_URL))
+    settings = client_settings(source, "unleashx", "UNLEASHX", source.require(BASE_URL),
+                               documented_base_url=DEFAULT_BASE_URL)
     if transport is not None:
         settings = replace(settings, transport=transport)
     return UnleashXConfig(Client.shared(settings, token=token))

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
 # Documented: "max_retry cannot be greater than 50", "Required range: 1 <= x <= 50" (create-campaign).
 MAX_RETRY = 50
@@ -21,6 +21,17 @@ CampaignStatus = Literal["draft", "inprogress", "hold", "pause"]  # documented o
 Operator = Literal["==", "!=", ">", ">=", "<", "<=", "contains", "startsWith", "endsWith"]
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 ().\-]*$")
+
+
+def _no_bool(value: Any) -> Any:
+    # pydantic reads True as 1: `campaign_id=True` would name campaign 1. A whole number (or its digits) only.
+    if isinstance(value, bool):
+        raise ValueError("expected a whole number, got a boolean")
+    return value
+
+
+# An input count or id (inputs only: wire models stay lenient).
+Whole = Annotated[int, BeforeValidator(_no_bool)]
 
 
 def canonical_phone(value: str) -> str:
@@ -44,9 +55,9 @@ class MaxDelay(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    d: int = Field(default=0, ge=0, description="days")
-    h: int = Field(default=0, ge=0, description="hours")
-    m: int = Field(default=0, ge=0, description="minutes")
+    d: Whole = Field(default=0, ge=0, description="days")
+    h: Whole = Field(default=0, ge=0, description="hours")
+    m: Whole = Field(default=0, ge=0, description="minutes")
 
     def wire(self) -> str:
         return json.dumps({"d": self.d, "h": self.h, "m": self.m}, separators=(",", ":"))
@@ -74,15 +85,15 @@ class CampaignArgs(BaseModel):
 
     campaign_name: str = Field(min_length=1, max_length=MAX_NAME,
                                description="Unique within the workspace (case-insensitively, to be safe).")
-    agent_id: int = Field(ge=1, description="Voice agent that places the calls.")
+    agent_id: Whole = Field(ge=1, description="Voice agent that places the calls.")
     description: str = Field(min_length=1, description="Required by UnleashX; an empty string is refused.")
     start_date: str
     end_date: str
-    max_retry: int = Field(ge=1, le=MAX_RETRY)
+    max_retry: Whole = Field(ge=1, le=MAX_RETRY)
     max_delay: MaxDelay | None = Field(default=None, validate_default=True, description="Required when max_retry > 1.")
     status: CampaignStatus = "draft"
     conditions: list[ConditionGroup] | None = None
-    adopt_id: int | None = Field(default=None, ge=1,
+    adopt_id: Whole | None = Field(default=None, ge=1,
                                  description="Manage the existing campaign with this id instead of creating one.")
     delete_records_on_destroy: bool = Field(
         default=False, description="At destroy, also delete every audience record of the campaign (draft "
@@ -136,7 +147,7 @@ class CampaignArgs(BaseModel):
 class CampaignAudienceArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    campaign_id: int = Field(ge=1, description="Campaign whose records these are; changing it replaces.")
+    campaign_id: Whole = Field(ge=1, description="Campaign whose records these are; changing it replaces.")
     phone_numbers: list[str] = Field(description="Numbers whose records this stack owns (natural key).")
 
     @field_validator("phone_numbers")

@@ -29,7 +29,7 @@ def test_destroy_preview__says_the_campaign_is_paused_not_deleted(make_stack: Ma
     (cid,) = list(live.objects("campaigns"))
     out = stack.run("destroy", "--preview-only", "--diff", "--non-interactive", "--stack", "e2e")
     text = _text(out)
-    assert "pause (UnleashX has no campaign delete), keep audience records" in text, text
+    assert "pause and rename (no campaign delete), keep audience records" in text, text
     assert live.objects("campaigns")[cid]["campaign_status"] == "draft"  # a preview changes nothing
     destroy_and_check(stack, live)
 
@@ -44,6 +44,7 @@ def test_destroy__warning_names_the_campaign_by_its_current_name(make_stack: Mak
     text = _text(destroy_and_check(stack, live))
     assert "'renamed in the UI'" in text and "remains in UnleashX with status 'pause'" in text, text
     assert "'e2e winter calls'" not in text
+    assert "the name this stack gave it is free already" in text  # not renamed again: it isn't the stack's name
     # Listed under the campaign in the engine's diagnostics, not under the Stack (#16 point 9).
     diagnostics = text.split("Diagnostics:", 1)[-1].splitlines()
     (at,) = [i for i, line in enumerate(diagnostics) if "'renamed in the UI'" in line][:1]

@@ -3,9 +3,10 @@
 An example may need what a user would already have in the vendor (Thrive users, an UnleashX campaign with uploaded
 records, a Sonarly audience to adopt) or beside the program (a members file): it says so in an HTML comment just
 above the block, ``<!-- docs-example: {"seed": {vendor: emulator seed}, "config": {key: value}, "files": {name:
-text}} -->``, which readers don't see and this test reads. Each example is `up` then `destroy`ed, and afterwards
-the emulators hold nothing the stack made and every object it did not hold is as seeded (UnleashX campaigns
-can't be deleted through the API: destroy leaves them paused, as docs/unleashx/campaign.md says).
+text}} -->``, which readers don't see and this test reads. Each runs `up`, `destroy`, `up`, `destroy` as written
+(issue #32), and so do the README's own-repo example and the demo program; afterwards the emulators hold nothing
+the stack made and every object it did not hold is as seeded (UnleashX campaigns can't be deleted through the
+API: destroy leaves them paused and renamed, freeing the name, as docs/unleashx/campaign.md says).
 """
 
 from __future__ import annotations
@@ -109,15 +110,30 @@ def test_docs_examples__natural_keys_differ_from_the_demo_stack() -> None:
     assert not clashes
 
 
-@pytest.mark.parametrize(("name", "code", "spec"), EXAMPLES, ids=[e[0] for e in EXAMPLES])
-def test_docs_example__runs_up_and_destroys_clean(name: str, code: str, spec: dict[str, Any], tmp_path: Path,
-                                                  pulumi_bin: Path,
-                                                  emulator: Callable[[str], LiveEmulator]) -> None:
+def readme_examples() -> list[tuple[str, str, dict[str, Any]]]:
+    """The README's own-repo example ("Using it in your stack", with the members file it reads) and the repo's
+    demo program (`scripts/up-local`): the programs a newcomer runs first."""
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"## Using it in your stack\s*```python\n(.*?)```", text, re.S)
+    assert block, "README.md lost its 'Using it in your stack' example"
+    ids = "".join(f"customer-{n:03d}\n" for n in range(1, 4))
+    return [("README.md#using-it-in-your-stack", block[1], {"files": {"vip_ids.txt": ids}}),
+            ("__main__.py", (ROOT / "__main__.py").read_text(), {})]
+
+
+@pytest.mark.parametrize(("name", "code", "spec"), [*EXAMPLES, *readme_examples()],
+                         ids=[e[0] for e in [*EXAMPLES, *readme_examples()]])
+def test_docs_example__runs_up_destroy_up_and_destroys_clean(name: str, code: str, spec: dict[str, Any],
+                                                             tmp_path: Path, pulumi_bin: Path,
+                                                             emulator: Callable[[str], LiveEmulator]) -> None:
+    """`up`, `destroy`, `up` again of the program as written, then `destroy`: the lifecycle loops without the
+    user editing the program (a throwaway or CI stack does exactly this), for every vendor."""
     used = vendors_of(code)
     assert used, f"{name} imports no vendor from audience_providers"
     workdir = tmp_path / "example"
     workdir.mkdir()
-    (workdir / "Pulumi.yaml").write_text(f"name: docs-example-{re.sub(r'[^a-z0-9]+', '-', name)}\nruntime: python\n")
+    (workdir / "Pulumi.yaml").write_text(f"name: docs-example-{re.sub(r'[^a-z0-9]+', '-', name.lower())}\n"
+                                         "runtime: python\n")
     (workdir / "__main__.py").write_text(code)
     for file, text in spec.get("files", {}).items():
         (workdir / file).write_text(text)
@@ -134,12 +150,29 @@ def test_docs_example__runs_up_and_destroys_clean(name: str, code: str, spec: di
         stack.config(key, value)
     before = {vendor: objects(vendor, live) for vendor, live in lives.items()}
 
+    held: set[str] = set()
     try:
-        stack.up()
-        held = held_ids(stack.export())
-        for vendor, live in lives.items():  # the stack holds real objects of every vendor it uses
-            assert any(key.split(":", 1)[1] in held for key in objects(vendor, live)), (name, vendor)
-        stack.preview("--expect-no-changes")  # and a second run converges
+        for run in ("first", "again"):
+            stack.log.append(f"up ({run})")
+            stack.up()
+            held |= held_ids(stack.export())
+            for vendor, live in lives.items():  # the stack holds real objects of every vendor it uses
+                assert any(key.split(":", 1)[1] in held for key in objects(vendor, live)), (name, vendor, run)
+            stack.preview("--expect-no-changes")  # and a second run converges
+            if run == "first":
+                stack.log.append("destroy (between the two)")
+                stack.destroy()
+                # An example that takes over what a user already had (adopt_id, records by phone number) handed it
+                # to the stack, and destroy deletes it, as documented (retain_on_delete keeps it): the user's world
+                # has it again before the next `up`, the program stays as written.
+                for vendor, seed in spec.get("seed", {}).items():
+                    now = objects(vendor, lives[vendor])
+                    if before[vendor].keys() - now.keys():
+                        lives[vendor].seed(seed)
+                        # What the last destroy is compared with: the world as seeded again (new ids and times; the
+                        # stack holds nothing of it yet), and what the stack held and the first destroy removed.
+                        taken = {k: v for k, v in before[vendor].items() if k not in now}
+                        before[vendor] = {**taken, **objects(vendor, lives[vendor])}
     finally:
         stack.log.append("destroy")
         stack.destroy()
@@ -151,6 +184,7 @@ def test_docs_example__runs_up_and_destroys_clean(name: str, code: str, spec: di
                 assert view == before[vendor][key], f"{name}: {vendor} {key} changed by a destroyed stack"
             elif vendor == "unleashx" and key.startswith("campaign:"):
                 assert view["campaign_status"] == "pause", f"{name}: {key} left running"
+                assert "[destroyed #" in view["campaign_name"], f"{name}: {key} still holds its name"
             else:
                 pytest.fail(f"{name}: {vendor} still holds {key} after destroy: {view}")
         for key in before[vendor].keys() - after.keys():

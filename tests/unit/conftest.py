@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from audience_providers._core import ratelimit
+from audience_providers._core import ratelimit, siblings
 from audience_providers._core.http import BaseClient
 
 
@@ -21,3 +21,10 @@ def _fresh_pace() -> None:
     # The adaptive pace is process-wide per credential (as in the provider); tests share credentials, so a
     # pace learnt from one test's 429s must not slow the next.
     ratelimit._ADAPTIVE.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_deployment() -> None:
+    # A provider process serves one deployment, so what a program declares is kept for the process
+    # (siblings.py); each test is a deployment of its own.
+    siblings.DECLARED.clear()

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
+from audience_providers._core import siblings
 from audience_providers._core.config import ConfigSource
 from audience_providers._core.errors import ApiError, ConfigurationError
 from audience_providers._core.lifecycle import UNKNOWN
@@ -180,6 +181,7 @@ def test_check__taken_name_fails_at_preview_naming_it_and_the_way_out() -> None:
 def test_check__taken_name_is_fine_when_adopting_or_already_held() -> None:
     provider = _fake_batch({"legacy": {"name": "legacy", "nb_ids": 2}}, [])
     assert provider.check({}, {"name": "legacy", "adopt": True}).failures == []
+    siblings.DECLARED.clear()  # another deployment (a provider process serves one)
     held = {"name": "legacy", "membership": "authoritative"}
     assert provider.check(held, dict(held)).failures == []
     # The engine re-checks a replacement without olds: the key it saw held stays held in this process.
@@ -232,6 +234,7 @@ def test_check__audiences_are_listed_once_per_client_until_forgotten() -> None:
     _mock(handler).check({}, {"name": "a3", "membership": "authoritative"})  # another client: its own listing
     assert len(lists) == 2
     lifecycle.config.client.forget("audiences")
+    siblings.DECLARED.clear()  # another deployment: taken_1 is not declared twice
     assert [f.property for f in lifecycle.check({}, {"name": "taken_1"}).failures] == ["name"]
     assert len(lists) == 3
 

@@ -71,10 +71,11 @@ def test_batch_members__recorded_without_nulls() -> None:
     assert _nulls(state["members"]) == []
 
 
+@pytest.mark.parametrize("adopted", [False, True])
 @pytest.mark.parametrize("delete_records", [False, True])
-def test_unleashx_on_destroy__short_text_recorded_twice_per_campaign(delete_records: bool) -> None:
-    text = campaign.on_destroy(delete_records)
-    assert text == ("pause (UnleashX has no campaign delete), "
+def test_unleashx_on_destroy__short_text_recorded_twice_per_campaign(delete_records: bool, adopted: bool) -> None:
+    text = campaign.on_destroy(delete_records, adopted=adopted)
+    assert text == (f"pause{'' if adopted else ' and rename'} (no campaign delete), "
                     f"{'delete' if delete_records else 'keep'} audience records")
     assert len(text) <= 64
 

@@ -16,6 +16,7 @@ import httpx
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
+from audience_providers._core import siblings
 from audience_providers._core.config import ConfigSource
 from audience_providers._core.errors import (
     ConfigurationError,
@@ -33,7 +34,7 @@ from audience_providers.unleashx import campaign as unleashx_campaign
 from audience_providers.unleashx.campaign import CampaignAudienceLifecycle, CampaignLifecycle
 from audience_providers.unleashx.client import Client
 from audience_providers.unleashx.config import UnleashXConfig, load
-from audience_providers.unleashx.models import CampaignAudienceState, CampaignState
+from audience_providers.unleashx.models import MAX_NAME, CampaignArgs, CampaignAudienceState, CampaignState
 from audience_providers.unleashx.resource import (
     Campaign,
     CampaignAudience,
@@ -278,6 +279,7 @@ def test_check__campaign_rules_fail_at_preview_on_the_right_field(change: dict[s
 def test_check__single_try_needs_no_delay_and_delay_is_normalized() -> None:
     provider = configured(CampaignLifecycle, FakeUnleashX())
     assert provider.check({}, {**CAMPAIGN, "max_retry": 1, "max_delay": None}).failures == []
+    siblings.DECLARED.clear()  # another deployment: the same campaign_name is not declared twice
     result = provider.check({}, {**CAMPAIGN, "max_delay": {"h": 2}})
     assert result.failures == [] and result.inputs["max_delay"] == {"d": 0, "h": 2, "m": 0}
     assert result.inputs["status"] == "draft"
@@ -436,6 +438,54 @@ def test_delete__non_draft_campaign_is_only_paused(warnings: list[str]) -> None:
     fake.add_campaign(7, status="hold")
     configured(CampaignLifecycle, fake).delete("7", _state(status="hold"))
     assert [r[1] for r in fake.writes()] == ["update-campaign"]
+
+
+def test_delete__a_campaign_the_stack_created_is_renamed_so_its_name_is_free(warnings: list[str]) -> None:
+    fake = FakeUnleashX()
+    fake.add_campaign(7, name="Winter")
+    configured(CampaignLifecycle, fake).delete("7", _state())
+    assert [(r[1], r[2].get("campaign_status"), r[2].get("campaign_name")) for r in fake.writes()] == [
+        ("update-campaign", "pause", None), ("update-campaign", None, "Winter [destroyed #7]")]
+    assert fake.campaigns[7]["campaign_name"] == "Winter [destroyed #7]"
+    assert "renamed to 'Winter [destroyed #7]' so that 'Winter' is free for a new campaign" in warnings[0]
+    # The next create of the same program meets no "Campaign name already exists".
+    created = configured(CampaignLifecycle, fake).create(dict(CAMPAIGN))
+    assert fake.campaigns[int(created.id)]["campaign_name"] == "Winter"
+
+
+def test_delete__adopted_or_ui_renamed_campaigns_keep_their_names(warnings: list[str]) -> None:
+    fake = FakeUnleashX()
+    fake.add_campaign(7, name="Winter")
+    configured(CampaignLifecycle, fake).delete("7", _state(adopt_id=7.0))  # not the stack's: next up adopts it again
+    fake.add_campaign(8, name="Renamed in the UI")
+    configured(CampaignLifecycle, fake).delete("8", _state(campaign_id=8.0))
+    assert [r[2].get("campaign_name") for r in fake.writes()] == [None, None]  # two pauses, no rename
+    assert fake.campaigns[7]["campaign_name"] == "Winter" and fake.campaigns[8]["campaign_name"] == "Renamed in the UI"
+    assert "renamed to" not in warnings[0] and "the name this stack gave it is free already" in warnings[1]
+
+
+def test_delete__a_failed_rename_says_the_name_stays_taken(warnings: list[str]) -> None:
+    fake = FakeUnleashX()
+    fake.add_campaign(7, name="Winter")
+    fake.add_campaign(9, name="Winter [destroyed #7]")  # someone took the new name
+    real = fake.__call__
+
+    def refuse_taken(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content) if request.content else {}
+        if body.get("campaign_name") == "Winter [destroyed #7]":
+            return fake.error(400, "Campaign name already exists")
+        return real(request)
+
+    CampaignLifecycle(UnleashXConfig(client_for(refuse_taken))).delete("7", _state())
+    assert fake.campaigns[7]["campaign_status"] == "pause" and fake.campaigns[7]["campaign_name"] == "Winter"
+    assert "renaming it to free its name failed" in warnings[0] and "'Winter' stays taken" in warnings[0]
+
+
+@pytest.mark.parametrize("name", ["W", "x" * 255])
+def test_retired_name__keeps_the_id_within_the_name_limit(name: str) -> None:
+    retired = unleashx_campaign.retired_name(name, 12345)
+    assert retired.endswith(" [destroyed #12345]") and len(retired) <= MAX_NAME
+    assert CampaignArgs.model_validate({**CAMPAIGN, "campaign_name": retired}).campaign_name == retired
 
 
 def test_delete__already_gone_is_success(warnings: list[str]) -> None:

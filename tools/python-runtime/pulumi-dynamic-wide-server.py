@@ -11,6 +11,11 @@ PULUMI_DYNAMIC_PROVIDER_WORKERS sets the pool size (default 32, 1..512).
 It also lets a provider's `pulumi.log` messages reach the engine attributed to the resource being served (see
 `attribute_logs_to_resources`); the SDK's launcher drops them to stderr, where the engine shows them on the Stack.
 
+It also tells a provider which resource a call serves: packages that register a `contextvars.ContextVar` in the
+`pulumi.dynamic_serving_urn` entry-point group find it set to the request's URN for the duration of each
+per-resource call (`publish_serving_urn`), so a check can name another resource of the program (the SDK's
+`ResourceProvider.check` gets only the properties).
+
 It also lets the engine read a dynamic resource it knows only by type and id. The SDK finds a resource's provider
 in its serialized `__provider` property, but the Read of `ResourceOptions(import_=...)` and `pulumi import` carries
 no properties at all (engine 3.276, ImportStep.Apply), so the SDK fails with `KeyError: '__provider'`. For such a
@@ -39,6 +44,8 @@ import grpc  # type: ignore[import-untyped]  # grpcio ships no type stubs
 DEFAULT_WORKERS = 32
 PROVIDER_KEY = "__provider"
 RESOLVER_GROUP = "pulumi.dynamic_providers"
+# Entry points naming a ContextVar[str] that a per-resource call finds set to its resource's URN.
+SERVING_GROUP = "pulumi.dynamic_serving_urn"
 # Entry points `old = "new"`: a renamed package's old import name, for states that pickled it (see below).
 ALIAS_GROUP = "pulumi.dynamic_module_aliases"
 
@@ -79,7 +86,7 @@ def attribute_logs_to_resources(address: str) -> None:
     import grpc
     from pulumi.runtime import settings
     from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
-    from pulumi.runtime.proto import engine_pb2_grpc, provider_pb2_grpc
+    from pulumi.runtime.proto import engine_pb2_grpc
 
     stub: list[Any] = []
 
@@ -105,14 +112,22 @@ def attribute_logs_to_resources(address: str) -> None:
         return ResourceLog(urn) if urn else sdk_get_engine()
 
     settings.get_engine = get_engine
+    name_served_resource([_SERVING])
+
+
+def name_served_resource(variables: list[contextvars.ContextVar[str]]) -> None:
+    """For the duration of each per-resource call, set each of ``variables`` to the URN of the resource served."""
+    from pulumi.runtime.proto import provider_pb2_grpc
 
     def serving(method: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
         def call(request: Any, context: Any) -> Any:
-            token = _SERVING.set(getattr(request, "urn", "") or "")
+            urn = getattr(request, "urn", "") or ""
+            tokens = [(variable, variable.set(urn)) for variable in variables]
             try:
                 return method(request, context)
             finally:
-                _SERVING.reset(token)
+                for variable, token in reversed(tokens):
+                    variable.reset(token)
         return call
 
     sdk_add = provider_pb2_grpc.add_ResourceProviderServicer_to_server
@@ -123,6 +138,27 @@ def attribute_logs_to_resources(address: str) -> None:
         return sdk_add(servicer, server)
 
     provider_pb2_grpc.add_ResourceProviderServicer_to_server = add_servicer
+
+def publish_serving_urn() -> None:
+    """Set every ContextVar registered in ``SERVING_GROUP`` to the URN of the resource each call serves.
+
+    Loaded once, at start; a package whose entry point fails to load is left out (its provider then learns no
+    URN, as under the SDK's launcher) rather than failing every other dynamic provider in the process.
+    """
+    from importlib.metadata import entry_points
+
+    published: list[contextvars.ContextVar[str]] = []
+    for entry in sorted(entry_points(group=SERVING_GROUP), key=lambda e: e.name):
+        try:
+            variable = entry.load()
+        except Exception as exc:  # noqa: BLE001 -- someone else's package: say so, serve on
+            print(f"pulumi-dynamic-wide-server: entry point {entry.name!r} of {SERVING_GROUP}: {exc}", file=sys.stderr)
+            continue
+        if isinstance(variable, contextvars.ContextVar):
+            published.append(variable)
+    if published:
+        name_served_resource(published)
+
 
 def resolve_provider(type_token: str) -> Any:
     """The provider instance a registered resolver gives for ``type_token``, or None."""
@@ -315,6 +351,7 @@ def main() -> None:
     address = engine_address(sys.argv)
     if address is not None:
         attribute_logs_to_resources(address)
+    publish_serving_urn()
     workers = worker_count()
     make_server = grpc.server
 
