@@ -140,6 +140,9 @@ def _ready_to_serve() -> None:
     from .lifecycle import register_unknown_type
 
     register_unknown_type(Unknown)  # how the SDK hands us values not known at preview
+    from .lifecycle import CREDENTIAL_READ_HOOKS
+
+    CREDENTIAL_READ_HOOKS.append(_read_credentials_ahead)
     # Progress lines go to the engine (here, in a provider process serving our dynamic resources; the plugin
     # adapter installs its own, so merely importing this module must not replace it).
     progress.install(_engine_sink)
@@ -194,18 +197,24 @@ _CREDENTIAL_KEYS = {"thrive": ("thrive:apiSecret", "thrive:clientSecret"), "sona
                     "unleashx": ("unleashx:token",), "batch": ("batch:apiKey",)}
 _ahead_started: set[str] = set()
 _ahead_lock = threading.Lock()
+# The configuration this process's providers were given (the engine gives every provider of a process the same).
+_ahead_config: list[Callable[[str], Any]] = []
 
 
-def _read_credentials_ahead(get: Callable[[str], Any]) -> None:
+def _read_credentials_ahead() -> None:
     """Start, together, the credential read of every vendor the configuration names (once per process).
 
-    `preview` checks each vendor's credential once (Lifecycle.verify_credentials), at that vendor's first check,
-    and the engine makes its checks one at a time: with four vendors that was four round trips in series before
-    the plan could finish. The default provider's configuration is the whole stack config, so at the first
-    configure() of any of our providers every configured vendor's read starts in a thread of its own; each
-    vendor's first check then waits only for its own answer (the client's `once` keeps it, good or bad). A
-    revoked key still fails that vendor's first check. `<vendor>:skipCredentialsValidation` skips its read here too.
+    `preview` checks each vendor's credential once (Lifecycle.verify_credentials), at that vendor's first valid
+    check, and the engine makes its checks one at a time: with four vendors that was four round trips in series
+    before the plan could finish. The default provider's configuration is the whole stack config, so when the
+    first check of any of our resources reads its credential, every other configured vendor's read starts too,
+    each in a thread of its own; each vendor's first check then waits only for its own answer (the client's
+    `once` keeps it, good or bad). A revoked key still fails that vendor's first check; invalid inputs, refresh and
+    destroy read nothing for it; `<vendor>:skipCredentialsValidation` skips its read here too.
     """
+    if not _ahead_config:
+        return
+    get = _ahead_config[0]
     vendors = [v for v, keys in _CREDENTIAL_KEYS.items() if any(get(k) for k in keys)]
     with _ahead_lock:
         vendors = [v for v in vendors if v not in _ahead_started]
@@ -336,7 +345,7 @@ class DynamicProvider(ResourceProvider):
 
         _setup_logging()
         self.impl.configure(ConfigSource(req.config.get))  # keeps a configuration error for the first check
-        _read_credentials_ahead(req.config.get)
+        _ahead_config.append(req.config.get)
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         # Which resource this check serves, for messages that name two resources of the program (siblings.py):

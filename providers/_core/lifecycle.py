@@ -222,6 +222,9 @@ def _path_of(url: str) -> str:
 
 # Natural keys this provider process has seen in the stack's state (see ``ownership_failures``).
 _held_keys: set[tuple[str, str]] = set()
+# Called when a check is about to read its vendor's credential (only there: not for invalid inputs, refresh or
+# destroy). The dynamic adapter starts the other configured vendors' reads at that moment (_core/dynamic.py).
+CREDENTIAL_READ_HOOKS: list[Callable[[], None]] = []
 _held_lock = threading.Lock()
 
 
@@ -322,6 +325,8 @@ class Lifecycle(Generic[ArgsT, CfgT]):
         probe = getattr(client, "verify_credentials", None)
         if client is None or probe is None:
             return
+        for hook in CREDENTIAL_READ_HOOKS:
+            hook()  # the adapter may start the other configured vendors' reads now, beside this one
         outcome = client.once("credentials accepted",
                               lambda: _credential_outcome(probe, self._rejected, self._misplaced))
         if outcome is not None:

@@ -121,3 +121,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
     outcome = yield
     rep = outcome.get_result()
     setattr(item, "rep_" + rep.when, rep)
+
+
+# -- the user's lane (tests/e2e/user_lane.py), shared by the modules that run in it -----------------------------------
+@pytest.fixture(scope="session")
+def lane_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel `scripts/dist` builds, once per session."""
+    from .user_lane import build_wheel
+
+    return build_wheel(tmp_path_factory.mktemp("dist"))
+
+
+@pytest.fixture(scope="session")
+def official_pulumi(pulumi_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bin directory of the user's Pulumi: the CLI and a stand-in of Pulumi's own dynamic-provider launcher."""
+    from .user_lane import official_bin
+
+    return official_bin(pulumi_bin, tmp_path_factory.mktemp("pulumi") / "bin")

@@ -1,8 +1,9 @@
 """Issue #34 point 2: `preview` checks every configured vendor's credential, and the four reads run together.
 
 The engine makes its checks one at a time, and each vendor's first check used to read that vendor's credential in
-its turn: four round trips in series. Now the first configure() of any of our providers starts every configured
-vendor's read at once (providers/_core/dynamic.py, _read_credentials_ahead). Seen in the emulators' request logs:
+its turn: four round trips in series. Now the first credential read of any of our checks starts every configured
+vendor's read at once (providers/_core/dynamic.py, _read_credentials_ahead; not for invalid inputs, refresh or
+destroy, which read no credential). Seen in the emulators' request logs:
 each vendor's first request arrives before any of them has been answered. The dual: a rejected key still fails
 that vendor's check at preview, and nothing is written.
 """

@@ -23,6 +23,7 @@ import pytest
 from tests.conftest import LiveEmulator
 from tests.e2e.conftest import Stack
 from tests.e2e.fleet import configure_vendor
+from tests.e2e.user_lane import user_env, user_repo
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,21 +111,27 @@ def test_docs_examples__natural_keys_differ_from_the_demo_stack() -> None:
     assert not clashes
 
 
+@pytest.fixture(scope="module")
+def lane_venv(lane_wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A user's virtualenv with our wheel installed: every example's project names it as its `virtualenv`."""
+    return user_repo(tmp_path_factory.mktemp("docs-lane") / "repo", lane_wheel) / ".venv"
+
+
 def readme_examples() -> list[tuple[str, str, dict[str, Any]]]:
-    """The README's own-repo example ("Using it in your stack", with the members file it reads) and the repo's
-    demo program (`scripts/up-local`): the programs a newcomer runs first."""
+    """The README's own-repo program ("Use it in your own repo", its `__main__.py` block; the user lane also runs
+    that section as written, tests/e2e/test_user_lane.py) and the repo's demo program (`scripts/up-local`): the
+    programs a newcomer runs first."""
     text = (ROOT / "README.md").read_text()
-    block = re.search(r"## Using it in your stack\s*```python\n(.*?)```", text, re.S)
-    assert block, "README.md lost its 'Using it in your stack' example"
-    ids = "".join(f"customer-{n:03d}\n" for n in range(1, 4))
-    return [("README.md#using-it-in-your-stack", block[1], {"files": {"vip_ids.txt": ids}}),
+    block = re.search(r"<!-- user-lane: __main__\.py -->\s*```python\n(.*?)```", text, re.S)
+    assert block, "README.md lost its 'Use it in your own repo' program"
+    return [("README.md#use-it-in-your-own-repo", block[1], {}),
             ("__main__.py", (ROOT / "__main__.py").read_text(), {})]
 
 
 @pytest.mark.parametrize(("name", "code", "spec"), [*EXAMPLES, *readme_examples()],
                          ids=[e[0] for e in [*EXAMPLES, *readme_examples()]])
 def test_docs_example__runs_up_destroy_up_and_destroys_clean(name: str, code: str, spec: dict[str, Any],
-                                                             tmp_path: Path, pulumi_bin: Path,
+                                                             tmp_path: Path, official_pulumi: Path, lane_venv: Path,
                                                              emulator: Callable[[str], LiveEmulator]) -> None:
     """`up`, `destroy`, `up` again of the program as written, then `destroy`: the lifecycle loops without the
     user editing the program (a throwaway or CI stack does exactly this), for every vendor."""
@@ -132,12 +139,15 @@ def test_docs_example__runs_up_destroy_up_and_destroys_clean(name: str, code: st
     assert used, f"{name} imports no vendor from audience_providers"
     workdir = tmp_path / "example"
     workdir.mkdir()
+    # Run where the user stands (tests/e2e/user_lane.py): Pulumi's own dynamic-provider launcher, the package from
+    # the wheel in the project's virtualenv, the user's own backend; nothing of this repository on the way.
     (workdir / "Pulumi.yaml").write_text(f"name: docs-example-{re.sub(r'[^a-z0-9]+', '-', name.lower())}\n"
-                                         "runtime: python\n")
+                                         f"runtime:\n  name: python\n  options:\n    virtualenv: {lane_venv}\n")
     (workdir / "__main__.py").write_text(code)
     for file, text in spec.get("files", {}).items():
         (workdir / file).write_text(text)
-    stack = Stack(workdir, pulumi_bin, name="docs")
+    stack = Stack(workdir, official_pulumi, name="docs")
+    stack.env = user_env(official_pulumi, workdir)
     stack.run("stack", "init", stack.name, "--non-interactive")
 
     lives = {vendor: emulator(vendor) for vendor in used}

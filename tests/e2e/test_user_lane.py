@@ -24,7 +24,7 @@ from tests.conftest import Emulators
 
 from .conftest import ROOT, Stack
 from .fleet import answer_with_campaign_ids, offer_folder_delete, reap_orphans
-from .user_lane import build_wheel, official_bin, sdk_floor, user_env, user_repo
+from .user_lane import sdk_floor, user_env, user_repo
 
 pytestmark = pytest.mark.e2e
 
@@ -58,25 +58,14 @@ class Lane:
         return stack
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_wheel(tmp_path_factory.mktemp("dist"))
-
-
 # Two lanes: the newest Pulumi SDK pip resolves for the wheel, and the oldest pyproject.toml declares (its own repo
 # and venv), so every promise below holds at both ends of the supported range.
-@pytest.fixture(scope="module")
-def official(pulumi_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bin directory of the user's Pulumi: the CLI and a stand-in of Pulumi's own dynamic-provider launcher."""
-    return official_bin(pulumi_bin, tmp_path_factory.mktemp("pulumi") / "bin")
-
-
 @pytest.fixture(scope="module", params=["newest-sdk", "oldest-sdk"])
-def lane(request: pytest.FixtureRequest, official: Path, wheel: Path,
+def lane(request: pytest.FixtureRequest, official_pulumi: Path, lane_wheel: Path,
          tmp_path_factory: pytest.TempPathFactory) -> Lane:
     sdk = sdk_floor() if request.param == "oldest-sdk" else None
-    bin_dir = official
-    repo = user_repo(tmp_path_factory.mktemp("user") / "audiences", wheel, sdk=sdk)
+    bin_dir = official_pulumi
+    repo = user_repo(tmp_path_factory.mktemp("user") / "audiences", lane_wheel, sdk=sdk)
     lane = Lane(bin_dir, repo)
     lane.sdk = subprocess.run([str(repo / ".venv" / "bin" / "python"), "-c",
                                "import importlib.metadata as m; print(m.version('pulumi'))"],
@@ -375,8 +364,9 @@ def _readme_blocks() -> list[tuple[str, str]]:
     return re.findall(r"<!-- user-lane: (\S+) -->\s*```\w*\n(.*?)```", text, flags=re.S)
 
 
-def test_readme__own_repo_section_runs_as_written(official: Path, wheel: Path, emulator: Emulators,
+def test_readme__own_repo_section_runs_as_written(official_pulumi: Path, lane_wheel: Path, emulator: Emulators,
                                                    tmp_path: Path) -> None:
+    official, wheel = official_pulumi, lane_wheel
     # Its own fresh directory and venv, as the README makes them (pip resolves the newest SDK of the range).
     homes = _home(emulator)
     blocks = _readme_blocks()
