@@ -48,6 +48,16 @@ def offer_folder_delete(live: Admin) -> None:
     live.configure(folder_delete=True)
 
 
+# The emulators' demo credentials, by vendor and config key (emulators/<vendor>/state.py), and which keys are secret.
+DEMO_SETTINGS: dict[str, dict[str, str]] = {
+    "thrive": {"tenantId": "demo-tenant", "apiSecret": "demo-thrive-secret"},
+    "sonarly": {"accountGroupId": "ag_demo", "apiKey": "sk_live_demo_full"},
+    "unleashx": {"token": "demo-unleashx-token"},
+    "batch": {"projectKey": "project_demo0000000000000000000000000", "apiKey": "demo-batch-rest-key"},
+}
+SECRET_SETTINGS = frozenset({"apiSecret", "apiKey", "token"})
+
+
 def configure_vendor(stack: Stack, live: Admin, vendor: str) -> None:
     """Point the stack's `<vendor>:*` config at an emulator, with the demo credentials.
 

@@ -15,17 +15,13 @@ import pytest
 from tests.conftest import Emulators, LiveEmulator
 
 from .conftest import MakeStack, Stack
+from .fleet import DEMO_SETTINGS, SECRET_SETTINGS
 
 pytestmark = pytest.mark.e2e
 
 VENDORS = ("thrive", "sonarly", "unleashx", "batch")
-DEMO = {
-    "thrive": {"tenantId": "demo-tenant", "apiSecret": "demo-thrive-secret"},
-    "sonarly": {"accountGroupId": "ag_demo", "apiKey": "sk_live_demo_full"},
-    "unleashx": {"token": "demo-unleashx-token"},
-    "batch": {"projectKey": "project_demo0000000000000000000000000", "apiKey": "demo-batch-rest-key"},
-}
-SECRETS = {"apiSecret", "apiKey", "token"}
+DEMO = DEMO_SETTINGS
+SECRETS = SECRET_SETTINGS
 LATENCY_MS = 400
 
 

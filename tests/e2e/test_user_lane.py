@@ -23,19 +23,14 @@ from emulators.server import EmulatorThread
 from tests.conftest import Emulators
 
 from .conftest import ROOT, Stack
-from .fleet import answer_with_campaign_ids, offer_folder_delete, reap_orphans
+from .fleet import DEMO_SETTINGS, SECRET_SETTINGS, answer_with_campaign_ids, offer_folder_delete, reap_orphans
 from .user_lane import sdk_floor, user_env, user_repo
 
 pytestmark = pytest.mark.e2e
 
 VENDORS = ("thrive", "sonarly", "unleashx", "batch")
-DEMO = {
-    "thrive": {"tenantId": "demo-tenant", "apiSecret": "demo-thrive-secret"},
-    "sonarly": {"accountGroupId": "ag_demo", "apiKey": "sk_live_demo_full"},
-    "unleashx": {"token": "demo-unleashx-token"},
-    "batch": {"projectKey": "project_demo0000000000000000000000000", "apiKey": "demo-batch-rest-key"},
-}
-SECRET_KEYS = {"apiSecret", "apiKey", "token"}
+DEMO = DEMO_SETTINGS
+SECRET_KEYS = SECRET_SETTINGS
 
 
 class Lane:
