@@ -171,10 +171,15 @@ ProviderFailure.__module__, ProviderFailure.__qualname__ = "builtins", "error"
 ProviderFailure.message_only = True  # type: ignore[attr-defined]
 
 
+def _debug() -> bool:
+    """``AUDIENCE_PROVIDERS_LOG=debug``: our errors keep their whole traceback."""
+    return os.environ.get("AUDIENCE_PROVIDERS_LOG", "").lower() == "debug"
+
+
 def _failure(exc: Exception) -> ProviderFailure:
     """What a provider method raises, ``from None``, for ``exc`` (a ProviderError) it caught; in debug mode
     (``AUDIENCE_PROVIDERS_LOG=debug``) it re-raises ``exc`` itself, with its whole traceback."""
-    if os.environ.get("AUDIENCE_PROVIDERS_LOG", "").lower() == "debug":
+    if _debug():
         raise exc
     failure = ProviderFailure(str(exc))
     failure.provider_error = exc  # type: ignore[attr-defined]  # for tests
@@ -356,7 +361,7 @@ class DynamicProvider(ResourceProvider):
         except ProviderError as exc:
             # At check the engine has a place for a reason: a failure of the resource as a whole, shown as
             # "<type> resource '<name>' has a problem: <message>", with no traceback on any launcher.
-            if os.environ.get("AUDIENCE_PROVIDERS_LOG", "").lower() == "debug":
+            if _debug():
                 raise
             inputs = dict(news)
             return CheckResult(inputs, [CheckFailure("", str(exc))])

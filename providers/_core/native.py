@@ -36,7 +36,8 @@ from . import progress, registry, siblings
 from .config import ConfigSource, Setting, declared_settings, known_keys, unknown_settings
 from .errors import InputError, ProviderError
 from .lifecycle import UNKNOWN, Lifecycle
-from .schema import camel, package_schema, snake, token
+from .schema import package_schema, snake, token
+from .util import camel
 
 T = TypeVar("T")
 

@@ -17,14 +17,9 @@ from pydantic import BaseModel
 
 from .config import Setting
 from .lifecycle import Lifecycle
+from .util import camel
 
 JsonDict = dict[str, Any]
-
-
-def camel(name: str) -> str:
-    """``display_name`` -> ``displayName`` (the schema's name for a model field)."""
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
 def snake(name: str) -> str:

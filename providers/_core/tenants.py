@@ -25,6 +25,8 @@ from typing import Any, ClassVar, TypedDict
 
 import pulumi
 
+from .util import camel
+
 # The package of every Python dynamic resource (type `pulumi-python:dynamic/...`), so of the providers that serve them.
 DYNAMIC_PACKAGE = "pulumi-python"
 # The plugins' packages: a ProviderResource of one of these serves `<vendor>:index:*` resources, not our classes.
@@ -40,11 +42,6 @@ class CommonSettings(TypedDict, total=False):
     read_timeout: pulumi.Input[float]
     retry_deadline: pulumi.Input[float]
     skip_credentials_validation: pulumi.Input[bool]
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
 class TenantProvider(pulumi.ProviderResource):
@@ -71,7 +68,7 @@ class TenantProvider(pulumi.ProviderResource):
         for name, value in settings.items():
             if value is None:
                 continue
-            props[f"{self.vendor}:{_camel(name)}"] = (pulumi.Output.secret(value) if name in self.secret_settings
+            props[f"{self.vendor}:{camel(name)}"] = (pulumi.Output.secret(value) if name in self.secret_settings
                                                        else value)
         super().__init__(DYNAMIC_PACKAGE, resource_name, props, opts)
         self.tenant_name = resource_name
@@ -83,7 +80,7 @@ class TenantProvider(pulumi.ProviderResource):
 
         params = inspect.signature(cls.__init__).parameters
         names = [name for name, p in params.items() if p.kind is inspect.Parameter.KEYWORD_ONLY and name != "opts"]
-        return {name: f"{cls.vendor}:{_camel(name)}" for name in [*names, *CommonSettings.__annotations__]}
+        return {name: f"{cls.vendor}:{camel(name)}" for name in [*names, *CommonSettings.__annotations__]}
 
 
 def _describe(provider: pulumi.ProviderResource) -> str:

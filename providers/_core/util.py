@@ -37,3 +37,9 @@ def wrap_once(owner: Any, name: str, mark: str, make: Callable[[Callable[..., An
     setattr(wrapper, mark, True)
     wrapper.__wrapped__ = current  # type: ignore[attr-defined]
     setattr(owner, name, wrapper)
+
+
+def camel(name: str) -> str:
+    """``display_name`` -> ``displayName``: a model field's name in the schema, a setting's in the stack config."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)

@@ -17,7 +17,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,32 +65,13 @@ def official_bin(toolchain: Path, into: Path) -> Path:
 
 
 def build_wheel(out: Path) -> Path:
-    """The wheel of this checkout, as `scripts/dist` builds it for a release."""
+    """The wheel of this checkout, as `scripts/dist` builds it for a release (the first of the two paths it prints)."""
     out.mkdir(parents=True, exist_ok=True)
-    dist = ROOT / "scripts" / "dist"
-    if dist.exists():
-        done = subprocess.run([str(dist), "--out", str(out)], capture_output=True, text=True, timeout=900,
-                              cwd=ROOT)
-        assert done.returncode == 0, done.stderr[-3000:]
-        wheel = Path(done.stdout.split()[0])
-        assert wheel.suffix == ".whl", done.stdout
-        return wheel
-    # Until scripts/dist exists: build from a copy of the tracked files, so nothing is written into the checkout.
-    with tempfile.TemporaryDirectory() as tmp:
-        files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                               capture_output=True, check=True).stdout.split(b"\0")
-        for raw in files:
-            if not raw:
-                continue
-            src = ROOT / raw.decode()
-            if src.is_file():
-                dst = Path(tmp) / raw.decode()
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(src, dst)
-        done = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--disable-pip-version-check",
-                               "-w", str(out), tmp], capture_output=True, text=True, timeout=900)
-        assert done.returncode == 0, done.stderr[-3000:]
-    (wheel,) = out.glob("*.whl")
+    done = subprocess.run([str(ROOT / "scripts" / "dist"), "--out", str(out)], capture_output=True, text=True,
+                          timeout=900, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    wheel = Path(done.stdout.split()[0])
+    assert wheel.suffix == ".whl", done.stdout
     return wheel
 
 

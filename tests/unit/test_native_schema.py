@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from audience_providers._core import native
-from audience_providers._core.schema import camel, snake, token
+from audience_providers._core.schema import snake, token
+from audience_providers._core.util import camel
 
 VENDORS = ["thrive", "sonarly", "unleashx", "batch"]
 
