@@ -27,13 +27,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._core import vendors
 from ._core.config import ConfigSource
 from ._core.discovery import Inventory, Progress, import_file, python_program, summary
 from ._core.errors import ProviderError, Unauthorized
 from .recover import Pulumi
-
-VENDORS = ("batch", "sonarly", "thrive", "unleashx")
-VENDOR_NAMES = {"batch": "Batch", "sonarly": "Sonarly", "thrive": "Thrive", "unleashx": "UnleashX"}
 
 
 class DiscoverError(Exception):
@@ -50,7 +48,7 @@ class Request:
 
 
 def _rejected(vendor: str, settings: str, exc: Unauthorized) -> DiscoverError:
-    return DiscoverError(f"{VENDOR_NAMES[vendor]} rejected the configured credentials ({settings}): "
+    return DiscoverError(f"{vendors.vendor(vendor).name} rejected the configured credentials ({settings}): "
                          f"{exc.vendor_message or 'unauthorized'} (HTTP {exc.status} to {exc.operation}). Nothing was "
                          "read; fix those settings (environment variables, or `pulumi config set --secret ...` with "
                          "--stack)")
@@ -134,7 +132,7 @@ def _one_line(text: str) -> str:
 
 def run(argv: Sequence[str] | None = None, *, prog: str = "audience-providers discover") -> int:
     parser = argparse.ArgumentParser(prog=prog, description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("vendor", choices=VENDORS)
+    parser.add_argument("vendor", choices=sorted(vendors.KEYS))
     parser.add_argument("--prefix", help="only objects whose natural key starts with this (Thrive reference, "
                                          "Batch or Sonarly name, UnleashX phone number)")
     parser.add_argument("--under", action="append", default=[], metavar="KEY",

@@ -26,8 +26,8 @@ import tarfile
 from pathlib import Path
 
 from . import __version__
+from ._core.vendors import KEYS as VENDORS
 
-VENDORS = ("thrive", "sonarly", "unleashx", "batch")
 DISTRIBUTION = "pulumi-audience-providers"
 # Where the language host puts the plugin's virtualenv (PulumiPlugin.yaml says so; upstream's default for plugins).
 VENV = "venv"

@@ -38,9 +38,7 @@ from ._core.config import ConfigSource
 from ._core.errors import ProviderError
 from ._core.lifecycle import Lifecycle
 from ._core.schema import snake
-
-DYNAMIC_PREFIX = "pulumi-python:dynamic/"
-VENDORS = ("batch", "sonarly", "thrive", "unleashx")
+from ._core.vendors import DYNAMIC_TYPE_PREFIX, label_of
 
 
 @dataclass
@@ -59,25 +57,17 @@ class Finding:
         return "unresolved"
 
 
-def _label_of(resource_type: str) -> str | None:
-    """``pulumi-python:dynamic/batch:Audience`` (dynamic) or ``batch:index:Audience`` (plugin) -> ``batch:Audience``."""
-    if resource_type.startswith(DYNAMIC_PREFIX):
-        return resource_type[len(DYNAMIC_PREFIX):]
-    vendor, sep, rest = resource_type.partition(":index:")
-    return f"{vendor}:{rest}" if sep and rest else None
-
-
 def _inputs_of(resource_type: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
     """Inputs as the lifecycle names them (the plugin's state names them camelCase)."""
-    if resource_type.startswith(DYNAMIC_PREFIX):
+    if resource_type.startswith(DYNAMIC_TYPE_PREFIX):
         return dict(inputs)
     return {snake(k): v for k, v in inputs.items()}
 
 
 def _provider_for(resource_type: str) -> Lifecycle[Any, Any] | None:
     """The lifecycle of one of our resource types (dynamic or plugin token), or None."""
-    label = _label_of(resource_type)
-    if label is None or label.split(":", 1)[0] not in VENDORS:
+    label = label_of(resource_type)
+    if label is None:
         return None
     try:
         lifecycle: Lifecycle[Any, Any] = registry.provider_class(label)().impl

@@ -35,6 +35,7 @@ from pulumi.runtime import settings
 
 from . import progress, registry, siblings, tenants
 from .errors import ProviderError
+from .vendors import DYNAMIC_TYPE_PREFIX, PROVIDER_KEY
 
 if TYPE_CHECKING:
     from .lifecycle import Lifecycle
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
 # placeholders: pulumi, and nothing of ours that pulls in pydantic or httpx. The lifecycle (and with it the
 # models, the client and the HTTP stack) is imported when a provider first serves a call, which happens only in
 # the provider process (issue #20: the fixed cost of every `pulumi` command starts with these imports).
-PROVIDER_KEY = "__provider"  # the SDK's key; lifecycle.PROVIDER_KEY is the same string (tests/unit check it)
 
 __all__ = ["PROVIDER_KEY", "DynamicProvider", "LifecycleRef", "ReadableResource", "output_names", "placeholders",
            "provider_for_type"]
@@ -496,9 +496,6 @@ class ReadableResource:
         ReadableResource.__init__(resource, provider, resource_name, placeholders(cls, {}),  # type: ignore[arg-type]
                                   pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id)))
         return resource
-
-
-DYNAMIC_TYPE_PREFIX = "pulumi-python:dynamic/"
 
 
 def provider_for_type(type_token: str) -> ResourceProvider | None:

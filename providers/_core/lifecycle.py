@@ -37,8 +37,8 @@ from .errors import (
     TransportFailure,
     Unauthorized,
 )
+from .vendors import PROVIDER_KEY
 
-PROVIDER_KEY = "__provider"
 # The engine's marker for a value not yet known during preview (the wire form of an unknown property).
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 

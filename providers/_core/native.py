@@ -32,7 +32,7 @@ from pulumi.provider.experimental.property_value import Computed, PropertyValue
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, provider_pb2_grpc
 
 from .. import __version__
-from . import progress, registry, siblings
+from . import progress, registry, siblings, vendors
 from .config import ConfigSource, Setting, declared_settings, known_keys, unknown_settings
 from .errors import InputError, ProviderError
 from .lifecycle import UNKNOWN, Lifecycle
@@ -41,7 +41,10 @@ from .util import camel
 
 T = TypeVar("T")
 
-VENDORS = {"thrive": "Thrive Learning", "sonarly": "Sonarly", "unleashx": "UnleashX", "batch": "Batch.com"}
+def _product(package: str) -> str:
+    return vendors.vendor(package).product if package in vendors.KEYS else package
+
+
 # How many lifecycle calls run at once: the engine's default parallelism is unbounded, our clients pool 32.
 WORKERS = 32
 
@@ -141,8 +144,8 @@ class NativeProvider(sdk.Provider):
         self.settings = list(settings)
         self.types = {token(package, lc.resource_label): lc for lc in lifecycles}
         self.schema = package_schema(package, version, lifecycles, self.settings,
-                                     display_name=VENDORS.get(package, package),
-                                     description=f"Audiences of {VENDORS.get(package, package)} as Pulumi resources")
+                                     display_name=_product(package),
+                                     description=f"Audiences of {_product(package)} as Pulumi resources")
         self._source = ConfigSource(None)
         self._instances: dict[str, Lifecycle[Any, Any]] = {}
         self._executor: ThreadPoolExecutor | None = None

@@ -26,11 +26,7 @@ from typing import Any, ClassVar, TypedDict
 import pulumi
 
 from .util import camel
-
-# The package of every Python dynamic resource (type `pulumi-python:dynamic/...`), so of the providers that serve them.
-DYNAMIC_PACKAGE = "pulumi-python"
-# The plugins' packages: a ProviderResource of one of these serves `<vendor>:index:*` resources, not our classes.
-VENDORS = ("thrive", "sonarly", "unleashx", "batch")
+from .vendors import DYNAMIC_PACKAGE
 
 
 class CommonSettings(TypedDict, total=False):
