@@ -10,12 +10,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._core import progress
-from .._core.config import ConfigSource
 from .._core.errors import ApiError, InputError, NotFound
 from .._core.lifecycle import Checked, Failure, Lifecycle, contains_unknown, create_or_adopt, user_inputs
 from .._core.util import chunks
 from .._core.wait import wait_until
-from . import config
 from .config import BatchConfig
 from .members import MemberMap, Members, MembersError, digest_of, normalize, resolve
 from .models import MAX_IDS_PER_CALL, AudienceArgs, AudienceState, AudienceView, MembersSpec
@@ -39,7 +37,6 @@ class AudienceLifecycle(Lifecycle[AudienceArgs, BatchConfig]):
     the audience. Membership is applied in calls of at most 10,000 ids, each awaited until Batch has indexed it.
     """
 
-    vendor = "Batch"
     resource_label = "batch:Audience"
     args_model = AudienceArgs
     state_model = AudienceState
@@ -56,12 +53,6 @@ class AudienceLifecycle(Lifecycle[AudienceArgs, BatchConfig]):
         "type": "array", "items": {},
         "description": "Custom ids of the audience: strings, or objects {id, attributes} (at most 15 attributes); "
                        "trimmed, empty or repeated ids are refused."}}
-
-    def credential_settings(self) -> str:
-        return config.CREDENTIAL_SETTINGS
-
-    def load_config(self, source: ConfigSource) -> BatchConfig:
-        return config.load(source)
 
     @staticmethod
     def _describe(view: AudienceView) -> str:

@@ -17,10 +17,10 @@ from pydantic import BaseModel
 
 from .._core import siblings
 from .._core.errors import Forbidden, InputError, NotFound, ProviderError
-from .._core.lifecycle import Failure, contains_unknown, set_paths, user_inputs
+from .._core.lifecycle import Failure, Lifecycle, contains_unknown, set_paths, user_inputs
 from .._core.util import chunks, remove_quietly
-from .base import ThriveLifecycle
 from .client import Client
+from .config import ThriveConfig
 from .models import (
     MAX_USERS_PER_CALL,
     PERMISSION_FLAGS,
@@ -65,7 +65,7 @@ def _tenant_users(client: Client) -> set[str]:
     return client.once("users", lambda: set().union(*(u.known_as() for u in client.iter_users())))
 
 
-def _unknown_users_failure(lifecycle: ThriveLifecycle[Any], field: str, declared: list[str],
+def _unknown_users_failure(lifecycle: Lifecycle[Any, ThriveConfig], field: str, declared: list[str],
                            before: list[str]) -> Failure | None:
     """At preview, read-only: users newly listed that Thrive does not have (the write would answer 207 for them)."""
     had = {u.lower() for u in before}
@@ -104,7 +104,7 @@ def _present(current: list[Member]) -> set[str]:
     return set().union(*(m.known_as() for m in current)) if current else set()
 
 
-class AudienceMembersLifecycle(ThriveLifecycle[AudienceMembersArgs]):
+class AudienceMembersLifecycle(Lifecycle[AudienceMembersArgs, ThriveConfig]):
     resource_label = "thrive:AudienceMembers"
     args_model = AudienceMembersArgs
     state_model = AudienceMembersState
@@ -271,7 +271,7 @@ def _comparable_manager(spec: ManagerSpec) -> dict[str, Any]:
     return normalized
 
 
-class AudienceManagersLifecycle(ThriveLifecycle[AudienceManagersArgs]):
+class AudienceManagersLifecycle(Lifecycle[AudienceManagersArgs, ThriveConfig]):
     """The complete manager list of one audience (authoritative), with Thrive's permission objects."""
 
     resource_label = "thrive:AudienceManagers"

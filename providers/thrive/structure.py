@@ -12,9 +12,9 @@ from typing import Any, ClassVar, TypeVar
 
 from .._core import siblings
 from .._core.errors import ApiError, Conflict, InputError, NotFound
-from .._core.lifecycle import Failure, contains_unknown, create_or_adopt
-from .base import ThriveLifecycle
+from .._core.lifecycle import Failure, Lifecycle, contains_unknown, create_or_adopt
 from .client import Client
+from .config import ThriveConfig
 from .models import AudienceArgs, AudienceObject, AudienceState, StructureArgs, StructureState
 
 A = TypeVar("A", StructureArgs, AudienceArgs)
@@ -38,7 +38,7 @@ def _keep_known(client: Client, obj: AudienceObject) -> None:
             client.remember(("audience", key), obj)
 
 
-class _AudienceLifecycle(ThriveLifecycle[A]):
+class _AudienceLifecycle(Lifecycle[A, ThriveConfig]):
     """A Thrive audience object of one ``category``; the parent, when there is one, comes from ``parent_of``."""
 
     category: ClassVar[str]

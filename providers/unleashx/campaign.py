@@ -16,11 +16,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from .._core import progress, siblings
-from .._core.config import ConfigSource
 from .._core.errors import ApiError, Conflict, InputError, NotFound, ProviderError, ServerError, TransportFailure
 from .._core.lifecycle import Checked, Failure, Lifecycle, contains_unknown, create_or_adopt, set_paths
 from .client import is_delete_all_refused
-from .config import TOKEN, UnleashXConfig, load
+from .config import UnleashXConfig
 from .models import (
     MAX_NAME,
     AudienceRecord,
@@ -71,7 +70,6 @@ def retired_name(name: str, campaign_id: int) -> str:
 class CampaignLifecycle(Lifecycle[CampaignArgs, UnleashXConfig]):
     """An UnleashX calling campaign. Destroy pauses it (UnleashX has no campaign delete)."""
 
-    vendor = "UnleashX"
     resource_label = "unleashx:Campaign"
     # Rechecked for issue #19: the API reference has no campaign list or get; the only answers that carry a
     # campaign are those of create-/update-campaign (writes, and their body is not even documented), and the
@@ -84,12 +82,6 @@ class CampaignLifecycle(Lifecycle[CampaignArgs, UnleashXConfig]):
     # impossible: the old campaign can't be deleted and keeps its unique name).
     replace_fields = frozenset()
     create_only_fields = frozenset({"adopt_id"})
-
-    def load_config(self, source: ConfigSource) -> UnleashXConfig:
-        return load(source)
-
-    def credential_settings(self) -> str:
-        return f"{TOKEN.key} ({TOKEN.env})"
 
     # `on_destroy` is derived from an input and recorded beside the inputs (see ``on_destroy``): the base hooks
     # validate and record only the declared inputs, so these three add it, or leave it out of validation.
@@ -298,18 +290,11 @@ class CampaignLifecycle(Lifecycle[CampaignArgs, UnleashXConfig]):
 class CampaignAudienceLifecycle(Lifecycle[CampaignAudienceArgs, UnleashXConfig]):
     """Existing audience records of one UnleashX campaign, owned by phone number (the API can't add records)."""
 
-    vendor = "UnleashX"
     resource_label = "unleashx:CampaignAudience"
     args_model = CampaignAudienceArgs
     state_model = CampaignAudienceState
     # Records belong to one campaign: another campaign means other records (adopt new, delete old).
     replace_fields = frozenset({"campaign_id"})
-
-    def load_config(self, source: ConfigSource) -> UnleashXConfig:
-        return load(source)
-
-    def credential_settings(self) -> str:
-        return f"{TOKEN.key} ({TOKEN.env})"
 
     def comparable(self, field_name: str, props: Mapping[str, Any], *, state: bool) -> Any:
         value = props.get(field_name)

@@ -481,7 +481,7 @@ def test_lifecycle__the_resource_classes_serve_these_lifecycles() -> None:
 
 
 THRIVE = Path(__file__).resolve().parents[2] / "providers" / "thrive"
-PULUMI_FREE = ["base", "client", "config", "members", "models", "structure"]
+PULUMI_FREE = ["client", "config", "members", "models", "structure"]
 
 
 def _imports(path: Path) -> tuple[set[str], set[Path]]:
