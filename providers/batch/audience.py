@@ -7,7 +7,9 @@ https://doc.batch.com/developer/api/cep/audiences
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from .._core import progress
 from .._core.errors import ApiError, InputError, NotFound
@@ -16,7 +18,7 @@ from .._core.util import chunks
 from .._core.wait import wait_until
 from .config import BatchConfig
 from .members import MemberMap, Members, MembersError, digest_of, normalize, resolve
-from .models import MAX_IDS_PER_CALL, AudienceArgs, AudienceState, AudienceView, MembersSpec
+from .models import MAX_IDS_PER_CALL, NAME_PATTERN, AudienceView, MembersSpec
 from .snapshots import SnapshotStore, plan_changes
 
 SETTLED = ("APPLIED", "REPLACED")
@@ -26,6 +28,47 @@ SHOWN_IDS = 5
 LISTING = "audiences"
 
 
+# -- the resource's inputs and outputs ------------------------------------------------------------------------
+class AudienceArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=255, pattern=NAME_PATTERN,
+                      description="Audience name: the natural key; changing it replaces the audience.")
+    display_name: str | None = Field(default=None, min_length=1, max_length=255)
+    members: MembersSpec | None = None
+    membership: Literal["authoritative", "additive"] = "authoritative"
+    adopt: bool = Field(default=False, description="Take over an existing audience with this name (create only).")
+
+
+# Inline lists longer than this stay in the program: state keeps their digest and count only.
+MAX_INLINE_IN_STATE = 100
+
+
+class AudienceState(BaseModel):
+    """Every output of ``batch:Audience`` (the inputs as declared, then what Batch reports)."""
+
+    name: str
+    display_name: str | None = None
+    members: MembersSpec | None = None
+    membership: Literal["authoritative", "additive"] = "authoritative"
+    adopt: bool = False
+    # The id count Batch's view reports. Not its indexing state: every write is awaited until APPLIED, so the
+    # state would always say so, and a refresh mid-write would record a value that is stale a moment later.
+    nb_ids: int = 0
+    # Whether the stack took the audience over (adopt=True or an import) rather than creating it; fixed at create.
+    adopted: bool = False
+
+    @classmethod
+    def of(cls, args: AudienceArgs, view: AudienceView, *, adopted: bool) -> AudienceState:
+        members = args.members
+        if members is not None and members.inline is not None and members.count > MAX_INLINE_IN_STATE:
+            members = members.model_copy(update={"inline": None})
+        return cls(name=args.name, display_name=args.display_name, members=members, membership=args.membership,
+                   adopt=args.adopt, nb_ids=view.nb_ids, adopted=adopted)
+
+
+
+# -- its lifecycle --------------------------------------------------------------------------------------------
 def _already_exists(exc: ApiError) -> bool:
     return exc.status in (400, 409) and (exc.code == "AUDIENCE_ALREADY_EXISTS" or "exist" in exc.vendor_message)
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .._core import siblings
 from .._core.errors import Forbidden, InputError, NotFound, ProviderError
@@ -24,16 +24,64 @@ from .config import ThriveConfig
 from .models import (
     MAX_USERS_PER_CALL,
     PERMISSION_FLAGS,
-    AudienceManagersArgs,
-    AudienceManagersState,
-    AudienceMembersArgs,
-    AudienceMembersState,
     ManagerSpec,
     Member,
     MembersOutcome,
+    _listed_once,
+    _State,
 )
 
 
+# -- the resource's inputs and outputs ------------------------------------------------------------------------
+class AudienceMembersArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    audience: str = Field(min_length=1, description="Id or reference of the audience (e.g. `backend.id`).")
+    members: list[Annotated[str, Field(min_length=1)]] = Field(
+        description="Users by email, reference or Thrive id; they must exist in Thrive. A set: order is no change.")
+    membership: Literal["authoritative", "additive"] = "authoritative"
+    adopt: bool = Field(default=False, description="Authoritative only: take over an audience that already has "
+                                                    "members outside the list (they are removed at create).")
+
+    @field_validator("members")
+    @classmethod
+    def _once(cls, users: list[str]) -> list[str]:
+        return _listed_once("members", users)
+
+
+class AudienceManagersArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    audience: str = Field(min_length=1, description="Id or reference of the audience or structure.")
+    managers: list[ManagerSpec]
+    adopt: bool = Field(default=False, description="Take over an audience that already has managers outside the "
+                                                    "list (they are removed at create).")
+
+    @field_validator("managers")
+    @classmethod
+    def _once(cls, managers: list[ManagerSpec]) -> list[ManagerSpec]:
+        _listed_once("managers", [m.user for m in managers])
+        return managers
+
+
+class AudienceMembersState(_State):
+    audience: str | None = None
+    members: list[str] | None = None
+    membership: str | None = None
+    adopt: bool | None = None
+    member_count: int | None = None
+    # Additive mode: the users this stack added (the only ones it removes); None when authoritative.
+    added: list[str] | None = None
+
+
+class AudienceManagersState(_State):
+    audience: str | None = None
+    managers: list[dict[str, Any]] | None = None
+    adopt: bool | None = None
+
+
+
+# -- its lifecycle --------------------------------------------------------------------------------------------
 class PartialFailure(ProviderError):
     """Thrive answered 207: some users were applied, these were not."""
 
