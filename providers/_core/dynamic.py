@@ -138,7 +138,7 @@ def _ready_to_serve() -> None:
     from pulumi.output import Unknown
 
     from . import credentials
-    from .values import register_unknown_type
+    from .util import register_unknown_type
 
     register_unknown_type(Unknown)  # how the SDK hands us values not known at preview
     credentials.READ_HOOKS.append(_read_credentials_ahead)

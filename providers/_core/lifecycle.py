@@ -23,7 +23,7 @@ A vendor writes one :class:`Lifecycle` per resource type, in the module that dec
 
 Everything else is the same for every vendor and lives here or beside it: configuration (the vendor's
 ``config.py``, found by the label's vendor key), the credential check (``credentials.py``), natural keys held by
-another resource or outside the stack (``ownership.py``), unknown values (``values.py``), create-or-adopt after a
+another resource or outside the stack (``siblings.py``), unknown values (``util.py``), create-or-adopt after a
 lost answer, create-only fields, detailed diffs, reads by id.
 
 Adapters turn a lifecycle into what an engine calls: ``_core/dynamic.py`` into a ``pulumi.dynamic`` provider,
@@ -42,10 +42,10 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from . import credentials, ownership, siblings
+from . import credentials, siblings
 from .config import ConfigSource, declared_settings, known_keys, skip_credentials_validation, unknown_settings
 from .errors import ApiError, ConfigurationError, Conflict, InputError, NotFound, ServerError, TransportFailure
-from .values import UNKNOWN, contains_unknown, register_unknown_type, user_inputs
+from .util import UNKNOWN, contains_unknown, register_unknown_type, user_inputs
 from .vendors import PROVIDER_KEY, vendor
 
 __all__ = ["PROVIDER_KEY", "UNKNOWN", "Checked", "Created", "Diffed", "Failure", "Lifecycle", "Read", "Updated",
@@ -55,7 +55,7 @@ ArgsT = TypeVar("ArgsT", bound=BaseModel)
 CfgT = TypeVar("CfgT")
 T = TypeVar("T")
 
-RECOVERY_COMMAND = ownership.RECOVERY_COMMAND
+RECOVERY_COMMAND = siblings.RECOVERY_COMMAND
 # The package the vendors are subpackages of (``audience_providers``), derived so a rename changes nothing here.
 _PACKAGE = __name__.rsplit(".", 2)[0]
 
@@ -287,7 +287,7 @@ class Lifecycle(Generic[ArgsT, CfgT]):
         args, failures = self._validated({k: v for k, v in inputs.items() if k not in unknown}, unknown)
         if args is not None:
             self.verify_credentials()  # a wrong or revoked credential fails here (one read per process)
-        failures.extend(ownership.sibling_failures(self, olds, inputs, failures))
+        failures.extend(siblings.sibling_failures(self, olds, inputs, failures))
         if args is not None:
             failures.extend(self.extra_checks(args, user_inputs(olds)))
         failures.extend(self.ownership_failures(olds, inputs, failures))
@@ -384,8 +384,8 @@ class Lifecycle(Generic[ArgsT, CfgT]):
     def ownership_failures(self, olds: Mapping[str, Any], inputs: Mapping[str, Any],
                            failures: list[Failure]) -> list[Failure]:
         """At preview, before any write: refuse what an object outside this stack holds. By default the natural
-        key, through ``find_existing`` (``ownership.key_taken``)."""
-        return ownership.key_taken(self, olds, inputs, failures)
+        key, through ``find_existing`` (``siblings.key_taken``)."""
+        return siblings.key_taken(self, olds, inputs, failures)
 
     def find_existing(self, key: str) -> str | None:
         """Describe the vendor object that holds natural key ``key`` (read-only), or None when it is free."""
