@@ -17,8 +17,9 @@ A vendor writes one :class:`Lifecycle` per resource type, in the module that dec
   | ``ownership_failures(...)`` | preview | ownership that is not one natural key (e.g. an audience's other members) |
   | ``claims(inputs)`` | preview | keys no other resource of the program may take (default: the natural key) |
   | ``comparable`` / ``detailed_paths`` / ``delete_before_replace`` | diff | how the vendor compares; list items |
-  | ``import_props`` / ``import_id`` / ``read_by_id`` | import, ``get`` | what an id alone says |
-  | ``inputs_from_state`` / ``from_declared`` | refresh / plugin | inputs from outputs, non-Python forms |
+  | ``by_import_id(id)`` | import, ``get`` | what an id alone says (its canonical id, the inputs it gives) |
+  | ``derived_inputs(inputs, olds)`` | preview, all passed | values recorded beside the inputs (shown by `--diff`) |
+  | ``from_declared(inputs)`` | plugin | the Python form of what a YAML/TS program declares |
   | ``locate(inputs, held)`` | recovery | find what a lost create made |
 
 Everything else is the same for every vendor and lives here or beside it: configuration (the vendor's
@@ -300,6 +301,8 @@ class Lifecycle(Generic[ArgsT, CfgT]):
                 result[PROVIDER_KEY] = news[PROVIDER_KEY]
         if not failures:
             failures.extend(self.lookup_failures(result, user_inputs(olds)))
+        if not failures:
+            result.update(self.derived_inputs(result, user_inputs(olds)))
         return Checked(result, failures)
 
     def _validated(self, known: Mapping[str, Any], unknown: set[str]) -> tuple[ArgsT | None, list[Failure]]:
@@ -316,7 +319,14 @@ class Lifecycle(Generic[ArgsT, CfgT]):
             return None, failures
 
     def parse(self, props: Mapping[str, Any]) -> ArgsT:
-        return self.args_model.model_validate(user_inputs(props))  # type: ignore[return-value]
+        """The args model of checked inputs (``derived_inputs`` recorded beside them left out)."""
+        inputs = user_inputs(props)
+        for name in self._derived_names(inputs):
+            inputs.pop(name, None)
+        return self.args_model.model_validate(inputs)  # type: ignore[return-value]
+
+    def _derived_names(self, props: Mapping[str, Any]) -> set[str]:
+        return set(self.derived_inputs(props, {})) - set(self.args_model.model_fields)
 
     def failure(self, field_name: str, message: str) -> Failure:
         """A failure on ``field_name``, its message prefixed with the resource label."""
@@ -399,6 +409,12 @@ class Lifecycle(Generic[ArgsT, CfgT]):
         ``held`` (the stack's own); None when the vendor's API can't look such an object up. Read-only; used by
         ``audience_providers.recover`` for the creates an interrupted run left pending."""
         return None
+
+    def derived_inputs(self, inputs: Mapping[str, Any], olds: Mapping[str, Any]) -> dict[str, Any]:
+        """What a check records beside (or in place of) the declared inputs, derived from them once every check
+        passed: values `preview --diff` and `destroy --diff` should show (what destroy will do; the ids a membership
+        change adds and removes). A name that is not an args field is left out of ``parse`` and kept by refresh."""
+        return {}
 
     def from_declared(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
         """Inputs of a non-Python program (see ``declared_schemas``) in the form the args model takes."""
@@ -490,7 +506,7 @@ class Lifecycle(Generic[ArgsT, CfgT]):
             outs = None
         if outs is None:
             return Read(None, {})  # gone: refresh drops it from state
-        return Read(self.import_id(id_) if by_id else id_, outs, self.inputs_from_state(outs))
+        return Read(self.by_import_id(id_)[0] if by_id else id_, outs, self.inputs_from_state(outs))
 
     def update(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Updated:
         return Updated(self.update_resource(id_, olds, self.parse(news)))
@@ -507,19 +523,15 @@ class Lifecycle(Generic[ArgsT, CfgT]):
         return {k: props.get(k) for k in self.args_model.model_fields}
 
     def inputs_from_state(self, outs: Mapping[str, Any]) -> dict[str, Any]:
-        """Inputs as refresh should record them, derived from freshly read outputs."""
-        return {f: outs.get(f) for f in self.args_model.model_fields if f in outs}
+        """Inputs as refresh should record them, derived from freshly read outputs (``derived_inputs`` kept)."""
+        return {f: outs.get(f) for f in (*self.args_model.model_fields, *self._derived_names(outs)) if f in outs}
 
-    def import_props(self, id_: str) -> dict[str, Any]:
-        """What an id alone says of the inputs (e.g. the audience of ``<audience>/members``), as the props
-        ``read_resource`` gets for an import or a ``get``; the rest is read from the vendor."""
-        return {}
-
-    def import_id(self, id_: str) -> str:
-        """The id a create gives the object that import id ``id_`` names (e.g. ``<audience>/members`` for an
-        audience's id), so an imported resource's state reads like a created one's (the engine keeps the id a
-        Read answers)."""
-        return id_
+    def by_import_id(self, id_: str) -> tuple[str, dict[str, Any]]:
+        """What an import id (or a ``get``'s) says: the id a create gives that object (e.g. ``<audience>/members``
+        for an audience's id), so an imported resource's state reads like a created one's (the engine keeps the id
+        a Read answers); and the inputs the id alone gives (the audience of ``<audience>/members``), as the props
+        ``read_resource`` gets, the rest being read from the vendor."""
+        return id_, {}
 
     def read_by_id(self, id_: str) -> dict[str, Any] | None:
         """Outputs of an object known only by its id (import or get): inputs the vendor can't report take their
@@ -533,10 +545,13 @@ class Lifecycle(Generic[ArgsT, CfgT]):
             raise InputError(f"{self.resource_label} {id_!r} can't be imported or read by id: "
                              f"{self.read_by_id_unsupported}. Remove the import (the `import_` option, the `.get` "
                              f"call or `pulumi import`) and {how} ({docs_page(self.resource_label)}).")
-        outs = self.read_resource(id_, self.import_props(id_))
+        outs = self.read_resource(id_, self.by_import_id(id_)[1])
         if outs is None:
             return None
         for name, info in self.args_model.model_fields.items():
             if outs.get(name) is None and not info.is_required():
                 outs[name] = info.get_default(call_default_factory=True)
+        if self.state_model is not None and "adopted" in self.state_model.model_fields:
+            # Imported: the stack did not create it (a State that records so, says so).
+            outs["adopted"] = True
         return outs

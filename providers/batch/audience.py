@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .._core import progress
 from .._core.errors import ApiError, InputError, NotFound
-from .._core.lifecycle import Checked, Failure, Lifecycle, contains_unknown, create_or_adopt, user_inputs
+from .._core.lifecycle import Failure, Lifecycle, contains_unknown, create_or_adopt
 from .._core.util import chunks
 from .._core.wait import wait_until
 from .config import BatchConfig
@@ -56,6 +56,7 @@ class AudienceState(BaseModel):
     # state would always say so, and a refresh mid-write would record a value that is stale a moment later.
     nb_ids: int = 0
     # Whether the stack took the audience over (adopt=True or an import) rather than creating it; fixed at create.
+    # An adopted audience's ids are unknown (Batch lists none), so a declared authoritative list rewrites it.
     adopted: bool = False
 
     @classmethod
@@ -158,14 +159,12 @@ class AudienceLifecycle(Lifecycle[AudienceArgs, BatchConfig]):
         return None
 
     # -- what a membership change does, shown by `preview --diff` ------------------------------------------------
-    def check(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Checked:
-        checked = super().check(olds, news)
-        members = checked.inputs.get("members")
-        if not checked.failures and isinstance(members, Mapping):
-            change = self._membership_change(user_inputs(olds), members, checked.inputs.get("membership"))
-            if change:
-                checked.inputs["members"] = {**members, "changes": change}
-        return checked
+    def derived_inputs(self, inputs: Mapping[str, Any], olds: Mapping[str, Any]) -> dict[str, Any]:
+        members = inputs.get("members")
+        if not isinstance(members, Mapping):
+            return {}
+        change = self._membership_change(olds, members, inputs.get("membership"))
+        return {"members": {**members, "changes": change}} if change else {}
 
     def _membership_change(self, olds: Mapping[str, Any], new_spec: Mapping[str, Any], membership: Any) -> str | None:
         """The ids an update adds and removes, counted, the first few named: ``+2 ids (u4, u5); -1 id (u1)``.
@@ -379,12 +378,6 @@ class AudienceLifecycle(Lifecycle[AudienceArgs, BatchConfig]):
             view = self._apply(id_, SnapshotStore().load(old_digest), {}, False)
         # Whether the stack created the audience or adopted it is fixed at create, whatever `adopt` says now.
         return self._outputs(args, view or self.config.client.view_audience(id_), adopted=bool(olds.get("adopted")))
-
-    def read_by_id(self, id_: str) -> dict[str, Any] | None:
-        outs = super().read_by_id(id_)
-        # Imported: the stack did not create it, and its current ids are unknown (Batch lists none), so a declared
-        # authoritative list rewrites it, as adopt=True does.
-        return None if outs is None else {**outs, "adopted": True}
 
     def read_resource(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
         view = self.config.client.view_audience(id_)

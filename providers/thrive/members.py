@@ -261,14 +261,12 @@ class AudienceMembersLifecycle(Lifecycle[AudienceMembersArgs, ThriveConfig]):
         added = self._apply(args, [str(u) for u in previous or []], creating=False)
         return self._outputs(args, added)
 
-    def import_props(self, id_: str) -> dict[str, Any]:
+    def by_import_id(self, id_: str) -> tuple[str, dict[str, Any]]:
         # `pulumi import` / `import_=` by the audience's id or reference (or the `<audience>/members` id a create
         # records). An import is the user's instruction to take the audience's members over: every current member
         # becomes an input (authoritative), as the program must then declare them.
-        return {"audience": _audience_of(id_, "/members")}
-
-    def import_id(self, id_: str) -> str:
-        return f"{_audience_of(id_, '/members')}/members"
+        audience = _audience_of(id_, "/members")
+        return f"{audience}/members", {"audience": audience}
 
     def read_resource(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
         audience = str(props.get("audience") or _audience_of(id_, "/members"))
@@ -434,12 +432,10 @@ class AudienceManagersLifecycle(Lifecycle[AudienceManagersArgs, ThriveConfig]):
         self._apply(args)
         return self._outputs(args)
 
-    def import_props(self, id_: str) -> dict[str, Any]:
+    def by_import_id(self, id_: str) -> tuple[str, dict[str, Any]]:
         # As for members: an import takes over every current manager, with their current permissions.
-        return {"audience": _audience_of(id_, "/managers")}
-
-    def import_id(self, id_: str) -> str:
-        return f"{_audience_of(id_, '/managers')}/managers"
+        audience = _audience_of(id_, "/managers")
+        return f"{audience}/managers", {"audience": audience}
 
     def read_resource(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
         audience = str(props.get("audience") or _audience_of(id_, "/managers"))

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from .._core import progress, siblings
 from .._core.errors import ApiError, Conflict, InputError, NotFound, ProviderError, ServerError, TransportFailure
-from .._core.lifecycle import Checked, Failure, Lifecycle, contains_unknown, create_or_adopt, set_paths
+from .._core.lifecycle import Failure, Lifecycle, contains_unknown, create_or_adopt, set_paths
 from .client import is_delete_all_refused
 from .config import UnleashXConfig
 from .models import (
@@ -210,20 +210,11 @@ class CampaignLifecycle(Lifecycle[CampaignArgs, UnleashXConfig]):
     replace_fields = frozenset()
     create_only_fields = frozenset({"adopt_id"})
 
-    # `on_destroy` is derived from an input and recorded beside the inputs (see ``on_destroy``): the base hooks
-    # validate and record only the declared inputs, so these three add it, or leave it out of validation.
-    def check(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Checked:
-        result = super().check(olds, news)
-        if not result.failures:
-            result.inputs[ON_DESTROY] = on_destroy(bool(result.inputs.get("delete_records_on_destroy")),
-                                                   adopted=result.inputs.get("adopt_id") is not None)
-        return result
-
-    def parse(self, props: Mapping[str, Any]) -> CampaignArgs:
-        return super().parse({k: v for k, v in props.items() if k != ON_DESTROY})
-
-    def inputs_from_state(self, outs: Mapping[str, Any]) -> dict[str, Any]:
-        return {**super().inputs_from_state(outs), ON_DESTROY: outs.get(ON_DESTROY)}
+    # `on_destroy` is derived from an input and recorded beside the inputs (see ``on_destroy``), so `destroy --diff`
+    # shows what destroy will do.
+    def derived_inputs(self, inputs: Mapping[str, Any], olds: Mapping[str, Any]) -> dict[str, Any]:
+        return {ON_DESTROY: on_destroy(bool(inputs.get("delete_records_on_destroy")),
+                                       adopted=inputs.get("adopt_id") is not None)}
 
     def claims(self, inputs: Mapping[str, Any]) -> list[siblings.Claim]:
         """The campaign name (unique in the workspace; compared case-insensitively, to be safe) and the campaign an
@@ -520,7 +511,7 @@ class CampaignAudienceLifecycle(Lifecycle[CampaignAudienceArgs, UnleashXConfig])
             self._delete_ids(args.campaign_id, dropped)
         return self._outputs(args, records)
 
-    def import_props(self, id_: str) -> dict[str, Any]:
+    def by_import_id(self, id_: str) -> tuple[str, dict[str, Any]]:
         # `pulumi import` / `import_=` by the campaign id (or the `<campaign id>/audience` id a create records).
         head = id_[:-len("/audience")] if id_.endswith("/audience") else id_
         try:
@@ -528,10 +519,7 @@ class CampaignAudienceLifecycle(Lifecycle[CampaignAudienceArgs, UnleashXConfig])
         except ValueError:
             raise InputError(f"{self.resource_label} {id_!r}: import it by its campaign id (e.g. `7001`, or "
                              "`7001/audience`)") from None
-        return {"campaign_id": campaign_id}
-
-    def import_id(self, id_: str) -> str:
-        return f"{self.import_props(id_)['campaign_id']}/audience"
+        return f"{campaign_id}/audience", {"campaign_id": campaign_id}
 
     def _read_all(self, campaign_id: int) -> dict[str, Any]:
         """An import: every record of the campaign, owned by its phone number (the user's instruction to take the
