@@ -99,6 +99,16 @@ class Declarations:
         self._claimed: dict[tuple[str, Hashable], str] = {}
         # Keys the stack's state says a resource holds in the vendor today (its olds), for a key that moves.
         self._held: dict[tuple[str, Hashable], str] = {}
+        # Natural keys (label, value) seen in the stack's state by a check of this deployment (see ``key_taken``).
+        self._in_state: set[tuple[str, str]] = set()
+
+    def note_in_state(self, label: str, key: str) -> None:
+        with self._lock:
+            self._in_state.add((label, key))
+
+    def in_state(self, label: str, key: str) -> bool:
+        with self._lock:
+            return (label, key) in self._in_state
 
     def declare(self, declared: Declared, claims: Iterable[Claim],
                 held: Iterable[Claim] = ()) -> list[tuple[Claim, Declared, bool]]:
@@ -142,6 +152,7 @@ class Declarations:
             self._by_identity.clear()
             self._claimed.clear()
             self._held.clear()
+            self._in_state.clear()
 
 
 DECLARED = Declarations()
@@ -150,9 +161,6 @@ DECLARED = Declarations()
 # -- the checks: a key another resource of the program takes, or an object outside the stack holds --------------
 RECOVERY_COMMAND = "python -m audience_providers.recover --stack <stack>"
 
-# Natural keys this provider process has seen in the stack's state (see ``key_taken``).
-_held_keys: set[tuple[str, str]] = set()
-_held_lock = threading.Lock()
 
 
 def sibling_failures(lc: Lifecycle[Any, Any], olds: Mapping[str, Any], inputs: Mapping[str, Any],
@@ -197,14 +205,12 @@ def key_taken(lc: Lifecycle[Any, Any], olds: Mapping[str, Any], inputs: Mapping[
     if not isinstance(key, str) or contains_unknown(key) or any(f.property == key_field for f in failures):
         return []
     if user_inputs(olds).get(key_field) == key:
-        with _held_lock:
-            _held_keys.add((lc.resource_label, key))
+        DECLARED.note_in_state(lc.resource_label, key)
         return []  # the stack already holds the object with this key
-    with _held_lock:
-        if (lc.resource_label, key) in _held_keys:
-            # A replacement: the engine checks the new resource again without olds, after the check above saw
-            # this key in the stack's state during the same deployment (same provider process).
-            return []
+    if DECLARED.in_state(lc.resource_label, key):
+        # A replacement: the engine checks the new resource again without olds, after the check above saw this
+        # key in the stack's state during the same deployment (same provider process).
+        return []
     existing = lc.find_existing(key)
     return [] if existing is None else [Failure(key_field, taken_message(lc, key, existing))]
 
