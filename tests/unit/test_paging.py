@@ -162,7 +162,7 @@ def test_list_accounts__sonarly_unwraps_the_envelope_and_follows_the_cursor() ->
 def test_iter_jobs__sonarly_keeps_limit_and_status_before_the_cursor() -> None:
     seen: list[httpx.Request] = []
     job = {"jobId": "j1", "status": "queued"}
-    answers = [{"data": {"items": [job], "nextCursor": "n1", "hasMore": True}},
+    answers: list[dict[str, Any]] = [{"data": {"items": [job], "nextCursor": "n1", "hasMore": True}},
                {"data": {"items": [], "nextCursor": None, "hasMore": False}}]
     client = SonarlyClient(_settings("https://sonarly.test/v1", _recording(answers, seen)), api_key="sk_live_x")
     assert [j.job_id for j in client.iter_jobs("ag 1", "queued")] == ["j1"]
