@@ -185,6 +185,12 @@ class BaseClient:
         return None
 
     # -- the one request path ------------------------------------------------------------------
+    def admit(self) -> None:
+        """Wait until this credential's rate limit and learnt pace let one more request onto the wire."""
+        if self.limiter is not None:
+            self.limiter.acquire()
+        self.pace.acquire()
+
     def call(
         self,
         operation: str,
@@ -210,9 +216,7 @@ class BaseClient:
 
         def attempt() -> httpx.Response:
             attempt_box[0] += 1
-            if self.limiter is not None:
-                self.limiter.acquire()
-            self.pace.acquire()
+            self.admit()
             started = time.monotonic()
             try:
                 sent = dict(self.auth_headers()) if authenticate else {}

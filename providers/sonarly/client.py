@@ -140,7 +140,7 @@ class Client(BaseClient):
 
     def page_of(self, page: type[PageT], response: httpx.Response) -> PageT:
         parsed = page.model_validate(self._data(response))
-        if isinstance(parsed, ListPage):
+        if isinstance(parsed, ListPage):  # every Sonarly list page is one; the check tells mypy so
             parsed.server_time = server_time(response)
         return parsed
 

@@ -55,12 +55,14 @@ def token_url_beside(base_url: str, tenant_id: str) -> str:
 class ClientCredentials(httpx.Auth):
     """OAuth2 client-credentials bearer auth: the cached token on every request, renewed on expiry or on a 401.
 
-    ``fetch`` asks the token endpoint for a new token. One instance per client, shared by its threads: the lock
-    makes them wait for one token request rather than each send their own.
+    ``fetch`` asks the token endpoint for a new token; ``admit`` waits for the rate limit before a resend (the
+    first send was admitted by the request path). One instance per client, shared by its threads: the lock makes
+    them wait for one token request rather than each send their own.
     """
 
-    def __init__(self, fetch: Callable[[], TokenResponse]) -> None:
+    def __init__(self, fetch: Callable[[], TokenResponse], admit: Callable[[], None]) -> None:
         self._fetch = fetch
+        self._admit = admit
         self._token = ""
         self._expires = 0.0
         self._lock = threading.Lock()
@@ -91,6 +93,7 @@ class ClientCredentials(httpx.Auth):
         if response.status_code == 401 and not fresh:
             # Expired or revoked before our margin said so: fetch a new token once and resend.
             request.headers["Authorization"] = f"Bearer {self._replace(token)}"
+            self._admit()
             yield request
 
 
@@ -113,7 +116,7 @@ class Client(BaseClient):
         self._token_setting = token_setting or None
         self._scope = scope
         # The client is one per credential per process (BaseClient.shared), so this is that credential's token.
-        self.auth = ClientCredentials(self._fetch_token) if self.oauth else None
+        self.auth = ClientCredentials(self._fetch_token, self.admit) if self.oauth else None
 
     # -- auth ------------------------------------------------------------------------------------
     def _fetch_token(self) -> TokenResponse:

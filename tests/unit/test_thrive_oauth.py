@@ -165,3 +165,20 @@ def test_basic__sends_the_api_secret_and_never_asks_for_a_token() -> None:
         client.get_audience("a")
     assert [r.url.path for r in seen] == ["/rest/v1/audiences/a"]  # a 401 is final: nothing to renew
     assert seen[0].headers["Authorization"].startswith("Basic ") and "thrive:apiSecret" in str(info.value)
+
+
+def test_oauth__the_resend_after_a_renewal_waits_for_the_pace_like_every_request() -> None:
+    vendor = Vendor()
+    client = _client(vendor)
+    admitted: list[int] = []
+    pace_acquire = client.pace.acquire
+
+    def counted() -> float:
+        admitted.append(len(vendor.seen))  # requests already sent when this one was admitted
+        return pace_acquire()
+
+    client.pace.acquire = counted  # type: ignore[method-assign]
+    client.get_audience("a")
+    vendor.revoked.add("tok1")
+    client.get_audience("b")
+    assert len(vendor.seen) == 5 and admitted == [0, 0, 2, 3, 4]  # one admission per request, the resend too
