@@ -1,7 +1,8 @@
 """HTTP base shared by every vendor client: one pooled httpx.Client per credential, retries, rate limit, logs.
 
 Vendor clients subclass :class:`BaseClient`, set ``vendor`` and implement ``parse_error`` for their error
-body; each documented endpoint is one method calling :meth:`BaseClient.call`.
+body; each documented endpoint is one method calling :meth:`BaseClient.call`, each paged list one calling
+:meth:`BaseClient.pages` with the vendor's page model (paging.py).
 """
 
 from __future__ import annotations
