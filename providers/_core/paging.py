@@ -85,10 +85,10 @@ class Paginator(Generic[PageT_co]):
     """
 
     def __init__(self, fetch: Callable[[Params], PageT_co], params: Mapping[str, Any] | None = None, *,
-                 what: str, vendor: str, first: PageT_co | None = None) -> None:
+                 what: str, vendor: str) -> None:
         self._fetch = fetch
         self._params: Params = dict(params or {})
-        self._first = first
+        self._first: PageT_co | None = None
         self.what = what
         self.vendor = vendor
 
