@@ -1,7 +1,8 @@
 """HTTP base shared by every vendor client: one pooled httpx.Client per credential, retries, rate limit, logs.
 
 Vendor clients subclass :class:`BaseClient`, set ``vendor`` and implement ``parse_error`` for their error
-body; each documented endpoint is one method calling :meth:`BaseClient.call`.
+body; each documented endpoint is one method calling :meth:`BaseClient.call`, each paged list one calling
+:meth:`BaseClient.pages` with the vendor's page model (paging.py).
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ import logging
 import ssl
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import httpx
 
 from .. import __version__
-from .errors import ApiError, ProviderError, TransportFailure, error_class_for
+from .errors import ApiError, TransportFailure, error_class_for
+from .paging import PageT, Paginator
 from .ratelimit import AdaptiveLimiter, RateLimiter, adaptive_limiter, shared_limiter
 from .redact import RedactingFilter, redact, register_secret
 from .retry import RetryPolicy, parse_retry_after, run_with_retries
@@ -31,8 +33,6 @@ log = logging.getLogger("audience_providers.http")
 log.addFilter(RedactingFilter())
 
 C = TypeVar("C", bound="BaseClient")
-PageT = TypeVar("PageT")
-ItemT = TypeVar("ItemT")
 T = TypeVar("T")
 
 
@@ -61,45 +61,6 @@ def credential_digest(*parts: str | None) -> str:
         h.update((part or "").encode())
         h.update(b"\0")
     return h.hexdigest()[:16]
-
-
-@dataclass(frozen=True)
-class Cursor(Generic[PageT]):
-    """Paging by an opaque cursor the previous answer names (Batch `next_from`, Sonarly `nextCursor`).
-
-    ``next_of`` returns the cursor of the following page, or None on the last one.
-    """
-
-    next_of: Callable[[PageT], str | None]
-
-    def first(self) -> str | None:
-        return None
-
-    def after(self, key: Any, page: PageT, count: int) -> str | None:
-        return self.next_of(page) or None
-
-
-@dataclass(frozen=True)
-class Numbered(Generic[PageT]):
-    """Paging by page number (Thrive `page`/`perPage`, UnleashX `page`/`limit`).
-
-    The last page is the one ``total_pages`` names when the vendor reports it, else the first short or empty one.
-    """
-
-    per_page: int
-    total_pages: Callable[[PageT], int | None] | None = None
-    start: int = 1
-
-    def first(self) -> int:
-        return self.start
-
-    def after(self, key: Any, page: PageT, count: int) -> int | None:
-        if count == 0:
-            return None
-        total = self.total_pages(page) if self.total_pages is not None else None
-        if total is not None:
-            return int(key) + 1 if int(key) < total else None
-        return int(key) + 1 if count >= self.per_page else None
 
 
 @dataclass
@@ -206,7 +167,12 @@ class BaseClient:
 
     # -- hooks for vendor clients ------------------------------------------------------------
     def auth_headers(self) -> Mapping[str, str]:
+        """Fixed credentials sent on every authenticated request (API keys, Basic)."""
         return {}
+
+    # Credentials that must see the answer (an OAuth token renewed on 401) are an httpx auth flow instead,
+    # applied to authenticated requests only; None: auth_headers is all there is.
+    auth: httpx.Auth | None = None
 
     def parse_error(self, response: httpx.Response) -> ErrorDetails:
         return ErrorDetails(message=response.text[:500])
@@ -219,11 +185,13 @@ class BaseClient:
         """Vendor-specific advice appended to an error (e.g. which permission is missing)."""
         return None
 
-    def on_unauthorized(self) -> bool:
-        """Called on 401; return True if credentials were refreshed and the call may be repeated once."""
-        return False
-
     # -- the one request path ------------------------------------------------------------------
+    def admit(self) -> None:
+        """Wait until this credential's rate limit and learnt pace let one more request onto the wire."""
+        if self.limiter is not None:
+            self.limiter.acquire()
+        self.pace.acquire()
+
     def call(
         self,
         operation: str,
@@ -246,13 +214,10 @@ class BaseClient:
         if idempotent is None:
             idempotent = method.upper() in ("GET", "HEAD", "PUT", "DELETE", "OPTIONS")
         attempt_box = [0]
-        refreshed = [False]
 
         def attempt() -> httpx.Response:
             attempt_box[0] += 1
-            if self.limiter is not None:
-                self.limiter.acquire()
-            self.pace.acquire()
+            self.admit()
             started = time.monotonic()
             try:
                 sent = dict(self.auth_headers()) if authenticate else {}
@@ -262,6 +227,7 @@ class BaseClient:
                 response = self.http.request(
                     method, path, params=params, headers=sent, data=form,
                     content=None if json_body is None else json.dumps(json_body).encode(),
+                    auth=self.auth if authenticate else None,
                 )
             except httpx.ConnectError as exc:
                 self._log(method, path, "connect-error", started, attempt_box[0])
@@ -286,9 +252,6 @@ class BaseClient:
                 self.pace.succeeded()
             if response.status_code in ok:
                 return response
-            if response.status_code == 401 and authenticate and not refreshed[0] and self.on_unauthorized():
-                refreshed[0] = True
-                return attempt()
             raise self._error(operation, response)
 
         def on_retry(n: int, exc: BaseException, sleep: float) -> None:
@@ -316,27 +279,15 @@ class BaseClient:
                       (time.monotonic() - started) * 1000, attempt)
 
     # -- paged lists -----------------------------------------------------------------------------
-    # Most vendors cap a page (Batch 100, Thrive 1000) and default to less (Batch 10): a client that reads one
-    # page silently misses objects. Every paged list goes through here so the stop rule is written once.
-    MAX_PAGES: ClassVar[int] = 100_000
+    def pages(self, operation: str, path: str, page: type[PageT], params: Mapping[str, Any] | None = None,
+              ) -> Paginator[PageT]:
+        """Every page of ``GET path``, as ``page`` models; ``params`` ask for the first (see paging.py)."""
+        return Paginator(lambda asked: self.page_of(page, self.call(operation, "GET", path, params=asked or None)),
+                         params, what=operation, vendor=self.vendor)
 
-    def paginate(self, fetch: Callable[[Any], PageT], items: Callable[[PageT], Sequence[ItemT]],
-                 strategy: Cursor[PageT] | Numbered[PageT], *, what: str = "list") -> Iterator[ItemT]:
-        """Yield every item of a paged list: ``fetch(key)`` gets one page (key = cursor or page number)."""
-        key: Any = strategy.first()
-        seen: set[Any] = set()
-        for _ in range(self.MAX_PAGES):
-            page = fetch(key)
-            batch = items(page)
-            yield from batch
-            key = strategy.after(key, page, len(batch))
-            if key is None:
-                return
-            if key in seen:
-                # A vendor handing back a cursor it gave before would loop forever; say so instead.
-                raise ProviderError(f"{self.vendor} {what}: the vendor returned page {key!r} twice; stopped paging")
-            seen.add(key)
-        raise ProviderError(f"{self.vendor} {what}: more than {self.MAX_PAGES} pages; stopped paging")
+    def page_of(self, page: type[PageT], response: httpx.Response) -> PageT:
+        """One list answer as its page model; a vendor with an envelope unwraps it here."""
+        return page.model_validate(self.json_of(response))
 
     @staticmethod
     def json_of(response: httpx.Response) -> Any:

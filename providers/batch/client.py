@@ -5,12 +5,13 @@ https://doc.batch.com/developer/api/cep/audiences (create, update, replace, remo
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
-from .._core.http import BaseClient, ClientSettings, Cursor, ErrorDetails
+from .._core.http import BaseClient, ClientSettings, ErrorDetails
+from .._core.paging import Paginator
 from .models import AudienceList, AudienceView
 
 DEFAULT_BASE_URL = "https://api.batch.com/2.8"
@@ -41,7 +42,7 @@ class Client(BaseClient):
 
     def verify_credentials(self) -> None:
         """One cheap authenticated read (a one-item audience list): raises Unauthorized for a rejected key."""
-        self.list_audiences(limit=1)
+        self.iter_audiences(limit=1).first_page()
 
     # Writes answer 202 with an indexing token; the change is applied asynchronously.
     def create_audience(self, name: str, display_name: str | None) -> str:
@@ -77,14 +78,6 @@ class Client(BaseClient):
         resp = self.call("view audience", "GET", "/audiences/view", params=params)
         return AudienceView.model_validate(resp.json())
 
-    def list_audiences(self, from_: str | None = None, limit: int | None = LIST_PAGE_SIZE) -> AudienceList:
-        """One page; ``limit=None`` leaves Batch's default (10). `count` (the total) comes on the first page only."""
-        params: dict[str, Any] = {**({"limit": limit} if limit else {}), **({"from": from_} if from_ else {})}
-        resp = self.call("list audiences", "GET", "/audiences/list", params=params)
-        return AudienceList.model_validate(resp.json())
-
-    def iter_audiences(self, limit: int | None = LIST_PAGE_SIZE) -> Iterator[AudienceView]:
-        """Every audience of the project, following `next_from` while `has_more`."""
-        return self.paginate(lambda cursor: self.list_audiences(cursor, limit=limit), lambda page: page.audiences,
-                             Cursor(lambda page: page.next_from if page.has_more else None),
-                             what="list audiences")
+    def iter_audiences(self, limit: int | None = LIST_PAGE_SIZE) -> Paginator[AudienceList]:
+        """Every audience of the project; ``limit=None`` leaves Batch's default page size (10)."""
+        return self.pages("list audiences", "/audiences/list", AudienceList, {"limit": limit} if limit else None)

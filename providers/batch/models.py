@@ -6,6 +6,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
+from .._core.paging import CursorPage
+
 NAME_PATTERN = r"^[A-Za-z0-9_-]+$"
 MAX_IDS_PER_CALL = 10_000  # documented: "Supports up to 10,000 elements"
 MAX_ATTRIBUTES = 15  # documented per id
@@ -62,11 +64,20 @@ class AudienceView(BaseModel):
     updated: str | None = None
 
 
-class AudienceList(BaseModel):
+class AudienceList(CursorPage[AudienceView]):
+    """One page of GET /audiences/list: `next_from` names the next page while `has_more`."""
+
     model_config = ConfigDict(extra="ignore")
+    cursor_param = "from"
 
     audiences: list[AudienceView] = []
     has_more: bool = False
     next_from: str | None = None
     # "count is only returned for the first page" (list page): the project's total, not this page's length.
     count: int | None = None
+
+    def page_items(self) -> list[AudienceView]:
+        return self.audiences
+
+    def cursor_after(self) -> str | None:
+        return self.next_from if self.has_more else None

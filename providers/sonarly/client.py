@@ -17,26 +17,24 @@ from urllib.parse import quote
 
 import httpx
 
-from .._core.http import BaseClient, ClientSettings, Cursor, ErrorDetails
+from .._core.http import BaseClient, ClientSettings, ErrorDetails
+from .._core.paging import PageT, Paginator
 from .models import (
     AccountGroup,
     AccountGroupPage,
     AudienceObject,
     AudiencePage,
     FolderObject,
-    JobListItem,
     JobPage,
     JobStart,
     JobStatus,
+    ListPage,
     Navigation,
-    ProspectObject,
     ProspectPage,
 )
 
 DEFAULT_BASE_URL = "https://api.sonarly.io/v1"
 PAGE_LIMIT = 100  # the docs give no maximum; the emulator caps at 100
-# Every Sonarly list pages the same way: `nextCursor` names the next page while `hasMore` is true.
-_CURSOR: Cursor[Any] = Cursor(next_of=lambda page: page.next_cursor if page.has_more else None)
 NOT_READY = "AUDIENCE_NOT_READY"  # documented code: a prospecting job is still populating the audience
 
 READ, WRITE = "audiences:read", "audiences:write"
@@ -140,6 +138,12 @@ class Client(BaseClient):
         body = BaseClient.json_of(response)
         return body.get("data") if isinstance(body, dict) else None
 
+    def page_of(self, page: type[PageT], response: httpx.Response) -> PageT:
+        parsed = page.model_validate(self._data(response))
+        if isinstance(parsed, ListPage):  # every Sonarly list page is one; the check tells mypy so
+            parsed.server_time = server_time(response)
+        return parsed
+
     @staticmethod
     def _ag(account_group_id: str) -> str:
         return "/accounts/" + _seg(account_group_id)
@@ -153,30 +157,17 @@ class Client(BaseClient):
     # -- accounts --------------------------------------------------------------------------------
     def list_accounts(self) -> list[AccountGroup]:
         """Every account group this key can use (any valid key may call it)."""
-        def fetch(cursor: str | None) -> AccountGroupPage:
-            params = {"cursor": cursor} if cursor else None
-            return AccountGroupPage.model_validate(
-                self._data(self.call("list account groups", "GET", "/accounts", params=params)))
-
-        return list(self.paginate(fetch, lambda page: page.items, _CURSOR, what="list account groups"))
+        return list(self.pages("list account groups", "/accounts", AccountGroupPage))
 
     def verify_credentials(self) -> None:
         """One cheap authenticated read: the first page of GET /v1/accounts, which any valid key may call."""
         self.call("list account groups", "GET", "/accounts")
 
     # -- audiences -------------------------------------------------------------------------------
-    def list_audiences(self, account_group_id: str, cursor: str | None = None,
-                       limit: int = PAGE_LIMIT) -> AudiencePage:
-        params: dict[str, Any] = {"limit": limit, **({"cursor": cursor} if cursor else {})}
-        resp = self.call("list audiences", "GET", f"{self._ag(account_group_id)}/audiences", params=params)
-        page = AudiencePage.model_validate(self._data(resp))
-        page.server_time = server_time(resp)
-        return page
-
     def iter_audience_pages(self, account_group_id: str) -> Iterator[AudiencePage]:
         """Whole pages, not audiences: callers read each page's server time (``Date``) beside its items."""
-        return self.paginate(lambda cursor: self.list_audiences(account_group_id, cursor), lambda page: [page],
-                             _CURSOR, what="list audiences")
+        return self.pages("list audiences", f"{self._ag(account_group_id)}/audiences", AudiencePage,
+                          {"limit": PAGE_LIMIT}).pages()
 
     def create_audience(self, account_group_id: str, name: str, type_: str,
                         description: str | None) -> AudienceObject:
@@ -219,17 +210,10 @@ class Client(BaseClient):
         nav.server_time = server_time(resp)
         return nav
 
-    def list_prospects(self, account_group_id: str, audience_id: str, cursor: str | None = None,
-                       limit: int = PAGE_LIMIT) -> ProspectPage:
-        """One page of the audience's members; 409 AUDIENCE_NOT_READY while a prospecting job fills it."""
-        params: dict[str, Any] = {"limit": limit, **({"cursor": cursor} if cursor else {})}
-        resp = self.call("list audience prospects", "GET", self._audience(account_group_id, audience_id) + "/prospects",
-                         params=params)
-        return ProspectPage.model_validate(self._data(resp))
-
-    def iter_prospects(self, account_group_id: str, audience_id: str) -> Iterator[ProspectObject]:
-        return self.paginate(lambda cursor: self.list_prospects(account_group_id, audience_id, cursor),
-                             lambda page: page.items, _CURSOR, what="list audience prospects")
+    def iter_prospects(self, account_group_id: str, audience_id: str) -> Paginator[ProspectPage]:
+        """The audience's members; 409 AUDIENCE_NOT_READY while a prospecting job fills it."""
+        return self.pages("list audience prospects", self._audience(account_group_id, audience_id) + "/prospects",
+                          ProspectPage, {"limit": PAGE_LIMIT})
 
     # -- prospecting -----------------------------------------------------------------------------
     def start_url_upload(self, account_group_id: str, audience_id: str, urls: list[str],
@@ -250,14 +234,9 @@ class Client(BaseClient):
         resp = self.call("get prospecting job", "GET", f"{self._ag(account_group_id)}/prospecting/{_seg(job_id)}")
         return JobStatus.model_validate(self._data(resp))
 
-    def iter_jobs(self, account_group_id: str, status: str | None = None) -> Iterator[JobListItem]:
-        def fetch(cursor: str | None) -> JobPage:
-            params: dict[str, Any] = {"limit": PAGE_LIMIT, **({"status": status} if status else {}),
-                                      **({"cursor": cursor} if cursor else {})}
-            resp = self.call("list prospecting jobs", "GET", f"{self._ag(account_group_id)}/prospecting", params=params)
-            return JobPage.model_validate(self._data(resp))
-
-        return self.paginate(fetch, lambda page: page.items, _CURSOR, what="list prospecting jobs")
+    def iter_jobs(self, account_group_id: str, status: str | None = None) -> Paginator[JobPage]:
+        return self.pages("list prospecting jobs", f"{self._ag(account_group_id)}/prospecting", JobPage,
+                          {"limit": PAGE_LIMIT, **({"status": status} if status else {})})
 
     # -- folders ---------------------------------------------------------------------------------
     def create_folder(self, account_group_id: str, name: str, audience_type: str) -> FolderObject:

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from .._core.paging import CursorPage
+
+ItemT = TypeVar("ItemT")
 
 # audiences-create: `type` is required and one of these two.
 AudienceType = Literal["on_demand", "monitoring"]
@@ -42,12 +46,26 @@ class AccountGroup(BaseModel):
     created_at: str | None = Field(default=None, alias="createdAt")
 
 
-class AccountGroupPage(BaseModel):
+class ListPage(CursorPage[ItemT], Generic[ItemT]):
+    """Every Sonarly list pages the same way: ``{items, nextCursor, hasMore}``; `cursor` asks for the next page."""
+
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
-    items: list[AccountGroup] = []
+    items: list[ItemT] = []
     next_cursor: str | None = Field(default=None, alias="nextCursor")
     has_more: bool = Field(default=False, alias="hasMore")
+    # Not in the body: the HTTP `Date` header of the response, filled in by the client (the vendor's clock).
+    server_time: datetime | None = Field(default=None, exclude=True)
+
+    def page_items(self) -> list[ItemT]:
+        return self.items
+
+    def cursor_after(self) -> str | None:
+        return self.next_cursor if self.has_more else None
+
+
+class AccountGroupPage(ListPage[AccountGroup]):
+    """One page of ``GET /accounts``."""
 
 
 class AudienceObject(BaseModel):
@@ -65,16 +83,8 @@ class AudienceObject(BaseModel):
     created_at: str | None = Field(default=None, alias="createdAt")
 
 
-class AudiencePage(BaseModel):
+class AudiencePage(ListPage[AudienceObject]):
     """One page of ``GET /accounts/{ag}/audiences``: audiences still being populated are not in it."""
-
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-
-    items: list[AudienceObject] = []
-    next_cursor: str | None = Field(default=None, alias="nextCursor")
-    has_more: bool = Field(default=False, alias="hasMore")
-    # Not in the body: the HTTP `Date` header of the response, filled in by the client (the vendor's clock).
-    server_time: datetime | None = Field(default=None, exclude=True)
 
 
 class FolderObject(BaseModel):
@@ -120,12 +130,8 @@ class ProspectObject(BaseModel):
         return profile_id(self.linkedin_url) if self.linkedin_url else None
 
 
-class ProspectPage(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-
-    items: list[ProspectObject] = []
-    next_cursor: str | None = Field(default=None, alias="nextCursor")
-    has_more: bool = Field(default=False, alias="hasMore")
+class ProspectPage(ListPage[ProspectObject]):
+    """One page of ``GET /accounts/{ag}/audiences/{id}/prospects``."""
 
 
 ACTIVE_JOB_STATUSES = ("queued", "running")
@@ -186,11 +192,5 @@ class JobListItem(BaseModel):
     status: str
 
 
-class JobPage(BaseModel):
+class JobPage(ListPage[JobListItem]):
     """One page of ``GET /prospecting?cursor&limit&status`` (prospecting-jobs-list)."""
-
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-
-    items: list[JobListItem] = []
-    next_cursor: str | None = Field(default=None, alias="nextCursor")
-    has_more: bool = Field(default=False, alias="hasMore")

@@ -5,22 +5,21 @@ from __future__ import annotations
 import base64
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 
-from .._core.http import BaseClient, ClientSettings, ErrorDetails, Numbered
+from .._core.http import BaseClient, ClientSettings, ErrorDetails
+from .._core.paging import Paginator
 from .models import (
     AudienceObject,
     AudiencePage,
     Manager,
-    Member,
     MemberPage,
     MembersOutcome,
     TokenResponse,
-    User,
     UserPage,
 )
 
@@ -53,6 +52,51 @@ def token_url_beside(base_url: str, tenant_id: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"{prefix}/oauth2/token/{quote(tenant_id, safe='')}", "", ""))
 
 
+class ClientCredentials(httpx.Auth):
+    """OAuth2 client-credentials bearer auth: the cached token on every request, renewed on expiry or on a 401.
+
+    ``fetch`` asks the token endpoint for a new token; ``admit`` waits for the rate limit before a resend (the
+    first send was admitted by the request path). One instance per client, shared by its threads: the lock makes
+    them wait for one token request rather than each send their own.
+    """
+
+    def __init__(self, fetch: Callable[[], TokenResponse], admit: Callable[[], None]) -> None:
+        self._fetch = fetch
+        self._admit = admit
+        self._token = ""
+        self._expires = 0.0
+        self._lock = threading.Lock()
+
+    def _renew(self) -> str:
+        token = self._fetch()
+        # Refresh a minute early (or at 80% of a short lifetime) so no request carries a token about to expire.
+        margin = min(60.0, token.expires_in * 0.2)
+        self._token, self._expires = token.access_token, time.monotonic() + token.expires_in - margin
+        return self._token
+
+    def _current(self) -> tuple[str, bool]:
+        """The token to send, and whether it was issued just now (a rejected fresh token is final)."""
+        with self._lock:
+            if not self._token or time.monotonic() >= self._expires:
+                return self._renew(), True
+            return self._token, False
+
+    def _replace(self, rejected: str) -> str:
+        with self._lock:
+            # Another request may have replaced it already: one new token for all of them.
+            return self._renew() if self._token == rejected else self._token
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        token, fresh = self._current()
+        request.headers["Authorization"] = f"Bearer {token}"
+        response = yield request
+        if response.status_code == 401 and not fresh:
+            # Expired or revoked before our margin said so: fetch a new token once and resend.
+            request.headers["Authorization"] = f"Bearer {self._replace(token)}"
+            self._admit()
+            yield request
+
+
 class Client(BaseClient):
     vendor = "Thrive"
 
@@ -71,39 +115,25 @@ class Client(BaseClient):
         # Where the token endpoint came from, named when it can't be reached.
         self._token_setting = token_setting or None
         self._scope = scope
-        self._token: str | None = None
-        self._token_expires = 0.0
-        self._token_lock = threading.Lock()
+        # The client is one per credential per process (BaseClient.shared), so this is that credential's token.
+        self.auth = ClientCredentials(self._fetch_token, self.admit) if self.oauth else None
 
     # -- auth ------------------------------------------------------------------------------------
-    def _fetch_token(self) -> None:
+    def _fetch_token(self) -> TokenResponse:
+        # Unauthenticated, through the one request path: retries, rate limit and errors naming the settings.
         resp = self.call("obtain OAuth token", "POST", self._token_endpoint, authenticate=False, idempotent=True,
                          setting=self._token_setting,
                          form={"grant_type": "client_credentials", "client_id": self._client_id,
                                "client_secret": self._client_secret, "scope": self._scope})
-        token = TokenResponse.model_validate(resp.json())
-        # Refresh a minute early (or at 80% of a short lifetime) so no request carries a token about to expire.
-        margin = min(60.0, token.expires_in * 0.2)
-        self._token, self._token_expires = token.access_token, time.monotonic() + token.expires_in - margin
+        return TokenResponse.model_validate(resp.json())
 
     def auth_headers(self) -> Mapping[str, str]:
-        if not self.oauth:
-            return {"Authorization": self._basic}
-        with self._token_lock:
-            if self._token is None or time.monotonic() >= self._token_expires:
-                self._fetch_token()
-            return {"Authorization": f"Bearer {self._token}"}
-
-    def on_unauthorized(self) -> bool:
-        if not self.oauth:
-            return False
-        with self._token_lock:
-            self._token = None  # expired or revoked early: fetch a new one once
-        return True
+        # With OAuth the bearer token comes from ``self.auth`` (ClientCredentials).
+        return {} if self.oauth else {"Authorization": self._basic}
 
     def verify_credentials(self) -> None:
         """One cheap authenticated read (a one-item audience page; with OAuth, after the token request)."""
-        self.list_audiences(page=1, per_page=1)
+        self.iter_audiences(per_page=1).first_page()
 
     def parse_error(self, response: httpx.Response) -> ErrorDetails:
         body = response.json()
@@ -126,17 +156,10 @@ class Client(BaseClient):
     def _path(key: str) -> str:
         return "/audiences/" + quote(key, safe="")
 
-    def list_audiences(self, page: int = 1, per_page: int = 1000, api_controlled: bool | None = None) -> AudiencePage:
-        params: dict[str, Any] = {"page": page, "perPage": per_page}
-        if api_controlled is not None:
-            params["apiControlled"] = str(api_controlled).lower()
-        return AudiencePage.model_validate(self.call("list audiences", "GET", "/audiences", params=params).json())
-
-    def iter_audiences(self, per_page: int = 1000, api_controlled: bool | None = None) -> Iterator[AudienceObject]:
+    def iter_audiences(self, per_page: int = 1000, api_controlled: bool | None = None) -> Paginator[AudiencePage]:
         """Every audience of the tenant (structures and children), page by page (up to 1,000 per page)."""
-        return self.paginate(lambda page: self.list_audiences(page, per_page, api_controlled),
-                             lambda result: result.results,
-                             Numbered[AudiencePage](per_page, total_pages=_total_pages), what="list audiences")
+        only = {"apiControlled": str(api_controlled).lower()} if api_controlled is not None else {}
+        return self.pages("list audiences", "/audiences", AudiencePage, {"page": 1, "perPage": per_page, **only})
 
     def create_audience(self, name: str, reference: str, category: str, parent_id: str | None) -> AudienceObject:
         body: dict[str, Any] = {"name": name, "reference": reference, "category": category}
@@ -160,26 +183,15 @@ class Client(BaseClient):
         self.call("delete audience", "DELETE", self._path(key))
 
     # -- users -----------------------------------------------------------------------------------
-    def iter_users(self, per_page: int = 1000) -> Iterator[User]:
+    def iter_users(self, per_page: int = 1000) -> Paginator[UserPage]:
         """Every user of the tenant, page by page (GET /users; 1000 per page is the documented maximum)."""
-        def fetch(page: int) -> UserPage:
-            resp = self.call("list users", "GET", "/users", params={"page": page, "perPage": per_page})
-            return UserPage.model_validate(resp.json())
-
-        return self.paginate(fetch, lambda result: result.results,
-                             Numbered[UserPage](per_page, total_pages=_total_pages), what="list users")
+        return self.pages("list users", "/users", UserPage, {"page": 1, "perPage": per_page})
 
     # -- members ---------------------------------------------------------------------------------
-    def list_audience_members(self, key: str, page: int = 1, per_page: int = 1000) -> MemberPage:
-        resp = self.call("list audience members", "GET", self._path(key) + "/members",
-                         params={"page": page, "perPage": per_page})
-        return MemberPage.model_validate(resp.json())
-
-    def iter_audience_members(self, key: str, per_page: int = 1000) -> Iterator[Member]:
+    def iter_audience_members(self, key: str, per_page: int = 1000) -> Paginator[MemberPage]:
         """Every member of the audience, page by page."""
-        return self.paginate(lambda page: self.list_audience_members(key, page, per_page),
-                             lambda result: result.results,
-                             Numbered[MemberPage](per_page, total_pages=_total_pages), what="list audience members")
+        return self.pages("list audience members", self._path(key) + "/members", MemberPage,
+                          {"page": 1, "perPage": per_page})
 
     def add_audience_members(self, key: str, users: list[str]) -> MembersOutcome:
         """POST: 1-100 users; 207 reports the ones that failed. Adding a member twice is harmless."""
@@ -213,8 +225,3 @@ class Client(BaseClient):
     def remove_audience_manager(self, key: str, user: str) -> None:
         self.call("remove audience manager", "DELETE", self._path(key) + "/managers/" + quote(user, safe=""))
 
-
-def _total_pages(page: AudiencePage | MemberPage | UserPage) -> int | None:
-    # `pagination.totalPages` (the envelope seen on gets-audiences); absent, a short page ends the list.
-    total = (page.pagination or {}).get("totalPages")
-    return int(total) if isinstance(total, (int, float)) else None

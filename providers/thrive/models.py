@@ -6,9 +6,13 @@ deletes-an-audience); summary with confidence levels in shared/vendors/thrive.md
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .._core.paging import NumberedPage
+
+ItemT = TypeVar("ItemT")
 
 # "name string, max length 100", "reference string, max length 100" (adds-a-new-audience).
 Name = Field(min_length=1, max_length=100)
@@ -103,18 +107,30 @@ class User(BaseModel):
         return {v.lower() for v in (self.id, self.ref, self.email) if v}
 
 
-class UserPage(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class ResultsPage(NumberedPage[ItemT], Generic[ItemT]):
+    """Every Thrive list pages the same way: ``?page&perPage`` asks, ``{results, pagination}`` answers."""
 
-    results: list[User] = []
+    model_config = ConfigDict(extra="ignore")
+    size_param = "perPage"
+
+    results: list[ItemT] = []
     pagination: dict[str, Any] | None = None
 
+    def page_items(self) -> list[ItemT]:
+        return self.results
 
-class MemberPage(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    def total_pages(self) -> int | None:
+        # `pagination.totalPages` (the envelope seen on gets-audiences); absent, a short page ends the list.
+        total = (self.pagination or {}).get("totalPages")
+        return int(total) if isinstance(total, (int, float)) else None
 
-    results: list[Member] = []
-    pagination: dict[str, Any] | None = None
+
+class UserPage(ResultsPage[User]):
+    """One page of ``GET /users``."""
+
+
+class MemberPage(ResultsPage[Member]):
+    """One page of ``GET /audiences/{key}/members``."""
 
 
 class EntityOutcome(BaseModel):
@@ -157,11 +173,8 @@ class AudienceObject(BaseModel):
     updated_at: str | None = Field(default=None, alias="updatedAt")
 
 
-class AudiencePage(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    results: list[AudienceObject] = []
-    pagination: dict[str, Any] | None = None
+class AudiencePage(ResultsPage[AudienceObject]):
+    """One page of ``GET /audiences``."""
 
 
 class TokenResponse(BaseModel):

@@ -6,13 +6,14 @@ statuses, so errors are classified by message as well as by status (see :meth:`C
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import httpx
 
 from .._core.errors import ApiError, Conflict, NotFound
-from .._core.http import BaseClient, ClientSettings, ErrorDetails, Numbered
+from .._core.http import BaseClient, ClientSettings, ErrorDetails
+from .._core.paging import Paginator
 from .models import (
     Agent,
     AgentsResponse,
@@ -115,28 +116,12 @@ class Client(BaseClient):
         return CampaignResponse.model_validate(self.json_of(resp) or {}).data
 
     # -- audience ----------------------------------------------------------------------------------
-    def list_audience(self, campaign_id: int, *, page: int = 1, limit: int = 100,
-                      mobile_no: str | None = None) -> AudiencePage:
-        """GET /audience-list; `mobile_no` is a documented partial (LIKE) match."""
-        params: dict[str, Any] = {"campaign_id": campaign_id, "page": page, "limit": limit}
-        if mobile_no:
-            params["mobile_no"] = mobile_no
-        return AudiencePage.model_validate(self.call("list audience", "GET", "/audience-list", params=params).json())
-
-    def iter_records(self, campaign_id: int, *, mobile_no: str | None = None, start: int = 1,
-                     first: AudiencePage | None = None) -> Iterator[AudienceRecord]:
-        """Every record of the campaign (or matching `mobile_no`), page by page from page ``start``.
-
-        ``first`` is page ``start`` when the caller already holds it (no second request for it).
-        """
-        def fetch(page: int) -> AudiencePage:
-            if first is not None and page == start:
-                return first
-            return self.list_audience(campaign_id, page=page, limit=PAGE_SIZE, mobile_no=mobile_no)
-
-        return self.paginate(fetch, lambda p: p.datalist,
-                             Numbered(PAGE_SIZE, total_pages=lambda p: p.pagination.total_pages, start=start),
-                             what="list audience")
+    def iter_records(self, campaign_id: int, *, mobile_no: str | None = None,
+                     start: int = 1) -> Paginator[AudiencePage]:
+        """Every record of the campaign (or matching `mobile_no`, a documented partial match), from page ``start``."""
+        only = {"mobile_no": mobile_no} if mobile_no else {}
+        return self.pages("list audience", "/audience-list", AudiencePage,
+                          {"campaign_id": campaign_id, "page": start, "limit": PAGE_SIZE, **only})
 
     def find_records(self, campaign_id: int, phones: Sequence[str]) -> dict[str, list[AudienceRecord]]:
         """The campaign's records for each phone number, keyed by the number's digits (read-only).
@@ -154,19 +139,20 @@ class Client(BaseClient):
                 if bucket is not None and all(r.id != rec.id for r in bucket):
                     bucket.append(rec)
 
-        first = self.list_audience(campaign_id, page=1, limit=PAGE_SIZE)
+        every = self.iter_records(campaign_id)
+        first = every.first_page()  # kept: walking `every` does not read it again
         pages, total = first.pagination.total_pages, first.pagination.total_records
         if pages <= 1 or not found or pages - 1 <= len(found):
-            take(self.iter_records(campaign_id, first=first) if found else first.datalist)
+            take(every if found else first.datalist)
             return found
         take(first.datalist)
         for digits in found:
-            result = self.list_audience(campaign_id, page=1, limit=PAGE_SIZE, mobile_no=digits)
-            if result.pagination.total_records >= total:
+            matching = self.iter_records(campaign_id, mobile_no=digits)
+            if matching.first_page().pagination.total_records >= total:
                 # The filter was ignored (it should match a handful of rows, not all): fall back to a full scan.
                 take(self.iter_records(campaign_id, start=2))
                 return found
-            take(self.iter_records(campaign_id, mobile_no=digits, first=result))
+            take(matching)
         return found
 
     def campaign_audience_stats(self, campaign_id: int) -> AudienceStats:

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from .._core.paging import NumberedPage
+
 # Documented: "max_retry cannot be greater than 50", "Required range: 1 <= x <= 50" (create-campaign).
 MAX_RETRY = 50
 # Not documented: a common column size, so a typo'd 10 kB name fails at preview instead of at the vendor.
@@ -120,11 +122,19 @@ class Pagination(BaseModel):
     limit: int = 10
 
 
-class AudiencePage(BaseModel):
+class AudiencePage(NumberedPage[AudienceRecord]):
+    """One page of ``GET /audience-list?campaign_id&page&limit``."""
+
     model_config = ConfigDict(extra="ignore")
 
     datalist: list[AudienceRecord] = []
     pagination: Pagination = Field(default_factory=Pagination)
+
+    def page_items(self) -> list[AudienceRecord]:
+        return self.datalist
+
+    def total_pages(self) -> int:
+        return self.pagination.total_pages
 
 
 class AudienceStats(BaseModel):

@@ -335,60 +335,6 @@ def test_call__refused_connection_fails_after_three_attempts_naming_url_and_sett
     assert "could not connect to https://echo.test/v1/things/1" in text and "check echo:baseUrl (ECHO_BASE_URL)" in text
 
 
-# -- BaseClient.paginate ---------------------------------------------------------------------------
-def _pages_client(pages: dict[str, dict[str, object]]) -> tuple[EchoClient, list[httpx.Request]]:
-    seen: list[httpx.Request] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        key = request.url.params.get("cursor") or request.url.params.get("page") or ""
-        return httpx.Response(200, json=pages[key])
-
-    return client_for(handler), seen
-
-
-def test_paginate__cursor_follows_next_until_none() -> None:
-    from audience_providers._core.http import Cursor
-
-    client, seen = _pages_client({"": {"items": [1, 2], "next": "b"}, "b": {"items": [3], "next": "c"},
-                                  "c": {"items": [4], "next": None}})
-
-    def fetch(cursor: str | None) -> dict[str, Any]:
-        page: dict[str, Any] = client.call("list", "GET", "/items",
-                                           params={"cursor": cursor} if cursor else None).json()
-        return page
-
-    items = list(client.paginate(fetch, lambda p: p["items"], Cursor(lambda p: p["next"])))
-    assert items == [1, 2, 3, 4] and len(seen) == 3
-
-
-def test_paginate__numbered_stops_at_the_reported_total_pages() -> None:
-    from audience_providers._core.http import Numbered
-
-    client, seen = _pages_client({"1": {"items": [1, 2], "pages": 2}, "2": {"items": [3, 4], "pages": 2}})
-    fetch = lambda n: client.call("list", "GET", "/items", params={"page": n}).json()  # noqa: E731
-    items = list(client.paginate(fetch, lambda p: p["items"], Numbered(2, total_pages=lambda p: p["pages"])))
-    assert items == [1, 2, 3, 4] and len(seen) == 2  # a full last page is not followed by an empty probe
-
-
-def test_paginate__numbered_without_totals_stops_at_a_short_page() -> None:
-    from audience_providers._core.http import Numbered
-
-    client, seen = _pages_client({"1": {"items": [1, 2]}, "2": {"items": [3]}})
-    fetch = lambda n: client.call("list", "GET", "/items", params={"page": n}).json()  # noqa: E731
-    assert list(client.paginate(fetch, lambda p: p["items"], Numbered(2))) == [1, 2, 3] and len(seen) == 2
-
-
-def test_paginate__a_cursor_handed_back_twice_is_an_error_not_a_loop() -> None:
-    from audience_providers._core.errors import ProviderError
-    from audience_providers._core.http import Cursor
-
-    client, _ = _pages_client({"": {"items": [1], "next": "x"}, "x": {"items": [2], "next": "x"}})
-    fetch = lambda c: client.call("list", "GET", "/items", params={"cursor": c} if c else None).json()  # noqa: E731
-    with pytest.raises(ProviderError, match="twice"):
-        list(client.paginate(fetch, lambda p: p["items"], Cursor(lambda p: p["next"]), what="list items"))
-
-
 def _self_signed_https_server(tmp_path: Any) -> tuple[str, Callable[[], None]]:
     """An HTTPS server on 127.0.0.1 whose certificate no CA signed: a verifying client must refuse it."""
     import http.server
