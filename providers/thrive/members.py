@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
 from .._core import siblings
 from .._core.errors import Forbidden, InputError, NotFound, ProviderError
+from .._core.forms import ProgramForm
 from .._core.lifecycle import Failure, contains_unknown, set_paths, user_inputs
 from .._core.util import chunks, remove_quietly
 from .base import ThriveLifecycle
@@ -105,11 +106,14 @@ def _present(current: list[Member]) -> set[str]:
 
 
 class AudienceMembersLifecycle(ThriveLifecycle[AudienceMembersArgs]):
+    """The members of a Thrive audience."""
+
     resource_label = "thrive:AudienceMembers"
     args_model = AudienceMembersArgs
     state_model = AudienceMembersState
     replace_fields = frozenset({"audience"})
     create_only_fields = frozenset({"adopt"})
+    program_forms: ClassVar[Mapping[str, ProgramForm]] = {"membership": ProgramForm(str)}  # a plain value
 
     def _current(self, audience: str) -> list[Member]:
         return list(self.config.client.iter_audience_members(audience))

@@ -179,6 +179,8 @@ class _AudienceLifecycle(ThriveLifecycle[A]):
 
 
 class StructureLifecycle(_AudienceLifecycle[StructureArgs]):
+    """A Thrive structure: a top-level audience (category `structure`)."""
+
     resource_label = "thrive:Structure"
     args_model = StructureArgs
     state_model = StructureState
@@ -186,6 +188,8 @@ class StructureLifecycle(_AudienceLifecycle[StructureArgs]):
 
 
 class AudienceLifecycle(_AudienceLifecycle[AudienceArgs]):
+    """A Thrive child audience inside a structure (category `audience`)."""
+
     resource_label = "thrive:Audience"
     args_model = AudienceArgs
     state_model = AudienceState
