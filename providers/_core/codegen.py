@@ -367,10 +367,10 @@ def tenant_provider(vendor: Vendor, settings: Sequence[Setting], imports: Import
     return text
 
 
-def module_text(vendor: Vendor) -> str:
-    """The source of ``providers/<vendor>/resource.py``."""
+def module_text(vendor: Vendor, found: Sequence[LifecycleClass] | None = None) -> str:
+    """The source of ``providers/<vendor>/resource.py``: for the vendor's lifecycles, or ``found`` (tests)."""
     package = f"{ROOT_PACKAGE}.{vendor.key}"
-    found = lifecycles(vendor.key)
+    found = lifecycles(vendor.key) if found is None else found
     if not found:
         raise TypeError(f"{package} declares no lifecycle (a Lifecycle subclass with a resource_label)")
     imports = Imports(package)
@@ -498,18 +498,18 @@ def generated(root: Path = REPO_DIR) -> dict[Path, str]:
     return out
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, root: Path = REPO_DIR) -> int:
     parser = argparse.ArgumentParser(prog="scripts/gen", description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 naming the stale files")
     args = parser.parse_args(argv)
     stale = []
-    for path, text in generated().items():
+    for path, text in generated(root).items():
         if path.read_text() != text:
             stale.append(path)
             if not args.check:
                 path.write_text(text)
     for path in stale:
-        name = path.relative_to(REPO_DIR)
+        name = path.relative_to(root)
         print(f"{name} is stale: run scripts/gen" if args.check else f"wrote {name}")
     return 1 if args.check and stale else 0
 
