@@ -384,8 +384,8 @@ def module_text(vendor: Vendor, found: Sequence[LifecycleClass] | None = None) -
     for lc in found:
         body += resource_class(lc, vendor, imports)
     body += tenant_provider(vendor, declared_settings(package), imports)
-    names = sorted([*(f"{kind_of(lc)}{suffix}" for lc in found for suffix in ("", "Provider")), "Provider"])
-    kinds = ", ".join(f"``{kind_of(lc)}``" for lc in found)
+    named = [f"``{kind_of(lc)}``" for lc in found]
+    kinds = " and ".join([", ".join(named[:-1]), named[-1]] if len(named) > 1 else named)
     example = f"{package}.resource.{kind_of(found[0])}Provider"
     paragraphs = [
         f'"""{vendor.name} {kinds} for Pulumi: the provider classes the engine pickles into state, the Resource '
@@ -397,8 +397,7 @@ def module_text(vendor: Vendor, found: Sequence[LifecycleClass] | None = None) -
     note = ("\n# No `from __future__ import annotations` here: the SDK reads each Resource class's annotations with\n"
             "# `typing.get_type_hints` on every registration, and string annotations cost ~0.2 ms more per resource "
             "to evaluate\n# (bench/README.md, \"Where the CPU goes\").\n\n")
-    all_ = "__all__ = [\n" + "".join(f'    "{n}",\n' for n in names) + "]\n"
-    return HEADER + doc + note + imports.text() + "\n" + all_ + body
+    return HEADER + doc + note + imports.text() + body
 
 
 # -- docs tables -------------------------------------------------------------------------------------------------

@@ -23,12 +23,6 @@ from .._core.errors import InputError
 from .._core.tenants import CommonSettings, TenantProvider
 from .members import Members, spec_of
 
-__all__ = [
-    "Audience",
-    "AudienceProvider",
-    "Provider",
-]
-
 
 class AudienceProvider(DynamicProvider):
     lifecycle = LifecycleRef("batch:Audience", ".audience", "AudienceLifecycle")
