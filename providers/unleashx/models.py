@@ -98,7 +98,6 @@ class CampaignArgs(BaseModel):
     delete_records_on_destroy: bool = Field(
         default=False, description="At destroy, also delete every audience record of the campaign (draft "
                                    "campaigns only; records can't be re-added through the API). Off: records stay.")
-    timezone: str | None = Field(default=None, min_length=1, description="IANA time zone the calls are placed in.")
 
     @field_validator("campaign_name")
     @classmethod
@@ -142,8 +141,6 @@ class CampaignArgs(BaseModel):
         }
         if self.max_delay is not None:
             body["max_delay"] = self.max_delay.wire()
-        if self.timezone is not None:
-            body["timezone"] = self.timezone
         return body
 
 
@@ -268,7 +265,6 @@ class CampaignState(BaseModel):
     conditions: list[ConditionGroup] | None = None
     adopt_id: int | None = None
     delete_records_on_destroy: bool = False
-    timezone: str | None = None
     campaign_id: int
     on_destroy: str  # also recorded among the inputs (see campaign.py `on_destroy`)
     # Not kept: the timestamps some answers carry (undocumented; updated_at moves with every write).

@@ -52,7 +52,6 @@ class Campaign(ReadableResource, Resource, module="unleashx", name="Campaign"):
     conditions: pulumi.Output[list[dict[str, Any]] | None]
     adopt_id: pulumi.Output[int | None]
     delete_records_on_destroy: pulumi.Output[bool]
-    timezone: pulumi.Output[str | None]
     campaign_id: pulumi.Output[int]
     on_destroy: pulumi.Output[str]
 
@@ -71,7 +70,6 @@ class Campaign(ReadableResource, Resource, module="unleashx", name="Campaign"):
         conditions: pulumi.Input[Sequence[pulumi.Input[Mapping[str, Any]]]] | None = None,
         adopt_id: int | None = None,
         delete_records_on_destroy: bool = False,
-        timezone: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         try:
@@ -92,7 +90,6 @@ class Campaign(ReadableResource, Resource, module="unleashx", name="Campaign"):
             "conditions": conditions,
             "adopt_id": adopt_id,
             "delete_records_on_destroy": delete_records_on_destroy,
-            "timezone": timezone,
         })
         super().__init__(CampaignProvider(), resource_name, props, opts)
 
