@@ -427,7 +427,9 @@ def _constraints(node: Mapping[str, Any]) -> str:
         bits.append(f"`{json.dumps(node['const'])}`")
     for low, high, unit in (("minLength", "maxLength", " chars"), ("minimum", "maximum", ""),
                             ("minItems", "maxItems", " items")):
-        if low in node or high in node:
+        if node.get(low) == 1 and high not in node and unit:
+            bits.append("non-empty")
+        elif low in node or high in node:
             bits.append(f"{node.get(low, 0)}–{node[high]}{unit}" if high in node else f"≥ {node[low]}{unit}")
     if "pattern" in node:
         bits.append(f"`{node['pattern']}`")

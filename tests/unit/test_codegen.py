@@ -79,7 +79,7 @@ def test_lifecycles__listed_in_the_order_their_args_models_are_declared() -> Non
 
 # -- one more field -------------------------------------------------------------------------------------------------
 class _WiderArgs(AudienceArgs):
-    locale: str | None = Field(default=None, min_length=2, description="Audience locale, e.g. fr-FR.")
+    locale: str | None = Field(default=None, min_length=2, max_length=35, description="Audience locale, e.g. fr-FR.")
 
 
 class _WiderState(AudienceState):
@@ -159,7 +159,7 @@ def test_add_field__the_plugin_schema_and_the_docs_row_follow() -> None:
     spec = resource_spec("batch", _WiderLifecycle, _Types("batch", {}))
     assert spec["inputProperties"]["locale"] == {"type": "string", "description": "Audience locale, e.g. fr-FR."}
     assert "locale" in spec["properties"] and "locale" not in spec["requiredInputs"]
-    row = "| `locale` | `locale` | string (≥ 2 chars) | optional |  | Audience locale, e.g. fr-FR. |"
+    row = "| `locale` | `locale` | string (2–35 chars) | optional |  | Audience locale, e.g. fr-FR. |"
     assert row in codegen.fields_table(_WiderLifecycle).splitlines()
     assert "`locale`" not in codegen.fields_table(AudienceLifecycle)
 
