@@ -14,8 +14,8 @@ What it reads of a lifecycle: ``resource_label``, ``args_model``, ``state_model`
 The rules, stated once:
 
 - A vendor's lifecycles are the classes of its modules that subclass ``Lifecycle`` and declare a
-  ``resource_label`` themselves; they are listed in the order their Args models are declared (module, then line),
-  which puts a container before what it holds (a structure before its audiences, a folder before its audiences).
+  ``resource_label`` themselves. A module's come after those of the vendor modules it imports from (sonarly's
+  ``audience`` uses its ``folder``), else modules go by name; within a module, in definition order.
 - An input is ``pulumi.Input[T]``, T read from the Args field (a nested model or dict as ``Mapping[str, Any]``, a
   list as ``Sequence[pulumi.Input[...]]``, a ``Literal`` as the type of its values); ``| None = None`` when the
   field may be None, ``= <default>`` when it has one. A ``bool`` input is a plain ``bool``: a switch the program
@@ -68,22 +68,32 @@ LifecycleClass = type[Lifecycle[Any, Any]]
 
 # -- finding the resources ---------------------------------------------------------------------------------------
 def lifecycles(vendor_key: str) -> list[LifecycleClass]:
-    """The vendor's lifecycles, in the order their Args models are declared (module, then line)."""
+    """The vendor's lifecycles: a module's after those of the vendor modules it imports (sonarly's audiences after
+    its folders), else by module name; within a module, in definition order."""
     package = importlib.import_module(f"{ROOT_PACKAGE}.{vendor_key}")
-    found: dict[LifecycleClass, None] = {}
-    for info in pkgutil.iter_modules(package.__path__):
+    modules: dict[str, list[LifecycleClass]] = {}
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
         if info.name == "resource":  # what this writes
             continue
         module = importlib.import_module(f"{package.__name__}.{info.name}")
-        for value in vars(module).values():
-            if (isinstance(value, type) and issubclass(value, Lifecycle) and value.__module__ == module.__name__
-                    and "resource_label" in vars(value)):
-                found[value] = None
+        modules[module.__name__] = sorted(
+            (v for v in vars(module).values() if isinstance(v, type) and issubclass(v, Lifecycle)
+             and v.__module__ == module.__name__ and "resource_label" in vars(v)),
+            key=lambda lc: inspect.getsourcelines(lc)[1])
 
-    def position(lc: LifecycleClass) -> tuple[str, int]:
-        return lc.args_model.__module__, inspect.getsourcelines(lc.args_model)[1]
+    def imported(name: str) -> set[str]:
+        # The vendor modules `name` imports from (`from .folder import ...` leaves the module as an attribute).
+        own = vars(sys.modules[name]).values()
+        return {v.__name__ for v in own if isinstance(v, types.ModuleType) and v.__name__ in modules} | {
+            v.__module__ for v in own if isinstance(v, type) and v.__module__ in modules and v.__module__ != name}
 
-    return sorted(found, key=position)
+    ordered: list[str] = []
+    pending = list(modules)
+    while pending:
+        ready = next((m for m in pending if imported(m) <= set(ordered)), pending[0])  # an import cycle: as listed
+        ordered.append(ready)
+        pending.remove(ready)
+    return [lc for name in ordered for lc in modules[name]]
 
 
 def kind_of(lc: LifecycleClass) -> str:

@@ -137,12 +137,11 @@ def _ready_to_serve() -> None:
         return
     from pulumi.output import Unknown
 
-    from .lifecycle import register_unknown_type
+    from . import credentials
+    from .util import register_unknown_type
 
     register_unknown_type(Unknown)  # how the SDK hands us values not known at preview
-    from .lifecycle import CREDENTIAL_READ_HOOKS
-
-    CREDENTIAL_READ_HOOKS.append(_read_credentials_ahead)
+    credentials.READ_HOOKS.append(_read_credentials_ahead)
     # Progress lines go to the engine (here, in a provider process serving our dynamic resources; the plugin
     # adapter installs its own, so merely importing this module must not replace it).
     progress.install(_engine_sink)

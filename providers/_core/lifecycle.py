@@ -1,52 +1,64 @@
 """A resource's lifecycle — check, diff, create, read, update, delete — with no Pulumi in it.
 
-A vendor writes one :class:`Lifecycle` per resource type against its client and models: the strict inputs
-(``args_model``), the fields whose change forces a replacement, and ``create_resource``/``read_resource``/
-``update_resource``/``delete_resource``. Everything that is the same for every vendor lives here: validating
-inputs into field-named failures, unknown values at preview, credential checks, refusing natural keys held
-outside the stack, create-or-adopt after a lost answer, create-only fields, detailed diffs, reads by id.
+A vendor writes one :class:`Lifecycle` per resource type, in the module that declares the resource's ``Args`` and
+``State`` models (``batch/audience.py``: models, then the lifecycle, top to bottom). What it writes:
 
-Adapters turn a lifecycle into what an engine calls: ``_core/dynamic.py`` into a ``pulumi.dynamic``
-provider and Resource class. They hand in plain dicts (unknown values as :data:`UNKNOWN`) and take back the
-result records below, so the same code can serve a native provider plugin.
+- **declarations** (class attributes): ``resource_label`` (``"batch:Audience"``), ``args_model`` and
+  ``state_model``, the fields whose change replaces (``replace_fields``) or that count only at create
+  (``create_only_fields``), the natural key (``key_field``, ``key_space``, ``key_rule``) and ``adopt_field``;
+- **the four calls**: ``create_resource``, ``read_resource``, ``update_resource``, ``delete_resource``;
+- **capabilities**, only those the vendor's API has (each has a default that does nothing special):
+
+  | capability | when | what |
+  |---|---|---|
+  | ``extra_checks(args, olds)`` | preview, inputs valid | rules pydantic can't express (cross-field, read-only) |
+  | ``lookup_failures(inputs, olds)`` | preview, all else passed | lookups of other vendor objects (may be unknown) |
+  | ``find_existing(key)`` / ``adopt_hint()`` | preview | who outside the stack holds ``key_field``'s value |
+  | ``ownership_failures(...)`` | preview | ownership that is not one natural key (e.g. an audience's other members) |
+  | ``claims(inputs)`` | preview | keys no other resource of the program may take (default: the natural key) |
+  | ``comparable`` / ``detailed_paths`` / ``delete_before_replace`` | diff | how the vendor compares; list items |
+  | ``by_import_id(id)`` | import, ``get`` | what an id alone says (its canonical id, the inputs it gives) |
+  | ``derived_inputs(inputs, olds)`` | preview, all passed | values recorded beside the inputs (shown by `--diff`) |
+  | ``from_declared(inputs)`` | plugin | the Python form of what a YAML/TS program declares |
+  | ``locate(inputs, held)`` | recovery | find what a lost create made |
+
+Everything else is the same for every vendor and lives here or beside it: configuration (the vendor's
+``config.py``, found by the label's vendor key), the credential check (``credentials.py``), natural keys held by
+another resource or outside the stack (``siblings.py``), unknown values (``util.py``), create-or-adopt after a
+lost answer, create-only fields, detailed diffs, reads by id.
+
+Adapters turn a lifecycle into what an engine calls: ``_core/dynamic.py`` into a ``pulumi.dynamic`` provider,
+``_core/native.py`` into a provider plugin. They hand in plain dicts (unknown values as :data:`UNKNOWN`) and take
+back the result records below.
 """
 
 from __future__ import annotations
 
+import importlib
 import re
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any, ClassVar, Generic, TypeVar
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ValidationError
 
-from . import siblings
+from . import credentials, siblings
 from .config import ConfigSource, declared_settings, known_keys, skip_credentials_validation, unknown_settings
-from .errors import (
-    ApiError,
-    ConfigurationError,
-    Conflict,
-    CredentialsRejected,
-    Forbidden,
-    InputError,
-    NotFound,
-    ProviderError,
-    ServerError,
-    TransportFailure,
-    Unauthorized,
-)
-from .vendors import PROVIDER_KEY
+from .errors import ApiError, ConfigurationError, Conflict, InputError, NotFound, ServerError, TransportFailure
+from .util import UNKNOWN, contains_unknown, register_unknown_type, user_inputs
+from .vendors import PROVIDER_KEY, vendor
 
-# The engine's marker for a value not yet known during preview (the wire form of an unknown property).
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+__all__ = ["PROVIDER_KEY", "UNKNOWN", "Checked", "Created", "Diffed", "Failure", "Lifecycle", "Read", "Updated",
+           "contains_unknown", "create_or_adopt", "docs_page", "register_unknown_type", "set_paths", "user_inputs"]
 
 ArgsT = TypeVar("ArgsT", bound=BaseModel)
 CfgT = TypeVar("CfgT")
 T = TypeVar("T")
 
-RECOVERY_COMMAND = "python -m audience_providers.recover --stack <stack>"
+RECOVERY_COMMAND = siblings.RECOVERY_COMMAND
+# The package the vendors are subpackages of (``audience_providers``), derived so a rename changes nothing here.
+_PACKAGE = __name__.rsplit(".", 2)[0]
 
 
 # -- what a lifecycle answers (attribute names as the engine's protocol spells them) ----------------------------
@@ -94,35 +106,7 @@ class Updated:
     outs: dict[str, Any]
 
 
-# -- small shared rules --------------------------------------------------------------------------------------
-# Types an adapter's engine SDK uses for unknown values (registered by the adapter: the SDK's own ``Unknown``).
-_unknown_types: tuple[type, ...] = ()
-
-
-def register_unknown_type(kind: type) -> None:
-    """Treat instances of ``kind`` as values not known yet (the adapter's SDK represents them so)."""
-    global _unknown_types
-    if kind not in _unknown_types:
-        _unknown_types = (*_unknown_types, kind)
-
-
-def contains_unknown(value: Any) -> bool:
-    """Whether ``value`` (or anything inside it) is not known yet at preview (e.g. a parent's future id)."""
-    if _unknown_types and isinstance(value, _unknown_types):
-        return True
-    if isinstance(value, str):
-        return value == UNKNOWN
-    if isinstance(value, Mapping):
-        return any(contains_unknown(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(contains_unknown(v) for v in value)
-    return False
-
-
-def user_inputs(props: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in props.items() if k != PROVIDER_KEY}
-
-
+# -- small shared rules ------------------------------------------------------------------------------------------
 def _field_of(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc) if loc else "(inputs)"
 
@@ -201,40 +185,13 @@ def docs_page(label: str) -> str:
     return f"docs/{vendor}/{re.sub(r'(?<!^)(?=[A-Z])', '-', kind).lower()}.md"
 
 
-def _credential_outcome(probe: Callable[[], None], rejected: Callable[[ApiError], ProviderError],
-                        misplaced: Callable[[NotFound], ProviderError | None]) -> ProviderError | None:
-    try:
-        probe()
-    except Unauthorized as exc:
-        return rejected(exc)
-    except Forbidden:
-        return None  # authenticated: the credential is good, this one read is just not allowed
-    except NotFound as exc:
-        return misplaced(exc)  # a base URL that is not the API's, or a read this tenant doesn't offer
-    except ProviderError as exc:
-        return exc  # unreachable, or the vendor failing: `up` would fail the same way
-    return None
-
-
-def _path_of(url: str) -> str:
-    return urlsplit(url).path.rstrip("/")
-
-
-# Natural keys this provider process has seen in the stack's state (see ``ownership_failures``).
-_held_keys: set[tuple[str, str]] = set()
-# Called when a check is about to read its vendor's credential (only there: not for invalid inputs, refresh or
-# destroy). The dynamic adapter starts the other configured vendors' reads at that moment (_core/dynamic.py).
-CREDENTIAL_READ_HOOKS: list[Callable[[], None]] = []
-_held_lock = threading.Lock()
-
-
 class Lifecycle(Generic[ArgsT, CfgT]):
     """What every resource type shares. Holds a configuration (with its client) and nothing else."""
 
-    vendor: ClassVar[str]
+    # -- declarations ------------------------------------------------------------------------------
     resource_label: ClassVar[str]  # e.g. "batch:Audience", used in messages and as the state's provider key
     args_model: ClassVar[type[BaseModel]]
-    # The resource's outputs, when declared as a model (the Resource class's placeholders come from it).
+    # The resource's outputs, when declared as a model (the Resource class's outputs come from it).
     state_model: ClassVar[type[BaseModel] | None] = None
     # Input fields whose change can't be applied in place.
     replace_fields: ClassVar[frozenset[str]] = frozenset()
@@ -251,11 +208,22 @@ class Lifecycle(Generic[ArgsT, CfgT]):
     # Why a read by id alone (`import_=`, `pulumi import`, `Resource.get`) can't rebuild this resource's inputs;
     # None when it can. The message then points to ``adopt_field`` (or says how else to declare it).
     read_by_id_unsupported: ClassVar[str | None] = None
-
     # Fields a Python program builds before they reach the provider (e.g. Batch members: a digest and count of
     # a list or file), as a program in another language declares them instead: field -> JSON schema of that form.
     # ``from_declared`` turns such inputs into the Python form; the native plugin's schema shows the declared form.
     declared_schemas: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
+
+    # Set from ``resource_label`` for each resource type (``__init_subclass__``): the vendor's key ("batch"), which
+    # is its subpackage and its config namespace, and its name as messages write it ("Batch").
+    vendor_key: ClassVar[str]
+    vendor: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        label = vars(cls).get("resource_label")
+        if isinstance(label, str):
+            cls.vendor_key = label.partition(":")[0]
+            cls.vendor = vendor(cls.vendor_key).name
 
     def __init__(self, config: CfgT | None = None) -> None:
         """``config`` given: use it as is (tests build one around a mock transport); else ``configure`` reads it."""
@@ -263,30 +231,33 @@ class Lifecycle(Generic[ArgsT, CfgT]):
         if config is not None:
             self._config: CfgT | None = config
 
-    # -- configuration -------------------------------------------------------------------------
-    def load_config(self, source: ConfigSource) -> CfgT:
-        raise NotImplementedError
-
-    @property
-    def config_namespace(self) -> str:
-        return self.vendor.lower()  # "thrive", "sonarly", "unleashx", "batch"
-
+    # -- configuration: the vendor's config module (``<vendor>/config.py``: ``load``, ``credential_settings``) --------
     _config_error: Exception | None
     _skip_credentials: bool
 
-    def known_settings(self) -> list[str]:
-        """The setting names this vendor reads: those its ``config`` module declares, then the shared ones."""
-        return known_keys(self.config_namespace, declared_settings(type(self).__module__.rpartition(".")[0]))
+    def _vendor_config(self) -> ModuleType:
+        return importlib.import_module(f"{_PACKAGE}.{self.vendor_key}.config")
+
+    def load_config(self, source: ConfigSource) -> CfgT:
+        loaded: CfgT = self._vendor_config().load(source)
+        return loaded
+
+    def credential_settings(self) -> str:
+        """The settings that hold the credential, as named in a "credentials rejected" error."""
+        named: str = self._vendor_config().credential_settings(self.config)
+        return named
 
     def configure(self, source: ConfigSource) -> None:
         """Read the vendor's settings; a missing, malformed or unknown one is raised at the first check (it names
         the fix)."""
+        namespace = self.vendor_key
         try:
-            unknown = unknown_settings(source, self.config_namespace, self.known_settings())
+            known = known_keys(namespace, declared_settings(f"{_PACKAGE}.{namespace}"))
+            unknown = unknown_settings(source, namespace, known)
             if unknown is not None:
                 raise unknown
             self._config = self.load_config(source)
-            self._skip_credentials = skip_credentials_validation(source, self.config_namespace)
+            self._skip_credentials = skip_credentials_validation(source, namespace)
             self._config_error = None
         except ConfigurationError as exc:
             self._config = None
@@ -303,73 +274,88 @@ class Lifecycle(Generic[ArgsT, CfgT]):
             cfg = self._config = self.load_config(ConfigSource(None))
         return cfg
 
-    # -- credentials -----------------------------------------------------------------------------
-    def credential_settings(self) -> str:
-        """The settings that hold the credential, as named in a "credentials rejected" error."""
-        return f"the {self.config_namespace}:* credential settings"
-
     def verify_credentials(self) -> None:
-        """Fail `preview` when the vendor rejects the configured credential.
+        """Fail `preview` when the vendor rejects the configured credential (``credentials.py``)."""
+        credentials.verify(self)
 
-        A revoked or mistyped key used to pass `pulumi preview` (nothing is read for resources the stack already
-        holds) and fail at `up`. One cheap authenticated read (the client's ``verify_credentials``) per process
-        and credential, its answer — good or bad — kept on the client. Like Terraform's AWS provider
-        (`skip_credentials_validation`), ``<vendor>:skipCredentialsValidation`` turns it off.
-        """
-        skip = getattr(self, "_skip_credentials", None)
-        if skip is None:
-            skip = self._skip_credentials = skip_credentials_validation(ConfigSource(None), self.config_namespace)
-        if skip:
-            return
-        client = getattr(self.config, "client", None)
-        probe = getattr(client, "verify_credentials", None)
-        if client is None or probe is None:
-            return
-        for hook in CREDENTIAL_READ_HOOKS:
-            hook()  # the adapter may start the other configured vendors' reads now, beside this one
-        outcome = client.once("credentials accepted",
-                              lambda: _credential_outcome(probe, self._rejected, self._misplaced))
-        if outcome is not None:
-            raise outcome
+    # -- check ---------------------------------------------------------------------------------------
+    def check(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Checked:
+        """Every check at `preview`, in one order: the model; then, for valid inputs, the credential and
+        ``extra_checks``; natural keys (the program's, then outside the stack); lookups once all else passed."""
+        _ = self.config  # a missing credential fails `pulumi preview`, with the command that fixes it
+        inputs = user_inputs(news)
+        unknown = {k for k, v in inputs.items() if contains_unknown(v)}
+        args, failures = self._validated({k: v for k, v in inputs.items() if k not in unknown}, unknown)
+        if args is not None:
+            self.verify_credentials()  # a wrong or revoked credential fails here (one read per process)
+        failures.extend(siblings.sibling_failures(self, olds, inputs, failures))
+        if args is not None:
+            failures.extend(self.extra_checks(args, user_inputs(olds)))
+        failures.extend(self.ownership_failures(olds, inputs, failures))
+        result = dict(news)
+        if args is not None:
+            normalized = args.model_dump(mode="json", exclude_none=False)
+            result = {**{k: v for k, v in normalized.items() if k in inputs or v is not None},
+                      **{k: inputs[k] for k in unknown}}
+            if PROVIDER_KEY in news:
+                result[PROVIDER_KEY] = news[PROVIDER_KEY]
+        if not failures:
+            failures.extend(self.lookup_failures(result, user_inputs(olds)))
+        if not failures:
+            result.update(self.derived_inputs(result, user_inputs(olds)))
+        return Checked(result, failures)
 
-    def _misplaced(self, exc: NotFound) -> ProviderError | None:
-        """The credential read answered 404: a base URL without the API's path (``…/rest/v1``, ``…/2.8``) is the
-        likely cause, so say which setting, what it holds and what path it needs; None when the path is right (the
-        404 then means something else, and the writes will say what)."""
-        settings = getattr(getattr(self.config, "client", None), "settings", None)
-        documented = getattr(settings, "documented_base_url", None)
-        base = getattr(settings, "base_url", None)
-        if not documented or not base or _path_of(base).endswith(_path_of(documented)):
-            return None
-        where = getattr(settings, "base_url_setting", None) or f"{self.config_namespace}:baseUrl"
-        key = where.split(" ", 1)[0]
-        parts = urlsplit(base)
-        fixed = f"{parts.scheme}://{parts.netloc}{_path_of(base)}{_path_of(documented)}"
-        return ConfigurationError(
-            f"{self.vendor} answered HTTP 404 to {exc.operation} (the credential check at preview) under {where} = "
-            f"{base!r}: {self.vendor}'s API lives under a path ending in {_path_of(documented)!r} (documented base "
-            f"URL {documented}). Set the full API base, e.g. `pulumi config set {key} {fixed}`. Nothing was changed.")
+    def _validated(self, known: Mapping[str, Any], unknown: set[str]) -> tuple[ArgsT | None, list[Failure]]:
+        """The args model of the known inputs, or the failures of the fields that are known."""
+        try:
+            return self.args_model.model_validate(known), []  # type: ignore[return-value]
+        except ValidationError as exc:
+            failures = []
+            for err in exc.errors():
+                loc = tuple(err.get("loc", ()))
+                if loc and str(loc[0]) in unknown:
+                    continue  # validated once the value is known
+                failures.append(self.failure(_field_of(loc), f"{_field_of(loc)}: {err['msg']}"))
+            return None, failures
 
-    def _rejected(self, exc: ApiError) -> ProviderError:
-        ns = self.config_namespace
-        return CredentialsRejected(
-            f"{self.vendor} rejected the configured credentials ({self.credential_settings()}): {exc.vendor_message} "
-            f"(HTTP {exc.status} to {exc.operation}). Nothing was changed. Fix those settings (`pulumi config set "
-            f"--secret ...`), or, to let `preview` run without asking {self.vendor}, `pulumi config set "
-            f"{ns}:skipCredentialsValidation true`.")
-
-    # -- inputs ----------------------------------------------------------------------------------
     def parse(self, props: Mapping[str, Any]) -> ArgsT:
-        return self.args_model.model_validate(user_inputs(props))  # type: ignore[return-value]
+        """The args model of checked inputs (``derived_inputs`` recorded beside them left out)."""
+        inputs = user_inputs(props)
+        for name in self._derived_names(inputs):
+            inputs.pop(name, None)
+        return self.args_model.model_validate(inputs)  # type: ignore[return-value]
 
-    def from_declared(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        """Inputs of a non-Python program (see ``declared_schemas``) in the form the args model takes."""
-        return dict(inputs)
+    def _derived_names(self, props: Mapping[str, Any]) -> set[str]:
+        return set(self.derived_inputs(props, {})) - set(self.args_model.model_fields)
 
-    def recorded_inputs(self, props: Mapping[str, Any]) -> dict[str, Any]:
-        """The declared inputs as they stand in ``props`` (state or news), every input field present."""
-        return {k: props.get(k) for k in self.args_model.model_fields}
+    def failure(self, field_name: str, message: str) -> Failure:
+        """A failure on ``field_name``, its message prefixed with the resource label."""
+        return Failure(field_name, f"{self.resource_label}: {message}")
 
+    def found_or_failure(self, field_name: str, load: Callable[[], T], missing: str) -> T | Failure:
+        """``load()``'s object, or a failure on ``field_name`` saying ``missing`` when the vendor has none.
+
+        The "get by key; NotFound is the user's mistake" check of adoption and parent lookups (read-only).
+        """
+        try:
+            return load()
+        except NotFound:
+            return self.failure(field_name, missing)
+
+    def declared(self, *labels: str) -> list[siblings.Declared]:
+        """What the program declares of these resource types, as far as this process has seen (``siblings``)."""
+        return siblings.DECLARED.of(*labels)
+
+    def is_new(self, olds: Mapping[str, Any], inputs: Mapping[str, Any]) -> bool:
+        """Whether this deployment creates the object (its id is unknown at preview): no state yet, or replaced."""
+        if not user_inputs(olds):
+            return True
+        try:
+            return bool(self._changes(olds, inputs)[1])
+        except (ValueError, TypeError, ValidationError):
+            return True  # inputs that don't parse: their check fails anyway
+
+    # -- check capabilities ------------------------------------------------------------------------------
     def extra_checks(self, args: ArgsT, olds: Mapping[str, Any]) -> list[Failure]:
         """Rules pydantic alone can't express: cross-field, config-dependent, or read-only vendor lookups.
 
@@ -387,58 +373,6 @@ class Lifecycle(Generic[ArgsT, CfgT]):
         """
         return []
 
-    def found_or_failure(self, field_name: str, load: Callable[[], T], missing: str) -> T | Failure:
-        """``load()``'s object, or a failure on ``field_name`` saying ``missing`` when the vendor has none.
-
-        The "get by key; NotFound is the user's mistake" check of adoption and parent lookups (read-only).
-        """
-        try:
-            return load()
-        except NotFound:
-            return self.failure(field_name, missing)
-
-    def failure(self, field_name: str, message: str) -> Failure:
-        """A failure on ``field_name``, its message prefixed with the resource label."""
-        return Failure(field_name, f"{self.resource_label}: {message}")
-
-    def check(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Checked:
-        _ = self.config  # a missing credential fails `pulumi preview`, with the command that fixes it
-        inputs = user_inputs(news)
-        unknown = {k for k, v in inputs.items() if contains_unknown(v)}
-        known = {k: v for k, v in inputs.items() if k not in unknown}
-        failures: list[Failure] = []
-        try:
-            args = self.args_model.model_validate(known)
-        except ValidationError as exc:
-            for err in exc.errors():
-                loc = tuple(err.get("loc", ()))
-                if loc and str(loc[0]) in unknown:
-                    continue  # will be validated once the value is known
-                failures.append(self.failure(_field_of(loc), f"{_field_of(loc)}: {err['msg']}"))
-            failures.extend(self.sibling_failures(olds, inputs, failures))
-            failures.extend(self.ownership_failures(olds, inputs, failures))
-            if not failures:
-                failures.extend(self.lookup_failures(news, user_inputs(olds)))
-            return Checked(dict(news), failures)
-        # Valid inputs: a wrong or revoked credential fails here too (one read per process), before any lookup.
-        self.verify_credentials()
-        failures.extend(self.sibling_failures(olds, inputs, failures))
-        failures.extend(self.extra_checks(args, user_inputs(olds)))  # type: ignore[arg-type]
-        failures.extend(self.ownership_failures(olds, inputs, failures))
-        normalized = args.model_dump(mode="json", exclude_none=False)
-        result = {**{k: v for k, v in normalized.items() if k in inputs or v is not None}, **{
-            k: inputs[k] for k in unknown}}
-        if PROVIDER_KEY in news:
-            result[PROVIDER_KEY] = news[PROVIDER_KEY]
-        if not failures:
-            failures.extend(self.lookup_failures(result, user_inputs(olds)))
-        return Checked(result, failures)
-
-    # -- what the rest of the program declares ----------------------------------------------------
-    def normalized_key(self, value: str) -> Any:
-        """``key_field``'s value as the vendor compares it (e.g. case-folded)."""
-        return value
-
     def claims(self, inputs: Mapping[str, Any]) -> list[siblings.Claim]:
         """The keys a resource with ``inputs`` takes at the vendor, which no other resource may take too.
 
@@ -453,48 +387,16 @@ class Lifecycle(Generic[ArgsT, CfgT]):
             return []
         return [siblings.Claim(space, self.normalized_key(value), key_field, value, self.key_rule)]
 
-    def is_new(self, olds: Mapping[str, Any], inputs: Mapping[str, Any]) -> bool:
-        """Whether this deployment creates the object (its id is unknown at preview): no state yet, or replaced."""
-        if not user_inputs(olds):
-            return True
-        try:
-            return bool(self.replacement_fields(self.changed_fields(olds, inputs), olds, inputs))
-        except (ValueError, TypeError, ValidationError):
-            return True  # inputs that don't parse: their check fails anyway
+    def normalized_key(self, value: str) -> Any:
+        """``key_field``'s value as the vendor compares it (e.g. case-folded)."""
+        return value
 
-    def sibling_failures(self, olds: Mapping[str, Any], inputs: Mapping[str, Any],
-                         failures: list[Failure]) -> list[Failure]:
-        """Record what this resource declares (``siblings``) and refuse a key another resource of the program takes.
+    def ownership_failures(self, olds: Mapping[str, Any], inputs: Mapping[str, Any],
+                           failures: list[Failure]) -> list[Failure]:
+        """At preview, before any write: refuse what an object outside this stack holds. By default the natural
+        key, through ``find_existing`` (``siblings.key_taken``)."""
+        return siblings.key_taken(self, olds, inputs, failures)
 
-        Two resources of one program with one natural key pass every other check at `preview` (nothing holds the key
-        yet); `up` would create the first and fail on the second. Named here, before any write.
-        """
-        urn = siblings.SERVING_URN.get()
-        this = siblings.Declared(siblings.identity_of(self.resource_label, inputs), self.resource_label,
-                                 siblings.resource_name(urn), dict(inputs), self.is_new(olds, inputs))
-        held = self.claims(user_inputs(olds)) if user_inputs(olds) else []
-        out: list[Failure] = []
-        for claim, other, moved in siblings.DECLARED.declare(this, self.claims(inputs), held):
-            if any(f.property == claim.field for f in (*failures, *out)):
-                continue  # one message per field
-            me = this.describe() if this.name else f"this {self.resource_label}"
-            if moved:
-                reason = (f"{claim.field} {claim.shown!r} moves from one resource of this stack to another in one "
-                          f"update ({other.describe()} and {me}). {claim.rule}, and the two changes run in parallel, "
-                          "so the object taking it may be created before the other lets it go. Change one of the two "
-                          "per `pulumi up`. Nothing was changed.")
-            else:
-                reason = (f"{claim.field} {claim.shown!r} is declared twice in this program, by {other.describe()} "
-                          f"and by {me}. {claim.rule}, so `pulumi up` would create the first and fail on the "
-                          f"second. Give each its own {claim.field}, or remove one. Nothing was changed.")
-            out.append(self.failure(claim.field, reason))
-        return out
-
-    def declared(self, *labels: str) -> list[siblings.Declared]:
-        """What the program declares of these resource types, as far as this process has seen (``siblings``)."""
-        return siblings.DECLARED.of(*labels)
-
-    # -- ownership -------------------------------------------------------------------------------
     def find_existing(self, key: str) -> str | None:
         """Describe the vendor object that holds natural key ``key`` (read-only), or None when it is free."""
         return None
@@ -502,48 +404,35 @@ class Lifecycle(Generic[ArgsT, CfgT]):
     def adopt_hint(self) -> str:
         return f"set {self.adopt_field}=True on this resource"
 
-    def taken_message(self, key: str, existing: str) -> str:
-        field_name = self.key_field
-        return (f"{self.resource_label}: {field_name} {key!r} is already taken in {self.vendor} by {existing}, which "
-                "this stack did not create (another stack, a person, or an interrupted run of this stack made it). "
-                f"Nothing was changed. To manage that object from this stack on purpose, {self.adopt_hint()}. If "
-                f"an interrupted `pulumi up` of this stack created it, recover it with `{RECOVERY_COMMAND}` "
-                f"(docs/recovery.md). If another resource of this program declares {field_name} {key!r} too, that "
-                "one holds it: keep one of the two.")
-
-    def ownership_failures(self, olds: Mapping[str, Any], inputs: Mapping[str, Any],
-                           failures: list[Failure]) -> list[Failure]:
-        """At preview, before any write: refuse a natural key that an object outside this stack holds."""
-        key_field = self.key_field
-        if key_field is None or (self.adopt_field is not None and inputs.get(self.adopt_field)):
-            return []
-        key = inputs.get(key_field)
-        if not isinstance(key, str) or contains_unknown(key) or any(f.property == key_field for f in failures):
-            return []
-        if user_inputs(olds).get(key_field) == key:
-            with _held_lock:
-                _held_keys.add((self.resource_label, key))
-            return []  # the stack already holds the object with this key
-        with _held_lock:
-            if (self.resource_label, key) in _held_keys:
-                # A replacement: the engine checks the new resource again without olds, after the check above
-                # saw this key in the stack's state during the same deployment (same provider process).
-                return []
-        existing = self.find_existing(key)
-        return [] if existing is None else [Failure(key_field, self.taken_message(key, existing))]
-
     def locate(self, inputs: Mapping[str, Any], held: set[str]) -> list[tuple[str, str]] | None:
         """(id, description) of each vendor object a create of ``inputs`` would have made, minus the ids in
         ``held`` (the stack's own); None when the vendor's API can't look such an object up. Read-only; used by
         ``audience_providers.recover`` for the creates an interrupted run left pending."""
         return None
 
-    # -- diff ------------------------------------------------------------------------------------
-    def comparable(self, field_name: str, props: Mapping[str, Any], *, state: bool) -> Any:
-        """The value of ``field_name`` as it should be compared; ``state`` is True for the recorded outputs."""
-        return props.get(field_name)
+    def derived_inputs(self, inputs: Mapping[str, Any], olds: Mapping[str, Any]) -> dict[str, Any]:
+        """What a check records beside (or in place of) the declared inputs, derived from them once every check
+        passed: values `preview --diff` and `destroy --diff` should show (what destroy will do; the ids a membership
+        change adds and removes). A name that is not an args field is left out of ``parse`` and kept by refresh."""
+        return {}
 
-    def changed_fields(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+    def from_declared(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """Inputs of a non-Python program (see ``declared_schemas``) in the form the args model takes."""
+        return dict(inputs)
+
+    # -- diff ------------------------------------------------------------------------------------
+    def diff(self, _id: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Diffed:
+        changed, replaces = self._changes(olds, news)
+        return Diffed(
+            changes=bool(changed),
+            replaces=replaces,
+            stables=[f for f in self.args_model.model_fields if f not in changed],
+            delete_before_replace=bool(replaces) and self.delete_before_replace(olds, news),
+            detailed_diff=self._detailed_diff(changed, replaces, olds, news),
+        )
+
+    def _changes(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+        """(changed input fields, those of them that replace) — create-only fields never change."""
         changed = []
         for name in self.args_model.model_fields:
             if name in self.create_only_fields:
@@ -553,23 +442,10 @@ class Lifecycle(Generic[ArgsT, CfgT]):
                 changed.append(name)
             elif self.comparable(name, olds, state=True) != self.comparable(name, news, state=False):
                 changed.append(name)
-        return changed
+        return changed, [f for f in changed if f in self.replace_fields]
 
-    def replacement_fields(self, changed: list[str], olds: Mapping[str, Any],
-                           news: Mapping[str, Any]) -> list[str]:
-        return [f for f in changed if f in self.replace_fields]
-
-    def delete_before_replace(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
-        """True when old and new can't coexist (same natural key): delete first, then create."""
-        return False
-
-    def detailed_paths(self, field_name: str, olds: Mapping[str, Any],
-                       news: Mapping[str, Any]) -> dict[str, str] | None:
-        """Finer property paths (e.g. list items) for a changed field, or None to report the field as a whole."""
-        return None
-
-    def detailed_diff(self, changed: list[str], replaces: list[str], olds: Mapping[str, Any],
-                      news: Mapping[str, Any]) -> dict[str, str]:
+    def _detailed_diff(self, changed: list[str], replaces: list[str], olds: Mapping[str, Any],
+                       news: Mapping[str, Any]) -> dict[str, str]:
         """What the engine shows for a change: exactly the changed inputs, nothing else.
 
         Without it the engine diffs whole property maps, so a replacement lists the outputs the vendor computed
@@ -586,18 +462,21 @@ class Lifecycle(Generic[ArgsT, CfgT]):
                 detailed[path] = f"{kind}-replace" if name in replaces else kind
         return detailed
 
-    def diff(self, _id: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Diffed:
-        changed = self.changed_fields(olds, news)
-        replaces = self.replacement_fields(changed, olds, news)
-        return Diffed(
-            changes=bool(changed),
-            replaces=replaces,
-            stables=[f for f in self.args_model.model_fields if f not in changed],
-            delete_before_replace=bool(replaces) and self.delete_before_replace(olds, news),
-            detailed_diff=self.detailed_diff(changed, replaces, olds, news),
-        )
+    # -- diff capabilities -------------------------------------------------------------------------------
+    def comparable(self, field_name: str, props: Mapping[str, Any], *, state: bool) -> Any:
+        """The value of ``field_name`` as it should be compared; ``state`` is True for the recorded outputs."""
+        return props.get(field_name)
 
-    # -- lifecycle -----------------------------------------------------------------------------
+    def detailed_paths(self, field_name: str, olds: Mapping[str, Any],
+                       news: Mapping[str, Any]) -> dict[str, str] | None:
+        """Finer property paths (e.g. list items) for a changed field, or None to report the field as a whole."""
+        return None
+
+    def delete_before_replace(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+        """True when old and new can't coexist (same natural key): delete first, then create."""
+        return False
+
+    # -- the four calls a vendor writes --------------------------------------------------------------------
     def create_resource(self, args: ArgsT) -> tuple[str, dict[str, Any]]:
         raise NotImplementedError
 
@@ -611,19 +490,48 @@ class Lifecycle(Generic[ArgsT, CfgT]):
     def delete_resource(self, id_: str, props: Mapping[str, Any]) -> None:
         raise NotImplementedError
 
-    def inputs_from_state(self, outs: Mapping[str, Any]) -> dict[str, Any]:
-        """Inputs as refresh should record them, derived from freshly read outputs."""
-        return {f: outs.get(f) for f in self.args_model.model_fields if f in outs}
-
+    # -- what the engine calls ---------------------------------------------------------------------------
     def create(self, props: Mapping[str, Any]) -> Created:
-        args = self.parse(props)
-        id_, outs = self.create_resource(args)
+        id_, outs = self.create_resource(self.parse(props))
         return Created(id_, outs)
 
-    def import_props(self, id_: str) -> dict[str, Any]:
-        """What an id alone says of the inputs (e.g. the audience of ``<audience>/members``), as the props
-        ``read_resource`` gets for an import or a ``get``; the rest is read from the vendor."""
-        return {}
+    def read(self, id_: str, props: Mapping[str, Any]) -> Read:
+        by_id = not any(v is not None for v in user_inputs(props).values())
+        try:
+            if not by_id:
+                outs = self.read_resource(id_, props)
+            else:  # `import_=`/`pulumi import` (no props at all) or `Resource.get` (every prop None)
+                outs = self.read_by_id(id_)
+        except NotFound:
+            outs = None
+        if outs is None:
+            return Read(None, {})  # gone: refresh drops it from state
+        return Read(self.by_import_id(id_)[0] if by_id else id_, outs, self.inputs_from_state(outs))
+
+    def update(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Updated:
+        return Updated(self.update_resource(id_, olds, self.parse(news)))
+
+    def delete(self, id_: str, props: Mapping[str, Any]) -> None:
+        try:
+            self.delete_resource(id_, props)
+        except NotFound:
+            pass  # already gone is what we wanted
+
+    # -- reads: refresh, import, get -----------------------------------------------------------------------
+    def recorded_inputs(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        """The declared inputs as they stand in ``props`` (state or news), every input field present."""
+        return {k: props.get(k) for k in self.args_model.model_fields}
+
+    def inputs_from_state(self, outs: Mapping[str, Any]) -> dict[str, Any]:
+        """Inputs as refresh should record them, derived from freshly read outputs (``derived_inputs`` kept)."""
+        return {f: outs.get(f) for f in (*self.args_model.model_fields, *self._derived_names(outs)) if f in outs}
+
+    def by_import_id(self, id_: str) -> tuple[str, dict[str, Any]]:
+        """What an import id (or a ``get``'s) says: the id a create gives that object (e.g. ``<audience>/members``
+        for an audience's id), so an imported resource's state reads like a created one's (the engine keeps the id
+        a Read answers); and the inputs the id alone gives (the audience of ``<audience>/members``), as the props
+        ``read_resource`` gets, the rest being read from the vendor."""
+        return id_, {}
 
     def read_by_id(self, id_: str) -> dict[str, Any] | None:
         """Outputs of an object known only by its id (import or get): inputs the vendor can't report take their
@@ -637,38 +545,13 @@ class Lifecycle(Generic[ArgsT, CfgT]):
             raise InputError(f"{self.resource_label} {id_!r} can't be imported or read by id: "
                              f"{self.read_by_id_unsupported}. Remove the import (the `import_` option, the `.get` "
                              f"call or `pulumi import`) and {how} ({docs_page(self.resource_label)}).")
-        outs = self.read_resource(id_, self.import_props(id_))
+        outs = self.read_resource(id_, self.by_import_id(id_)[1])
         if outs is None:
             return None
         for name, info in self.args_model.model_fields.items():
             if outs.get(name) is None and not info.is_required():
                 outs[name] = info.get_default(call_default_factory=True)
+        if self.state_model is not None and "adopted" in self.state_model.model_fields:
+            # Imported: the stack did not create it (a State that records so, says so).
+            outs["adopted"] = True
         return outs
-
-    def import_id(self, id_: str) -> str:
-        """The id a create gives the object that import id ``id_`` names (e.g. ``<audience>/members`` for an
-        audience's id), so an imported resource's state reads like a created one's (the engine keeps the id a
-        Read answers)."""
-        return id_
-
-    def read(self, id_: str, props: Mapping[str, Any]) -> Read:
-        by_id = not any(v is not None for v in user_inputs(props).values())
-        try:
-            if not by_id:
-                outs = self.read_resource(id_, props)
-            else:  # `import_=`/`pulumi import` (no props at all) or `Resource.get` (every prop None)
-                outs = self.read_by_id(id_)
-        except NotFound:
-            outs = None
-        if outs is None:
-            return Read(None, {})  # gone: refresh drops it from state
-        return Read(self.import_id(id_) if by_id else id_, outs, self.inputs_from_state(outs))
-
-    def update(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Updated:
-        return Updated(self.update_resource(id_, olds, self.parse(news)))
-
-    def delete(self, id_: str, props: Mapping[str, Any]) -> None:
-        try:
-            self.delete_resource(id_, props)
-        except NotFound:
-            pass  # already gone is what we wanted

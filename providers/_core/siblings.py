@@ -9,6 +9,11 @@ checks compare themselves with what is recorded, before anything is written.
 
 Explicit providers (another tenant) are served by processes of their own, so their resources never meet here.
 
+The checks that use it are at the end (:func:`sibling_failures`), beside their other half, :func:`key_taken`: a
+natural key that an object outside the stack holds (the stack never takes over what it didn't create unless told
+to adopt it). Every lifecycle gets both at `preview`, from its declarations (``key_field``, ``key_space``,
+``adopt_field``) and two capabilities (``claims``, ``find_existing``).
+
 Which resource a check serves comes from :data:`SERVING_URN`, set by the adapter for the call: the native plugin
 sets it from the request, and our dynamic-provider launcher (tools/python-runtime/pulumi-dynamic-wide-server.py)
 from the request's URN through the ``pulumi.dynamic_serving_urn`` entry point. Under a launcher that names no
@@ -25,7 +30,12 @@ import threading
 from collections.abc import Hashable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from .util import contains_unknown, user_inputs
+
+if TYPE_CHECKING:
+    from .lifecycle import Failure, Lifecycle
 
 # The URN of the resource whose call this thread serves ("" when the adapter doesn't say).
 SERVING_URN: ContextVar[str] = ContextVar("audience_providers_serving_urn", default="")
@@ -89,6 +99,16 @@ class Declarations:
         self._claimed: dict[tuple[str, Hashable], str] = {}
         # Keys the stack's state says a resource holds in the vendor today (its olds), for a key that moves.
         self._held: dict[tuple[str, Hashable], str] = {}
+        # Natural keys (label, value) seen in the stack's state by a check of this deployment (see ``key_taken``).
+        self._in_state: set[tuple[str, str]] = set()
+
+    def note_in_state(self, label: str, key: str) -> None:
+        with self._lock:
+            self._in_state.add((label, key))
+
+    def in_state(self, label: str, key: str) -> bool:
+        with self._lock:
+            return (label, key) in self._in_state
 
     def declare(self, declared: Declared, claims: Iterable[Claim],
                 held: Iterable[Claim] = ()) -> list[tuple[Claim, Declared, bool]]:
@@ -132,6 +152,74 @@ class Declarations:
             self._by_identity.clear()
             self._claimed.clear()
             self._held.clear()
+            self._in_state.clear()
 
 
 DECLARED = Declarations()
+
+
+# -- the checks: a key another resource of the program takes, or an object outside the stack holds --------------
+RECOVERY_COMMAND = "python -m audience_providers.recover --stack <stack>"
+
+
+
+def sibling_failures(lc: Lifecycle[Any, Any], olds: Mapping[str, Any], inputs: Mapping[str, Any],
+                     failures: list[Failure]) -> list[Failure]:
+    """Record what this resource declares (``siblings``) and refuse a key another resource of the program takes.
+
+    Two resources of one program with one natural key pass every other check at `preview` (nothing holds the key
+    yet); `up` would create the first and fail on the second. Named here, before any write.
+    """
+    urn = SERVING_URN.get()
+    this = Declared(identity_of(lc.resource_label, inputs), lc.resource_label,
+                             resource_name(urn), dict(inputs), lc.is_new(olds, inputs))
+    held = lc.claims(user_inputs(olds)) if user_inputs(olds) else []
+    out: list[Failure] = []
+    for claim, other, moved in DECLARED.declare(this, lc.claims(inputs), held):
+        if any(f.property == claim.field for f in (*failures, *out)):
+            continue  # one message per field
+        me = this.describe() if this.name else f"this {lc.resource_label}"
+        if moved:
+            reason = (f"{claim.field} {claim.shown!r} moves from one resource of this stack to another in one "
+                      f"update ({other.describe()} and {me}). {claim.rule}, and the two changes run in parallel, "
+                      "so the object taking it may be created before the other lets it go. Change one of the two "
+                      "per `pulumi up`. Nothing was changed.")
+        else:
+            reason = (f"{claim.field} {claim.shown!r} is declared twice in this program, by {other.describe()} "
+                      f"and by {me}. {claim.rule}, so `pulumi up` would create the first and fail on the "
+                      f"second. Give each its own {claim.field}, or remove one. Nothing was changed.")
+        out.append(lc.failure(claim.field, reason))
+    return out
+
+
+def key_taken(lc: Lifecycle[Any, Any], olds: Mapping[str, Any], inputs: Mapping[str, Any],
+              failures: list[Failure]) -> list[Failure]:
+    """At preview, before any write: refuse a natural key (``key_field``) that an object outside this stack holds
+    (``find_existing`` describes it), unless the resource asks to adopt it."""
+    from .lifecycle import Failure
+
+    key_field = lc.key_field
+    if key_field is None or (lc.adopt_field is not None and inputs.get(lc.adopt_field)):
+        return []
+    key = inputs.get(key_field)
+    if not isinstance(key, str) or contains_unknown(key) or any(f.property == key_field for f in failures):
+        return []
+    if user_inputs(olds).get(key_field) == key:
+        DECLARED.note_in_state(lc.resource_label, key)
+        return []  # the stack already holds the object with this key
+    if DECLARED.in_state(lc.resource_label, key):
+        # A replacement: the engine checks the new resource again without olds, after the check above saw this
+        # key in the stack's state during the same deployment (same provider process).
+        return []
+    existing = lc.find_existing(key)
+    return [] if existing is None else [Failure(key_field, taken_message(lc, key, existing))]
+
+
+def taken_message(lc: Lifecycle[Any, Any], key: str, existing: str) -> str:
+    field_name = lc.key_field
+    return (f"{lc.resource_label}: {field_name} {key!r} is already taken in {lc.vendor} by {existing}, which this "
+            "stack did not create (another stack, a person, or an interrupted run of this stack made it). Nothing "
+            f"was changed. To manage that object from this stack on purpose, {lc.adopt_hint()}. If an interrupted "
+            f"`pulumi up` of this stack created it, recover it with `{RECOVERY_COMMAND}` (docs/recovery.md). If "
+            f"another resource of this program declares {field_name} {key!r} too, that one holds it: keep one of "
+            "the two.")

@@ -7,19 +7,19 @@ https://doc.batch.com/developer/api/cep/audiences
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from .._core import progress
-from .._core.config import ConfigSource
 from .._core.errors import ApiError, InputError, NotFound
 from .._core.forms import ProgramForm
-from .._core.lifecycle import Checked, Failure, Lifecycle, contains_unknown, create_or_adopt, user_inputs
+from .._core.lifecycle import Failure, Lifecycle, contains_unknown, create_or_adopt
 from .._core.util import chunks
 from .._core.wait import wait_until
-from . import config
 from .config import BatchConfig
 from .members import MemberMap, Members, MembersError, digest_of, normalize, resolve, spec_of
-from .models import MAX_IDS_PER_CALL, AudienceArgs, AudienceState, AudienceView, MembersSpec
+from .models import MAX_IDS_PER_CALL, NAME_PATTERN, AudienceView, MembersSpec
 from .snapshots import SnapshotStore, plan_changes
 
 SETTLED = ("APPLIED", "REPLACED")
@@ -29,6 +29,48 @@ SHOWN_IDS = 5
 LISTING = "audiences"
 
 
+# -- the resource's inputs and outputs ------------------------------------------------------------------------
+class AudienceArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=255, pattern=NAME_PATTERN,
+                      description="Audience name: the natural key; changing it replaces the audience.")
+    display_name: str | None = Field(default=None, min_length=1, max_length=255)
+    members: MembersSpec | None = None
+    membership: Literal["authoritative", "additive"] = "authoritative"
+    adopt: bool = Field(default=False, description="Take over an existing audience with this name (create only).")
+
+
+# Inline lists longer than this stay in the program: state keeps their digest and count only.
+MAX_INLINE_IN_STATE = 100
+
+
+class AudienceState(BaseModel):
+    """Every output of ``batch:Audience`` (the inputs as declared, then what Batch reports)."""
+
+    name: str
+    display_name: str | None = None
+    members: MembersSpec | None = None
+    membership: Literal["authoritative", "additive"] = "authoritative"
+    adopt: bool = False
+    # The id count Batch's view reports. Not its indexing state: every write is awaited until APPLIED, so the
+    # state would always say so, and a refresh mid-write would record a value that is stale a moment later.
+    nb_ids: int = 0
+    # Whether the stack took the audience over (adopt=True or an import) rather than creating it; fixed at create.
+    # An adopted audience's ids are unknown (Batch lists none), so a declared authoritative list rewrites it.
+    adopted: bool = False
+
+    @classmethod
+    def of(cls, args: AudienceArgs, view: AudienceView, *, adopted: bool) -> AudienceState:
+        members = args.members
+        if members is not None and members.inline is not None and members.count > MAX_INLINE_IN_STATE:
+            members = members.model_copy(update={"inline": None})
+        return cls(name=args.name, display_name=args.display_name, members=members, membership=args.membership,
+                   adopt=args.adopt, nb_ids=view.nb_ids, adopted=adopted)
+
+
+
+# -- its lifecycle --------------------------------------------------------------------------------------------
 def _already_exists(exc: ApiError) -> bool:
     return exc.status in (400, 409) and (exc.code == "AUDIENCE_ALREADY_EXISTS" or "exist" in exc.vendor_message)
 
@@ -40,7 +82,6 @@ class AudienceLifecycle(Lifecycle[AudienceArgs, BatchConfig]):
     the audience. Membership is applied in calls of at most 10,000 ids, each awaited until Batch has indexed it.
     """
 
-    vendor = "Batch"
     resource_label = "batch:Audience"
     args_model = AudienceArgs
     state_model = AudienceState
@@ -62,12 +103,6 @@ class AudienceLifecycle(Lifecycle[AudienceArgs, BatchConfig]):
     program_forms: ClassVar[Mapping[str, ProgramForm]] = {
         "members": ProgramForm(Members | Sequence[str | Mapping[str, Any]], spec_of),
         "membership": ProgramForm(str)}
-
-    def credential_settings(self) -> str:
-        return config.CREDENTIAL_SETTINGS
-
-    def load_config(self, source: ConfigSource) -> BatchConfig:
-        return config.load(source)
 
     @staticmethod
     def _describe(view: AudienceView) -> str:
@@ -130,14 +165,12 @@ class AudienceLifecycle(Lifecycle[AudienceArgs, BatchConfig]):
         return None
 
     # -- what a membership change does, shown by `preview --diff` ------------------------------------------------
-    def check(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Checked:
-        checked = super().check(olds, news)
-        members = checked.inputs.get("members")
-        if not checked.failures and isinstance(members, Mapping):
-            change = self._membership_change(user_inputs(olds), members, checked.inputs.get("membership"))
-            if change:
-                checked.inputs["members"] = {**members, "changes": change}
-        return checked
+    def derived_inputs(self, inputs: Mapping[str, Any], olds: Mapping[str, Any]) -> dict[str, Any]:
+        members = inputs.get("members")
+        if not isinstance(members, Mapping):
+            return {}
+        change = self._membership_change(olds, members, inputs.get("membership"))
+        return {"members": {**members, "changes": change}} if change else {}
 
     def _membership_change(self, olds: Mapping[str, Any], new_spec: Mapping[str, Any], membership: Any) -> str | None:
         """The ids an update adds and removes, counted, the first few named: ``+2 ids (u4, u5); -1 id (u1)``.
@@ -351,12 +384,6 @@ class AudienceLifecycle(Lifecycle[AudienceArgs, BatchConfig]):
             view = self._apply(id_, SnapshotStore().load(old_digest), {}, False)
         # Whether the stack created the audience or adopted it is fixed at create, whatever `adopt` says now.
         return self._outputs(args, view or self.config.client.view_audience(id_), adopted=bool(olds.get("adopted")))
-
-    def read_by_id(self, id_: str) -> dict[str, Any] | None:
-        outs = super().read_by_id(id_)
-        # Imported: the stack did not create it, and its current ids are unknown (Batch lists none), so a declared
-        # authoritative list rewrites it, as adopt=True does.
-        return None if outs is None else {**outs, "adopted": True}
 
     def read_resource(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
         view = self.config.client.view_audience(id_)

@@ -17,6 +17,11 @@ INDEXING_TIMEOUT = Setting("batch:indexingTimeout", "BATCH_INDEXING_TIMEOUT", de
 CREDENTIAL_SETTINGS = f"{API_KEY.key} ({API_KEY.env}) with {PROJECT_KEY.key} ({PROJECT_KEY.env})"
 
 
+def credential_settings(_config: object) -> str:
+    """The settings that hold the credential, as a "credentials rejected" error names them."""
+    return CREDENTIAL_SETTINGS
+
+
 @dataclass(frozen=True)
 class BatchConfig:
     client: Client

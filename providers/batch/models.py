@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
@@ -46,44 +46,6 @@ class MembersSpec(_NoNulls):
     # Filled in by the provider's check when the list changes (never by the program): the ids that come and go, as
     # `preview --diff` shows them ("+2 ids (u4, u5); -1 id (u1)"). Not an output, and not part of the digest.
     changes: str | None = Field(default=None, exclude=True)
-
-
-class AudienceArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(min_length=1, max_length=255, pattern=NAME_PATTERN,
-                      description="Audience name: the natural key; changing it replaces the audience.")
-    display_name: str | None = Field(default=None, min_length=1, max_length=255)
-    members: MembersSpec | None = None
-    membership: Literal["authoritative", "additive"] = "authoritative"
-    adopt: bool = Field(default=False, description="Take over an existing audience with this name (create only).")
-
-
-# Inline lists longer than this stay in the program: state keeps their digest and count only.
-MAX_INLINE_IN_STATE = 100
-
-
-class AudienceState(BaseModel):
-    """Every output of ``batch:Audience`` (the inputs as declared, then what Batch reports)."""
-
-    name: str
-    display_name: str | None = None
-    members: MembersSpec | None = None
-    membership: Literal["authoritative", "additive"] = "authoritative"
-    adopt: bool = False
-    # The id count Batch's view reports. Not its indexing state: every write is awaited until APPLIED, so the
-    # state would always say so, and a refresh mid-write would record a value that is stale a moment later.
-    nb_ids: int = 0
-    # Whether the stack took the audience over (adopt=True or an import) rather than creating it; fixed at create.
-    adopted: bool = False
-
-    @classmethod
-    def of(cls, args: AudienceArgs, view: AudienceView, *, adopted: bool) -> AudienceState:
-        members = args.members
-        if members is not None and members.inline is not None and members.count > MAX_INLINE_IN_STATE:
-            members = members.model_copy(update={"inline": None})
-        return cls(name=args.name, display_name=args.display_name, members=members, membership=args.membership,
-                   adopt=args.adopt, nb_ids=view.nb_ids, adopted=adopted)
 
 
 class AudienceView(BaseModel):

@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
 from .._core import siblings
 from .._core.errors import ApiError, Conflict, InputError, NotFound, ProviderError
 from .._core.lifecycle import Failure, contains_unknown, create_or_adopt, set_paths
@@ -34,16 +36,73 @@ from .models import (
     ACTIVE_JOB_STATUSES,
     AUDIENCE_TYPES,
     MAX_UPLOAD_URLS,
-    AudienceArgs,
     AudienceObject,
-    AudienceState,
+    AudienceType,
     JobStatus,
+    Name,
     profile_id,
 )
 
 T = TypeVar("T")
 
 
+# -- the resource's inputs and outputs ------------------------------------------------------------------------
+class AudienceArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Name
+    type: AudienceType = Field(description="on_demand or monitoring; not patchable, so a change replaces.")
+    description: str | None = None
+    folder_id: str | None = Field(default=None, min_length=1, description="Folder to keep the audience in.")
+    adopt_id: str | None = Field(default=None, min_length=1,
+                                 description="Manage this existing audience instead of creating one.")
+    prospect_urls: list[str] | None = Field(
+        default=None, description="LinkedIn profile URLs that must be prospects of the audience (url_upload jobs).")
+
+    @field_validator("prospect_urls")
+    @classmethod
+    def _profiles(cls, urls: list[str] | None) -> list[str] | None:
+        if not urls:
+            return None  # an empty list declares nothing, like leaving it unset
+        seen: dict[str, int] = {}
+        for i, url in enumerate(urls):
+            pid = profile_id(url)
+            if pid is None:
+                raise ValueError(f"prospect_urls[{i}] {url!r} is not a LinkedIn profile URL "
+                                 "(https://www.linkedin.com/in/<id>)")
+            if pid in seen:
+                raise ValueError(f"prospect_urls[{i}] {url!r} is the same profile as prospect_urls[{seen[pid]}]")
+            seen[pid] = i
+        return urls
+
+
+class AudienceState(BaseModel):
+    """Every output of ``sonarly:Audience``; the Resource class's annotations and placeholders follow it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    # As declared: Sonarly may report other values (e.g. "linkedin_search"), which are not recorded.
+    type: str | None
+    description: str | None
+    folder_id: str | None
+    adopt_id: str | None
+    # The declared URLs whose profiles are prospects of the audience (a dropped-out one is drift).
+    prospect_urls: list[str] | None
+    prospect_count: int | None
+    account_group_id: str
+
+    @classmethod
+    def from_wire(cls, audience: AudienceObject, *, name: str, type: str | None, description: str | None,
+                  adopt_id: str | None, prospect_urls: list[str] | None, account_group_id: str) -> AudienceState:
+        """The given inputs, and what Sonarly reports: folder and prospect count."""
+        return cls(name=name, type=type, description=description, folder_id=audience.folder_id, adopt_id=adopt_id,
+                   prospect_urls=prospect_urls, prospect_count=audience.prospect_count,
+                   account_group_id=account_group_id)
+
+
+
+# -- its lifecycle --------------------------------------------------------------------------------------------
 def upload_key(group: str, audience_id: str, profiles: Iterable[str], after_job: str = "") -> str:
     """The Idempotency-Key of one url_upload: a function of what it asks for, never random per attempt.
 

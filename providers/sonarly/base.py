@@ -1,4 +1,4 @@
-"""What the two Sonarly lifecycles share: the vendor's config, the account group, and one create rule."""
+"""What the two Sonarly lifecycles share: the account group, and one create rule."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from .._core.config import ConfigSource
 from .._core.errors import ApiError
 from .._core.lifecycle import Failure, Lifecycle
-from . import config
 from .config import SonarlyConfig
 
 ArgsT = TypeVar("ArgsT", bound=BaseModel)
@@ -21,14 +19,6 @@ def never_duplicate(_exc: ApiError) -> bool:
 
 
 class SonarlyLifecycle(Lifecycle[ArgsT, SonarlyConfig]):
-    vendor = "Sonarly"
-
-    def credential_settings(self) -> str:
-        return f"{config.API_KEY.key} ({config.API_KEY.env})"
-
-    def load_config(self, source: ConfigSource) -> SonarlyConfig:
-        return config.load(source)
-
     def group_of(self, props: Mapping[str, Any]) -> str:
         """The account group a recorded resource lives in (state), else the configured/discovered one."""
         recorded = props.get("account_group_id")

@@ -77,3 +77,8 @@ def load(source: ConfigSource, *, transport: httpx.BaseTransport | None = None) 
 
 
 __all__ = ["ACCOUNT_GROUP_ID", "API_KEY", "BASE_URL", "NOT_READY_TIMEOUT", "SonarlyConfig", "load"]
+
+
+def credential_settings(_config: object) -> str:
+    """The settings that hold the credential, as a "credentials rejected" error names them."""
+    return f"{API_KEY.key} ({API_KEY.env})"

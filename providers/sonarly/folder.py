@@ -9,14 +9,45 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from .._core.errors import ApiError, Conflict
 from .._core.lifecycle import create_or_adopt
 from .._core.reconcile import Snapshot, pick_created
 from .base import SonarlyLifecycle, never_duplicate
 from .client import Client
-from .models import AudienceFolderArgs, AudienceFolderState, FolderObject
+from .models import AudienceType, FolderObject, Name
 
 
+# -- the resource's inputs and outputs ------------------------------------------------------------------------
+class AudienceFolderArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Name
+    audience_type: AudienceType = Field(description="Which audiences the folder may hold; immutable (replace).")
+
+
+# -- outputs: what each resource records in the stack's state (inputs included) -------------------------------
+class AudienceFolderState(BaseModel):
+    """Every output of ``sonarly:AudienceFolder``; the Resource class's annotations and placeholders follow it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    audience_type: str | None
+    # Not kept: isPinned and position (set in the app, never compared) and the timestamps (updatedAt moves with
+    # every change, so each refresh would rewrite the state); nothing reads them from state.
+    # The group the folder lives in, so later calls don't depend on what is configured or discovered then.
+    account_group_id: str
+
+    @classmethod
+    def from_wire(cls, folder: FolderObject, *, name: str, audience_type: str | None,
+                  account_group_id: str) -> AudienceFolderState:
+        return cls(name=name, audience_type=audience_type, account_group_id=account_group_id)
+
+
+
+# -- its lifecycle --------------------------------------------------------------------------------------------
 def folder_by_id(client: Client, group: str, folder_id: str) -> FolderObject | None:
     """The folder ``folder_id`` of ``group``, from a navigation read kept on the client for preview-time checks.
 

@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 # audiences-create: `type` is required and one of these two.
 AudienceType = Literal["on_demand", "monitoring"]
@@ -32,42 +32,6 @@ def profile_id(url: str) -> str | None:
     """The public identifier in a LinkedIn profile URL, lower-cased; None when ``url`` is not one."""
     match = _PROFILE_URL.match(url.strip())
     return match.group(1).lower() if match else None
-
-
-class AudienceFolderArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Name
-    audience_type: AudienceType = Field(description="Which audiences the folder may hold; immutable (replace).")
-
-
-class AudienceArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Name
-    type: AudienceType = Field(description="on_demand or monitoring; not patchable, so a change replaces.")
-    description: str | None = None
-    folder_id: str | None = Field(default=None, min_length=1, description="Folder to keep the audience in.")
-    adopt_id: str | None = Field(default=None, min_length=1,
-                                 description="Manage this existing audience instead of creating one.")
-    prospect_urls: list[str] | None = Field(
-        default=None, description="LinkedIn profile URLs that must be prospects of the audience (url_upload jobs).")
-
-    @field_validator("prospect_urls")
-    @classmethod
-    def _profiles(cls, urls: list[str] | None) -> list[str] | None:
-        if not urls:
-            return None  # an empty list declares nothing, like leaving it unset
-        seen: dict[str, int] = {}
-        for i, url in enumerate(urls):
-            pid = profile_id(url)
-            if pid is None:
-                raise ValueError(f"prospect_urls[{i}] {url!r} is not a LinkedIn profile URL "
-                                 "(https://www.linkedin.com/in/<id>)")
-            if pid in seen:
-                raise ValueError(f"prospect_urls[{i}] {url!r} is the same profile as prospect_urls[{seen[pid]}]")
-            seen[pid] = i
-        return urls
 
 
 class AccountGroup(BaseModel):
@@ -230,47 +194,3 @@ class JobPage(BaseModel):
     items: list[JobListItem] = []
     next_cursor: str | None = Field(default=None, alias="nextCursor")
     has_more: bool = Field(default=False, alias="hasMore")
-
-
-# -- outputs: what each resource records in the stack's state (inputs included) -------------------------------
-class AudienceFolderState(BaseModel):
-    """Every output of ``sonarly:AudienceFolder``; the Resource class's annotations and placeholders follow it."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str
-    audience_type: str | None
-    # Not kept: isPinned and position (set in the app, never compared) and the timestamps (updatedAt moves with
-    # every change, so each refresh would rewrite the state); nothing reads them from state.
-    # The group the folder lives in, so later calls don't depend on what is configured or discovered then.
-    account_group_id: str
-
-    @classmethod
-    def from_wire(cls, folder: FolderObject, *, name: str, audience_type: str | None,
-                  account_group_id: str) -> AudienceFolderState:
-        return cls(name=name, audience_type=audience_type, account_group_id=account_group_id)
-
-
-class AudienceState(BaseModel):
-    """Every output of ``sonarly:Audience``; the Resource class's annotations and placeholders follow it."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str
-    # As declared: Sonarly may report other values (e.g. "linkedin_search"), which are not recorded.
-    type: str | None
-    description: str | None
-    folder_id: str | None
-    adopt_id: str | None
-    # The declared URLs whose profiles are prospects of the audience (a dropped-out one is drift).
-    prospect_urls: list[str] | None
-    prospect_count: int | None
-    account_group_id: str
-
-    @classmethod
-    def from_wire(cls, audience: AudienceObject, *, name: str, type: str | None, description: str | None,
-                  adopt_id: str | None, prospect_urls: list[str] | None, account_group_id: str) -> AudienceState:
-        """The given inputs, and what Sonarly reports: folder and prospect count."""
-        return cls(name=name, type=type, description=description, folder_id=audience.folder_id, adopt_id=adopt_id,
-                   prospect_urls=prospect_urls, prospect_count=audience.prospect_count,
-                   account_group_id=account_group_id)

@@ -75,3 +75,9 @@ def load(source: ConfigSource, *, transport: httpx.BaseTransport | None = None) 
                            token_endpoint=token_endpoint if client_secret else "",
                            scope=source.require(SCOPE), token_setting=token_setting)
     return ThriveConfig(client)
+
+
+def credential_settings(config: ThriveConfig) -> str:
+    """The settings that hold the credential in use (API secret or OAuth client), as a "credentials rejected" error
+    names them."""
+    return config.credential_settings()

@@ -11,30 +11,78 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .._core import siblings
 from .._core.errors import Forbidden, InputError, NotFound, ProviderError
 from .._core.forms import ProgramForm
-from .._core.lifecycle import Failure, contains_unknown, set_paths, user_inputs
+from .._core.lifecycle import Failure, Lifecycle, contains_unknown, set_paths, user_inputs
 from .._core.util import chunks, remove_quietly
-from .base import ThriveLifecycle
 from .client import Client
+from .config import ThriveConfig
 from .models import (
     MAX_USERS_PER_CALL,
     PERMISSION_FLAGS,
-    AudienceManagersArgs,
-    AudienceManagersState,
-    AudienceMembersArgs,
-    AudienceMembersState,
     ManagerSpec,
     Member,
     MembersOutcome,
+    _listed_once,
+    _State,
 )
 
 
+# -- the resource's inputs and outputs ------------------------------------------------------------------------
+class AudienceMembersArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    audience: str = Field(min_length=1, description="Id or reference of the audience (e.g. `backend.id`).")
+    members: list[Annotated[str, Field(min_length=1)]] = Field(
+        description="Users by email, reference or Thrive id; they must exist in Thrive. A set: order is no change.")
+    membership: Literal["authoritative", "additive"] = "authoritative"
+    adopt: bool = Field(default=False, description="Authoritative only: take over an audience that already has "
+                                                    "members outside the list (they are removed at create).")
+
+    @field_validator("members")
+    @classmethod
+    def _once(cls, users: list[str]) -> list[str]:
+        return _listed_once("members", users)
+
+
+class AudienceManagersArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    audience: str = Field(min_length=1, description="Id or reference of the audience or structure.")
+    managers: list[ManagerSpec]
+    adopt: bool = Field(default=False, description="Take over an audience that already has managers outside the "
+                                                    "list (they are removed at create).")
+
+    @field_validator("managers")
+    @classmethod
+    def _once(cls, managers: list[ManagerSpec]) -> list[ManagerSpec]:
+        _listed_once("managers", [m.user for m in managers])
+        return managers
+
+
+class AudienceMembersState(_State):
+    audience: str | None = None
+    members: list[str] | None = None
+    membership: str | None = None
+    adopt: bool | None = None
+    member_count: int | None = None
+    # Additive mode: the users this stack added (the only ones it removes); None when authoritative.
+    added: list[str] | None = None
+
+
+class AudienceManagersState(_State):
+    audience: str | None = None
+    managers: list[dict[str, Any]] | None = None
+    adopt: bool | None = None
+
+
+
+# -- its lifecycle --------------------------------------------------------------------------------------------
 class PartialFailure(ProviderError):
     """Thrive answered 207: some users were applied, these were not."""
 
@@ -66,7 +114,7 @@ def _tenant_users(client: Client) -> set[str]:
     return client.once("users", lambda: set().union(*(u.known_as() for u in client.iter_users())))
 
 
-def _unknown_users_failure(lifecycle: ThriveLifecycle[Any], field: str, declared: list[str],
+def _unknown_users_failure(lifecycle: Lifecycle[Any, ThriveConfig], field: str, declared: list[str],
                            before: list[str]) -> Failure | None:
     """At preview, read-only: users newly listed that Thrive does not have (the write would answer 207 for them)."""
     had = {u.lower() for u in before}
@@ -105,7 +153,7 @@ def _present(current: list[Member]) -> set[str]:
     return set().union(*(m.known_as() for m in current)) if current else set()
 
 
-class AudienceMembersLifecycle(ThriveLifecycle[AudienceMembersArgs]):
+class AudienceMembersLifecycle(Lifecycle[AudienceMembersArgs, ThriveConfig]):
     """The members of a Thrive audience."""
 
     resource_label = "thrive:AudienceMembers"
@@ -217,14 +265,12 @@ class AudienceMembersLifecycle(ThriveLifecycle[AudienceMembersArgs]):
         added = self._apply(args, [str(u) for u in previous or []], creating=False)
         return self._outputs(args, added)
 
-    def import_props(self, id_: str) -> dict[str, Any]:
+    def by_import_id(self, id_: str) -> tuple[str, dict[str, Any]]:
         # `pulumi import` / `import_=` by the audience's id or reference (or the `<audience>/members` id a create
         # records). An import is the user's instruction to take the audience's members over: every current member
         # becomes an input (authoritative), as the program must then declare them.
-        return {"audience": _audience_of(id_, "/members")}
-
-    def import_id(self, id_: str) -> str:
-        return f"{_audience_of(id_, '/members')}/members"
+        audience = _audience_of(id_, "/members")
+        return f"{audience}/members", {"audience": audience}
 
     def read_resource(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
         audience = str(props.get("audience") or _audience_of(id_, "/members"))
@@ -275,7 +321,7 @@ def _comparable_manager(spec: ManagerSpec) -> dict[str, Any]:
     return normalized
 
 
-class AudienceManagersLifecycle(ThriveLifecycle[AudienceManagersArgs]):
+class AudienceManagersLifecycle(Lifecycle[AudienceManagersArgs, ThriveConfig]):
     """The complete manager list of one audience (authoritative), with Thrive's permission objects."""
 
     resource_label = "thrive:AudienceManagers"
@@ -390,12 +436,10 @@ class AudienceManagersLifecycle(ThriveLifecycle[AudienceManagersArgs]):
         self._apply(args)
         return self._outputs(args)
 
-    def import_props(self, id_: str) -> dict[str, Any]:
+    def by_import_id(self, id_: str) -> tuple[str, dict[str, Any]]:
         # As for members: an import takes over every current manager, with their current permissions.
-        return {"audience": _audience_of(id_, "/managers")}
-
-    def import_id(self, id_: str) -> str:
-        return f"{_audience_of(id_, '/managers')}/managers"
+        audience = _audience_of(id_, "/managers")
+        return f"{audience}/managers", {"audience": audience}
 
     def read_resource(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
         audience = str(props.get("audience") or _audience_of(id_, "/managers"))

@@ -6,32 +6,13 @@ deletes-an-audience); summary with confidence levels in shared/vendors/thrive.md
 
 from __future__ import annotations
 
-import builtins
-from collections.abc import Mapping
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # "name string, max length 100", "reference string, max length 100" (adds-a-new-audience).
 Name = Field(min_length=1, max_length=100)
 Reference = Field(min_length=1, max_length=100, description="External reference: unique, the natural key.")
-
-
-class StructureArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Name
-    reference: str = Reference
-    adopt: bool = Field(default=False, description="Manage an existing API-controlled structure with this reference.")
-
-
-class AudienceArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Name
-    reference: str = Reference
-    parent: str = Field(min_length=1, description="Id or reference of the parent structure.")
-    adopt: bool = Field(default=False, description="Manage an existing API-controlled audience with this reference.")
 
 
 MAX_USERS_PER_CALL = 100  # documented: "Min items 1, max items 100" on add and replace
@@ -47,22 +28,6 @@ def _listed_once(field: str, users: list[str]) -> list[str]:
                              "compares users case-insensitively): remove one")
         first[user.lower()] = i
     return users
-
-
-class AudienceMembersArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    audience: str = Field(min_length=1, description="Id or reference of the audience (e.g. `backend.id`).")
-    members: list[Annotated[str, Field(min_length=1)]] = Field(
-        description="Users by email, reference or Thrive id; they must exist in Thrive. A set: order is no change.")
-    membership: Literal["authoritative", "additive"] = "authoritative"
-    adopt: bool = Field(default=False, description="Authoritative only: take over an audience that already has "
-                                                    "members outside the list (they are removed at create).")
-
-    @field_validator("members")
-    @classmethod
-    def _once(cls, users: list[str]) -> list[str]:
-        return _listed_once("members", users)
 
 
 # Input permission flags (add-a-user-to-an-audiences-managers-list); `manageMembers` and
@@ -98,21 +63,6 @@ class ManagerSpec(BaseModel):
         groups = [g for g in PERMISSION_FLAGS if g != "administrator" or g in self.permissions]
         perms = {g: {f: bool(self.permissions.get(g, {}).get(f, False)) for f in PERMISSION_FLAGS[g]} for g in groups}
         return {"user": self.user, "permissions": perms}
-
-
-class AudienceManagersArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    audience: str = Field(min_length=1, description="Id or reference of the audience or structure.")
-    managers: list[ManagerSpec]
-    adopt: bool = Field(default=False, description="Take over an audience that already has managers outside the "
-                                                    "list (they are removed at create).")
-
-    @field_validator("managers")
-    @classmethod
-    def _once(cls, managers: list[ManagerSpec]) -> list[ManagerSpec]:
-        _listed_once("managers", [m.user for m in managers])
-        return managers
 
 
 class Manager(BaseModel):
@@ -228,42 +178,3 @@ class _State(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-S = TypeVar("S", bound="StructureState")
-
-
-class StructureState(_State):
-    name: str | None = None
-    reference: str | None = None
-    adopt: bool | None = None
-    thrive_id: str | None = None
-    api_controlled: bool | None = None
-    category: str | None = None
-    type: str | None = None
-    # Not kept: Thrive's timestamps (updated_at changes with every write, ours or not, so state would churn on each
-    # refresh) and the parent's {id, name, reference} (the `parent` input and the parent resource already say it).
-
-    @classmethod
-    def of(cls: builtins.type[S], inputs: Mapping[str, Any], obj: AudienceObject) -> S:
-        """The declared ``inputs`` with what Thrive says of the audience ``obj``."""
-        return cls(**inputs, thrive_id=obj.id, api_controlled=obj.api_controlled, category=obj.category,
-                   type=obj.type)
-
-
-class AudienceState(StructureState):
-    parent: str | None = None
-
-
-class AudienceMembersState(_State):
-    audience: str | None = None
-    members: list[str] | None = None
-    membership: str | None = None
-    adopt: bool | None = None
-    member_count: int | None = None
-    # Additive mode: the users this stack added (the only ones it removes); None when authoritative.
-    added: list[str] | None = None
-
-
-class AudienceManagersState(_State):
-    audience: str | None = None
-    managers: list[dict[str, Any]] | None = None
-    adopt: bool | None = None

@@ -7,19 +7,67 @@ deletes-an-audience (docs.thrivelearning.com/apidocs).
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from typing import Any, ClassVar, TypeVar
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from .._core import siblings
 from .._core.errors import ApiError, Conflict, InputError, NotFound
-from .._core.lifecycle import Failure, contains_unknown, create_or_adopt
-from .base import ThriveLifecycle
+from .._core.lifecycle import Failure, Lifecycle, contains_unknown, create_or_adopt
 from .client import Client
-from .models import AudienceArgs, AudienceObject, AudienceState, StructureArgs, StructureState
+from .config import ThriveConfig
+from .models import AudienceObject, Name, Reference, _State
+
+S = TypeVar("S", bound="StructureState")
+
+
+# -- the resource's inputs and outputs ------------------------------------------------------------------------
+class StructureArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Name
+    reference: str = Reference
+    adopt: bool = Field(default=False, description="Manage an existing API-controlled structure with this reference.")
+
+
+class AudienceArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Name
+    reference: str = Reference
+    parent: str = Field(min_length=1, description="Id or reference of the parent structure.")
+    adopt: bool = Field(default=False, description="Manage an existing API-controlled audience with this reference.")
+
+
+class StructureState(_State):
+    name: str | None = None
+    reference: str | None = None
+    adopt: bool | None = None
+    thrive_id: str | None = None
+    api_controlled: bool | None = None
+    category: str | None = None
+    type: str | None = None
+    # Not kept: Thrive's timestamps (updated_at changes with every write, ours or not, so state would churn on each
+    # refresh) and the parent's {id, name, reference} (the `parent` input and the parent resource already say it).
+
+    @classmethod
+    def of(cls: builtins.type[S], inputs: Mapping[str, Any], obj: AudienceObject) -> S:
+        """The declared ``inputs`` with what Thrive says of the audience ``obj``."""
+        return cls(**inputs, thrive_id=obj.id, api_controlled=obj.api_controlled, category=obj.category,
+                   type=obj.type)
+
+
+class AudienceState(StructureState):
+    parent: str | None = None
+
+
 
 A = TypeVar("A", StructureArgs, AudienceArgs)
 
 
+# -- its lifecycle --------------------------------------------------------------------------------------------
 def _describe(obj: AudienceObject) -> str:
     made = f", created {obj.created_at}" if obj.created_at else ""
     return f"{obj.category} {obj.id} (name {obj.name!r}{made})"
@@ -38,7 +86,7 @@ def _keep_known(client: Client, obj: AudienceObject) -> None:
             client.remember(("audience", key), obj)
 
 
-class _AudienceLifecycle(ThriveLifecycle[A]):
+class _AudienceLifecycle(Lifecycle[A, ThriveConfig]):
     """A Thrive audience object of one ``category``; the parent, when there is one, comes from ``parent_of``."""
 
     category: ClassVar[str]

@@ -14,23 +14,26 @@ import datetime
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from .._core import progress, siblings
-from .._core.config import ConfigSource
 from .._core.errors import ApiError, Conflict, InputError, NotFound, ProviderError, ServerError, TransportFailure
 from .._core.forms import ProgramForm, iso_text
-from .._core.lifecycle import Checked, Failure, Lifecycle, contains_unknown, create_or_adopt, set_paths
+from .._core.lifecycle import Failure, Lifecycle, contains_unknown, create_or_adopt, set_paths
 from .client import is_delete_all_refused
-from .config import TOKEN, UnleashXConfig, load
+from .config import UnleashXConfig
 from .models import (
+    _PHONE,
     MAX_NAME,
+    MAX_RETRY,
     AudienceRecord,
-    CampaignArgs,
-    CampaignAudienceArgs,
-    CampaignAudienceState,
     CampaignResponse,
-    CampaignState,
+    CampaignStatus,
+    ConditionGroup,
+    MaxDelay,
+    RecordState,
+    Whole,
+    _iso_date,
     canonical_phone,
 )
 
@@ -38,6 +41,129 @@ from .models import (
 DELETE_CHUNK = 200
 
 
+# -- the resource's inputs and outputs ------------------------------------------------------------------------
+class CampaignArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    campaign_name: str = Field(min_length=1, max_length=MAX_NAME,
+                               description="Unique within the workspace (case-insensitively, to be safe).")
+    agent_id: Whole = Field(ge=1, description="Voice agent that places the calls.")
+    description: str = Field(min_length=1, description="Required by UnleashX; an empty string is refused.")
+    start_date: str
+    end_date: str
+    max_retry: Whole = Field(ge=1, le=MAX_RETRY)
+    max_delay: MaxDelay | None = Field(default=None, validate_default=True, description="Required when max_retry > 1.")
+    status: CampaignStatus = "draft"
+    conditions: list[ConditionGroup] | None = None
+    adopt_id: Whole | None = Field(default=None, ge=1,
+                                 description="Manage the existing campaign with this id instead of creating one.")
+    delete_records_on_destroy: bool = Field(
+        default=False, description="At destroy, also delete every audience record of the campaign (draft "
+                                   "campaigns only; records can't be re-added through the API). Off: records stay.")
+
+    @field_validator("campaign_name")
+    @classmethod
+    def _name_not_blank(cls, value: str) -> str:
+        if value != value.strip() or not value.strip():
+            raise ValueError("must not be blank or start/end with whitespace (UnleashX trims names)")
+        return value
+
+    @field_validator("start_date")
+    @classmethod
+    def _start(cls, value: str) -> str:
+        return _iso_date(value, "start_date")
+
+    @field_validator("end_date")
+    @classmethod
+    def _end(cls, value: str, info: ValidationInfo) -> str:
+        value = _iso_date(value, "end_date")
+        start = info.data.get("start_date")
+        if isinstance(start, str) and value < start:  # ISO dates order as strings
+            raise ValueError(f"end_date {value} is before start_date {start}")
+        return value
+
+    @field_validator("max_delay")
+    @classmethod
+    def _delay(cls, value: MaxDelay | None, info: ValidationInfo) -> MaxDelay | None:
+        # Documented: "max_delay is required when max_retry is greater than 1".
+        retry = info.data.get("max_retry")
+        if value is None and isinstance(retry, int) and retry > 1:
+            raise ValueError("required when max_retry > 1, e.g. {'d': 0, 'h': 1, 'm': 0}")
+        return value
+
+    def wire(self) -> dict[str, Any]:
+        """Body fields shared by create-campaign and update-campaign."""
+        body: dict[str, Any] = {
+            "agent_id": self.agent_id,
+            "campaign_name": self.campaign_name,
+            "description": self.description,
+            "start_date": self.start_date,
+            "end_date": self.end_date,
+            "max_retry": self.max_retry,
+        }
+        if self.max_delay is not None:
+            body["max_delay"] = self.max_delay.wire()
+        return body
+
+
+class CampaignAudienceArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    campaign_id: Whole = Field(ge=1, description="Campaign whose records these are; changing it replaces.")
+    phone_numbers: list[str] = Field(description="Numbers whose records this stack owns (natural key).")
+
+    @field_validator("phone_numbers")
+    @classmethod
+    def _phones(cls, values: list[str]) -> list[str]:
+        seen: dict[str, str] = {}
+        for value in values:
+            digits = canonical_phone(value)
+            if not _PHONE.match(value) or not 4 <= len(digits) <= 20:
+                raise ValueError(f"{value!r} is not a phone number (digits, optional leading +, spaces or dashes)")
+            if digits in seen:
+                raise ValueError(f"{value!r} is listed twice (same digits as {seen[digits]!r})")
+            seen[digits] = value
+        return values
+
+
+# -- outputs: what the provider returns for each resource (inputs included) ---------------------------------
+# The Resource classes' placeholders come from these, and tests/unit/test_unleashx_provider.py keeps their
+# `pulumi.Output[...]` annotations equal to the fields, so the output shape is written down once.
+class CampaignState(BaseModel):
+    campaign_name: str
+    agent_id: int
+    description: str
+    start_date: str
+    end_date: str
+    max_retry: int
+    max_delay: MaxDelay | None = None
+    status: str  # the vendor's status when setting ours after create failed (the next `up` applies it)
+    conditions: list[ConditionGroup] | None = None
+    adopt_id: int | None = None
+    delete_records_on_destroy: bool = False
+    campaign_id: int
+    on_destroy: str  # also recorded among the inputs (see campaign.py `on_destroy`)
+    # Not kept: the timestamps some answers carry (undocumented; updated_at moves with every write).
+
+    @classmethod
+    def of(cls, args: CampaignArgs, campaign_id: int, *, on_destroy: str) -> CampaignState:
+        return cls(**dict(args), campaign_id=campaign_id, on_destroy=on_destroy)
+
+
+class CampaignAudienceState(BaseModel):
+    campaign_id: int
+    phone_numbers: list[str]
+    records: list[RecordState]
+    record_ids: list[int]
+
+    @classmethod
+    def of(cls, args: CampaignAudienceArgs, records: list[AudienceRecord]) -> CampaignAudienceState:
+        return cls(campaign_id=args.campaign_id, phone_numbers=args.phone_numbers,
+                   records=[RecordState.from_wire(r) for r in records], record_ids=[r.id for r in records])
+
+
+
+# -- its lifecycle --------------------------------------------------------------------------------------------
 def _missing_message(label: str, campaign_id: int, phones: Sequence[str]) -> str:
     return (f"{label}: campaign {campaign_id} has no audience record for {', '.join(phones)}. UnleashX offers no API "
             "to add audience records: download the campaign's template (GET /audience-format?campaign_id="
@@ -73,7 +199,6 @@ def retired_name(name: str, campaign_id: int) -> str:
 class CampaignLifecycle(Lifecycle[CampaignArgs, UnleashXConfig]):
     """An UnleashX calling campaign. Destroy pauses it (UnleashX has no campaign delete)."""
 
-    vendor = "UnleashX"
     resource_label = "unleashx:Campaign"
     # Rechecked for issue #19: the API reference has no campaign list or get; the only answers that carry a
     # campaign are those of create-/update-campaign (writes, and their body is not even documented), and the
@@ -92,26 +217,11 @@ class CampaignLifecycle(Lifecycle[CampaignArgs, UnleashXConfig]):
         "end_date": ProgramForm(datetime.date, iso_text, besides_input=True),
         "adopt_id": ProgramForm(int)}
 
-    def load_config(self, source: ConfigSource) -> UnleashXConfig:
-        return load(source)
-
-    def credential_settings(self) -> str:
-        return f"{TOKEN.key} ({TOKEN.env})"
-
-    # `on_destroy` is derived from an input and recorded beside the inputs (see ``on_destroy``): the base hooks
-    # validate and record only the declared inputs, so these three add it, or leave it out of validation.
-    def check(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Checked:
-        result = super().check(olds, news)
-        if not result.failures:
-            result.inputs[ON_DESTROY] = on_destroy(bool(result.inputs.get("delete_records_on_destroy")),
-                                                   adopted=result.inputs.get("adopt_id") is not None)
-        return result
-
-    def parse(self, props: Mapping[str, Any]) -> CampaignArgs:
-        return super().parse({k: v for k, v in props.items() if k != ON_DESTROY})
-
-    def inputs_from_state(self, outs: Mapping[str, Any]) -> dict[str, Any]:
-        return {**super().inputs_from_state(outs), ON_DESTROY: outs.get(ON_DESTROY)}
+    # `on_destroy` is derived from an input and recorded beside the inputs (see ``on_destroy``), so `destroy --diff`
+    # shows what destroy will do.
+    def derived_inputs(self, inputs: Mapping[str, Any], olds: Mapping[str, Any]) -> dict[str, Any]:
+        return {ON_DESTROY: on_destroy(bool(inputs.get("delete_records_on_destroy")),
+                                       adopted=inputs.get("adopt_id") is not None)}
 
     def claims(self, inputs: Mapping[str, Any]) -> list[siblings.Claim]:
         """The campaign name (unique in the workspace; compared case-insensitively, to be safe) and the campaign an
@@ -305,18 +415,11 @@ class CampaignLifecycle(Lifecycle[CampaignArgs, UnleashXConfig]):
 class CampaignAudienceLifecycle(Lifecycle[CampaignAudienceArgs, UnleashXConfig]):
     """Existing audience records of one UnleashX campaign, owned by phone number (the API can't add records)."""
 
-    vendor = "UnleashX"
     resource_label = "unleashx:CampaignAudience"
     args_model = CampaignAudienceArgs
     state_model = CampaignAudienceState
     # Records belong to one campaign: another campaign means other records (adopt new, delete old).
     replace_fields = frozenset({"campaign_id"})
-
-    def load_config(self, source: ConfigSource) -> UnleashXConfig:
-        return load(source)
-
-    def credential_settings(self) -> str:
-        return f"{TOKEN.key} ({TOKEN.env})"
 
     def comparable(self, field_name: str, props: Mapping[str, Any], *, state: bool) -> Any:
         value = props.get(field_name)
@@ -415,7 +518,7 @@ class CampaignAudienceLifecycle(Lifecycle[CampaignAudienceArgs, UnleashXConfig])
             self._delete_ids(args.campaign_id, dropped)
         return self._outputs(args, records)
 
-    def import_props(self, id_: str) -> dict[str, Any]:
+    def by_import_id(self, id_: str) -> tuple[str, dict[str, Any]]:
         # `pulumi import` / `import_=` by the campaign id (or the `<campaign id>/audience` id a create records).
         head = id_[:-len("/audience")] if id_.endswith("/audience") else id_
         try:
@@ -423,10 +526,7 @@ class CampaignAudienceLifecycle(Lifecycle[CampaignAudienceArgs, UnleashXConfig])
         except ValueError:
             raise InputError(f"{self.resource_label} {id_!r}: import it by its campaign id (e.g. `7001`, or "
                              "`7001/audience`)") from None
-        return {"campaign_id": campaign_id}
-
-    def import_id(self, id_: str) -> str:
-        return f"{self.import_props(id_)['campaign_id']}/audience"
+        return f"{campaign_id}/audience", {"campaign_id": campaign_id}
 
     def _read_all(self, campaign_id: int) -> dict[str, Any]:
         """An import: every record of the campaign, owned by its phone number (the user's instruction to take the

@@ -31,3 +31,8 @@ def load(source: ConfigSource, *, transport: httpx.BaseTransport | None = None) 
     if transport is not None:
         settings = replace(settings, transport=transport)
     return UnleashXConfig(Client.shared(settings, token=token))
+
+
+def credential_settings(_config: object) -> str:
+    """The settings that hold the credential, as a "credentials rejected" error names them."""
+    return f"{TOKEN.key} ({TOKEN.env})"

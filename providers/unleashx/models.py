@@ -11,7 +11,7 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 # Documented: "max_retry cannot be greater than 50", "Required range: 1 <= x <= 50" (create-campaign).
 MAX_RETRY = 50
@@ -78,90 +78,6 @@ class ConditionGroup(BaseModel):
 
     rules: list[Rule] = Field(min_length=1)
     join: Literal["OR", "AND"] | None = None
-
-
-class CampaignArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    campaign_name: str = Field(min_length=1, max_length=MAX_NAME,
-                               description="Unique within the workspace (case-insensitively, to be safe).")
-    agent_id: Whole = Field(ge=1, description="Voice agent that places the calls.")
-    description: str = Field(min_length=1, description="Required by UnleashX; an empty string is refused.")
-    start_date: str
-    end_date: str
-    max_retry: Whole = Field(ge=1, le=MAX_RETRY)
-    max_delay: MaxDelay | None = Field(default=None, validate_default=True, description="Required when max_retry > 1.")
-    status: CampaignStatus = "draft"
-    conditions: list[ConditionGroup] | None = None
-    adopt_id: Whole | None = Field(default=None, ge=1,
-                                 description="Manage the existing campaign with this id instead of creating one.")
-    delete_records_on_destroy: bool = Field(
-        default=False, description="At destroy, also delete every audience record of the campaign (draft "
-                                   "campaigns only; records can't be re-added through the API). Off: records stay.")
-
-    @field_validator("campaign_name")
-    @classmethod
-    def _name_not_blank(cls, value: str) -> str:
-        if value != value.strip() or not value.strip():
-            raise ValueError("must not be blank or start/end with whitespace (UnleashX trims names)")
-        return value
-
-    @field_validator("start_date")
-    @classmethod
-    def _start(cls, value: str) -> str:
-        return _iso_date(value, "start_date")
-
-    @field_validator("end_date")
-    @classmethod
-    def _end(cls, value: str, info: ValidationInfo) -> str:
-        value = _iso_date(value, "end_date")
-        start = info.data.get("start_date")
-        if isinstance(start, str) and value < start:  # ISO dates order as strings
-            raise ValueError(f"end_date {value} is before start_date {start}")
-        return value
-
-    @field_validator("max_delay")
-    @classmethod
-    def _delay(cls, value: MaxDelay | None, info: ValidationInfo) -> MaxDelay | None:
-        # Documented: "max_delay is required when max_retry is greater than 1".
-        retry = info.data.get("max_retry")
-        if value is None and isinstance(retry, int) and retry > 1:
-            raise ValueError("required when max_retry > 1, e.g. {'d': 0, 'h': 1, 'm': 0}")
-        return value
-
-    def wire(self) -> dict[str, Any]:
-        """Body fields shared by create-campaign and update-campaign."""
-        body: dict[str, Any] = {
-            "agent_id": self.agent_id,
-            "campaign_name": self.campaign_name,
-            "description": self.description,
-            "start_date": self.start_date,
-            "end_date": self.end_date,
-            "max_retry": self.max_retry,
-        }
-        if self.max_delay is not None:
-            body["max_delay"] = self.max_delay.wire()
-        return body
-
-
-class CampaignAudienceArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    campaign_id: Whole = Field(ge=1, description="Campaign whose records these are; changing it replaces.")
-    phone_numbers: list[str] = Field(description="Numbers whose records this stack owns (natural key).")
-
-    @field_validator("phone_numbers")
-    @classmethod
-    def _phones(cls, values: list[str]) -> list[str]:
-        seen: dict[str, str] = {}
-        for value in values:
-            digits = canonical_phone(value)
-            if not _PHONE.match(value) or not 4 <= len(digits) <= 20:
-                raise ValueError(f"{value!r} is not a phone number (digits, optional leading +, spaces or dashes)")
-            if digits in seen:
-                raise ValueError(f"{value!r} is listed twice (same digits as {seen[digits]!r})")
-            seen[digits] = value
-        return values
 
 
 # -- wire shapes (lenient: a field UnleashX adds breaks nothing) ---------------------------------------------
@@ -250,30 +166,6 @@ class AgentsResponse(BaseModel):
         return [Agent.model_validate(item) for item in inner or [] if isinstance(item, dict)]
 
 
-# -- outputs: what the provider returns for each resource (inputs included) ---------------------------------
-# The Resource classes' placeholders come from these, and tests/unit/test_unleashx_provider.py keeps their
-# `pulumi.Output[...]` annotations equal to the fields, so the output shape is written down once.
-class CampaignState(BaseModel):
-    campaign_name: str
-    agent_id: int
-    description: str
-    start_date: str
-    end_date: str
-    max_retry: int
-    max_delay: MaxDelay | None = None
-    status: str  # the vendor's status when setting ours after create failed (the next `up` applies it)
-    conditions: list[ConditionGroup] | None = None
-    adopt_id: int | None = None
-    delete_records_on_destroy: bool = False
-    campaign_id: int
-    on_destroy: str  # also recorded among the inputs (see campaign.py `on_destroy`)
-    # Not kept: the timestamps some answers carry (undocumented; updated_at moves with every write).
-
-    @classmethod
-    def of(cls, args: CampaignArgs, campaign_id: int, *, on_destroy: str) -> CampaignState:
-        return cls(**dict(args), campaign_id=campaign_id, on_destroy=on_destroy)
-
-
 class RecordState(BaseModel):
     """One audience record a CampaignAudience owns, as its `records` output lists it.
 
@@ -287,15 +179,3 @@ class RecordState(BaseModel):
     @classmethod
     def from_wire(cls, record: AudienceRecord) -> RecordState:
         return cls(id=record.id, mobile_no=record.mobile_no)
-
-
-class CampaignAudienceState(BaseModel):
-    campaign_id: int
-    phone_numbers: list[str]
-    records: list[RecordState]
-    record_ids: list[int]
-
-    @classmethod
-    def of(cls, args: CampaignAudienceArgs, records: list[AudienceRecord]) -> CampaignAudienceState:
-        return cls(campaign_id=args.campaign_id, phone_numbers=args.phone_numbers,
-                   records=[RecordState.from_wire(r) for r in records], record_ids=[r.id for r in records])

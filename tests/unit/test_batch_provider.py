@@ -18,9 +18,8 @@ from audience_providers._core.config import ConfigSource
 from audience_providers._core.errors import ApiError, ConfigurationError
 from audience_providers._core.lifecycle import UNKNOWN
 from audience_providers.batch import config
-from audience_providers.batch.audience import AudienceLifecycle
+from audience_providers.batch.audience import AudienceLifecycle, AudienceState
 from audience_providers.batch.members import Members, digest_of
-from audience_providers.batch.models import AudienceState
 from audience_providers.batch.resource import Audience, AudienceProvider
 from audience_providers.batch.snapshots import SnapshotStore, plan_changes
 

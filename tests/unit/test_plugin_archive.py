@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from audience_providers import __version__, plugin
+from audience_providers._core import vendors
 
 ROOT = Path(__file__).resolve().parents[2]
 WHEEL = f"pulumi_audience_providers-{__version__}-py3-none-any.whl"
@@ -38,7 +39,7 @@ def members(archive: Path) -> dict[str, tuple[int, bytes]]:
         return out
 
 
-@pytest.mark.parametrize("vendor", plugin.VENDORS)
+@pytest.mark.parametrize("vendor", vendors.KEYS)
 def test_archive__holds_the_launcher_project_requirements_and_wheel_and_no_builder_path(tmp_path: Path,
                                                                                       vendor: str) -> None:
     wheel = fake_wheel(tmp_path)

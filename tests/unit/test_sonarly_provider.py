@@ -847,7 +847,8 @@ def test_folder_delete__not_empty_keeps_the_vendors_code_and_request_id() -> Non
 
 
 def test_outputs__resource_annotations_placeholders_and_lifecycle_outputs_are_the_state_models() -> None:
-    from audience_providers.sonarly.models import AudienceFolderState, AudienceState
+    from audience_providers.sonarly.audience import AudienceState
+    from audience_providers.sonarly.folder import AudienceFolderState
     from audience_providers.sonarly.resource import Audience, AudienceFolder
 
     for resource, state in ((AudienceFolder, AudienceFolderState), (Audience, AudienceState)):

@@ -17,8 +17,9 @@ from pulumi.provider.experimental.property_value import PropertyValue
 
 from audience_providers._core import native
 from audience_providers._core.lifecycle import Created, Read, Updated
+from audience_providers.batch.audience import AudienceArgs, AudienceState
 from audience_providers.batch.members import Members
-from audience_providers.batch.models import AudienceArgs, AudienceState, MembersSpec
+from audience_providers.batch.models import MembersSpec
 from audience_providers.unleashx import campaign
 
 # Every output each type records (its state model's fields). Docs: docs/<vendor>/<resource>.md, "Outputs".

@@ -16,7 +16,8 @@ from pulumi.runtime import settings as sdk_settings
 
 from audience_providers import batch, sonarly, thrive, unleashx
 from audience_providers._core import native
-from audience_providers._core.tenants import DYNAMIC_PACKAGE, TenantProvider
+from audience_providers._core.tenants import TenantProvider
+from audience_providers._core.vendors import DYNAMIC_PACKAGE
 
 PROVIDERS: list[type[TenantProvider]] = [thrive.Provider, sonarly.Provider, unleashx.Provider, batch.Provider]
 

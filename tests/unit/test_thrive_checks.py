@@ -10,8 +10,9 @@ import httpx
 import pytest
 
 from audience_providers._core.config import ConfigSource
+from audience_providers._core.lifecycle import Lifecycle
 from audience_providers.thrive import config
-from audience_providers.thrive.base import ThriveLifecycle
+from audience_providers.thrive.config import ThriveConfig
 from audience_providers.thrive.members import AudienceMembersLifecycle, PartialFailure
 from audience_providers.thrive.structure import AudienceLifecycle
 
@@ -19,7 +20,7 @@ USERS = [{"id": "u1", "ref": "user1", "email": "user1@example.com"},
          {"id": "u2", "ref": "user2", "email": "user2@example.com"}]
 
 
-LifecycleT = TypeVar("LifecycleT", bound=ThriveLifecycle[Any])
+LifecycleT = TypeVar("LifecycleT", bound=Lifecycle[Any, ThriveConfig])
 
 
 def _provider(cls: type[LifecycleT], handler: Callable[[httpx.Request], httpx.Response],

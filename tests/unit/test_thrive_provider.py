@@ -25,14 +25,14 @@ from audience_providers._core.errors import InputError
 from audience_providers._core.lifecycle import UNKNOWN, Lifecycle
 from audience_providers.thrive import config, resource
 from audience_providers.thrive.client import Client
-from audience_providers.thrive.members import AudienceManagersLifecycle, AudienceMembersLifecycle, PartialFailure
-from audience_providers.thrive.models import (
+from audience_providers.thrive.members import (
+    AudienceManagersLifecycle,
     AudienceManagersState,
+    AudienceMembersLifecycle,
     AudienceMembersState,
-    AudienceState,
-    StructureState,
+    PartialFailure,
 )
-from audience_providers.thrive.structure import AudienceLifecycle, StructureLifecycle
+from audience_providers.thrive.structure import AudienceLifecycle, AudienceState, StructureLifecycle, StructureState
 
 if TYPE_CHECKING:
     from audience_providers._core.dynamic import DynamicProvider
@@ -481,7 +481,7 @@ def test_lifecycle__the_resource_classes_serve_these_lifecycles() -> None:
 
 
 THRIVE = Path(__file__).resolve().parents[2] / "providers" / "thrive"
-PULUMI_FREE = ["base", "client", "config", "members", "models", "structure"]
+PULUMI_FREE = ["client", "config", "members", "models", "structure"]
 
 
 def _imports(path: Path) -> tuple[set[str], set[Path]]:

@@ -31,10 +31,16 @@ from audience_providers._core.http import ClientSettings
 from audience_providers._core.lifecycle import UNKNOWN, Lifecycle
 from audience_providers._core.retry import RetryPolicy
 from audience_providers.unleashx import campaign as unleashx_campaign
-from audience_providers.unleashx.campaign import CampaignAudienceLifecycle, CampaignLifecycle
+from audience_providers.unleashx.campaign import (
+    CampaignArgs,
+    CampaignAudienceLifecycle,
+    CampaignAudienceState,
+    CampaignLifecycle,
+    CampaignState,
+)
 from audience_providers.unleashx.client import Client
 from audience_providers.unleashx.config import UnleashXConfig, load
-from audience_providers.unleashx.models import MAX_NAME, CampaignArgs, CampaignAudienceState, CampaignState
+from audience_providers.unleashx.models import MAX_NAME
 from audience_providers.unleashx.resource import (
     Campaign,
     CampaignAudience,
