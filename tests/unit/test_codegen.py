@@ -22,8 +22,7 @@ from audience_providers._core import codegen, registry
 from audience_providers._core.forms import ProgramForm, iso_text
 from audience_providers._core.schema import _Types, resource_spec
 from audience_providers._core.vendors import VENDORS, vendor
-from audience_providers.batch.audience import AudienceLifecycle
-from audience_providers.batch.models import AudienceArgs, AudienceState
+from audience_providers.batch.audience import AudienceArgs, AudienceLifecycle, AudienceState
 from audience_providers.thrive.structure import StructureLifecycle
 from tests.unit.test_tenants import Recorder, _settle, mocks  # noqa: F401 (mocks: the fixture)
 
