@@ -6,18 +6,19 @@ https://doc.batch.com/developer/api/cep/audiences
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .._core import progress
 from .._core.errors import ApiError, InputError, NotFound
+from .._core.forms import ProgramForm
 from .._core.lifecycle import Failure, Lifecycle, contains_unknown, create_or_adopt
 from .._core.util import chunks
 from .._core.wait import wait_until
 from .config import BatchConfig
-from .members import MemberMap, Members, MembersError, digest_of, normalize, resolve
+from .members import MemberMap, Members, MembersError, digest_of, normalize, resolve, spec_of
 from .models import MAX_IDS_PER_CALL, NAME_PATTERN, AudienceView, MembersSpec
 from .snapshots import SnapshotStore, plan_changes
 
@@ -97,6 +98,11 @@ class AudienceLifecycle(Lifecycle[AudienceArgs, BatchConfig]):
         "type": "array", "items": {},
         "description": "Custom ids of the audience: strings, or objects {id, attributes} (at most 15 attributes); "
                        "trimmed, empty or repeated ids are refused."}}
+    # The Python class takes `Members` or a list and sends its spec (a broken list fails there, naming the
+    # resource); `membership` is a plain value the program knows when it runs.
+    program_forms: ClassVar[Mapping[str, ProgramForm]] = {
+        "members": ProgramForm(Members | Sequence[str | Mapping[str, Any]], spec_of),
+        "membership": ProgramForm(str)}
 
     @staticmethod
     def _describe(view: AudienceView) -> str:

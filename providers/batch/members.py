@@ -214,6 +214,12 @@ class Members:
         return spec
 
 
+def spec_of(members: Members | Iterable[str | Mapping[str, Any]]) -> dict[str, Any]:
+    """What the Python class sends for ``members=``: the spec of ``Members``, or of a list as ``Members.of``
+    reads it. MembersError (an InputError) for a broken list."""
+    return (members if isinstance(members, Members) else Members.of(members)).spec()
+
+
 def resolve(spec: MembersSpec) -> MemberMap:
     """The actual ids behind a spec; the file must still match the digest seen at preview."""
     if spec.inline is not None:

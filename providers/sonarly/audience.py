@@ -120,6 +120,8 @@ def _profiles(urls: Iterable[str] | None) -> list[str]:
 
 
 class AudienceLifecycle(SonarlyLifecycle[AudienceArgs]):
+    """A Sonarly audience (on_demand or monitoring), optionally in a folder."""
+
     resource_label = "sonarly:Audience"
     args_model = AudienceArgs
     state_model = AudienceState

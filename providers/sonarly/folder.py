@@ -68,6 +68,8 @@ def folder_by_id(client: Client, group: str, folder_id: str) -> FolderObject | N
 
 
 class AudienceFolderLifecycle(SonarlyLifecycle[AudienceFolderArgs]):
+    """A Sonarly audience folder (holds audiences of one type)."""
+
     resource_label = "sonarly:AudienceFolder"
     args_model = AudienceFolderArgs
     state_model = AudienceFolderState

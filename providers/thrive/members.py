@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .._core import siblings
 from .._core.errors import Forbidden, InputError, NotFound, ProviderError
+from .._core.forms import ProgramForm
 from .._core.lifecycle import Failure, Lifecycle, contains_unknown, set_paths, user_inputs
 from .._core.util import chunks, remove_quietly
 from .client import Client
@@ -153,11 +154,14 @@ def _present(current: list[Member]) -> set[str]:
 
 
 class AudienceMembersLifecycle(Lifecycle[AudienceMembersArgs, ThriveConfig]):
+    """The members of a Thrive audience."""
+
     resource_label = "thrive:AudienceMembers"
     args_model = AudienceMembersArgs
     state_model = AudienceMembersState
     replace_fields = frozenset({"audience"})
     create_only_fields = frozenset({"adopt"})
+    program_forms: ClassVar[Mapping[str, ProgramForm]] = {"membership": ProgramForm(str)}  # a plain value
 
     def _current(self, audience: str) -> list[Member]:
         return list(self.config.client.iter_audience_members(audience))

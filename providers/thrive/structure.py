@@ -227,6 +227,8 @@ class _AudienceLifecycle(Lifecycle[A, ThriveConfig]):
 
 
 class StructureLifecycle(_AudienceLifecycle[StructureArgs]):
+    """A Thrive structure: a top-level audience (category `structure`)."""
+
     resource_label = "thrive:Structure"
     args_model = StructureArgs
     state_model = StructureState
@@ -234,6 +236,8 @@ class StructureLifecycle(_AudienceLifecycle[StructureArgs]):
 
 
 class AudienceLifecycle(_AudienceLifecycle[AudienceArgs]):
+    """A Thrive child audience inside a structure (category `audience`)."""
+
     resource_label = "thrive:Audience"
     args_model = AudienceArgs
     state_model = AudienceState

@@ -10,13 +10,15 @@ What the UnleashX API does not offer shapes both resources (https://docs.unleash
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from .._core import progress, siblings
 from .._core.errors import ApiError, Conflict, InputError, NotFound, ProviderError, ServerError, TransportFailure
+from .._core.forms import ProgramForm, iso_text
 from .._core.lifecycle import Failure, Lifecycle, contains_unknown, create_or_adopt, set_paths
 from .client import is_delete_all_refused
 from .config import UnleashXConfig
@@ -209,6 +211,11 @@ class CampaignLifecycle(Lifecycle[CampaignArgs, UnleashXConfig]):
     # impossible: the old campaign can't be deleted and keeps its unique name).
     replace_fields = frozenset()
     create_only_fields = frozenset({"adopt_id"})
+    # The Python class also takes dates as `datetime.date` (sent as ISO text); adopt_id is a plain value.
+    program_forms: ClassVar[Mapping[str, ProgramForm]] = {
+        "start_date": ProgramForm(datetime.date, iso_text, besides_input=True),
+        "end_date": ProgramForm(datetime.date, iso_text, besides_input=True),
+        "adopt_id": ProgramForm(int)}
 
     # `on_destroy` is derived from an input and recorded beside the inputs (see ``on_destroy``), so `destroy --diff`
     # shows what destroy will do.
