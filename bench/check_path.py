@@ -88,6 +88,8 @@ def parse_engine_log(text: str) -> dict[str, Any]:
 
 def _contenders(args: argparse.Namespace) -> list[tuple[str, dict[str, str], bool]]:
     chosen: list[tuple[str, dict[str, str], bool]] = [("us", {}, False), ("sdkfloor", {}, True)]
+    if args.plugin:
+        chosen.append(("us:plugin", {}, False))
     for spec in args.variant:
         name, env = parse_variant(spec)
         chosen.append((f"us:{name}", env, False))
@@ -96,7 +98,8 @@ def _contenders(args: argparse.Namespace) -> list[tuple[str, dict[str, str], boo
 
 def measure(tool: str, extra_env: dict[str, str], sdk_floor: bool, args: argparse.Namespace,
             work_root: Path) -> dict[str, Any]:
-    workload = CompassWorkload(emulator_config=emulator_overrides(args.batch_indexing_seconds), sdk_floor=sdk_floor)
+    workload = CompassWorkload(emulator_config=emulator_overrides(args.batch_indexing_seconds), sdk_floor=sdk_floor,
+                               native=tool == "us:plugin")
     home = work_root / f".pulumi-home-{tool.replace(':', '-')}"
     contender = Pulumi({**pulumi_env(home, work_root / ".unused"), **extra_env}, home, None, tool=tool,
                        workload=workload)
@@ -111,6 +114,9 @@ def measure(tool: str, extra_env: dict[str, str], sdk_floor: bool, args: argpars
             done = subprocess.run(argv, cwd=contender.dir, env=contender.env, capture_output=True, text=True,
                                   timeout=600)
             wall = time.perf_counter() - started
+            if args.keep_logs is not None:
+                args.keep_logs.mkdir(parents=True, exist_ok=True)
+                (args.keep_logs / f"{tool.replace(':', '-')}-{len(previews)}.log").write_text(done.stderr)
             if done.returncode != 0:
                 raise SystemExit(f"{tool}: preview exited {done.returncode}:\n{done.stdout[-2000:]}")
             previews.append({"wall_s": round(wall, 3), **parse_engine_log(done.stderr)})
@@ -140,6 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--batch-indexing-seconds", type=float, default=None, metavar="SECONDS")
     parser.add_argument("--variant", action="append", default=[], metavar="NAME:KEY=VALUE[,KEY=VALUE]")
+    parser.add_argument("--plugin", action="store_true",
+                        help="add the plugin path (us:plugin: pulumi-resource-<vendor> on PATH) as a contender")
+    parser.add_argument("--keep-logs", type=Path, default=None, metavar="DIR",
+                        help="keep each preview's engine log (<tool>-<i>.log) in DIR")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--name", default="check-path")
     args = parser.parse_args(argv)
