@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import functools
 import gc
 import importlib
 import json
@@ -42,6 +41,7 @@ import grpc  # type: ignore[import-untyped]
 from pulumi.provider.experimental import provider as sdk
 from pulumi.provider.experimental import server as sdk_server
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
+from pulumi.runtime import rpc
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, provider_pb2_grpc
 
 from .. import __version__
@@ -68,19 +68,16 @@ _serving = siblings.SERVING_URN
 
 
 # -- values ------------------------------------------------------------------------------------------------------
-@functools.cache
-def _unknown() -> str:
-    # The lifecycles' marker for a value not known at preview; lifecycle.py (pydantic) is imported after start-up.
-    from .lifecycle import UNKNOWN
-
-    return UNKNOWN
+# The wire form of a value not known at preview: the SDK's own marker, which the lifecycles' UNKNOWN equals
+# (tests/unit/test_native_schema.py); taken from the SDK so that this module needs no lifecycle (pydantic) import.
+UNKNOWN: str = rpc.UNKNOWN
 
 
 def plain(value: PropertyValue) -> Any:
     """A PropertyValue as the lifecycles take values (numbers that are whole become ints, as pydantic expects)."""
     inner = value.value
     if isinstance(inner, Computed):
-        return _unknown()
+        return UNKNOWN
     if isinstance(inner, Mapping):
         return {k: plain(v) for k, v in inner.items()}
     if isinstance(inner, tuple):
@@ -91,10 +88,9 @@ def plain(value: PropertyValue) -> Any:
 
 
 def wire(value: Any, *, secret: bool = False) -> PropertyValue:
-    unknown = _unknown()
-    if value == unknown:
+    if value == UNKNOWN:
         # The wire form of an unknown value; the SDK (3.272) can't marshal its own PropertyValue.computed().
-        return PropertyValue(unknown)
+        return PropertyValue(UNKNOWN)
     if isinstance(value, Mapping):
         out = PropertyValue({str(k): wire(v) for k, v in value.items()})
     elif isinstance(value, (list, tuple)):
@@ -186,7 +182,8 @@ class NativeProvider(sdk.Provider):
         self._given = (None if lifecycles is None else list(lifecycles), None if settings is None else list(settings))
         self._loaded: tuple[dict[str, type[Lifecycle[Any, Any]]], list[Setting]] | None = None
         self._loading = threading.Lock()
-        self._source: ConfigSource | None = None
+        self._config: dict[str, Any] | None = None  # what Configure gave (None: not configured)
+        self._source: ConfigSource | None = None  # built from it when a lifecycle first needs it
         self._instances: dict[str, Lifecycle[Any, Any]] = {}
         self._executor: ThreadPoolExecutor | None = None
 
@@ -197,14 +194,11 @@ class NativeProvider(sdk.Provider):
         with self._loading:
             if self._loaded is not None:
                 return
-            from .config import ConfigSource
             from .schema import token
 
             lifecycles, settings = self._given
             lifecycles = vendor_lifecycles(self.package) if lifecycles is None else lifecycles
             settings = vendor_settings(self.package) if settings is None else settings
-            if self._source is None:
-                self._source = ConfigSource(None)
             self._loaded = ({token(self.package, lc.resource_label): lc for lc in lifecycles}, settings)
 
     @property
@@ -244,7 +238,10 @@ class NativeProvider(sdk.Provider):
                 raise ProviderError(f"{self.package} has no resource type {urn_type!r}; it has "
                                     f"{', '.join(sorted(self.types))}")
             instance = cls()
-            assert self._source is not None  # load() set it
+            if self._source is None:  # the first lifecycle since Configure
+                from .config import ConfigSource
+
+                self._source = ConfigSource(self._config)
             instance.configure(self._source)
             self._instances[urn_type] = instance
         return instance
@@ -292,9 +289,8 @@ class NativeProvider(sdk.Provider):
         return sdk.DiffResponse(changes=changes, diffs=changed)
 
     async def configure(self, request: sdk.ConfigureRequest) -> sdk.ConfigureResponse:
-        from .config import ConfigSource
-
-        unknown = _unknown()
+        """Keeps the values; a lifecycle reads them at its first call. The engine waits for this answer before it
+        goes on (to start the next plugin), so nothing here waits for the vendor's modules."""
         values: dict[str, Any] = {}
         prefix = f"{self.package}:config:"
         for key, value in request.variables.items():  # stack config of the default provider: "thrive:config:x"
@@ -302,9 +298,9 @@ class NativeProvider(sdk.Provider):
                 values[f"{self.package}:{key[len(prefix):]}"] = value
         for key, prop in request.args.items():  # an explicit provider's inputs (or the default's, by name)
             value = plain(prop)
-            if value is not None and value != unknown and not key.startswith("__"):
+            if value is not None and value != UNKNOWN and not key.startswith("__"):
                 values[f"{self.package}:{key}"] = value if isinstance(value, str) else json.dumps(value)
-        self._source = ConfigSource(values)
+        self._config, self._source = values, None
         self._instances.clear()
         return sdk.ConfigureResponse(accept_secrets=True, supports_preview=False)
 

@@ -140,3 +140,25 @@ def test_serve__the_engines_stop_signal_ends_the_plugin_quietly(signum: int) -> 
             plugin.kill()
     assert plugin.returncode == 0
     assert err.decode() == ""
+
+
+def test_unknown__the_sdks_marker_is_the_lifecycles() -> None:
+    from audience_providers._core.lifecycle import UNKNOWN
+
+    assert native.UNKNOWN == UNKNOWN
+
+
+def test_configure__waits_for_nothing_and_the_first_lifecycle_reads_the_values() -> None:
+    from pulumi.provider.experimental import provider as sdk
+    from pulumi.provider.experimental.property_value import Computed, PropertyValue
+
+    provider = native.NativeProvider("unleashx")
+    request = sdk.ConfigureRequest(variables={"unleashx:config:baseUrl": "http://127.0.0.1:9/api/v1/global"},
+                                   args={"token": PropertyValue("t0k3n"), "readTimeout": PropertyValue(Computed())},
+                                   accept_secrets=True, accept_resources=True)
+    asyncio.run(provider.configure(request))
+    assert provider._loaded is None
+    provider.lifecycle("unleashx:index:Campaign")
+    assert provider._source is not None
+    assert sorted(provider._source.keys() or []) == ["unleashx:baseUrl", "unleashx:token"]  # not the unknown one
+    assert provider._source._stack_get("unleashx:token") == "t0k3n"
