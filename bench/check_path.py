@@ -42,6 +42,40 @@ def _stamp(text: str) -> float:
     return datetime.fromisoformat(whole).timestamp() + float(f"0.{frac or '0'}")
 
 
+# The engine's lines around starting a resource plugin and configuring it: `newPlugin(): Launching plugin 'thrive
+# (resource)' from ...`, then `Handshake: ...` or `GetPluginInfo()` once it has the plugin's port; `Provider[0x..]
+# .Configure() executing` and `loaded provider urn:...::pulumi:providers:<pkg>::...` when Configure has answered.
+_LAUNCH = re.compile(r"^newPlugin\(\): Launching plugin '([^' ]+) \(resource\)'")
+_PORT = re.compile(r"^(?:Handshake: .* by '.*pulumi-resource-([^'/]+)'"
+                   r"|Provider\[[^\]]+\]\.GetPluginInfo\(\) executing)")
+_LOADED = re.compile(r"^loaded provider urn:[^:]*:[^:]*::[^:]*::pulumi:providers:([^:]+)::")
+
+
+def parse_plugin_starts(events: list[tuple[float, str]]) -> list[dict[str, Any]]:
+    """Each resource plugin the engine started, in order: when (from the log's first line), how long until the
+    engine had its port, and until its provider was configured (both on the engine's one-at-a-time path)."""
+    origin = events[0][0] if events else 0.0
+    out: list[dict[str, Any]] = []
+    for stamp, msg in events:
+        launch = _LAUNCH.match(msg)
+        if launch:
+            out.append({"plugin": launch.group(1), "at_s": round(stamp - origin, 3), "port_ms": None,
+                        "configured_ms": None, "_t": stamp})
+            continue
+        pending = [p for p in out if p["port_ms"] is None]
+        if pending and _PORT.match(msg):
+            pending[0]["port_ms"] = round((stamp - pending[0]["_t"]) * 1000, 1)
+            continue
+        loaded = _LOADED.match(msg)
+        if loaded:
+            for entry in out:
+                if entry["plugin"] == loaded.group(1) and entry["configured_ms"] is None:
+                    entry["configured_ms"] = round((stamp - entry["_t"]) * 1000, 1)
+    for entry in out:
+        del entry["_t"]
+    return out
+
+
 def parse_engine_log(text: str) -> dict[str, Any]:
     """The Check/Diff calls in an engine log (JSON lines, as `--logtostderr` writes them at -v=7 and up)."""
     events: list[tuple[float, str]] = []
@@ -83,7 +117,7 @@ def parse_engine_log(text: str) -> dict[str, Any]:
         entry["calls"] = len(rest) + 1
         entry["rest_median_ms"] = round(statistics.median(rest), 2) if rest else None
     return {"span_s": round(events[-1][0] - events[0][0], 3), "calls": calls, "sum_s": round(total, 3),
-            "by_type": by_type}
+            "by_type": by_type, "plugins": parse_plugin_starts(events)}
 
 
 def _contenders(args: argparse.Namespace) -> list[tuple[str, dict[str, str], bool]]:
