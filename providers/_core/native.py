@@ -413,11 +413,15 @@ def _servicer_answering_with_messages() -> type[sdk_server.ProviderServicer]:
 
 def _load(provider: NativeProvider) -> None:
     """The vendor's modules, imported without the garbage collector's passes over the objects imports create (they
-    all live as long as the process); then those objects are left out of every later collection (``gc.freeze``,
-    as the dynamic-provider launcher does for its own start-up objects). This process is the plugin's own."""
+    all live as long as the process), and the TLS context every client shares; then those objects are left out of
+    every later collection (``gc.freeze``, as the dynamic-provider launcher does for its own start-up objects).
+    This process is the plugin's own."""
     gc.disable()
     try:
         provider.load()
+        from .http import tls_context
+
+        tls_context()  # the process's one TLS context (~20 ms of CA bundle), built here and not in the first check
     finally:
         gc.enable()
         gc.freeze()
