@@ -96,7 +96,7 @@ def test_check_config__known_names_pass_before_the_vendor_is_loaded() -> None:
     provider = native.NativeProvider("sonarly")
     request = sdk.CheckRequest("urn:pulumi:s::p::pulumi:providers:sonarly::default", {}, {
         "apiKey": PropertyValue("k"), "baseUrl": PropertyValue("http://127.0.0.1:1/v1"),
-        "version": PropertyValue("0.1.0")}, [])
+        "version": PropertyValue("0.1.0")}, b"")
     response = asyncio.run(provider.check_config(request))
     assert response.failures == []
     assert provider._loaded is None  # answered without importing the vendor's modules
@@ -108,10 +108,10 @@ def test_check_config__an_unknown_name_is_judged_by_the_declared_settings() -> N
 
     provider = native.NativeProvider("sonarly")
     request = sdk.CheckRequest("urn:pulumi:s::p::pulumi:providers:sonarly::default", {}, {
-        "apiKey": PropertyValue("k"), "notReadyTimout": PropertyValue("5")}, [])
-    response = asyncio.run(provider.check_config(request))
-    assert len(response.failures) == 1
-    reason = response.failures[0].reason
+        "apiKey": PropertyValue("k"), "notReadyTimout": PropertyValue("5")}, b"")
+    failures = asyncio.run(provider.check_config(request)).failures or []
+    assert len(failures) == 1
+    reason = failures[0].reason
     assert "sonarly:notReadyTimout is not a setting" in reason and "did you mean sonarly:notReadyTimeout?" in reason
     assert provider._loaded is not None
 
