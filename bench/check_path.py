@@ -42,6 +42,40 @@ def _stamp(text: str) -> float:
     return datetime.fromisoformat(whole).timestamp() + float(f"0.{frac or '0'}")
 
 
+# The engine's lines around starting a resource plugin and configuring it: `newPlugin(): Launching plugin 'thrive
+# (resource)' from ...`, then `Handshake: ...` or `GetPluginInfo()` once it has the plugin's port; `Provider[0x..]
+# .Configure() executing` and `loaded provider urn:...::pulumi:providers:<pkg>::...` when Configure has answered.
+_LAUNCH = re.compile(r"^newPlugin\(\): Launching plugin '([^' ]+) \(resource\)'")
+_PORT = re.compile(r"^(?:Handshake: .* by '.*pulumi-resource-([^'/]+)'"
+                   r"|Provider\[[^\]]+\]\.GetPluginInfo\(\) executing)")
+_LOADED = re.compile(r"^loaded provider urn:[^:]*:[^:]*::[^:]*::pulumi:providers:([^:]+)::")
+
+
+def parse_plugin_starts(events: list[tuple[float, str]]) -> list[dict[str, Any]]:
+    """Each resource plugin the engine started, in order: when (from the log's first line), how long until the
+    engine had its port, and until its provider was configured (both on the engine's one-at-a-time path)."""
+    origin = events[0][0] if events else 0.0
+    out: list[dict[str, Any]] = []
+    for stamp, msg in events:
+        launch = _LAUNCH.match(msg)
+        if launch:
+            out.append({"plugin": launch.group(1), "at_s": round(stamp - origin, 3), "port_ms": None,
+                        "configured_ms": None, "_t": stamp})
+            continue
+        pending = [p for p in out if p["port_ms"] is None]
+        if pending and _PORT.match(msg):
+            pending[0]["port_ms"] = round((stamp - pending[0]["_t"]) * 1000, 1)
+            continue
+        loaded = _LOADED.match(msg)
+        if loaded:
+            for entry in out:
+                if entry["plugin"] == loaded.group(1) and entry["configured_ms"] is None:
+                    entry["configured_ms"] = round((stamp - entry["_t"]) * 1000, 1)
+    for entry in out:
+        del entry["_t"]
+    return out
+
+
 def parse_engine_log(text: str) -> dict[str, Any]:
     """The Check/Diff calls in an engine log (JSON lines, as `--logtostderr` writes them at -v=7 and up)."""
     events: list[tuple[float, str]] = []
@@ -83,11 +117,13 @@ def parse_engine_log(text: str) -> dict[str, Any]:
         entry["calls"] = len(rest) + 1
         entry["rest_median_ms"] = round(statistics.median(rest), 2) if rest else None
     return {"span_s": round(events[-1][0] - events[0][0], 3), "calls": calls, "sum_s": round(total, 3),
-            "by_type": by_type}
+            "by_type": by_type, "plugins": parse_plugin_starts(events)}
 
 
 def _contenders(args: argparse.Namespace) -> list[tuple[str, dict[str, str], bool]]:
     chosen: list[tuple[str, dict[str, str], bool]] = [("us", {}, False), ("sdkfloor", {}, True)]
+    if args.plugin:
+        chosen.append(("us:plugin", {}, False))
     for spec in args.variant:
         name, env = parse_variant(spec)
         chosen.append((f"us:{name}", env, False))
@@ -96,7 +132,8 @@ def _contenders(args: argparse.Namespace) -> list[tuple[str, dict[str, str], boo
 
 def measure(tool: str, extra_env: dict[str, str], sdk_floor: bool, args: argparse.Namespace,
             work_root: Path) -> dict[str, Any]:
-    workload = CompassWorkload(emulator_config=emulator_overrides(args.batch_indexing_seconds), sdk_floor=sdk_floor)
+    workload = CompassWorkload(emulator_config=emulator_overrides(args.batch_indexing_seconds), sdk_floor=sdk_floor,
+                               native=tool == "us:plugin")
     home = work_root / f".pulumi-home-{tool.replace(':', '-')}"
     contender = Pulumi({**pulumi_env(home, work_root / ".unused"), **extra_env}, home, None, tool=tool,
                        workload=workload)
@@ -111,6 +148,9 @@ def measure(tool: str, extra_env: dict[str, str], sdk_floor: bool, args: argpars
             done = subprocess.run(argv, cwd=contender.dir, env=contender.env, capture_output=True, text=True,
                                   timeout=600)
             wall = time.perf_counter() - started
+            if args.keep_logs is not None:
+                args.keep_logs.mkdir(parents=True, exist_ok=True)
+                (args.keep_logs / f"{tool.replace(':', '-')}-{len(previews)}.log").write_text(done.stderr)
             if done.returncode != 0:
                 raise SystemExit(f"{tool}: preview exited {done.returncode}:\n{done.stdout[-2000:]}")
             previews.append({"wall_s": round(wall, 3), **parse_engine_log(done.stderr)})
@@ -140,6 +180,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--batch-indexing-seconds", type=float, default=None, metavar="SECONDS")
     parser.add_argument("--variant", action="append", default=[], metavar="NAME:KEY=VALUE[,KEY=VALUE]")
+    parser.add_argument("--plugin", action="store_true",
+                        help="add the plugin path (us:plugin: pulumi-resource-<vendor> on PATH) as a contender")
+    parser.add_argument("--keep-logs", type=Path, default=None, metavar="DIR",
+                        help="keep each preview's engine log (<tool>-<i>.log) in DIR")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--name", default="check-path")
     args = parser.parse_args(argv)

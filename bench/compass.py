@@ -49,12 +49,15 @@ from .contenders import (
     tofu_versions,
 )
 from .report import check, plot, table, wall_time_targets
-from .stats import COMPASS_TOOLS, describe, ratios, summarise
+from .stats import COMPASS_TOOLS, PHASES, describe, ratios, summarise
 from .tofu_hcl import NOT_EXPRESSIBLE
 from .workloads import VENDORS, CompassWorkload, emulator_overrides
 
 RESULTS = ROOT / "bench" / "results"
-STATE_LIMIT_BYTES = 1024  # per resource, every resource type
+STATE_LIMIT_BYTES = 1024  # per resource, every resource type (issue #20; used only when no sdkfloor ran)
+STATE_OVER_FLOOR = 1.10  # issue #34 decision 3: compact bytes per type <= the SDK floor's + 10%, both paths
+US_OVER_FLOOR_LIMIT = 1.2  # issue #34: us/sdkfloor, every phase and size (our own share)
+PLUGIN_OVER_US_LIMITS = {100: 1.2, 500: 1.0}  # issue #34 point 4: us:plugin/us, every phase
 IMPORT_LIMIT_S = 0.4
 RSS_LIMIT_MB = 150
 REFRESH_LIMIT = 1.0  # requests per resource
@@ -179,15 +182,47 @@ def solo_figures(runs: list[Run], n: int) -> dict[str, Any]:
             "seconds": {name: p["seconds"] for name, p in run.phases.items()}}
 
 
+def state_targets(by_type: dict[str, Any], floor: dict[str, Any] | None) -> dict[str, Any]:
+    """Compact bytes per resource of each type against the SDK floor's (measured in the same run) + 10%; the
+    printed size (`stack export`'s 4-space indent) beside it, without a target. No floor run: issue #20's 1,024."""
+    floor_bytes = (floor or {}).get("compact_bytes_per_resource")
+    limit = round(floor_bytes * STATE_OVER_FLOOR) if floor_bytes else STATE_LIMIT_BYTES
+    limit_of = f"sdkfloor {floor_bytes} + 10%" if floor_bytes else "issue #20 (no sdkfloor in this run)"
+    return {kind: check(e["compact_bytes_per_resource"], limit, vendor=e["vendor"], n=e["n"],
+                        printed_bytes=e["bytes_per_resource"], limit_of=limit_of)
+            for kind, e in by_type.items()}
+
+
+def ratio_targets(ratio: dict[str, Any], ns: list[int]) -> dict[str, Any]:
+    """Issue #34's ratios of ours: us/sdkfloor <= 1.2 everywhere; us:plugin/us <= 1.2 at N=100, <= 1.0 at N=500
+    (a size the issue names none for takes the next named size up, as in ``wall_time_targets``). Only the ratios
+    this run measured."""
+    out: dict[str, Any] = {"us_over_sdkfloor": {}, "plugin_over_us": {}}
+    named = sorted(PLUGIN_OVER_US_LIMITS)
+    for n in ns:
+        size = next((s for s in named if n <= s), named[-1])
+        for phase in PHASES:
+            key = f"{phase}@{n} us/sdkfloor"
+            if key in ratio:
+                out["us_over_sdkfloor"][key] = check(ratio[key], US_OVER_FLOOR_LIMIT)
+            key = f"{phase}@{n} us:plugin/us"
+            if key in ratio:
+                out["plugin_over_us"][key] = check(ratio[key], PLUGIN_OVER_US_LIMITS[size], limit_of=f"{phase}@{size}")
+    return {name: entries for name, entries in out.items() if entries}
+
+
 def all_targets(ratio: dict[str, Any], ns: list[int], figures: dict[str, Any], rpm: float) -> dict[str, Any]:
     targets: dict[str, Any] = {"wall_time": wall_time_targets(ratio, ns)}
     for name, entry in targets["wall_time"].items():
         # Beside each ratio: what the engine and the SDK alone took against tofu (bench/sdk_floor.py). A limit
         # below it can't be met by any Python dynamic provider on this engine and SDK.
         entry["sdkfloor_over_tofu"] = ratio.get(name.replace(" us/", " sdkfloor/"))
-    targets["state_bytes_per_resource"] = {
-        kind: check(e["bytes_per_resource"], STATE_LIMIT_BYTES, vendor=e["vendor"], n=e["n"])
-        for kind, e in figures["state_by_type"].items()}
+    for name, entry in ratio_targets(ratio, ns).items():
+        targets[name] = entry
+    floor = figures.get("state_sdkfloor")
+    targets["state_bytes_per_resource"] = state_targets(figures["state_by_type"], floor)
+    if figures.get("state_by_type_plugin"):
+        targets["state_bytes_per_resource_plugin"] = state_targets(figures["state_by_type_plugin"], floor)
     targets["import_seconds"] = {v: check(e["import_s"]["median"] if e.get("import_s") else None, IMPORT_LIMIT_S)
                                  for v, e in figures["import"].items()}
     solo = figures["solo"]

@@ -4,12 +4,13 @@ The compass workload's objects, declared as `pulumi.dynamic.Resource`s whose pro
 floor's requests for each object (`workloads.CompassWorkload.floor`) and nothing else: no input validation, no
 ownership checks, no credential check, no waiting for Batch's indexing, no drift read-back, two or three inputs per
 object. It runs through the same `pulumi` CLI, language host and dynamic-provider launcher as ours, at the same
-`--parallel`, with the same two adjustments of the SDK's program side (one frame of stack trace, the end-of-program
-wait of `providers/_core/program_wait.py`). So `sdkfloor` / tofu is what the engine and the Python SDK alone leave
-for a phase, and us / sdkfloor is what our providers add on top of that.
+`--parallel`, and, like a user's program of ours (issue #31 point 4), on the SDK's defaults: the SDK's whole stack
+trace per resource, the SDK's own end-of-program wait, no garbage-collector tuning. So `sdkfloor` / tofu is what the
+engine and the Python SDK alone leave for a phase, and us / sdkfloor (state bytes included, issue #34 decision 3)
+is what our providers add on top of that.
 
-The program imports only this module, `pulumi.dynamic` and our `_core.program_wait`; httpx is imported in the
-provider process on its first call. Endpoints and the bench's demo credentials come from ``BENCH_SDK_FLOOR`` (JSON,
+The program imports only this module and `pulumi.dynamic`, nothing of ours; httpx is imported in the provider
+process on its first call. Endpoints and the bench's demo credentials come from ``BENCH_SDK_FLOOR`` (JSON,
 set by the contender), so none of them is in the state.
 """
 
@@ -19,13 +20,10 @@ import functools
 import json
 import os
 import threading
-from pathlib import Path
 from typing import Any
 
 from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider
-
-from audience_providers._core import program_wait, source_positions
 
 ENV = "BENCH_SDK_FLOOR"
 _clients: dict[str, Any] = {}
@@ -120,13 +118,8 @@ def _request(operation: str, kind: str, id_: str) -> tuple[str, str, str, dict[s
 PROVIDER = FloorProvider()
 
 
-# The stack trace the engine records for a resource: only the program's line, as for ours (the SDK's default is every
-# frame down to asyncio, ~1.2 KB of state per resource, which would make this floor heavier than what it is the
-# floor of).
-source_positions.install(Path(__file__).resolve().parent)
-# The same end-of-program wait as ours (it yields once before the SDK's loop over pending outputs): what a floor
-# of our runtime is measured with.
-program_wait.install()
+# No adjustment of the SDK's program side here (stack traces, end-of-program wait, gc): a user's program of ours
+# runs on the SDK's defaults (audience_providers.tuning.install() is the user's own choice), so the floor does too.
 
 
 class Thing(Resource):

@@ -26,7 +26,9 @@ import tarfile
 from pathlib import Path
 
 from . import __version__
-from ._core.vendors import KEYS as VENDORS
+from ._core.vendors import KEYS
+
+VENDORS: tuple[str, ...] = KEYS  # the plugins this package serves (named here for tests/unit/test_plugin_archive.py)
 
 DISTRIBUTION = "pulumi-audience-providers"
 # Where the language host puts the plugin's virtualenv (PulumiPlugin.yaml says so; upstream's default for plugins).

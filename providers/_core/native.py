@@ -11,33 +11,47 @@ the resource being served.
 
 The SDK's server is asynchronous; lifecycle calls are blocking (HTTP, waits), so each runs in a worker thread
 and the engine's parallel steps run in parallel here too.
+
+Start-up is on the engine's one-at-a-time path: the engine starts a plugin when the program first declares one of
+its resources and waits for the plugin's port before it goes on (one plugin per vendor, one after another). So the
+plugin prints its port as soon as the SDK's server is listening, and only then imports what the vendor's
+resources need (pydantic, httpx, the lifecycles and models; ``load``), in a thread, while the engine starts the next
+plugin; the modules this one imports at the top are the SDK's and ``_core``'s light ones (tests/unit/
+test_native_schema.py keeps it so). The first call that needs the vendor waits for that import, or does it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import gc
 import importlib
 import json
+import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import grpc  # type: ignore[import-untyped]
 from pulumi.provider.experimental import provider as sdk
 from pulumi.provider.experimental import server as sdk_server
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
+from pulumi.runtime import rpc
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, provider_pb2_grpc
 
 from .. import __version__
 from . import progress, registry, siblings, vendors
-from .config import ConfigSource, Setting, declared_settings, known_keys, unknown_settings
 from .errors import InputError, ProviderError
-from .lifecycle import UNKNOWN, Lifecycle
-from .schema import package_schema, snake, token
 from .util import camel
+
+if TYPE_CHECKING:
+    from .config import ConfigSource, Setting
+    from .lifecycle import Lifecycle
 
 T = TypeVar("T")
 
@@ -54,6 +68,11 @@ _serving = siblings.SERVING_URN
 
 
 # -- values ------------------------------------------------------------------------------------------------------
+# The wire form of a value not known at preview: the SDK's own marker, which the lifecycles' UNKNOWN equals
+# (tests/unit/test_native_schema.py); taken from the SDK so that this module needs no lifecycle (pydantic) import.
+UNKNOWN: str = rpc.UNKNOWN
+
+
 def plain(value: PropertyValue) -> Any:
     """A PropertyValue as the lifecycles take values (numbers that are whole become ints, as pydantic expects)."""
     inner = value.value
@@ -87,6 +106,8 @@ def wire(value: Any, *, secret: bool = False) -> PropertyValue:
 
 def to_model(props: Mapping[str, PropertyValue]) -> dict[str, Any]:
     """Top-level names camelCase -> the models' snake_case; values plain."""
+    from .schema import snake
+
     return {snake(k): plain(v) for k, v in props.items()}
 
 
@@ -113,6 +134,19 @@ def _path(path: str) -> str:
     return camel(head) + sep + rest
 
 
+# Each vendor's config keys (its settings, the shared ones, the engine's): what `check_config` accepts before the
+# vendor's modules are imported. Only a shortcut for names that pass; tests/unit/test_native_schema.py keeps it
+# equal to the declared settings (config.known_keys + config.ENGINE_KEYS).
+_SHARED_KEYS = ("requestsPerMinute", "connectTimeout", "readTimeout", "retryDeadline", "skipCredentialsValidation",
+                "version", "pluginDownloadURL")
+CONFIG_KEYS: dict[str, frozenset[str]] = {
+    "thrive": frozenset(("tenantId", "apiSecret", "clientId", "clientSecret", "region", "baseUrl", "tokenUrl", "scope",
+                         *_SHARED_KEYS)),
+    "sonarly": frozenset(("apiKey", "accountGroupId", "baseUrl", "notReadyTimeout", *_SHARED_KEYS)),
+    "unleashx": frozenset(("token", "baseUrl", *_SHARED_KEYS)),
+    "batch": frozenset(("apiKey", "projectKey", "baseUrl", "indexingTimeout", *_SHARED_KEYS)),
+}
+
 _KINDS = {"add": sdk.PropertyDiffKind.ADD, "add-replace": sdk.PropertyDiffKind.ADD_REPLACE,
           "delete": sdk.PropertyDiffKind.DELETE, "delete-replace": sdk.PropertyDiffKind.DELETE_REPLACE,
           "update": sdk.PropertyDiffKind.UPDATE, "update-replace": sdk.PropertyDiffKind.UPDATE_REPLACE}
@@ -121,6 +155,8 @@ _KINDS = {"add": sdk.PropertyDiffKind.ADD, "add-replace": sdk.PropertyDiffKind.A
 # -- the provider --------------------------------------------------------------------------------------------------
 def vendor_settings(vendor: str) -> list[Setting]:
     """Every ``Setting`` the vendor declares in its config module, in declaration order."""
+    from .config import declared_settings
+
     return declared_settings(f"{__package__.rsplit('.', 1)[0]}.{vendor}")
 
 
@@ -137,18 +173,61 @@ def vendor_lifecycles(vendor: str) -> list[type[Lifecycle[Any, Any]]]:
 class NativeProvider(sdk.Provider):
     """One vendor's resources as a provider package; one instance per configured provider (tenant)."""
 
-    def __init__(self, package: str, lifecycles: Sequence[type[Lifecycle[Any, Any]]], settings: Iterable[Setting],
-                 *, version: str = __version__) -> None:
+    def __init__(self, package: str, lifecycles: Sequence[type[Lifecycle[Any, Any]]] | None = None,
+                 settings: Iterable[Setting] | None = None, *, version: str = __version__) -> None:
+        """``lifecycles`` and ``settings`` left out: the vendor ``package``'s own, imported by :meth:`load` (the
+        plugin process: after its port is printed) or at the first call that needs them."""
         self.package = package
         self.version = version
-        self.settings = list(settings)
-        self.types = {token(package, lc.resource_label): lc for lc in lifecycles}
-        self.schema = package_schema(package, version, lifecycles, self.settings,
-                                     display_name=_product(package),
-                                     description=f"Audiences of {_product(package)} as Pulumi resources")
-        self._source = ConfigSource(None)
+        self._given = (None if lifecycles is None else list(lifecycles), None if settings is None else list(settings))
+        self._loaded: tuple[dict[str, type[Lifecycle[Any, Any]]], list[Setting]] | None = None
+        self._loading = threading.Lock()
+        self._config: dict[str, Any] | None = None  # what Configure gave (None: not configured)
+        self._source: ConfigSource | None = None  # built from it when a lifecycle first needs it
         self._instances: dict[str, Lifecycle[Any, Any]] = {}
         self._executor: ThreadPoolExecutor | None = None
+
+    def load(self) -> None:
+        """Import the vendor's lifecycles and settings (once; any thread)."""
+        if self._loaded is not None:
+            return
+        with self._loading:
+            if self._loaded is not None:
+                return
+            from .schema import token
+
+            lifecycles, settings = self._given
+            lifecycles = vendor_lifecycles(self.package) if lifecycles is None else lifecycles
+            settings = vendor_settings(self.package) if settings is None else settings
+            self._loaded = ({token(self.package, lc.resource_label): lc for lc in lifecycles}, settings)
+
+    @property
+    def types(self) -> dict[str, type[Lifecycle[Any, Any]]]:
+        """Resource token -> lifecycle class."""
+        self.load()
+        assert self._loaded is not None
+        return self._loaded[0]
+
+    @property
+    def settings(self) -> list[Setting]:
+        self.load()
+        assert self._loaded is not None
+        return self._loaded[1]
+
+    @cached_property
+    def schema(self) -> dict[str, Any]:
+        """The package schema, built from the models once per provider object (the engine asks for it only when a
+        program or `pulumi package get-schema` needs it, never in a plain preview)."""
+        from .schema import package_schema
+
+        types = self.types
+        return package_schema(self.package, self.version, list(types.values()), self.settings,
+                              display_name=_product(self.package),
+                              description=f"Audiences of {_product(self.package)} as Pulumi resources")
+
+    @cached_property
+    def _schema_text(self) -> str:
+        return json.dumps(self.schema)
 
     # -- plumbing ----------------------------------------------------------------------------------------------
     def lifecycle(self, urn_type: str) -> Lifecycle[Any, Any]:
@@ -159,6 +238,10 @@ class NativeProvider(sdk.Provider):
                 raise ProviderError(f"{self.package} has no resource type {urn_type!r}; it has "
                                     f"{', '.join(sorted(self.types))}")
             instance = cls()
+            if self._source is None:  # the first lifecycle since Configure
+                from .config import ConfigSource
+
+                self._source = ConfigSource(self._config)
             instance.configure(self._source)
             self._instances[urn_type] = instance
         return instance
@@ -176,14 +259,22 @@ class NativeProvider(sdk.Provider):
 
     # -- provider config -----------------------------------------------------------------------------------------
     async def get_schema(self, request: sdk.GetSchemaRequest) -> sdk.GetSchemaResponse:
-        return sdk.GetSchemaResponse(schema=json.dumps(self.schema))
+        return sdk.GetSchemaResponse(schema=self._schema_text)
 
     async def check_config(self, request: sdk.CheckRequest) -> sdk.CheckResponse:
         """An unknown setting fails, named with the closest known one (stack config of the default provider, or
         an explicit provider's inputs); ``__`` keys are the engine's own (so are ``version`` and
-        ``pluginDownloadURL``, which ``unknown_settings`` lets pass)."""
-        known = known_keys(self.package, self.settings)
+        ``pluginDownloadURL``, which ``unknown_settings`` lets pass).
+
+        The engine calls this right after the plugin has started, and waits: names that are all in
+        :data:`CONFIG_KEYS` pass without the vendor's modules (still importing in the background); any other
+        name is judged by the vendor's declared settings, as always."""
         names = [k for k in request.new_inputs if not k.startswith("__")]
+        if all(n in CONFIG_KEYS.get(self.package, ()) for n in names):
+            return sdk.CheckResponse(inputs=dict(request.new_inputs), failures=[])
+        from .config import ConfigSource, known_keys, unknown_settings
+
+        known = known_keys(self.package, self.settings)
         problem = unknown_settings(ConfigSource({f"{self.package}:{k}": None for k in names}), self.package, known)
         failures = [] if problem is None else [sdk.CheckFailure("", str(problem))]
         return sdk.CheckResponse(inputs=dict(request.new_inputs), failures=failures)
@@ -198,6 +289,8 @@ class NativeProvider(sdk.Provider):
         return sdk.DiffResponse(changes=changes, diffs=changed)
 
     async def configure(self, request: sdk.ConfigureRequest) -> sdk.ConfigureResponse:
+        """Keeps the values; a lifecycle reads them at its first call. The engine waits for this answer before it
+        goes on (to start the next plugin), so nothing here waits for the vendor's modules."""
         values: dict[str, Any] = {}
         prefix = f"{self.package}:config:"
         for key, value in request.variables.items():  # stack config of the default provider: "thrive:config:x"
@@ -207,7 +300,7 @@ class NativeProvider(sdk.Provider):
             value = plain(prop)
             if value is not None and value != UNKNOWN and not key.startswith("__"):
                 values[f"{self.package}:{key}"] = value if isinstance(value, str) else json.dumps(value)
-        self._source = ConfigSource(values)
+        self._config, self._source = values, None
         self._instances.clear()
         return sdk.ConfigureResponse(accept_secrets=True, supports_preview=False)
 
@@ -309,7 +402,8 @@ def _answering_with_message(method: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _servicer_answering_with_messages() -> type[sdk_server.ProviderServicer]:
-    """The SDK's provider servicer with every RPC wrapped by :func:`_answering_with_message`."""
+    """The SDK's provider servicer with every RPC wrapped by :func:`_answering_with_message` (a subclass: the SDK's
+    own class is left as it is)."""
     base = sdk_server.ProviderServicer
     rpcs = [name for name in vars(provider_pb2_grpc.ResourceProviderServicer) if not name.startswith("_")]
     wrapped = {name: _answering_with_message(getattr(base, name))
@@ -317,19 +411,70 @@ def _servicer_answering_with_messages() -> type[sdk_server.ProviderServicer]:
     return type("ProviderServicer", (base,), wrapped)
 
 
+def _load(provider: NativeProvider) -> None:
+    """The vendor's modules, imported without the garbage collector's passes over the objects imports create (they
+    all live as long as the process), and the TLS context every client shares; then those objects are left out of
+    every later collection (``gc.freeze``, as the dynamic-provider launcher does for its own start-up objects).
+    This process is the plugin's own."""
+    gc.disable()
+    try:
+        provider.load()
+        from .http import tls_context
+
+        tls_context()  # the process's one TLS context (~20 ms of CA bundle), built here and not in the first check
+    finally:
+        gc.enable()
+        gc.freeze()
+
+
+async def _serve(args: list[str], provider: NativeProvider, engine: str) -> None:
+    """What the SDK's ``server.main`` does (a gRPC server on a free local port, the port on stdout), with our
+    servicer, the vendor's modules imported once the port is out, and a quiet stop when the engine is done.
+
+    The engine ends a plugin with SIGINT (SIGKILL a while later) and waits for it to exit; left to the SDK's
+    ``main``, the interrupt broke out of ``asyncio.run`` with the server still running, and the plugin printed two
+    tracebacks per process into the engine's log while it wound down. Here the signal stops the server (calls in
+    flight are cancelled, as before; their lifecycle threads finish before the process exits, as before).
+    """
+    from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS  # the SDK server's own limits
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):  # before the port is out: the engine may stop us at once
+        loop.add_signal_handler(signum, stop.set)
+    server = grpc.aio.server(options=_GRPC_CHANNEL_OPTIONS)
+    servicer = _servicer_answering_with_messages()(args, provider.version, provider, engine_address=engine)
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, server)
+    port = server.add_insecure_port(address="127.0.0.1:0")
+    await server.start()
+    sys.stdout.buffer.write(f"{port}\n".encode())
+    sys.stdout.buffer.flush()
+    # The engine goes on to its next step (often: starting the next vendor's plugin) while this one imports.
+    threading.Thread(target=_load, args=(provider,), name=f"{provider.package}-load", daemon=True).start()
+    await stop.wait()
+    await server.stop(None)
+    if provider._executor is not None:  # calls in flight finish (their vendor writes are not cut in half)
+        await loop.run_in_executor(None, provider._executor.shutdown)
+
+
 def serve(vendor: str, argv: Sequence[str] | None = None) -> None:
     """Run the plugin for ``vendor`` (the engine starts it with its own address as the first argument)."""
     args = list(sys.argv[1:] if argv is None else argv)
     engine = next((a for a in args if not a.startswith("-")), None)
-    provider = NativeProvider(vendor, vendor_lifecycles(vendor), vendor_settings(vendor))
-    # After the vendor's modules are imported: importing the dynamic adapter (every vendor's resource module does)
-    # installs its own sink, which has no engine in this process, and progress lines then went to stderr only.
-    if engine:
-        progress.install(_EngineLog(engine))
+    if engine is None:
+        raise SystemExit(f"pulumi-resource-{vendor}: the engine starts this plugin with its address as the first "
+                         "argument")
+    provider = NativeProvider(vendor)
+    progress.install(_EngineLog(engine))
     progress.log_requests_if_asked()
-    # main() builds its servicer by this name when it runs; this process serves only our provider.
-    sdk_server.ProviderServicer = _servicer_answering_with_messages()  # type: ignore[misc]
-    sdk_server.main(args, provider.version, provider)
+    asyncio.run(_serve(args, provider, engine))
+    # Served and stopped, every call finished: exit now. The engine stops its plugins one after another and waits
+    # for each to exit; the interpreter's own wind-down (collecting every module's objects, gRPC's shutdown) took
+    # 60-150 ms per plugin there, for nothing this process still has to do. Only buffered output is left.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def thrive() -> None:

@@ -51,3 +51,21 @@ def test_parse__first_call_of_each_type_apart_from_the_rest_and_every_pair_summe
 
 def test_parse__a_log_without_json_lines_reads_as_nothing_measured() -> None:
     assert parse_engine_log("plain text\n") == {"span_s": 0.0, "calls": 0, "sum_s": 0.0, "by_type": {}}
+
+
+def test_parse__each_plugin_start_timed_to_its_port_and_to_its_configured_provider() -> None:
+    home = "/v/bin"
+    log = "\n".join([
+        _line(10.0, "engine started"),
+        _line(10.5, f"newPlugin(): Launching plugin 'thrive (resource)' from '{home}/pulumi-resource-thrive'"),
+        _line(10.7, f"Handshake: not supported by '{home}/pulumi-resource-thrive'"),
+        _line(10.701, "Provider[0xa].GetPluginInfo() executing"),
+        _line(10.73, "loaded provider urn:pulumi:bench::compass-bench::pulumi:providers:thrive::default::1234"),
+        _line(11.0, f"newPlugin(): Launching plugin 'batch (resource)' from '{home}/pulumi-resource-batch'"),
+        _line(11.25, "Provider[0xb].GetPluginInfo() executing"),  # an engine that doesn't log the handshake
+        _line(11.4, "loaded provider urn:pulumi:bench::compass-bench::pulumi:providers:batch::default::5678"),
+        _line(12.0, "newPlugin(): Launching plugin 'python' from '/opt/pulumi-language-python' with args: x"),
+    ])
+    plugins = parse_engine_log(log)["plugins"]
+    assert plugins == [{"plugin": "thrive", "at_s": 0.5, "port_ms": 200.0, "configured_ms": 230.0},
+                       {"plugin": "batch", "at_s": 1.0, "port_ms": 250.0, "configured_ms": 400.0}]
