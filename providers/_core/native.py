@@ -45,7 +45,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, provider_pb2_grpc
 
 from .. import __version__
-from . import progress, registry, siblings, vendors
+from . import config_keys, progress, registry, siblings, vendors
 from .errors import InputError, ProviderError
 from .util import camel
 
@@ -134,18 +134,9 @@ def _path(path: str) -> str:
     return camel(head) + sep + rest
 
 
-# Each vendor's config keys (its settings, the shared ones, the engine's): what `check_config` accepts before the
-# vendor's modules are imported. Only a shortcut for names that pass; tests/unit/test_native_schema.py keeps it
-# equal to the declared settings (config.known_keys + config.ENGINE_KEYS).
-_SHARED_KEYS = ("requestsPerMinute", "connectTimeout", "readTimeout", "retryDeadline", "skipCredentialsValidation",
-                "version", "pluginDownloadURL")
-CONFIG_KEYS: dict[str, frozenset[str]] = {
-    "thrive": frozenset(("tenantId", "apiSecret", "clientId", "clientSecret", "region", "baseUrl", "tokenUrl", "scope",
-                         *_SHARED_KEYS)),
-    "sonarly": frozenset(("apiKey", "accountGroupId", "baseUrl", "notReadyTimeout", *_SHARED_KEYS)),
-    "unleashx": frozenset(("token", "baseUrl", *_SHARED_KEYS)),
-    "batch": frozenset(("apiKey", "projectKey", "baseUrl", "indexingTimeout", *_SHARED_KEYS)),
-}
+# Each vendor's config keys: what `check_config` accepts before the vendor's modules are imported (generated from
+# the declared settings by scripts/gen).
+CONFIG_KEYS = config_keys.CONFIG_KEYS
 
 _KINDS = {"add": sdk.PropertyDiffKind.ADD, "add-replace": sdk.PropertyDiffKind.ADD_REPLACE,
           "delete": sdk.PropertyDiffKind.DELETE, "delete-replace": sdk.PropertyDiffKind.DELETE_REPLACE,
@@ -436,13 +427,16 @@ async def _serve(args: list[str], provider: NativeProvider, engine: str) -> None
     tracebacks per process into the engine's log while it wound down. Here the signal stops the server (calls in
     flight are cancelled, as before; their lifecycle threads finish before the process exits, as before).
     """
-    from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS  # the SDK server's own limits
+    try:  # the SDK server's own limits (message sizes); a private name of the SDK, read, never changed
+        from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS as options
+    except ImportError:  # an SDK of the supported range without it: gRPC's defaults
+        options = None
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):  # before the port is out: the engine may stop us at once
         loop.add_signal_handler(signum, stop.set)
-    server = grpc.aio.server(options=_GRPC_CHANNEL_OPTIONS)
+    server = grpc.aio.server(options=options)
     servicer = _servicer_answering_with_messages()(args, provider.version, provider, engine_address=engine)
     provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, server)
     port = server.add_insecure_port(address="127.0.0.1:0")
