@@ -427,10 +427,13 @@ async def _serve(args: list[str], provider: NativeProvider, engine: str) -> None
     tracebacks per process into the engine's log while it wound down. Here the signal stops the server (calls in
     flight are cancelled, as before; their lifecycle threads finish before the process exits, as before).
     """
+    options: list[tuple[str, int]] | None = None  # gRPC's defaults, if an SDK of the range lacks the name below
     try:  # the SDK server's own limits (message sizes); a private name of the SDK, read, never changed
-        from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS as options
-    except ImportError:  # an SDK of the supported range without it: gRPC's defaults
-        options = None
+        from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
+
+        options = list(_GRPC_CHANNEL_OPTIONS)
+    except ImportError:
+        pass
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
