@@ -340,7 +340,8 @@ def resource_class(lc: LifecycleClass, vendor: Vendor, imports: Imports) -> str:
                  "            # A clean one-line error at preview (RunError: no traceback), naming the resource.\n"
                  f'            raise pulumi.RunError(f"{lc.resource_label} {{resource_name!r}}: {{exc}}") from None\n')
     text += _mapping(values, "        ", "props = placeholders(self.__class__, ", ")")
-    text += f"        super().__init__({provider}(), resource_name, props, opts)\n"
+    # Not super().__init__: see ReadableResource._register (the resource's source position is the program's line).
+    text += f"        self._register({provider}(), resource_name, props, opts)\n"
     return text
 
 

@@ -470,7 +470,18 @@ class ReadableResource:
 
     def __init__(self, provider: DynamicProvider, name: str, props: dict[str, Any],
                  opts: pulumi.ResourceOptions | None = None) -> None:
+        self._register(provider, name, props, opts)
+
+    def _register(self, provider: DynamicProvider, name: str, props: dict[str, Any],
+                  opts: pulumi.ResourceOptions | None) -> None:
         """What ``pulumi.dynamic.Resource.__init__`` does, with our provider recorded as its short reference.
+
+        The generated classes call this from their ``__init__``, not ``super().__init__``: the SDK takes a
+        resource's stack trace from the frames outside the third ``__init__`` it meets walking out from
+        ``Resource.__init__`` (``Resource``, ``CustomResource``, then the concrete class's). A frame named
+        ``__init__`` here would be that third one, and the trace would start at our class's constructor in
+        site-packages: the resource's source position would point at this library, not at the program's line,
+        and every checkpoint would carry that extra frame (~150 bytes per resource).
 
         The SDK's constructor pickles the provider with its own `serialize_provider` (96 characters for our
         reference, and a secret unless the provider says otherwise); ours holds nothing, so it is recorded as

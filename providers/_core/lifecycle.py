@@ -295,7 +295,11 @@ class Lifecycle(Generic[ArgsT, CfgT]):
         result = dict(news)
         if args is not None:
             normalized = args.model_dump(mode="json", exclude_none=False)
-            result = {**{k: v for k, v in normalized.items() if k in inputs or v is not None},
+            # At its default a field is left out, unless the last inputs held another value: then the engine's
+            # diff shows `status: "hold" => "draft"`, not the field removed (the next check leaves it out).
+            was = user_inputs(olds)
+            result = {**{k: v for k, v in normalized.items() if (k in inputs or v is not None)
+                         and not (self._at_default(k, v) and self._at_default(k, was.get(k, v)))},
                       **{k: inputs[k] for k in unknown}}
             if PROVIDER_KEY in news:
                 result[PROVIDER_KEY] = news[PROVIDER_KEY]
@@ -317,6 +321,20 @@ class Lifecycle(Generic[ArgsT, CfgT]):
                     continue  # validated once the value is known
                 failures.append(self.failure(_field_of(loc), f"{_field_of(loc)}: {err['msg']}"))
             return None, failures
+
+    def input_defaults(self) -> dict[str, Any]:
+        """The input fields whose default is a value (``adopt=False``, ``status="draft"``), with it.
+
+        Checked inputs leave such a field out while it holds its default, so the state doesn't carry it among the
+        inputs of every resource (nor does refresh put it back); every reader of checked inputs or state (``parse``,
+        ``diff``, ``recorded_inputs``) takes a missing one as the default, which is also how a state written before
+        (with the default recorded) reads the same."""
+        return {k: f.default for k, f in self.args_model.model_fields.items()
+                if not f.is_required() and f.default_factory is None and f.default is not None}
+
+    def _at_default(self, name: str, value: Any) -> bool:
+        defaults = self.input_defaults()
+        return name in defaults and type(value) is type(defaults[name]) and value == defaults[name]
 
     def parse(self, props: Mapping[str, Any]) -> ArgsT:
         """The args model of checked inputs (``derived_inputs`` recorded beside them left out)."""
@@ -422,6 +440,8 @@ class Lifecycle(Generic[ArgsT, CfgT]):
 
     # -- diff ------------------------------------------------------------------------------------
     def diff(self, _id: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Diffed:
+        defaults = self.input_defaults()  # left out of checked inputs while they hold it (see input_defaults)
+        olds, news = {**defaults, **olds}, {**defaults, **news}
         changed, replaces = self._changes(olds, news)
         return Diffed(
             changes=bool(changed),
@@ -519,12 +539,15 @@ class Lifecycle(Generic[ArgsT, CfgT]):
 
     # -- reads: refresh, import, get -----------------------------------------------------------------------
     def recorded_inputs(self, props: Mapping[str, Any]) -> dict[str, Any]:
-        """The declared inputs as they stand in ``props`` (state or news), every input field present."""
-        return {k: props.get(k) for k in self.args_model.model_fields}
+        """The declared inputs as they stand in ``props`` (state or news), every input field present (one left out
+        at its default, as checked inputs do, with that default)."""
+        defaults = self.input_defaults()
+        return {k: props.get(k, defaults.get(k)) for k in self.args_model.model_fields}
 
     def inputs_from_state(self, outs: Mapping[str, Any]) -> dict[str, Any]:
         """Inputs as refresh should record them, derived from freshly read outputs (``derived_inputs`` kept)."""
-        return {f: outs.get(f) for f in (*self.args_model.model_fields, *self._derived_names(outs)) if f in outs}
+        return {f: outs.get(f) for f in (*self.args_model.model_fields, *self._derived_names(outs))
+                if f in outs and not self._at_default(f, outs.get(f))}
 
     def by_import_id(self, id_: str) -> tuple[str, dict[str, Any]]:
         """What an import id (or a ``get``'s) says: the id a create gives that object (e.g. ``<audience>/members``

@@ -67,7 +67,7 @@ class Audience(ReadableResource, Resource, module="batch", name="Audience"):
             "membership": membership,
             "adopt": adopt,
         })
-        super().__init__(AudienceProvider(), resource_name, props, opts)
+        self._register(AudienceProvider(), resource_name, props, opts)
 
 
 class Provider(TenantProvider):

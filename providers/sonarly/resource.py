@@ -49,7 +49,7 @@ class AudienceFolder(ReadableResource, Resource, module="sonarly", name="Audienc
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = placeholders(self.__class__, {"name": name, "audience_type": audience_type})
-        super().__init__(AudienceFolderProvider(), resource_name, props, opts)
+        self._register(AudienceFolderProvider(), resource_name, props, opts)
 
 
 class Audience(ReadableResource, Resource, module="sonarly", name="Audience"):
@@ -87,7 +87,7 @@ class Audience(ReadableResource, Resource, module="sonarly", name="Audience"):
             "adopt_id": adopt_id,
             "prospect_urls": prospect_urls,
         })
-        super().__init__(AudienceProvider(), resource_name, props, opts)
+        self._register(AudienceProvider(), resource_name, props, opts)
 
 
 class Provider(TenantProvider):

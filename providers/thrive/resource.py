@@ -68,7 +68,7 @@ class AudienceMembers(ReadableResource, Resource, module="thrive", name="Audienc
             "membership": membership,
             "adopt": adopt,
         })
-        super().__init__(AudienceMembersProvider(), resource_name, props, opts)
+        self._register(AudienceMembersProvider(), resource_name, props, opts)
 
 
 class AudienceManagers(ReadableResource, Resource, module="thrive", name="AudienceManagers"):
@@ -93,7 +93,7 @@ class AudienceManagers(ReadableResource, Resource, module="thrive", name="Audien
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = placeholders(self.__class__, {"audience": audience, "managers": managers, "adopt": adopt})
-        super().__init__(AudienceManagersProvider(), resource_name, props, opts)
+        self._register(AudienceManagersProvider(), resource_name, props, opts)
 
 
 class Structure(ReadableResource, Resource, module="thrive", name="Structure"):
@@ -120,7 +120,7 @@ class Structure(ReadableResource, Resource, module="thrive", name="Structure"):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = placeholders(self.__class__, {"name": name, "reference": reference, "adopt": adopt})
-        super().__init__(StructureProvider(), resource_name, props, opts)
+        self._register(StructureProvider(), resource_name, props, opts)
 
 
 class Audience(ReadableResource, Resource, module="thrive", name="Audience"):
@@ -149,7 +149,7 @@ class Audience(ReadableResource, Resource, module="thrive", name="Audience"):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = placeholders(self.__class__, {"name": name, "reference": reference, "parent": parent, "adopt": adopt})
-        super().__init__(AudienceProvider(), resource_name, props, opts)
+        self._register(AudienceProvider(), resource_name, props, opts)
 
 
 class Provider(TenantProvider):

@@ -91,7 +91,7 @@ class Campaign(ReadableResource, Resource, module="unleashx", name="Campaign"):
             "adopt_id": adopt_id,
             "delete_records_on_destroy": delete_records_on_destroy,
         })
-        super().__init__(CampaignProvider(), resource_name, props, opts)
+        self._register(CampaignProvider(), resource_name, props, opts)
 
 
 class CampaignAudience(ReadableResource, Resource, module="unleashx", name="CampaignAudience"):
@@ -116,7 +116,7 @@ class CampaignAudience(ReadableResource, Resource, module="unleashx", name="Camp
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = placeholders(self.__class__, {"campaign_id": campaign_id, "phone_numbers": phone_numbers})
-        super().__init__(CampaignAudienceProvider(), resource_name, props, opts)
+        self._register(CampaignAudienceProvider(), resource_name, props, opts)
 
 
 class Provider(TenantProvider):

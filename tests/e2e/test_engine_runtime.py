@@ -74,6 +74,24 @@ def test_up__state_names_the_program_line_and_no_runtime_paths(make_stack: MakeS
     destroy_and_check(stack, live)
 
 
+def test_up__without_tuning_the_source_position_is_still_the_program_line(make_stack: MakeStack,
+                                                                          emulator: Emulators) -> None:
+    # On the SDK's defaults (no tuning.install()): the SDK records the whole stack, but it starts at the program's
+    # line, not at our class's constructor (ReadableResource._register), so no frame of this library is kept.
+    live = emulator("thrive")
+    stack = make_stack("fleet")
+    configure(stack, live, "thrive", count=2, prefix="pos")
+    stack.up()
+    resources = json.loads(stack.export())["deployment"]["resources"]
+    ours = [r for r in resources if r["type"].startswith("pulumi-python:dynamic/thrive:")]
+    assert len(ours) == 2
+    for res in ours:
+        assert res["sourcePosition"].startswith("project:///__main__.py#"), res["sourcePosition"]
+        assert res["stackTrace"][0]["sourcePosition"] == res["sourcePosition"], res
+    assert "providers/thrive" not in json.dumps(ours) and "audience_providers/thrive" not in json.dumps(ours)
+    destroy_and_check(stack, live)
+
+
 @pytest.mark.parametrize("tuning,env,frozen", [(True, {}, True), (False, {}, False),
                                                (True, {"AUDIENCE_PROVIDERS_GC_FREEZE": "0"}, False)],
                          ids=["opted-in", "import-alone", "opted-in-turned-off"])

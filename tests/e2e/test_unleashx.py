@@ -12,6 +12,7 @@ turn on the emulator's invented answer with the id (`fleet.answer_with_campaign_
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -57,6 +58,13 @@ def _resource_outputs(stack: Stack, type_name: str) -> dict[str, Any]:
     (res,) = [r for r in state["deployment"]["resources"] if r["type"].endswith(f"/unleashx:{type_name}")]
     outputs: dict[str, Any] = res["outputs"]
     return outputs
+
+
+def _resource_inputs(stack: Stack, type_name: str) -> dict[str, Any]:
+    state = json.loads(stack.export())
+    (res,) = [r for r in state["deployment"]["resources"] if r["type"].endswith(f"/unleashx:{type_name}")]
+    inputs: dict[str, Any] = res["inputs"]
+    return inputs
 
 
 def _text(proc: subprocess.CompletedProcess[str]) -> str:
@@ -226,4 +234,45 @@ def test_preview__agent_id_typo_is_refused_naming_the_agents_with_no_write(make_
     stack.up()
     assert sum(r["path"].endswith("/agents/get") for r in live.requests()) == 1
     assert [c["agent_id"] for c in live.objects("campaigns").values()] == [101]
+    destroy_and_check(stack, live)
+
+
+def test_upgrade__defaults_recorded_by_earlier_versions_change_nothing(make_stack: MakeStack,
+                                                                      emulator: Emulators) -> None:
+    # This version leaves an input at its default (status "draft", delete_records_on_destroy False) out of the
+    # recorded inputs; earlier ones recorded it. A stack written before must read the same: no change at preview,
+    # no write at up; and a move away from the default, and back, still diffs and writes.
+    live, stack = _stack(make_stack, emulator, campaign_ids=True)
+    stack.up()
+    state = json.loads(stack.export())
+    (campaign,) = [r for r in state["deployment"]["resources"] if r["type"].endswith("/unleashx:Campaign")]
+    assert "status" not in campaign["inputs"] and "delete_records_on_destroy" not in campaign["inputs"], campaign
+    assert campaign["outputs"]["status"] == "draft" and campaign["outputs"]["delete_records_on_destroy"] is False
+    campaign["inputs"].update(status="draft", delete_records_on_destroy=False)  # as earlier versions wrote it
+    (stack.dir / "old.json").write_text(json.dumps(state))
+    stack.run("stack", "import", "--file", "old.json")
+
+    live.clear_requests()
+    stack.preview("--expect-no-changes")
+    stack.up("--expect-no-changes")
+    assert [r for r in live.requests() if r["method"] != "GET"] == []
+    stack.refresh()
+    stack.preview("--expect-no-changes")
+
+    stack.config("status", "hold")
+    assert re.search(r'status\s*: "draft" => "hold"', stack.preview("--diff").stdout)
+    stack.up()
+    cid = int(stack.outputs()["campaign_id"])
+    assert _campaign(live, cid)["campaign_status"] == "hold"
+    assert _resource_inputs(stack, "Campaign")["status"] == "hold"
+    stack.config("status", "draft")
+    assert re.search(r'status\s*: "hold" => "draft"', stack.preview("--diff").stdout)
+    stack.up()
+    assert _campaign(live, cid)["campaign_status"] == "draft"
+    # Recorded this once (so the diff above named both values); the next run leaves it out, changing nothing.
+    assert _resource_inputs(stack, "Campaign")["status"] == "draft"
+    live.clear_requests()
+    stack.up("--expect-no-changes")
+    assert "status" not in _resource_inputs(stack, "Campaign")
+    assert [r for r in live.requests() if r["method"] != "GET"] == []
     destroy_and_check(stack, live)

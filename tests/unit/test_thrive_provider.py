@@ -164,6 +164,11 @@ def _inputs(members: list[str], membership: str = "authoritative", adopt: bool =
     return {"audience": "team", "members": members, "membership": membership, "adopt": adopt}
 
 
+def _recorded(inputs: dict[str, Any]) -> dict[str, Any]:
+    """``inputs`` as a read records them: those at their default left out (``Lifecycle.input_defaults``)."""
+    return {k: v for k, v in inputs.items() if (k, v) not in (("membership", "authoritative"), ("adopt", False))}
+
+
 # -- members, authoritative -------------------------------------------------------------------------------
 def test_create__authoritative_members_adds_the_list_and_records_no_added() -> None:
     tenant = Tenant(members={"team": []})
@@ -217,7 +222,7 @@ def test_read__authoritative_members_show_users_added_outside_as_drift() -> None
     olds = {**_inputs(["user1", "user2"]), "member_count": 2, "added": None}
     read = _members(tenant).read("team/members", olds)
     assert read.outs["members"] == ["user1", "stranger@example.com"] and read.outs["member_count"] == 2
-    assert read.inputs == _inputs(["user1", "stranger@example.com"])
+    assert read.inputs == _recorded(_inputs(["user1", "stranger@example.com"]))
     assert tenant.writes == []
 
 
@@ -529,7 +534,7 @@ def test_import__members_are_every_current_member_and_the_program_diffs_clean(im
     read = lifecycle.read(import_id, {})
     assert read.id == "team/members"
     # Each member by email (as `read` names drift), sorted: the generated code is the same on every run.
-    assert read.inputs == _inputs(["stranger@example.com", "user1@example.com", "user2@example.com"])
+    assert read.inputs == _recorded(_inputs(["stranger@example.com", "user1@example.com", "user2@example.com"]))
     assert read.outs["member_count"] == 3 and read.outs["added"] is None
     checked = lifecycle.check(read.inputs, dict(read.inputs))
     assert checked.failures == []  # no foreign member left: they are all declared now
@@ -559,8 +564,8 @@ def test_import__managers_are_every_current_manager_with_settable_flags_and_diff
     lifecycle = _managers(tenant)
     read = lifecycle.read(import_id, {})
     assert read.id == "team/managers" and read.inputs is not None
-    assert read.inputs == _m_inputs({"user": "stranger@example.com", "permissions": NO_FLAGS},
-                                    {"user": "user1@example.com", "permissions": flags})
+    assert read.inputs == _recorded(_m_inputs({"user": "stranger@example.com", "permissions": NO_FLAGS},
+                                              {"user": "user1@example.com", "permissions": flags}))
     checked = lifecycle.check(read.inputs, dict(read.inputs))
     assert checked.failures == []
     assert not lifecycle.diff(import_id, read.outs, checked.inputs).changes

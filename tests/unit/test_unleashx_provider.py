@@ -288,7 +288,38 @@ def test_check__single_try_needs_no_delay_and_delay_is_normalized() -> None:
     siblings.DECLARED.clear()  # another deployment: the same campaign_name is not declared twice
     result = provider.check({}, {**CAMPAIGN, "max_delay": {"h": 2}})
     assert result.failures == [] and result.inputs["max_delay"] == {"d": 0, "h": 2, "m": 0}
-    assert result.inputs["status"] == "draft"
+    assert "status" not in result.inputs  # at its default: left out (test_check__inputs_at_their_default_...)
+
+
+def test_check__inputs_at_their_default_are_left_out_unless_the_last_inputs_held_another_value() -> None:
+    lifecycle = configured(CampaignLifecycle, FakeUnleashX())
+    assert lifecycle.input_defaults() == {"status": "draft", "delete_records_on_destroy": False}
+
+    def check(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        siblings.DECLARED.clear()  # each check as its own deployment: the same campaign_name isn't declared twice
+        result = lifecycle.check(olds, news)
+        assert result.failures == []
+        return dict(result.inputs)
+
+    for given in ({}, {"status": "draft", "delete_records_on_destroy": False}):  # omitted, or given as the default
+        inputs = check({}, {**CAMPAIGN, **given})
+        assert "status" not in inputs and "delete_records_on_destroy" not in inputs, inputs
+        # A state written by an earlier version recorded the default: still left out.
+        inputs = check({**CAMPAIGN, "status": "draft"}, {**CAMPAIGN, **given})
+        assert "status" not in inputs, inputs
+    assert check({}, {**CAMPAIGN, "status": "hold"})["status"] == "hold"
+    # Back to the default from another value: recorded this once, so the engine shows `"hold" => "draft"`.
+    assert check({**CAMPAIGN, "status": "hold"}, CAMPAIGN)["status"] == "draft"
+    assert check({**CAMPAIGN, "delete_records_on_destroy": True}, CAMPAIGN)["delete_records_on_destroy"] is False
+
+
+def test_diff__an_input_left_out_at_its_default_reads_as_the_default() -> None:
+    lifecycle = CampaignLifecycle()
+    assert lifecycle.diff("7", _state(), CAMPAIGN).changes is False
+    assert lifecycle.diff("7", {k: v for k, v in _state().items() if k != "status"}, CAMPAIGN).changes is False
+    result = lifecycle.diff("7", _state(status="hold"), CAMPAIGN)
+    assert result.changes and result.detailed_diff == {"status": "update"}
+    assert lifecycle.diff("7", _state(), {**CAMPAIGN, "status": "hold"}).detailed_diff == {"status": "update"}
 
 
 def test_check__unknown_values_during_preview_are_not_failures() -> None:
