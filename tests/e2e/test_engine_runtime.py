@@ -18,7 +18,7 @@ from .fleet import configure, configure_vendor, destroy_and_check
 if TYPE_CHECKING:
     from tests.conftest import Emulators
 
-    from .conftest import MakeStack
+    from .conftest import MakeStack, Stack
 
 pytestmark = pytest.mark.e2e
 
@@ -56,17 +56,24 @@ def test_up__provider_serves_more_than_four_calls_at_once(make_stack: MakeStack,
     destroy_and_check(stack, live)
 
 
+def _declared_at_program_lines(stack: Stack, count: int) -> list[dict[str, Any]]:
+    """The stack's ``count`` Thrive resources, each with the program's line as its source position."""
+    resources = json.loads(stack.export())["deployment"]["resources"]
+    ours = [r for r in resources if r["type"].startswith("pulumi-python:dynamic/thrive:")]
+    assert len(ours) == count
+    for res in ours:
+        assert res["sourcePosition"].startswith("project:///__main__.py#"), res["sourcePosition"]
+    return ours
+
+
 def test_up__state_names_the_program_line_and_no_runtime_paths(make_stack: MakeStack, emulator: Emulators) -> None:
     live = emulator("thrive")
     stack = make_stack("fleet")
     configure(stack, live, "thrive", count=3, prefix="src")
     stack.config("tuning", "true")  # the opt-in of providers/tuning.py
     stack.up()
-    resources = json.loads(stack.export())["deployment"]["resources"]
-    ours = [r for r in resources if r["type"].startswith("pulumi-python:dynamic/thrive:")]
-    assert len(ours) == 3
+    ours = _declared_at_program_lines(stack, 3)
     for res in ours:
-        assert res["sourcePosition"].startswith("project:///__main__.py#"), res["sourcePosition"]
         assert "stackTrace" not in res, res  # declared at the top level: one frame, recorded once as the position
     text = json.dumps(ours)  # the Stack resource itself keeps the SDK's trace: not ours to change
     for leak in ("site-packages", "pulumi-language-python-exec", "asyncio", "providers/thrive"):
@@ -82,11 +89,8 @@ def test_up__without_tuning_the_source_position_is_still_the_program_line(make_s
     stack = make_stack("fleet")
     configure(stack, live, "thrive", count=2, prefix="pos")
     stack.up()
-    resources = json.loads(stack.export())["deployment"]["resources"]
-    ours = [r for r in resources if r["type"].startswith("pulumi-python:dynamic/thrive:")]
-    assert len(ours) == 2
+    ours = _declared_at_program_lines(stack, 2)
     for res in ours:
-        assert res["sourcePosition"].startswith("project:///__main__.py#"), res["sourcePosition"]
         assert res["stackTrace"][0]["sourcePosition"] == res["sourcePosition"], res
     assert "providers/thrive" not in json.dumps(ours) and "audience_providers/thrive" not in json.dumps(ours)
     destroy_and_check(stack, live)
