@@ -20,6 +20,7 @@ from .._core import progress, siblings
 from .._core.errors import ApiError, Conflict, InputError, NotFound, ProviderError, ServerError, TransportFailure
 from .._core.forms import ProgramForm, iso_text
 from .._core.lifecycle import Failure, Lifecycle, contains_unknown, create_or_adopt, set_paths
+from .._core.util import started
 from .client import is_delete_all_refused
 from .config import UnleashXConfig
 from .models import (
@@ -27,6 +28,7 @@ from .models import (
     MAX_NAME,
     MAX_RETRY,
     AudienceRecord,
+    CampaignObject,
     CampaignResponse,
     CampaignStatus,
     ConditionGroup,
@@ -357,12 +359,23 @@ class CampaignLifecycle(Lifecycle[CampaignArgs, UnleashXConfig]):
     def delete_resource(self, id_: str, props: Mapping[str, Any]) -> None:
         client, campaign_id = self.config.client, _int(id_)
         name = props.get("campaign_name")
+        delete_records = bool(props.get("delete_records_on_destroy"))
+        # No documented campaign delete: pausing stops calls; the campaign stays in UnleashX.
+        paused: CampaignObject | None = None
         try:
-            held = client.campaign_audience_stats(campaign_id).total_audience
+            if delete_records:  # records first: only a draft campaign's may be deleted wholesale
+                held = client.campaign_audience_stats(campaign_id).total_audience
+            else:
+                # The count only tells the warning what stays: read it beside the pause, one round trip less.
+                counted = started(lambda: client.campaign_audience_stats(campaign_id))
+                try:
+                    paused = client.update_campaign(campaign_id, {"campaign_status": "pause"})
+                finally:
+                    held = counted.result().total_audience
         except NotFound:
             return  # already gone
         records = f"its {held} audience record(s) were left in place"
-        if props.get("delete_records_on_destroy") and held:
+        if delete_records and held:
             # Asked for explicitly; only a draft campaign's records may be deleted wholesale (documented).
             try:
                 client.delete_audience(campaign_id, delete_all=True)
@@ -378,8 +391,8 @@ class CampaignLifecycle(Lifecycle[CampaignArgs, UnleashXConfig]):
             # The records were uploaded outside the stack (the API can't add any) and can't be re-added through
             # the API, so destroy never deletes them unless told to.
             records += " (set delete_records_on_destroy=True to delete them at destroy)"
-        # No documented campaign delete: pausing stops calls; the campaign stays in UnleashX.
-        paused = client.update_campaign(campaign_id, {"campaign_status": "pause"})  # NotFound -> already gone
+        if delete_records:
+            paused = client.update_campaign(campaign_id, {"campaign_status": "pause"})  # NotFound -> already gone
         if paused is not None and paused.campaign_name:
             name = paused.campaign_name  # its current name: it may have been renamed in the UnleashX UI
         fate = self._free_name(campaign_id, name, props)

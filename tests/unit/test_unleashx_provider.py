@@ -7,6 +7,7 @@ import json
 import logging
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -450,6 +451,33 @@ def test_delete__draft_campaign_keeps_its_records_and_says_so(warnings: list[str
     assert [r[1] for r in fake.writes()] == ["update-campaign"]  # no delete-audience reached the vendor
     assert len(warnings) == 1 and "remains in UnleashX" in warnings[0] and "no API to delete campaigns" in warnings[0]
     assert "1 audience record(s) were left in place" in warnings[0] and "delete_records_on_destroy" in warnings[0]
+
+
+def test_delete__record_count_is_read_beside_the_pause_unless_records_go_first(warnings: list[str]) -> None:
+    # Records kept: the count only feeds the warning, so it is read while the pause is on its way (one round
+    # trip less per campaign). The dual: records deleted at destroy are counted before any write.
+    for delete_records, overlap in ((False, True), (True, False)):
+        fake = FakeUnleashX()
+        fake.add_campaign(7, name="Winter")
+        fake.add_record(1, 7, "+1555")
+        pause_sent = threading.Event()
+        seen: list[bool] = []
+
+        def handler(request: httpx.Request, fake: FakeUnleashX = fake, pause_sent: threading.Event = pause_sent,
+                    seen: list[bool] = seen) -> httpx.Response:
+            if request.url.path.endswith("/campaign-audience-stats"):
+                seen.append(pause_sent.wait(0.5))  # answered only once the pause has reached UnleashX, if it will
+            elif json.loads(request.content or b"{}").get("campaign_status") == "pause":
+                pause_sent.set()
+            return fake(request)
+
+        CampaignLifecycle(UnleashXConfig(client_for(handler))).delete("7", _state(
+            delete_records_on_destroy=delete_records))
+        assert seen == [overlap]
+        assert fake.campaigns[7]["campaign_status"] == "pause"
+        assert fake.campaigns[7]["campaign_name"] == "Winter [destroyed #7]"
+        assert (fake.of(7) == []) is delete_records
+    assert "1 audience record(s) were left in place" in warnings[0] and "were deleted" in warnings[1]
 
 
 def test_delete__draft_campaign_is_emptied_when_asked(warnings: list[str]) -> None:
