@@ -14,6 +14,7 @@ launcher, which finds the provider from the type token.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -27,6 +28,16 @@ from .test_batch import APIKEY_CANARY, PROJECT
 pytestmark = pytest.mark.e2e
 
 TENANT, SECRET = "demo-tenant", "demo-thrive-secret"
+
+
+# When a plugin fails the preview, the engine interrupts the program; if that lands while the interpreter is
+# joining its threads at exit, Python prints this block (seen 3 times in ~15 runs). Neither ours nor the program's.
+_INTERRUPTED_AT_EXIT = re.compile(r"Exception ignored in: <module 'threading'.*?KeyboardInterrupt:", re.S)
+
+
+def _ours(text: str) -> str:
+    """The command's output without the interpreter's exit-time interruption block."""
+    return _INTERRUPTED_AT_EXIT.sub("", text)
 
 
 def _writes(live: LiveEmulator) -> list[dict[str, Any]]:
@@ -163,7 +174,8 @@ def test_pulumi_import__thrive_members_by_audience_id_land_in_state_with_every_m
     (imported,) = [r for r in state["deployment"]["resources"] if r["urn"].endswith("::imported")]
     assert imported["id"] == f"{audience}/members"  # as a create records it
     assert imported["inputs"]["members"] == ["user1@example.com", "user3@example.com"]
-    assert imported["inputs"]["membership"] == "authoritative"
+    # At its default, membership is an output only (Lifecycle.input_defaults): the code import writes omits it.
+    assert "membership" not in imported["inputs"] and imported["outputs"]["membership"] == "authoritative"
     stack.run("state", "unprotect", "--all", "--yes", "--stack", "e2e")
     destroy_and_check(stack, live)
     audiences = {a["reference"]: a for a in live.objects("audiences").values()}
@@ -241,7 +253,7 @@ def test_import_option__unleashx_campaign_still_fails_at_preview_pointing_to_ado
     assert "unleashx:Campaign" in text and "adopt_id=" in text and "docs/unleashx/campaign.md" in text
     assert "adoptId" in text  # the property's name on the plugin's type
     assert "no campaign list or get" in text
-    assert "KeyError" not in text and "Traceback" not in text
+    assert "KeyError" not in _ours(text) and "Traceback" not in _ours(text)
     assert _writes(live) == []
 
 
