@@ -3,8 +3,9 @@
 For every resource the Pulumi SDK sends the whole Python stack of the constructor call, and the engine keeps it in
 the state: our resource class first, then the program, then the language host's shim, the SDK's runtime and
 asyncio — a dozen frames, about 1.2 KB per resource, with machine paths such as the Python install and the
-toolchain cache. The state is rewritten after every step, so that weight is paid N times per `up`, and the
-resource's source position points at our library rather than at the line of the program that declared it.
+toolchain cache. The state is rewritten after every step, so that weight is paid N times per `up`. (The trace
+starts at the program's line even without this: our classes register from a frame the SDK's walk skips, see
+``ReadableResource._register``.)
 
 `install()` wraps the SDK's stack-trace function so that, for resources declared through this package, the trace
 starts at the first frame outside it and stops at the first frame outside the project (the language host runs the
