@@ -1,7 +1,7 @@
 """Send the engine only the program's own frames as the stack trace of our resources.
 
 For every resource the Pulumi SDK sends the whole Python stack of the constructor call, and the engine keeps it in
-the state: our resource class first, then the program, then the language host's shim, the SDK's runtime and
+the state: the program's frames first, then the language host's shim, the SDK's runtime and
 asyncio — a dozen frames, about 1.2 KB per resource, with machine paths such as the Python install and the
 toolchain cache. The state is rewritten after every step, so that weight is paid N times per `up`. (The trace
 starts at the program's line even without this: our classes register from a frame the SDK's walk skips, see
