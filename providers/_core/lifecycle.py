@@ -34,6 +34,7 @@ back the result records below.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 from collections.abc import Callable, Mapping
@@ -185,6 +186,13 @@ def docs_page(label: str) -> str:
     return f"docs/{vendor}/{re.sub(r'(?<!^)(?=[A-Z])', '-', kind).lower()}.md"
 
 
+@functools.cache
+def _value_defaults(model: type[BaseModel]) -> dict[str, Any]:
+    """``model``'s fields whose default is a value, with it; once per model (check asks for every field)."""
+    return {k: f.default for k, f in model.model_fields.items()
+            if not f.is_required() and f.default_factory is None and f.default is not None}
+
+
 class Lifecycle(Generic[ArgsT, CfgT]):
     """What every resource type shares. Holds a configuration (with its client) and nothing else."""
 
@@ -283,30 +291,29 @@ class Lifecycle(Generic[ArgsT, CfgT]):
         """Every check at `preview`, in one order: the model; then, for valid inputs, the credential and
         ``extra_checks``; natural keys (the program's, then outside the stack); lookups once all else passed."""
         _ = self.config  # a missing credential fails `pulumi preview`, with the command that fixes it
-        inputs = user_inputs(news)
+        inputs, was = user_inputs(news), user_inputs(olds)
         unknown = {k for k, v in inputs.items() if contains_unknown(v)}
         args, failures = self._validated({k: v for k, v in inputs.items() if k not in unknown}, unknown)
         if args is not None:
             self.verify_credentials()  # a wrong or revoked credential fails here (one read per process)
         failures.extend(siblings.sibling_failures(self, olds, inputs, failures))
         if args is not None:
-            failures.extend(self.extra_checks(args, user_inputs(olds)))
+            failures.extend(self.extra_checks(args, was))
         failures.extend(self.ownership_failures(olds, inputs, failures))
         result = dict(news)
         if args is not None:
             normalized = args.model_dump(mode="json", exclude_none=False)
             # At its default a field is left out, unless the last inputs held another value: then the engine's
             # diff shows `status: "hold" => "draft"`, not the field removed (the next check leaves it out).
-            was = user_inputs(olds)
             result = {**{k: v for k, v in normalized.items() if (k in inputs or v is not None)
                          and not (self._at_default(k, v) and self._at_default(k, was.get(k, v)))},
                       **{k: inputs[k] for k in unknown}}
             if PROVIDER_KEY in news:
                 result[PROVIDER_KEY] = news[PROVIDER_KEY]
         if not failures:
-            failures.extend(self.lookup_failures(result, user_inputs(olds)))
+            failures.extend(self.lookup_failures(result, was))
         if not failures:
-            result.update(self.derived_inputs(result, user_inputs(olds)))
+            result.update(self.derived_inputs(result, was))
         return Checked(result, failures)
 
     def _validated(self, known: Mapping[str, Any], unknown: set[str]) -> tuple[ArgsT | None, list[Failure]]:
@@ -329,11 +336,10 @@ class Lifecycle(Generic[ArgsT, CfgT]):
         inputs of every resource (nor does refresh put it back); every reader of checked inputs or state (``parse``,
         ``diff``, ``recorded_inputs``) takes a missing one as the default, which is also how a state written before
         (with the default recorded) reads the same."""
-        return {k: f.default for k, f in self.args_model.model_fields.items()
-                if not f.is_required() and f.default_factory is None and f.default is not None}
+        return dict(_value_defaults(self.args_model))
 
     def _at_default(self, name: str, value: Any) -> bool:
-        defaults = self.input_defaults()
+        defaults = _value_defaults(self.args_model)
         return name in defaults and type(value) is type(defaults[name]) and value == defaults[name]
 
     def parse(self, props: Mapping[str, Any]) -> ArgsT:

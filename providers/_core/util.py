@@ -4,10 +4,7 @@ No Pulumi here."""
 
 from __future__ import annotations
 
-import contextvars
-import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future
 from typing import Any, TypeVar
 
 from .errors import NotFound
@@ -22,22 +19,6 @@ TRUE_WORDS, FALSE_WORDS = ("true", "1", "yes", "on"), ("false", "0", "no", "off"
 def chunks(items: Sequence[T], size: int) -> list[list[T]]:
     """Consecutive slices of at most ``size`` items (vendors cap ids/users per call)."""
     return [list(items[i:i + size]) for i in range(0, len(items), size)]
-
-
-def started(call: Callable[[], T]) -> Future[T]:
-    """``call`` running now in a thread of its own, in this context (its progress lines and logs name the same
-    resource): for a read whose answer is needed only after a write it doesn't depend on."""
-    future: Future[T] = Future()
-    context = contextvars.copy_context()
-
-    def run() -> None:
-        try:
-            future.set_result(context.run(call))
-        except BaseException as exc:  # noqa: BLE001 -- handed to whoever waits on the future
-            future.set_exception(exc)
-
-    threading.Thread(target=run, name="beside", daemon=True).start()
-    return future
 
 
 def remove_quietly(remove: Callable[[], object]) -> None:

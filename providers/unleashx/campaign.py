@@ -10,8 +10,10 @@ What the UnleashX API does not offer shapes both resources (https://docs.unleash
 
 from __future__ import annotations
 
+import contextvars
 import datetime
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
@@ -20,7 +22,6 @@ from .._core import progress, siblings
 from .._core.errors import ApiError, Conflict, InputError, NotFound, ProviderError, ServerError, TransportFailure
 from .._core.forms import ProgramForm, iso_text
 from .._core.lifecycle import Failure, Lifecycle, contains_unknown, create_or_adopt, set_paths
-from .._core.util import started
 from .client import is_delete_all_refused
 from .config import UnleashXConfig
 from .models import (
@@ -366,12 +367,15 @@ class CampaignLifecycle(Lifecycle[CampaignArgs, UnleashXConfig]):
             if delete_records:  # records first: only a draft campaign's may be deleted wholesale
                 held = client.campaign_audience_stats(campaign_id).total_audience
             else:
-                # The count only tells the warning what stays: read it beside the pause, one round trip less.
-                counted = started(lambda: client.campaign_audience_stats(campaign_id))
-                try:
-                    paused = client.update_campaign(campaign_id, {"campaign_status": "pause"})
-                finally:
-                    held = counted.result().total_audience
+                # The count only tells the warning what stays: read it beside the pause, one round trip less
+                # (in this call's context, so its log lines name the same resource).
+                with ThreadPoolExecutor(max_workers=1) as pool:
+                    counted = pool.submit(contextvars.copy_context().run, client.campaign_audience_stats,
+                                          campaign_id)
+                    try:
+                        paused = client.update_campaign(campaign_id, {"campaign_status": "pause"})
+                    finally:
+                        held = counted.result().total_audience
         except NotFound:
             return  # already gone
         records = f"its {held} audience record(s) were left in place"
