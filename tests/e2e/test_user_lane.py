@@ -262,6 +262,10 @@ def test_cycle__update_drift_refresh_repair_destroy(lane: Lane, emulator: Emulat
     live = homes["thrive"]
     stack = lane.stack(CYCLE_PROGRAM, {"thrive": live})
     stack.up()
+    # Each resource's source position is the line of the user's program, not our class in site-packages.
+    ours = [r for r in json.loads(stack.export())["deployment"]["resources"] if "thrive:" in r["type"]]
+    assert len(ours) == 3 and all(r["sourcePosition"].startswith("project:///__main__.py#") for r in ours), ours
+    assert "audience_providers" not in json.dumps([r.get("stackTrace") for r in ours])
     stack.preview("--expect-no-changes")
     stack.config("rootName", "Cycle root renamed")
     live.clear_requests()
