@@ -9,7 +9,6 @@ import os
 import subprocess
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,16 +39,6 @@ def _system_busy_ticks() -> int:
     with open("/proc/stat") as fh:
         values = [int(v) for v in fh.readline().split()[1:9]]
     return sum(values) - values[3] - values[4]  # all but idle and iowait
-
-
-def _ppid_map() -> dict[int, int]:
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            fields = _stat_fields(entry)
-            if fields:
-                parents[int(entry)] = int(fields[1])
-    return parents
 
 
 def _read_status(pid: int) -> tuple[int | None, int | None]:
@@ -114,17 +103,23 @@ class PeakRss:
     """Samples every descendant of ``root``: the largest VmHWM (peak RSS, kB) and thread count per role, CPU ticks.
 
     Thread pools grow on demand, so the provider's peak thread count shows how many calls it really ran at once.
+
+    A process seen by no sample is missing from every figure, and OpenTofu's provider lives a few hundred
+    milliseconds at small N. So a sample costs little and comes often: the parent of each process is read once,
+    when its pid first shows in /proc (a pid can't be reused within one interval: that takes pid_max forks), and
+    only the tree's own processes are read after that. A process caught between fork and exec still carries its
+    parent's command line, so a role is judged again whenever the command line changes.
     """
 
-    def __init__(self, root: int, classify: Callable[[list[str]], str], interval: float = 0.1) -> None:
+    def __init__(self, root: int, classify: Callable[[list[str]], str], interval: float = 0.02) -> None:
         self.root = root
         self.classify = classify
         self.interval = interval
         self.peaks: dict[str, int] = {}
         self.threads: dict[str, int] = {}
-        self.processes: dict[str, int] = Counter()
         self.ticks: dict[int, int] = {}  # last seen utime+stime per pid (misses each process's last interval)
-        self._roles: dict[int, str] = {}
+        self._parents: dict[int, int] = {}
+        self._roles: dict[int, tuple[list[str], str]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -136,24 +131,33 @@ class PeakRss:
         self._stop.set()
         self._thread.join()
 
-    def _sample(self) -> None:
-        parents = _ppid_map()
+    def _tree(self) -> list[int]:
+        listed = {int(entry) for entry in os.listdir("/proc") if entry.isdigit()}
+        for pid in self._parents.keys() - listed:
+            del self._parents[pid]
+        for pid in listed - self._parents.keys():
+            fields = _stat_fields(pid)
+            if fields:
+                self._parents[pid] = int(fields[1])
         children: dict[int, list[int]] = {}
-        for pid, ppid in parents.items():
+        for pid, ppid in self._parents.items():
             children.setdefault(ppid, []).append(pid)
         todo, tree = [self.root], []
         while todo:
             pid = todo.pop()
             tree.append(pid)
             todo.extend(children.get(pid, ()))
-        for pid in tree:
-            role = self._roles.get(pid)
-            if role is None:
-                argv = _cmdline(pid)
-                if not argv:
-                    continue
-                role = self._roles[pid] = self.classify(argv)
-                self.processes[role] += 1
+        return tree
+
+    def _sample(self) -> None:
+        for pid in self._tree():
+            argv = _cmdline(pid)
+            if not argv:
+                continue
+            known = self._roles.get(pid)
+            if known is None or known[0] != argv:
+                known = self._roles[pid] = (argv, self.classify(argv))
+            role = known[1]
             hwm, threads = _read_status(pid)
             if hwm is not None and hwm > self.peaks.get(role, 0):
                 self.peaks[role] = hwm
@@ -166,7 +170,7 @@ class PeakRss:
     def cpu_by_role(self) -> dict[str, float]:
         by_role: dict[str, float] = {}
         for pid, ticks in self.ticks.items():
-            role = self._roles[pid]
+            role = self._roles[pid][1]
             by_role[role] = by_role.get(role, 0.0) + ticks / HZ
         return {role: round(seconds, 2) for role, seconds in sorted(by_role.items())}
 

@@ -103,7 +103,10 @@ def test_harness__tofu_restapi_reports_every_phase(report: dict[str, Any]) -> No
     assert tofu["phases"]["preview"]["no_changes"] is True
     assert tofu["phases"]["up"]["created"] == N
     assert tofu["state_bytes"] > 0 and tofu["state_detail"]["resources"] == N
-    assert tofu["phases"]["up"]["rss_kb"].get("provider", 0) > 0
+    # At N=10 each start of OpenTofu's provider lives 13-61 ms (3-4 starts a phase), so the sampler (every 20 ms)
+    # must catch it in some phase; one phase alone may hold only starts shorter than a sampling interval.
+    assert max(tofu["phases"][phase]["rss_kb"].get("provider", 0) for phase in PHASES) > 0
+    assert tofu["phases"]["up"]["rss_kb"].get("engine", 0) > 0
     assert f"up@{N} us/tofu" in report["ratios"]
 
 
