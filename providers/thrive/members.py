@@ -28,8 +28,8 @@ from .models import (
     ManagerSpec,
     Member,
     MembersOutcome,
-    _listed_once,
-    _State,
+    StateBase,
+    listed_once,
 )
 
 
@@ -47,7 +47,7 @@ class AudienceMembersArgs(BaseModel):
     @field_validator("members")
     @classmethod
     def _once(cls, users: list[str]) -> list[str]:
-        return _listed_once("members", users)
+        return listed_once("members", users)
 
 
 class AudienceManagersArgs(BaseModel):
@@ -61,11 +61,11 @@ class AudienceManagersArgs(BaseModel):
     @field_validator("managers")
     @classmethod
     def _once(cls, managers: list[ManagerSpec]) -> list[ManagerSpec]:
-        _listed_once("managers", [m.user for m in managers])
+        listed_once("managers", [m.user for m in managers])
         return managers
 
 
-class AudienceMembersState(_State):
+class AudienceMembersState(StateBase):
     audience: str | None = None
     members: list[str] | None = None
     membership: str | None = None
@@ -75,7 +75,7 @@ class AudienceMembersState(_State):
     added: list[str] | None = None
 
 
-class AudienceManagersState(_State):
+class AudienceManagersState(StateBase):
     audience: str | None = None
     managers: list[dict[str, Any]] | None = None
     adopt: bool | None = None

@@ -22,7 +22,7 @@ Reference = Field(min_length=1, max_length=100, description="External reference:
 MAX_USERS_PER_CALL = 100  # documented: "Min items 1, max items 100" on add and replace
 
 
-def _listed_once(field: str, users: list[str]) -> list[str]:
+def listed_once(field: str, users: list[str]) -> list[str]:
     """Each user once: Thrive knows a user by email, reference or id, compared case-insensitively (the list is a
     set to Thrive, so a repeat is a mistake: two spellings, or a copy-paste)."""
     first: dict[str, int] = {}
@@ -187,7 +187,7 @@ class TokenResponse(BaseModel):
 
 # -- outputs: one model per resource, every output the provider returns (inputs included) ----------------------
 # Inputs are optional here: a refresh copies them from a state that older versions may have written without one.
-class _State(BaseModel):
+class StateBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 

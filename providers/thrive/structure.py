@@ -18,7 +18,7 @@ from .._core.errors import ApiError, Conflict, InputError, NotFound
 from .._core.lifecycle import Failure, Lifecycle, contains_unknown, create_or_adopt
 from .client import Client
 from .config import ThriveConfig
-from .models import AudienceObject, Name, Reference, _State
+from .models import AudienceObject, Name, Reference, StateBase
 
 S = TypeVar("S", bound="StructureState")
 
@@ -41,7 +41,7 @@ class AudienceArgs(BaseModel):
     adopt: bool = Field(default=False, description="Manage an existing API-controlled audience with this reference.")
 
 
-class StructureState(_State):
+class StructureState(StateBase):
     name: str | None = None
     reference: str | None = None
     adopt: bool | None = None

@@ -25,9 +25,9 @@ from .._core.lifecycle import Failure, Lifecycle, contains_unknown, create_or_ad
 from .client import is_delete_all_refused
 from .config import UnleashXConfig
 from .models import (
-    _PHONE,
     MAX_NAME,
     MAX_RETRY,
+    PHONE,
     AudienceRecord,
     CampaignObject,
     CampaignResponse,
@@ -36,8 +36,8 @@ from .models import (
     MaxDelay,
     RecordState,
     Whole,
-    _iso_date,
     canonical_phone,
+    iso_date,
 )
 
 # Record ids per delete-audience call; no maximum is documented.
@@ -74,12 +74,12 @@ class CampaignArgs(BaseModel):
     @field_validator("start_date")
     @classmethod
     def _start(cls, value: str) -> str:
-        return _iso_date(value, "start_date")
+        return iso_date(value, "start_date")
 
     @field_validator("end_date")
     @classmethod
     def _end(cls, value: str, info: ValidationInfo) -> str:
-        value = _iso_date(value, "end_date")
+        value = iso_date(value, "end_date")
         start = info.data.get("start_date")
         if isinstance(start, str) and value < start:  # ISO dates order as strings
             raise ValueError(f"end_date {value} is before start_date {start}")
@@ -121,7 +121,7 @@ class CampaignAudienceArgs(BaseModel):
         seen: dict[str, str] = {}
         for value in values:
             digits = canonical_phone(value)
-            if not _PHONE.match(value) or not 4 <= len(digits) <= 20:
+            if not PHONE.match(value) or not 4 <= len(digits) <= 20:
                 raise ValueError(f"{value!r} is not a phone number (digits, optional leading +, spaces or dashes)")
             if digits in seen:
                 raise ValueError(f"{value!r} is listed twice (same digits as {seen[digits]!r})")

@@ -22,7 +22,7 @@ MAX_NAME = 255
 CampaignStatus = Literal["draft", "inprogress", "hold", "pause"]  # documented on update-campaign
 Operator = Literal["==", "!=", ">", ">=", "<", "<=", "contains", "startsWith", "endsWith"]
 
-_PHONE = re.compile(r"^\+?[0-9][0-9 ().\-]*$")
+PHONE = re.compile(r"^\+?[0-9][0-9 ().\-]*$")
 
 
 def _no_bool(value: Any) -> Any:
@@ -41,7 +41,7 @@ def canonical_phone(value: str) -> str:
     return "".join(ch for ch in value if ch.isdigit())
 
 
-def _iso_date(value: str, field: str) -> str:
+def iso_date(value: str, field: str) -> str:
     # Documented: "start_date and end_date must be in YYYY-MM-DD format"; a real calendar date on top.
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         raise ValueError(f"{field} must be a date in YYYY-MM-DD format, got {value!r}")
