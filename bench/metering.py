@@ -20,19 +20,29 @@ COMMAND_TIMEOUT = 3600.0
 HZ = os.sysconf("SC_CLK_TCK")
 
 
-def _stat_fields(pid: int | str) -> list[bytes] | None:
-    """/proc/<pid>/stat fields after the parenthesised command name (index 0 = state, 1 = ppid)."""
+def _stat(pid: int | str) -> tuple[bytes, list[bytes]] | None:
+    """/proc/<pid>/stat: the command name (it changes at exec) and the fields after it (0 = state, 1 = ppid)."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as fh:
             raw = fh.read()
     except OSError:
         return None
-    return raw[raw.rfind(b")") + 2:].split()
+    end = raw.rfind(b")")
+    return raw[raw.find(b"(") + 1:end], raw[end + 2:].split()
+
+
+def _stat_fields(pid: int | str) -> list[bytes] | None:
+    stat = _stat(pid)
+    return stat[1] if stat else None
+
+
+def _ticks_of(fields: list[bytes]) -> int:
+    return int(fields[11]) + int(fields[12])  # utime + stime
 
 
 def _cpu_ticks(pid: int) -> int:
     fields = _stat_fields(pid)
-    return int(fields[11]) + int(fields[12]) if fields else 0  # utime + stime
+    return _ticks_of(fields) if fields else 0
 
 
 def _system_busy_ticks() -> int:
@@ -108,7 +118,8 @@ class PeakRss:
     milliseconds at small N. So a sample costs little and comes often: the parent of each process is read once,
     when its pid first shows in /proc (a pid can't be reused within one interval: that takes pid_max forks), and
     only the tree's own processes are read after that. A process caught between fork and exec still carries its
-    parent's command line, so a role is judged again whenever the command line changes.
+    parent's command line, so a role is judged again (the command line read again) when the command name in
+    /proc/<pid>/stat, read every sample for the CPU ticks anyway, changes: it does at every exec.
     """
 
     def __init__(self, root: int, classify: Callable[[list[str]], str], interval: float = 0.02) -> None:
@@ -119,7 +130,7 @@ class PeakRss:
         self.threads: dict[str, int] = {}
         self.ticks: dict[int, int] = {}  # last seen utime+stime per pid (misses each process's last interval)
         self._parents: dict[int, int] = {}
-        self._roles: dict[int, tuple[list[str], str]] = {}
+        self._roles: dict[int, tuple[bytes, str]] = {}  # pid: (command name, role)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -151,19 +162,23 @@ class PeakRss:
 
     def _sample(self) -> None:
         for pid in self._tree():
-            argv = _cmdline(pid)
-            if not argv:
+            stat = _stat(pid)
+            if stat is None:
                 continue
+            comm, fields = stat
             known = self._roles.get(pid)
-            if known is None or known[0] != argv:
-                known = self._roles[pid] = (argv, self.classify(argv))
+            if known is None or known[0] != comm:
+                argv = _cmdline(pid)
+                if not argv:  # gone, or a zombie
+                    continue
+                known = self._roles[pid] = (comm, self.classify(argv))
             role = known[1]
             hwm, threads = _read_status(pid)
             if hwm is not None and hwm > self.peaks.get(role, 0):
                 self.peaks[role] = hwm
             if threads is not None and threads > self.threads.get(role, 0):
                 self.threads[role] = threads
-            ticks = _cpu_ticks(pid)
+            ticks = _ticks_of(fields)
             if ticks:
                 self.ticks[pid] = ticks
 

@@ -53,18 +53,19 @@ def _phones(live: LiveEmulator, cid: int) -> list[str]:
     return [r["mobile_no"] for r in _campaign(live, cid)["audience"]]
 
 
-def _resource_outputs(stack: Stack, type_name: str) -> dict[str, Any]:
+def _resource(stack: Stack, type_name: str) -> dict[str, Any]:
+    """The stack's one UnleashX ``type_name`` resource, as the state holds it."""
     state = json.loads(stack.export())
     (res,) = [r for r in state["deployment"]["resources"] if r["type"].endswith(f"/unleashx:{type_name}")]
-    outputs: dict[str, Any] = res["outputs"]
-    return outputs
+    return dict(res)
+
+
+def _resource_outputs(stack: Stack, type_name: str) -> dict[str, Any]:
+    return dict(_resource(stack, type_name)["outputs"])
 
 
 def _resource_inputs(stack: Stack, type_name: str) -> dict[str, Any]:
-    state = json.loads(stack.export())
-    (res,) = [r for r in state["deployment"]["resources"] if r["type"].endswith(f"/unleashx:{type_name}")]
-    inputs: dict[str, Any] = res["inputs"]
-    return inputs
+    return dict(_resource(stack, type_name)["inputs"])
 
 
 def _text(proc: subprocess.CompletedProcess[str]) -> str:
